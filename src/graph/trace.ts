@@ -1,0 +1,22 @@
+import type { LMCallRecord } from "../lm/types.js";
+
+/** What one step did for one example. */
+export interface StepTrace {
+  step: string;
+  module: string;
+  inputs: Record<string, unknown>;
+  /** Parsed outputs (for chain of thought, including `reasoning`). */
+  outputs?: Record<string, unknown>;
+  error?: string;
+  calls: LMCallRecord[];
+  latencyMs: number;
+}
+
+/** Steps in the order they finished being recorded: graph (topological) order. */
+export type Trace = StepTrace[];
+
+export interface Prediction {
+  /** The program's outputs. */
+  outputs: Record<string, unknown>;
+  trace: Trace;
+}

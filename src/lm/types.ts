@@ -1,0 +1,123 @@
+import type { Demo } from "../program/types.js";
+import type { Signature } from "../signature/types.js";
+
+export type Role = "system" | "user" | "assistant";
+
+export interface ChatMessage {
+  role: Role;
+  content: string;
+}
+
+/** Structured-output request: a JSON schema the completion must satisfy. */
+export interface ResponseFormat {
+  type: "json_schema";
+  name: string;
+  schema: Record<string, unknown>;
+}
+
+export type Purpose = "predict" | "propose_instruction" | "reflect" | "judge";
+
+/** One observed example shown to a proposal/reflection/judge call, as structured data. */
+export interface FeedbackRecord {
+  inputs: Record<string, unknown>;
+  /** What the program produced (absent when only gold examples are shown). */
+  outputs?: Record<string, unknown>;
+  /** Gold outputs, when the caller shows them. */
+  expected?: Record<string, unknown>;
+  score?: number;
+  feedback?: string;
+}
+
+/**
+ * The structured view of a call. Real providers ignore it; `sim` reads only this, and traces keep it.
+ * It must describe exactly what the messages say.
+ */
+export interface LMCallMeta {
+  purpose: Purpose;
+  /** The step being run (predict) or improved (propose/reflect). */
+  step?: string;
+  /** Which adapter rendered the messages, so `sim` answers in that format. */
+  adapter: "chat" | "json";
+  /** The signature whose outputs this call must produce (with `reasoning` for chain of thought). */
+  signature: Signature;
+  instruction: string;
+  demos: Demo[];
+  inputs: Record<string, unknown>;
+  /** For propose_instruction / reflect: the step being improved and what was observed. */
+  target?: {
+    step: string;
+    signature: Signature;
+    instruction: string;
+    records: FeedbackRecord[];
+  };
+}
+
+export interface LMRequest {
+  /** Client id, `provider:model`. */
+  model: string;
+  messages: ChatMessage[];
+  temperature: number;
+  maxTokens: number;
+  responseFormat?: ResponseFormat;
+  /** Distinguishes repeated samples of one prompt: part of the cache key, seeds `sim`. */
+  sample: number;
+  meta: LMCallMeta;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+}
+
+export const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+  };
+}
+
+export interface LMResponse {
+  text: string;
+  usage: Usage;
+  /** USD; null when the model's price is unknown (never shown as 0). */
+  costUsd: number | null;
+  /** Answered from the cache: cost nothing. */
+  cached: boolean;
+  latencyMs: number;
+  /** The model that answered, as the provider reports it. */
+  model: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Anything that answers LM requests: a provider, or a wrapper (cache, scheduler) around one. */
+export interface LMClient {
+  /** `provider:model`, e.g. `sim`, `openai:gpt-4.1-mini`. */
+  readonly id: string;
+  readonly provider: string;
+  readonly model: string;
+  /** Whether `responseFormat` is honoured natively (else the json adapter prompts for JSON only). */
+  readonly structuredOutput: boolean;
+  complete(request: LMRequest, options?: CallOptions): Promise<LMResponse>;
+}
+
+/** What a trace keeps of one LM call. */
+export interface LMCallRecord {
+  model: string;
+  adapter: "chat" | "json";
+  purpose: Purpose;
+  usage: Usage;
+  costUsd: number | null;
+  cached: boolean;
+  latencyMs: number;
+  /** The raw completion text. */
+  text: string;
+  /** Why the completion could not be read, when it could not. */
+  parseError?: string;
+}

@@ -19,5 +19,7 @@ export interface MetricContext {
 export interface Metric {
   /** Human-readable description, e.g. `mean(exact_match(team), exact_match(urgency))`. */
   readonly name: string;
+  /** Gold fields this metric reads from each example (checked against the dataset before a run). */
+  readonly labels: readonly string[];
   score(example: Example, prediction: Record<string, unknown>, trace: Trace, ctx: MetricContext): Promise<MetricResult>;
 }

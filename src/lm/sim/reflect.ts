@@ -1,0 +1,166 @@
+import type { FeedbackRecord, LMCallMeta, Purpose } from "../types.js";
+import type { Field, Signature } from "../../signature/types.js";
+import { normalizeText, valueToText, words } from "../../util/text.js";
+import { inputsText } from "./context.js";
+import { cueRules } from "./cues.js";
+import { distinctiveWords } from "./distinctive.js";
+import { goldOptions, producedOptions } from "./gold.js";
+import type { Noise } from "./noise.js";
+import { lengthLimitOfLine, lengthLine, lowerMedian } from "./shape.js";
+import { termsOf } from "./terms.js";
+import { isReasoning, optionNames, type OptionNames } from "./values.js";
+
+/** At most this many words are added to one cue line per proposal … */
+export const MAX_NEW_TERMS = 6;
+/** … and a cue line never grows past this many terms. */
+export const MAX_TERMS_PER_LINE = 15;
+
+export interface Proposal {
+  instruction: string;
+  /** What was learned, in a few words each (for a `reasoning` output). */
+  notes: string[];
+}
+
+type Verdict = "right" | "wrong" | "unknown";
+
+/**
+ * A new instruction for the target step: the current one plus cue lines (`- <option>: w1, w2`)
+ * for the labels the program got wrong, and a length line when gold answers are clearly shorter
+ * than the produced ones. `reflect` learns from records known to be wrong; `propose_instruction`
+ * also from records whose correctness it cannot tell (gold examples shown without outputs).
+ */
+export function proposeInstruction(meta: LMCallMeta, purpose: Purpose, noise: Noise): Proposal {
+  const target = meta.target;
+  if (!target) return { instruction: fallbackInstruction(meta), notes: [] };
+  const useful = (v: Verdict) => v === "wrong" || (purpose === "propose_instruction" && v === "unknown");
+  const lines = new InstructionLines(target.instruction);
+  const notes: string[] = [];
+  for (const field of target.signature.outputs) {
+    const names = optionNames(field.type);
+    if (names && !isReasoning(field)) learnCues(field, names, target.records, target.signature, useful, lines, notes, noise);
+  }
+  learnLength(target.signature, target.records, useful, lines, notes);
+  return { instruction: lines.text(), notes };
+}
+
+function learnCues(
+  field: Field,
+  names: OptionNames[],
+  records: readonly FeedbackRecord[],
+  signature: Signature,
+  useful: (v: Verdict) => boolean,
+  lines: InstructionLines,
+  notes: string[],
+  noise: Noise,
+): void {
+  const inputFields = signature.inputs.map((f) => f.name);
+  const labeled = records.flatMap((record) => {
+    const gold = goldOptions(record, field.name, names);
+    if (!gold) return [];
+    const fields = inputFields.length > 0 ? inputFields : Object.keys(record.inputs);
+    return [{ gold, text: inputsText(record.inputs, fields), verdict: closedVerdict(record, field.name, names, gold) }];
+  });
+  const nameStems = names.flatMap((n) => n.names.flatMap(termsOf));
+  for (const { option } of names) {
+    const positives = labeled.filter((r) => useful(r.verdict) && r.gold.includes(option)).map((r) => r.text);
+    if (positives.length === 0) continue;
+    const negatives = labeled.filter((r) => !r.gold.includes(option)).map((r) => r.text);
+    const rules = cueRules(lines.text(), names);
+    const own = rules.filter((r) => r.option === option && r.colon).at(-1);
+    // Words already cueing any option of this field are not offered again: no duplicates, no conflicts.
+    const exclude = new Set([...nameStems, ...rules.flatMap((r) => r.terms.flatMap((t) => t.stems))]);
+    const room = MAX_TERMS_PER_LINE - (own?.terms.length ?? 0);
+    const picked = distinctiveWords(positives, negatives, exclude, Math.min(MAX_NEW_TERMS, room), noise);
+    if (picked.length === 0) continue;
+    if (own) lines.extendCueLine(own.line, picked);
+    else lines.append(`- ${option}: ${picked.join(", ")}`);
+    notes.push(`${field.name} ${option} ← ${picked.join(", ")}`);
+  }
+}
+
+function closedVerdict(record: FeedbackRecord, field: string, names: OptionNames[], gold: string[]): Verdict {
+  const produced = producedOptions(record, field, names);
+  if (produced) return sameSet(produced, gold) ? "right" : "wrong";
+  if (record.score !== undefined) return record.score >= 1 ? "right" : "wrong";
+  return "unknown";
+}
+
+/** Gold answers "clearly shorter" than produced: at least 2 words and a third shorter (medians). */
+function learnLength(
+  signature: Signature,
+  records: readonly FeedbackRecord[],
+  useful: (v: Verdict) => boolean,
+  lines: InstructionLines,
+  notes: string[],
+): void {
+  for (const field of signature.outputs) {
+    if (field.type.kind !== "string" || isReasoning(field)) continue;
+    const pairs = records.flatMap((r) => {
+      const produced = r.outputs?.[field.name];
+      const expected = r.expected?.[field.name];
+      if (produced === undefined || produced === null || expected === undefined || expected === null) return [];
+      const p = valueToText(produced);
+      const e = valueToText(expected);
+      const verdict: Verdict = normalizeText(p) === normalizeText(e) ? "right" : "wrong";
+      return useful(verdict) ? [{ produced: words(p).length, expected: words(e).length }] : [];
+    });
+    if (pairs.length === 0) continue;
+    const expected = lowerMedian(pairs.map((p) => p.expected));
+    const produced = lowerMedian(pairs.map((p) => p.produced));
+    if (expected < 1 || produced < expected + 2 || expected > produced * (2 / 3)) continue;
+    if (lines.setLengthLine(expected)) notes.push(`answers of at most ${expected} words`);
+    return;
+  }
+}
+
+/** The instruction as lines, edited in place; its text is unchanged unless something was edited. */
+class InstructionLines {
+  private readonly lines: string[];
+  private changed = false;
+
+  constructor(private readonly original: string) {
+    this.lines = original.split("\n");
+  }
+
+  text(): string {
+    return this.changed ? this.lines.join("\n") : this.original;
+  }
+
+  append(line: string): void {
+    while (this.lines.length > 0 && this.lines.at(-1)!.trim() === "") this.lines.pop();
+    this.lines.push(line);
+    this.changed = true;
+  }
+
+  extendCueLine(index: number, terms: string[]): void {
+    const base = this.lines[index]!.replace(/[\s.;,]+$/, "");
+    this.lines[index] = base.endsWith(":") ? `${base} ${terms.join(", ")}` : `${base}, ${terms.join(", ")}`;
+    this.changed = true;
+  }
+
+  /** Adds the length line or updates its limit; false when it already says exactly that. */
+  setLengthLine(limit: number): boolean {
+    const index = this.lines.findIndex((l) => lengthLimitOfLine(l) !== undefined);
+    if (index < 0) {
+      this.append(lengthLine(limit));
+      return true;
+    }
+    if (lengthLimitOfLine(this.lines[index]!) === limit) return false;
+    this.lines[index] = lengthLine(limit);
+    this.changed = true;
+    return true;
+  }
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** Without a target there is nothing to learn from: hand back the instruction the inputs carry. */
+function fallbackInstruction(meta: LMCallMeta): string {
+  for (const key of ["instruction", "current_instruction"]) {
+    const v = meta.inputs[key];
+    if (typeof v === "string") return v;
+  }
+  return "";
+}

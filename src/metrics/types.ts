@@ -1,6 +1,6 @@
 import type { Example } from "../program/example.js";
 import type { Trace } from "../graph/trace.js";
-import type { LMClient } from "../lm/types.js";
+import type { LMCallRecord, LMClient } from "../lm/types.js";
 import type { LMConfig } from "../program/types.js";
 
 export interface MetricResult {
@@ -8,6 +8,8 @@ export interface MetricResult {
   score: number;
   /** Why, in words: what was expected and what came out. GEPA reflects on this. */
   feedback?: string;
+  /** LM calls the metric made (a judge's), so their tokens and cost are counted with the example. */
+  calls?: LMCallRecord[];
 }
 
 export interface MetricContext {

@@ -1,0 +1,109 @@
+import { executeGraph } from "../graph/execute.js";
+import { loadGraph } from "../graph/load.js";
+import type { Prediction } from "../graph/trace.js";
+import type { CompiledStep, Graph } from "../graph/types.js";
+import { LMPool } from "../lm/pool.js";
+import type { LMClient } from "../lm/types.js";
+import { buildMetric } from "../metrics/build.js";
+import type { Metric, MetricContext } from "../metrics/types.js";
+import { initialState, type ProgramState } from "../program/state.js";
+import { UserError } from "../util/errors.js";
+import { coerceValue } from "../signature/coerce.js";
+import { typeToString } from "../signature/format.js";
+
+export interface LoadProgramOptions {
+  /** Run every step on this model (`provider:model`), like `--lm`. */
+  lm?: string;
+  /** Environment to resolve models and keys from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** A learned state to run instead of the file's instructions and demos. */
+  state?: ProgramState;
+  /** Receives notices such as "running on sim" (the library never prints). */
+  onNotice?: (message: string) => void;
+  /** Share one LM pool (and so its clients) between programs. */
+  pool?: LMPool;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+}
+
+/** A loaded, compiled program ready to run: the handle the library API and every command use. */
+export class Program<Outputs extends Record<string, unknown> = Record<string, unknown>> {
+  private metricPromise: Promise<Metric> | undefined;
+
+  constructor(
+    readonly graph: Graph,
+    readonly state: ProgramState,
+    readonly pool: LMPool,
+  ) {}
+
+  get spec() {
+    return this.graph.spec;
+  }
+
+  /** The same program with another state (a candidate). */
+  withState(state: ProgramState): Program<Outputs> {
+    return new Program<Outputs>(this.graph, state, this.pool);
+  }
+
+  lmFor = (step: CompiledStep): LMClient => this.pool.clientFor(step.spec.lm ?? this.spec.lm);
+
+  metricContext(): MetricContext {
+    return { lm: (config) => this.pool.clientFor(config ?? this.spec.lm, { forJudge: true }) };
+  }
+
+  metric(): Promise<Metric> {
+    this.metricPromise ??= buildMetric(this.spec.metric, { programDir: this.spec.dir, programFile: this.spec.file });
+    return this.metricPromise;
+  }
+
+  /** Checks and coerces inputs against the program's input fields. */
+  checkInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+    const problems: string[] = [];
+    const out: Record<string, unknown> = {};
+    for (const field of this.spec.inputs) {
+      if (!(field.name in inputs) || inputs[field.name] === undefined || inputs[field.name] === null) {
+        problems.push(`missing input \`${field.name}\``);
+        continue;
+      }
+      const r = field.typed ? coerceValue(field.type, inputs[field.name]) : { ok: true as const, value: inputs[field.name] };
+      if (r.ok) out[field.name] = r.value;
+      else problems.push(`input \`${field.name}\` should be ${typeToString(field.type)}: ${r.error}`);
+    }
+    const unknown = Object.keys(inputs).filter((k) => !this.spec.inputs.some((f) => f.name === k));
+    if (unknown.length > 0) problems.push(`unknown input${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `\`${k}\``).join(", ")} (inputs: ${this.spec.inputs.map((f) => f.name).join(", ")})`);
+    if (problems.length > 0) throw new UserError(problems.map((message) => ({ message })));
+    return out;
+  }
+
+  /** Runs the program on one input and returns its outputs with the trace of every step. */
+  async predict(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<Prediction> {
+    return executeGraph(this.graph, this.state, this.checkInputs(inputs), {
+      lmFor: this.lmFor,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** Runs the program on one input and returns its outputs. */
+  async run(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<Outputs> {
+    return (await this.predict(inputs, options)).outputs as Outputs;
+  }
+}
+
+/** Loads a program file (yours or an exported one), ready to `run`. Bad files throw a UserError listing every problem. */
+export async function loadProgram<Outputs extends Record<string, unknown> = Record<string, unknown>>(
+  file: string,
+  options: LoadProgramOptions = {},
+): Promise<Program<Outputs>> {
+  const graph = await loadGraph(file);
+  const pool =
+    options.pool ??
+    new LMPool({
+      ...(options.lm ? { override: options.lm } : {}),
+      ...(graph.spec.lm ? { programLm: graph.spec.lm } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    });
+  return new Program<Outputs>(graph, options.state ?? initialState(graph.spec, graph.lmSteps), pool);
+}

@@ -1,0 +1,73 @@
+import path from "node:path";
+import { validateProgram } from "../../api/validate.js";
+import { refToString } from "../../program/refs.js";
+import { typeToString } from "../../signature/format.js";
+import type { Field } from "../../signature/types.js";
+import type { CommandContext } from "../context.js";
+import { openProgram } from "../open.js";
+import { oneLine } from "../output.js";
+
+export interface ValidateFlags {
+  json?: boolean;
+}
+
+const fieldText = (f: Field) => `${f.name}: ${typeToString(f.type)}`;
+
+export async function validateCommand(file: string, flags: ValidateFlags, { output }: CommandContext): Promise<number> {
+  const program = await openProgram(file, {}, output);
+  const { splits } = await validateProgram(program);
+  const metric = await program.metric();
+  const { spec, graph } = program;
+  const rel = (p: string) => path.relative(process.cwd(), p) || p;
+  const lmName = (stepLm: typeof spec.lm) => program.pool.resolveModel(stepLm ?? spec.lm);
+
+  if (output.json) {
+    output.out(
+      JSON.stringify({
+        valid: true,
+        program: spec.name,
+        file: rel(spec.file),
+        inputs: spec.inputs.map((f) => ({ name: f.name, type: typeToString(f.type), ...(f.desc ? { desc: f.desc } : {}) })),
+        outputs: graph.outputs.map((o) => ({ name: o.name, from: refToString(o.ref), type: typeToString(o.type) })),
+        steps: graph.steps.map((s) => ({
+          name: s.name,
+          module: s.module.name,
+          lm: s.module.usesLM ? lmName(s.spec.lm) : null,
+          inputs: s.signature.inputs.map((f) => ({ name: f.name, type: typeToString(f.type), from: refToString(s.sources[f.name]!) })),
+          outputs: s.outputs.map((f) => ({ name: f.name, type: typeToString(f.type) })),
+          dependsOn: s.deps,
+          instruction: s.spec.instruction,
+          demos: s.spec.demos.length,
+        })),
+        metric: metric.name,
+        data: splits.map((s) => ({ split: s.split, file: rel(s.file), examples: s.examples })),
+      }),
+    );
+    return 0;
+  }
+  const c = output.color;
+  const lines: string[] = [];
+  lines.push(`${c.green("✓")} ${c.bold(spec.name)} is valid ${c.dim(`(${rel(spec.file)})`)}`);
+  if (spec.description) lines.push(c.dim(spec.description));
+  lines.push("");
+  lines.push(`${c.bold("inputs")}   ${spec.inputs.map(fieldText).join(", ")}`);
+  lines.push(`${c.bold("outputs")}  ${graph.outputs.map((o) => `${o.name} ← ${refToString(o.ref)}`).join(", ")}`);
+  lines.push(c.bold("steps"));
+  graph.steps.forEach((s, i) => {
+    const lm = s.module.usesLM ? c.dim(` on ${lmName(s.spec.lm)}`) : "";
+    const after = s.deps.length > 0 ? c.dim(` after ${s.deps.join(", ")}`) : "";
+    lines.push(`  ${i + 1}. ${c.cyan(s.name)}  ${s.module.name}${lm}${after}`);
+    for (const f of s.signature.inputs) lines.push(`       ${fieldText(f)} ${c.dim("←")} ${refToString(s.sources[f.name]!)}`);
+    lines.push(`       ${c.dim("→")} ${s.outputs.map(fieldText).join(", ")}`);
+    if (s.module.usesLM) {
+      const instr = s.spec.instruction ? `"${oneLine(s.spec.instruction, 70)}"` : c.dim("(no instruction)");
+      lines.push(`       ${instr} · ${s.spec.demos.length} demo${s.spec.demos.length === 1 ? "" : "s"}`);
+    }
+  });
+  lines.push(`${c.bold("metric")}   ${metric.name}`);
+  lines.push(
+    `${c.bold("data")}     ${splits.length > 0 ? splits.map((s) => `${s.split} ${s.examples}`).join(" · ") + " examples" : c.dim("none")}`,
+  );
+  output.out(lines.join("\n"));
+  return 0;
+}

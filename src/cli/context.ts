@@ -1,0 +1,37 @@
+import { createOutput, type Output, type OutputFlags } from "./output.js";
+import { EXIT, reportError } from "./errors.js";
+
+/** What every command gets: output, an abort signal tied to Ctrl-C, and the exit code to set. */
+export interface CommandContext {
+  output: Output;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs a command body with Ctrl-C wired to an AbortSignal (first press: stop gracefully; second:
+ * leave at once) and every error turned into an exit code here, in one place. Never calls
+ * process.exit during work: it sets process.exitCode and lets the process end.
+ */
+export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext) => Promise<number | void>): Promise<void> {
+  const output = createOutput(flags);
+  const controller = new AbortController();
+  let presses = 0;
+  const onSigint = () => {
+    presses++;
+    if (presses === 1) {
+      output.err("\nstopping: finishing the calls in flight (press Ctrl-C again to quit at once)");
+      controller.abort();
+    } else {
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const code = await body({ output, signal: controller.signal });
+    process.exitCode = controller.signal.aborted && !code ? EXIT.interrupted : (code ?? EXIT.ok);
+  } catch (err) {
+    process.exitCode = reportError(err, output);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}

@@ -1,0 +1,32 @@
+import { InterruptedError, ProviderError, UserError, formatProblem } from "../util/errors.js";
+import type { Output } from "./output.js";
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, provider: 3, interrupted: 130 } as const;
+
+const MAX_PROBLEMS = 50;
+
+/** The one place errors become messages and exit codes. */
+export function reportError(err: unknown, output: Pick<Output, "err" | "errColor" | "verbose">): number {
+  const red = output.errColor.red;
+  if (err instanceof UserError) {
+    const shown = err.problems.slice(0, MAX_PROBLEMS);
+    for (const p of shown) output.err(`${red("error:")} ${formatProblem(p)}`);
+    if (err.problems.length > shown.length) output.err(`… and ${err.problems.length - shown.length} more problems`);
+    if (output.verbose && err.stack) output.err(err.stack);
+    return EXIT.usage;
+  }
+  if (err instanceof ProviderError) {
+    output.err(`${red("error:")} ${err.provider}: ${err.message}`);
+    if (output.verbose && err.stack) output.err(err.stack);
+    return EXIT.provider;
+  }
+  if (err instanceof InterruptedError) {
+    output.err("interrupted");
+    return EXIT.interrupted;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  output.err(`${red("error:")} ${message}`);
+  if (output.verbose && err instanceof Error && err.stack) output.err(err.stack);
+  else output.err("(run with --verbose for details)");
+  return EXIT.failed;
+}

@@ -1,0 +1,94 @@
+import { Chalk, type ChalkInstance } from "chalk";
+import Table from "cli-table3";
+
+/**
+ * Where a command writes: results to stdout, everything else (logs, progress, notices) to stderr.
+ * Colour follows NO_COLOR, FORCE_COLOR=0, --no-color and whether each stream is a terminal.
+ */
+export interface Output {
+  /** Styling for stdout text. */
+  color: ChalkInstance;
+  /** Styling for stderr text. */
+  errColor: ChalkInstance;
+  json: boolean;
+  verbose: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  out(text: string): void;
+  err(text: string): void;
+  /** A notice on stderr (e.g. "running on sim"). */
+  notice(text: string): void;
+  table(head: string[], rows: string[][], options?: { colWidths?: (number | null)[] }): string;
+}
+
+export interface OutputFlags {
+  json?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export function colorAllowed(stream: NodeJS.WriteStream, flags: OutputFlags, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flags.color === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR === "0" || env.FORCE_COLOR === "false") return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "") return true;
+  return Boolean(stream.isTTY) && env.TERM !== "dumb";
+}
+
+export function createOutput(flags: OutputFlags): Output {
+  const outColor = colorAllowed(process.stdout, flags);
+  const errColorOn = colorAllowed(process.stderr, flags);
+  const color = new Chalk({ level: outColor ? 1 : 0 });
+  const errColor = new Chalk({ level: errColorOn ? 1 : 0 });
+  return {
+    color,
+    errColor,
+    json: Boolean(flags.json),
+    verbose: Boolean(flags.verbose),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    out: (text) => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
+    err: (text) => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+    notice: (text) => void process.stderr.write(`${errColor.yellow("note:")} ${text}\n`),
+    table: (head, rows, options = {}) => {
+      const table = new Table({
+        head: head.map((h) => color.bold(h)),
+        style: outColor ? { head: [], border: ["grey"] } : { head: [], border: [] },
+        wordWrap: true,
+        wrapOnWordBoundary: true,
+        ...(options.colWidths ? { colWidths: options.colWidths } : {}),
+      });
+      table.push(...rows);
+      return table.toString();
+    },
+  };
+}
+
+/** A value shortened to one line of at most `max` characters. */
+export function oneLine(value: unknown, max = 60): string {
+  const text = (typeof value === "string" ? value : JSON.stringify(value) ?? "").replace(/\s+/g, " ").trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function formatScore(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(3) : "–";
+}
+
+export function formatInt(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+export function formatUsd(x: number | null): string {
+  if (x === null) return "unknown";
+  if (x === 0) return "$0.00";
+  return x < 0.01 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}

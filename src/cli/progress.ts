@@ -1,0 +1,75 @@
+import ora, { type Ora } from "ora";
+import type { Output } from "./output.js";
+import { formatDuration } from "./output.js";
+
+/** A progress line for long commands: an ora spinner on a terminal, periodic plain lines otherwise. */
+export interface Progress {
+  update(text: string): void;
+  /** Clear the spinner (before printing results). */
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  /** Seconds between plain lines when stderr is not a terminal. */
+  intervalMs?: number;
+  enabled?: boolean;
+}
+
+export function createProgress(output: Output, options: ProgressOptions = {}): Progress {
+  if (options.enabled === false) return { update() {}, stop() {} };
+  const columns = process.stderr.columns ?? 0;
+  // ora needs a real terminal with a width; otherwise (CI, pipes) print a plain line now and then.
+  if (output.stderrIsTTY && columns > 0 && process.env.CI === undefined) {
+    let spinner: Ora | undefined;
+    return {
+      update(text) {
+        if (!spinner) spinner = ora({ text, stream: process.stderr, color: "cyan", isEnabled: true }).start();
+        else spinner.text = text;
+      },
+      stop() {
+        spinner?.stop();
+        spinner = undefined;
+      },
+    };
+  }
+  const interval = options.intervalMs ?? 5000;
+  let last = 0;
+  let pending: string | undefined;
+  return {
+    update(text) {
+      pending = text;
+      const now = Date.now();
+      if (now - last >= interval) {
+        last = now;
+        output.err(text);
+        pending = undefined;
+      }
+    },
+    stop() {
+      if (pending !== undefined && last !== 0) output.err(pending);
+      pending = undefined;
+    },
+  };
+}
+
+/** done/total, score so far, rate and ETA in one line. */
+export function evalProgressText(p: {
+  done: number;
+  total: number;
+  meanSoFar: number;
+  errors: number;
+  elapsedMs: number;
+  extra?: string;
+}): string {
+  const rate = p.elapsedMs > 0 ? (p.done / p.elapsedMs) * 1000 : 0;
+  const eta = rate > 0 ? formatDuration(((p.total - p.done) / rate) * 1000) : "–";
+  const parts = [
+    `${p.done}/${p.total}`,
+    `score ${Number.isFinite(p.meanSoFar) ? p.meanSoFar.toFixed(3) : "–"}`,
+    `${rate.toFixed(1)} ex/s`,
+  ];
+  if (p.errors > 0) parts.push(`${p.errors} errors`);
+  if (p.extra) parts.push(p.extra);
+  parts.push(`ETA ${eta}`);
+  return parts.join(" · ");
+}

@@ -1,0 +1,61 @@
+import type { EvalSummary, ExampleResult } from "../../evaluate/types.js";
+import type { Example } from "../../program/example.js";
+import type { Output } from "../output.js";
+import { formatDuration, formatInt, formatScore, formatUsd, oneLine } from "../output.js";
+
+/** The headline of an evaluation: score with its interval, errors, tokens, cost, time. */
+export function renderSummary(summary: EvalSummary, output: Output): string {
+  const c = output.color;
+  const [lo, hi] = summary.ci95;
+  const lines = [
+    `${c.bold("score")}  ${c.bold(formatScore(summary.mean))}  ${c.dim(`95% CI [${formatScore(lo)}, ${formatScore(hi)}]`)}  ${summary.done} examples, ${
+      summary.errors > 0 ? c.red(`${summary.errors} errors`) : "0 errors"
+    }`,
+    `${c.bold("tokens")} ${formatInt(summary.usage.promptTokens)} prompt · ${formatInt(summary.usage.completionTokens)} completion · ${summary.calls} calls${
+      summary.cachedCalls > 0 ? ` (${summary.cachedCalls} cached)` : ""
+    } · cost ${formatUsd(summary.costUsd)}`,
+    `${c.bold("time")}   ${formatDuration(summary.wallMs)} · ${summary.wallMs > 0 ? ((summary.done / summary.wallMs) * 1000).toFixed(1) : "–"} examples/s`,
+  ];
+  if (summary.stopped) {
+    const why = summary.stopped === "budget" ? "the cost cap was reached" : summary.stopped === "interrupted" ? "interrupted" : "the provider failed";
+    lines.push(c.yellow(`stopped early (${why}): ${summary.done} of ${summary.total} examples evaluated`));
+  }
+  return lines.join("\n");
+}
+
+/** The lowest-scoring examples (errors first), with their input and what went wrong. */
+export function renderWorst(results: readonly ExampleResult[], examples: ReadonlyMap<string, Example>, output: Output, count = 5): string {
+  const worst = [...results]
+    .filter((r) => r.score < 1 || r.error)
+    .sort((a, b) => a.score - b.score || Number(Boolean(b.error)) - Number(Boolean(a.error)) || a.index - b.index)
+    .slice(0, count);
+  if (worst.length === 0) return output.color.green("every example scored 1");
+  const width = Math.max(60, Math.min(process.stdout.columns ?? 100, 160));
+  const inputWidth = Math.floor((width - 24) * 0.45);
+  const noteWidth = width - 24 - inputWidth;
+  const rows = worst.map((r) => {
+    const ex = examples.get(r.exampleId);
+    const input = ex ? oneLine(Object.values(ex.inputs).length === 1 ? Object.values(ex.inputs)[0] : ex.inputs, inputWidth * 2) : "";
+    const note = r.error ? output.color.red(oneLine(`${r.error.message}`, noteWidth * 2)) : oneLine(r.feedback ?? "", noteWidth * 2);
+    return [r.exampleId, formatScore(r.score), input, note];
+  });
+  return `${output.color.bold("lowest-scoring examples")}\n${output.table(["example", "score", "input", "feedback"], rows, {
+    colWidths: [14, 7, inputWidth, noteWidth],
+  })}`;
+}
+
+/** One example result as JSON (no trace: it is in the store and in --verbose runs). */
+export function resultJson(r: ExampleResult) {
+  return {
+    id: r.exampleId,
+    score: r.score,
+    ...(r.feedback !== undefined ? { feedback: r.feedback } : {}),
+    ...(r.outputs ? { outputs: r.outputs } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    usage: r.usage,
+    costUsd: r.costUsd,
+    calls: r.calls,
+    cachedCalls: r.cachedCalls,
+    latencyMs: Math.round(r.latencyMs),
+  };
+}

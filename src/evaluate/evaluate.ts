@@ -1,0 +1,173 @@
+import { executeGraph, isFatal, StepFailure, type ExecContext } from "../graph/execute.js";
+import type { Trace } from "../graph/trace.js";
+import type { Graph } from "../graph/types.js";
+import { addUsage, ZERO_USAGE, type LMCallRecord, type Usage } from "../lm/types.js";
+import type { Metric, MetricContext } from "../metrics/types.js";
+import type { Example } from "../program/example.js";
+import type { ProgramState } from "../program/state.js";
+import { InterruptedError } from "../util/errors.js";
+import { forEachConcurrent } from "./concurrency.js";
+import { meanWithCI } from "./stats.js";
+import type { EvalReport, ExampleResult, StopReason } from "./types.js";
+
+export interface EvaluateOptions {
+  graph: Graph;
+  state: ProgramState;
+  examples: readonly Example[];
+  metric: Metric;
+  exec: Omit<ExecContext, "signal">;
+  metricContext: Omit<MetricContext, "signal">;
+  concurrency: number;
+  signal?: AbortSignal;
+  /** Asked before each example is dispatched; false stops (e.g. a cost cap reached). */
+  canDispatch?: () => boolean;
+  /** Told about every result as it finishes (progress, streaming output, the store). */
+  onResult?: (result: ExampleResult) => void;
+}
+
+/**
+ * Evaluates one candidate over examples concurrently. Failed examples are recorded with their
+ * reason and score 0; fatal errors (provider unusable, interrupt) stop dispatching, let the
+ * in-flight examples finish, and are rethrown with the partial report attached.
+ */
+export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
+  const began = performance.now();
+  const results: (ExampleResult | undefined)[] = new Array(options.examples.length);
+  let stopped: StopReason | undefined;
+  const signal = options.signal;
+  const canDispatch = () => {
+    if (signal?.aborted) {
+      stopped = "interrupted";
+      return false;
+    }
+    if (options.canDispatch && !options.canDispatch()) {
+      stopped = "budget";
+      return false;
+    }
+    return true;
+  };
+  const exec: ExecContext = signal ? { ...options.exec, signal } : options.exec;
+  const metricContext: MetricContext = signal ? { ...options.metricContext, signal } : options.metricContext;
+  try {
+    await forEachConcurrent(
+      options.examples.length,
+      options.concurrency,
+      async (index) => {
+        const result = await evaluateOne(options, index, exec, metricContext);
+        results[index] = result;
+        options.onResult?.(result);
+      },
+      canDispatch,
+    );
+  } catch (err) {
+    const report = buildReport(options.examples.length, results, began, isFatal(err) ? (err instanceof InterruptedError ? "interrupted" : "fatal") : undefined);
+    if (err && typeof err === "object") (err as { partial?: EvalReport }).partial = report;
+    throw err;
+  }
+  return buildReport(options.examples.length, results, began, stopped);
+}
+
+async function evaluateOne(
+  options: EvaluateOptions,
+  index: number,
+  exec: ExecContext,
+  metricContext: MetricContext,
+): Promise<ExampleResult> {
+  const example = options.examples[index]!;
+  const began = performance.now();
+  const base = { exampleId: example.id, index };
+  let trace: Trace;
+  let outputs: Record<string, unknown>;
+  try {
+    const prediction = await executeGraph(options.graph, options.state, example.inputs, exec);
+    trace = prediction.trace;
+    outputs = prediction.outputs;
+  } catch (err) {
+    if (!(err instanceof StepFailure)) throw err;
+    return {
+      ...base,
+      score: 0,
+      error: { kind: "step", message: err.message, step: err.step, ...(err.raw !== undefined ? { raw: err.raw } : {}) },
+      trace: err.trace,
+      ...accounting(err.trace),
+      latencyMs: performance.now() - began,
+    };
+  }
+  try {
+    const { score, feedback, calls: judgeCalls = [] } = await options.metric.score(example, outputs, trace, metricContext);
+    if (!Number.isFinite(score)) throw new Error(`metric returned a non-finite score (${score})`);
+    return {
+      ...base,
+      score,
+      ...(feedback !== undefined ? { feedback } : {}),
+      outputs,
+      trace,
+      ...accounting(trace, judgeCalls),
+      latencyMs: performance.now() - began,
+    };
+  } catch (err) {
+    if (isFatal(err)) throw err;
+    return {
+      ...base,
+      score: 0,
+      outputs,
+      error: { kind: "metric", message: `metric ${options.metric.name}: ${(err as Error)?.message ?? String(err)}` },
+      trace,
+      ...accounting(trace),
+      latencyMs: performance.now() - began,
+    };
+  }
+}
+
+/** Tokens, cost and calls of one example: its steps' LM calls and its judge's. */
+function accounting(trace: Trace, judgeCalls: readonly LMCallRecord[] = []): { usage: Usage; costUsd: number | null; calls: number; cachedCalls: number } {
+  let usage = ZERO_USAGE;
+  let cost: number | null = 0;
+  let calls = 0;
+  let cachedCalls = 0;
+  for (const list of [...trace.map((s) => s.calls), judgeCalls]) {
+    for (const call of list) {
+      calls++;
+      if (call.cached) cachedCalls++;
+      else usage = addUsage(usage, call.usage);
+      cost = cost === null || call.costUsd === null ? null : cost + (call.cached ? 0 : call.costUsd);
+    }
+  }
+  return { usage, costUsd: cost, calls, cachedCalls };
+}
+
+export function buildReport(
+  total: number,
+  slots: readonly (ExampleResult | undefined)[],
+  began: number,
+  stopped?: StopReason,
+): EvalReport {
+  const results = slots.filter((r): r is ExampleResult => r !== undefined);
+  const { mean, ci95 } = meanWithCI(results.map((r) => r.score));
+  let usage = ZERO_USAGE;
+  let cost: number | null = 0;
+  let calls = 0;
+  let cachedCalls = 0;
+  for (const r of results) {
+    usage = addUsage(usage, r.usage);
+    cost = cost === null || r.costUsd === null ? null : cost + r.costUsd;
+    calls += r.calls;
+    cachedCalls += r.cachedCalls;
+  }
+  return {
+    summary: {
+      total,
+      done: results.length,
+      mean,
+      ci95,
+      errors: results.filter((r) => r.error).length,
+      usage,
+      costUsd: cost,
+      calls,
+      cachedCalls,
+      wallMs: performance.now() - began,
+      ...(stopped && results.length < total ? { stopped } : {}),
+    },
+    results,
+  };
+}

@@ -1,0 +1,54 @@
+import type { Trace } from "../graph/trace.js";
+import type { Usage } from "../lm/types.js";
+
+export interface ExampleError {
+  /** Where it failed: a step (LM error after retries, unreadable output) or the metric. */
+  kind: "step" | "metric";
+  message: string;
+  step?: string;
+  /** The raw completion when the output could not be read. */
+  raw?: string;
+}
+
+/** The outcome of one example under one candidate. A failed example scores 0 and says why. */
+export interface ExampleResult {
+  exampleId: string;
+  /** Position in the evaluated list (results are always reported in this order). */
+  index: number;
+  score: number;
+  feedback?: string;
+  outputs?: Record<string, unknown>;
+  error?: ExampleError;
+  trace: Trace;
+  usage: Usage;
+  /** null when some call's price is unknown. */
+  costUsd: number | null;
+  calls: number;
+  cachedCalls: number;
+  latencyMs: number;
+}
+
+export type StopReason = "budget" | "interrupted" | "fatal";
+
+export interface EvalSummary {
+  /** Examples asked for. */
+  total: number;
+  /** Examples that finished (scored or failed). */
+  done: number;
+  mean: number;
+  ci95: [number, number];
+  errors: number;
+  usage: Usage;
+  costUsd: number | null;
+  calls: number;
+  cachedCalls: number;
+  wallMs: number;
+  /** Set when evaluation stopped before every example was done. */
+  stopped?: StopReason;
+}
+
+export interface EvalReport {
+  summary: EvalSummary;
+  /** In example order; examples never dispatched are absent. */
+  results: ExampleResult[];
+}

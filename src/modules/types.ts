@@ -1,0 +1,53 @@
+import type { z } from "zod";
+import type { LMCallRecord, LMClient } from "../lm/types.js";
+import type { StepState } from "../program/state.js";
+import type { Field, Signature } from "../signature/types.js";
+
+/** What the executor gives an LM step for one call. */
+export interface StepRuntime {
+  lm: LMClient;
+  temperature: number;
+  maxTokens: number;
+  sample: number;
+  signal?: AbortSignal;
+}
+
+export interface ModuleRunArgs<Prepared> {
+  step: string;
+  /** The step's effective signature (input types refined from their producers). */
+  signature: Signature;
+  prepared: Prepared;
+  /** Instruction and demos, for LM modules. */
+  state: StepState;
+  inputs: Record<string, unknown>;
+  /** Present for LM modules only. */
+  runtime?: StepRuntime;
+}
+
+export interface ModuleOutcome {
+  outputs: Record<string, unknown>;
+  calls: LMCallRecord[];
+}
+
+/**
+ * How one kind of step turns inputs into outputs. Adding a module is one file exporting one of
+ * these, listed in registry.ts.
+ */
+export interface ModuleDef<Options = unknown, Prepared = unknown> {
+  readonly name: string;
+  readonly summary: string;
+  /** LM modules are the ones optimizers tune (instruction + demos). */
+  readonly usesLM: boolean;
+  /** Strict schema of the module's own step keys (e.g. retrieve's `corpus`, `k`). */
+  readonly options: z.ZodType<Options>;
+  /** Problems with the signature for this module, in words. */
+  checkSignature(signature: Signature): string[];
+  /** The fields the step produces, in order (chain of thought puts `reasoning` first). */
+  outputs(signature: Signature): Field[];
+  /** One-time work before running (load an index); problems thrown as Error are reported at the step's options. */
+  prepare(args: { options: Options; programDir: string; signature: Signature }): Promise<Prepared>;
+  run(args: ModuleRunArgs<Prepared>): Promise<ModuleOutcome>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModule = ModuleDef<any, any>;

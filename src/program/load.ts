@@ -1,0 +1,209 @@
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { sha256 } from "../util/canonical.js";
+import { UserError, type Problem } from "../util/errors.js";
+import { fieldsLeniently, signatureFromSection } from "./fields.js";
+import { toLMConfig } from "./lm-config.js";
+import { parseMetric } from "./metric-spec.js";
+import { parseRef, REF_FORMS } from "./refs.js";
+import { dataSchema, fieldsSchema, lmSchema, programSchema, STEP_BASE_KEYS, stepBaseSchema } from "./schema.js";
+import type { DataPaths, MetricSpec, ProgramSpec, Ref, StepSpec } from "./types.js";
+import { YamlSource, type YamlPath } from "./yaml-source.js";
+import { describePath, describeValue, zodProblems } from "./zod-problems.js";
+
+/** A program file read as far as it could be: the spec, its source, and every problem found. */
+export interface ReadProgram {
+  spec: ProgramSpec;
+  source: YamlSource;
+  problems: Problem[];
+  /** Steps too broken to compile (their names still exist, so references to them are not "dangling"). */
+  brokenSteps: Set<string>;
+  /** Every step's module name and module-specific keys, broken steps included, so modules can check them all. */
+  stepModules: Map<string, { module: string; options: Record<string, unknown> }>;
+}
+
+/** Reads a file the user named, turning "not found" and friends into a UserError. */
+export async function readUserFile(file: string, what: string): Promise<string> {
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new UserError({ message: `${what} is a directory, expected a file`, pos: { file } });
+    return await readFile(file, "utf8");
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    throw new UserError({ message: `cannot read ${what}: ${reason}`, pos: { file } });
+  }
+}
+
+/**
+ * Reads and validates a program file. Problems are collected rather than thrown so that, with the
+ * graph compiler's, the user sees every problem of the file at once. Missing files and YAML syntax
+ * errors throw at once (nothing else can be checked).
+ */
+export async function readProgram(file: string): Promise<ReadProgram> {
+  const abs = path.resolve(file);
+  const display = path.relative(process.cwd(), abs) || abs;
+  const text = await readUserFile(abs, "program file");
+  const source = YamlSource.parse(display, text);
+  const syntax = source.syntaxProblems();
+  if (syntax.length > 0) throw new UserError(syntax);
+  const data = source.data();
+  const problems: Problem[] = [];
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new UserError({ message: `expected a program mapping (name, inputs, outputs, steps, metric), got ${describeValue(data)}`, pos: source.posOf([]) });
+  }
+  const raw = data as Record<string, unknown>;
+  const top = programSchema.safeParse(raw);
+  if (!top.success) {
+    // Section-level detail comes from the section parsers below; keep only top-level issues here.
+    const issues = top.error.issues.filter(
+      (i) => i.path.length <= 1 || !["lm", "inputs", "data", "steps"].includes(String(i.path[0])),
+    );
+    problems.push(...zodProblems(issues, source, [], programSchema, raw));
+  }
+  const dir = path.dirname(abs);
+
+  const lm = parseSection(lmSchema, raw.lm, source, ["lm"], problems);
+  // Schema problems of the section are reported here; the fields (type problems too) come leniently.
+  parseSection(fieldsSchema, raw.inputs, source, ["inputs"], problems);
+  const inputs = fieldsLeniently(raw.inputs, source, ["inputs"], problems);
+
+  const outputs: ProgramSpec["outputs"] = [];
+  if (raw.outputs && typeof raw.outputs === "object" && !Array.isArray(raw.outputs)) {
+    for (const [name, refText] of Object.entries(raw.outputs as Record<string, unknown>)) {
+      if (typeof refText !== "string") continue; // reported by the top-level schema
+      const ref = parseRef(refText);
+      if (!ref) {
+        problems.push({
+          message: `\`outputs.${name}\`: expected a reference ${REF_FORMS} (e.g. \`route.team\`), got ${JSON.stringify(refText)}`,
+          pos: source.posOf(["outputs", name]),
+        });
+        continue;
+      }
+      outputs.push({ name, ref, pos: source.posOf(["outputs", name]) });
+    }
+  }
+
+  const steps: StepSpec[] = [];
+  const brokenSteps = new Set<string>();
+  const stepModules = new Map<string, { module: string; options: Record<string, unknown> }>();
+  if (raw.steps && typeof raw.steps === "object" && !Array.isArray(raw.steps)) {
+    for (const [name, value] of Object.entries(raw.steps as Record<string, unknown>)) {
+      const step = parseStep(name, value, source, problems);
+      if (step) steps.push(step);
+      else brokenSteps.add(name);
+      if (value && typeof value === "object" && !Array.isArray(value)) stepModules.set(name, moduleKeysOf(value as Record<string, unknown>));
+    }
+  }
+
+  const metric =
+    raw.metric === undefined || raw.metric === null
+      ? undefined
+      : parseMetric(raw.metric, source, ["metric"], Object.keys((raw.outputs as object | undefined) ?? {}), problems);
+
+  const dataSection = parseSection(dataSchema, raw.data, source, ["data"], problems);
+  const dataPaths: DataPaths = {};
+  for (const split of ["train", "dev", "test"] as const) {
+    const p = dataSection?.[split];
+    if (p) dataPaths[split] = path.resolve(dir, p);
+  }
+
+  const spec: ProgramSpec = {
+    file: abs,
+    dir,
+    sourceHash: sha256(text),
+    raw,
+    name: typeof raw.name === "string" ? raw.name : path.basename(abs).replace(/\.ya?ml$/, ""),
+    inputs,
+    outputs,
+    steps,
+    metric: metric ?? PLACEHOLDER_METRIC,
+    data: dataPaths,
+    positions: source.positions(),
+  };
+  if (typeof raw.description === "string") spec.description = raw.description;
+  if (lm) spec.lm = toLMConfig(lm);
+  if (raw.optimize && typeof raw.optimize === "object") spec.optimize = raw.optimize as Record<string, unknown>;
+  return { spec, source, problems, brokenSteps, stepModules };
+}
+
+/** Only ever seen when problems were reported, which stops the command before it is used. */
+const PLACEHOLDER_METRIC: MetricSpec = { kind: "mean", metrics: [] };
+
+function parseSection<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: readonly import("zod").z.core.$ZodIssue[] } } },
+  value: unknown,
+  source: YamlSource,
+  path: YamlPath,
+  problems: Problem[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  problems.push(...zodProblems(r.error.issues, source, path, schema as never, value));
+  return undefined;
+}
+
+/** A step's module (predict by default) and the keys that belong to it rather than to every step. */
+function moduleKeysOf(value: Record<string, unknown>): { module: string; options: Record<string, unknown> } {
+  const options: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!STEP_BASE_KEYS.includes(key)) options[key] = v;
+  }
+  return { module: typeof value.module === "string" && value.module ? value.module : "predict", options };
+}
+
+function parseStep(name: string, value: unknown, source: YamlSource, problems: Problem[]): StepSpec | undefined {
+  const at: YamlPath = ["steps", name];
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    problems.push({
+      message: `${describePath(at)}: expected a step mapping with at least \`signature\`, got ${describeValue(value)}`,
+      pos: source.posOf(at),
+    });
+    return undefined;
+  }
+  const before = problems.length;
+  const base = parseSection(stepBaseSchema, value, source, at, problems);
+  if (!base) return undefined;
+  const signature = signatureFromSection(base.signature, source, [...at, "signature"], problems);
+
+  const wiring: Record<string, Ref> = {};
+  for (const [field, refText] of Object.entries(base.inputs ?? {})) {
+    const ref = parseRef(refText);
+    if (!ref) {
+      problems.push({
+        message: `${describePath([...at, "inputs", field])}: expected a reference ${REF_FORMS}, got ${JSON.stringify(refText)}`,
+        pos: source.posOf([...at, "inputs", field]),
+      });
+      continue;
+    }
+    if (signature && !signature.inputs.some((f) => f.name === field)) {
+      problems.push({
+        message: `${describePath([...at, "inputs"])}: \`${field}\` is not an input of this step's signature (inputs: ${signature.inputs.map((f) => f.name).join(", ")})`,
+        pos: source.keyPos([...at, "inputs"], field),
+      });
+      continue;
+    }
+    wiring[field] = ref;
+  }
+
+  const { options } = moduleKeysOf(value as Record<string, unknown>);
+  if (!signature || problems.length > before) return undefined;
+
+  const step: StepSpec = {
+    name,
+    module: moduleKeysOf(value as Record<string, unknown>).module,
+    signature,
+    instruction: base.instruction?.trim() ?? "",
+    demos: base.demos ?? [],
+    wiring,
+    options,
+    pos: source.posOf(at),
+  };
+  if (base.lm) step.lm = toLMConfig(base.lm);
+  if (base.temperature !== undefined) step.lm = { ...step.lm, temperature: base.temperature };
+  if (base.max_tokens !== undefined) step.lm = { ...step.lm, maxTokens: base.max_tokens };
+  return step;
+}

@@ -1,0 +1,119 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { Problem, SourcePos } from "../util/errors.js";
+
+export type YamlPath = readonly (string | number)[];
+
+/**
+ * A parsed YAML file that can say where any value came from, so every problem found later (schema,
+ * references, types) points at file:line:column.
+ */
+export class YamlSource {
+  readonly doc: Document.Parsed;
+  private readonly lines: LineCounter;
+
+  private constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    this.lines = new LineCounter();
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+  }
+
+  static parse(file: string, text: string): YamlSource {
+    return new YamlSource(file, text);
+  }
+
+  /** YAML syntax errors (and duplicate keys), each with its position. */
+  syntaxProblems(): Problem[] {
+    return this.doc.errors.map((e) => ({
+      message: describeYamlError(e.code, e.message),
+      pos: this.posOfOffset(e.pos[0]),
+    }));
+  }
+
+  data(): unknown {
+    return this.doc.toJS({ maxAliasCount: 1000 });
+  }
+
+  posOfOffset(offset: number): SourcePos {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  /** The node at a path (scalars included), or undefined. */
+  nodeAt(path: YamlPath): Node | undefined {
+    if (path.length === 0) return (this.doc.contents as Node | null) ?? undefined;
+    const node = this.doc.getIn(path as (string | number)[], true);
+    return node && typeof node === "object" && "range" in (node as object) ? (node as Node) : undefined;
+  }
+
+  /**
+   * Where the value at `path` starts; for a missing value, where its nearest existing parent starts.
+   */
+  posOf(path: YamlPath): SourcePos {
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.nodeAt(path.slice(0, n));
+      if (node?.range) return this.posOfOffset(node.range[0]);
+    }
+    return { file: this.file, line: 1, col: 1 };
+  }
+
+  /** Where the key `key` of the mapping at `path` is written. */
+  keyPos(path: YamlPath, key: string): SourcePos {
+    const map = this.nodeAt(path);
+    if (isMap(map)) {
+      for (const pair of map.items) {
+        if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) {
+          return this.posOfOffset(pair.key.range[0]);
+        }
+      }
+    }
+    return this.posOf(path);
+  }
+
+  /**
+   * Position of a character inside a string value (e.g. the offending part of a signature). Exact for
+   * plain and quoted one-line scalars; the scalar's start otherwise.
+   */
+  posInString(path: YamlPath, offset: number): SourcePos {
+    const node = this.nodeAt(path);
+    if (!isScalar(node) || !node.range) return this.posOf(path);
+    const type = node.type;
+    if (type === "PLAIN") return this.posOfOffset(node.range[0] + offset);
+    if (type === "QUOTE_DOUBLE" || type === "QUOTE_SINGLE") {
+      const raw = this.text.slice(node.range[0], node.range[1]);
+      if (!raw.includes("\n") && !raw.includes("\\") && !raw.includes("''")) return this.posOfOffset(node.range[0] + 1 + offset);
+    }
+    return this.posOfOffset(node.range[0]);
+  }
+
+  /** Every value's position keyed by its dotted path (`steps.route.signature`). */
+  positions(): Map<string, SourcePos> {
+    const out = new Map<string, SourcePos>();
+    const walk = (node: unknown, path: (string | number)[]) => {
+      if (node && typeof node === "object" && "range" in node && (node as Node).range) {
+        out.set(path.join("."), this.posOfOffset((node as Node).range![0]));
+      }
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (isPair(pair) && isScalar(pair.key)) walk(pair.value, [...path, String(pair.key.value)]);
+        }
+      } else if (isSeq(node)) {
+        node.items.forEach((item, i) => walk(item, [...path, i]));
+      }
+    };
+    walk(this.doc.contents, []);
+    return out;
+  }
+}
+
+function describeYamlError(code: string, message: string): string {
+  switch (code) {
+    case "DUPLICATE_KEY":
+      return "this key appears twice in the same mapping (YAML keys must be unique)";
+    case "TAB_AS_INDENT":
+      return "tabs cannot indent YAML; use spaces";
+    default:
+      return `YAML syntax: ${message.replace(/\s+at line \d+, column \d+.*$/s, "")}`;
+  }
+}

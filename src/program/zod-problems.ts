@@ -1,0 +1,140 @@
+import type { z } from "zod";
+import type { Problem } from "../util/errors.js";
+import { suggestionHint } from "../util/suggest.js";
+import type { YamlPath, YamlSource } from "./yaml-source.js";
+
+/**
+ * Turns zod issues into problems that point into the YAML file, in words a user understands:
+ * what is wrong, where, and what was expected.
+ */
+export function zodProblems(
+  issues: readonly z.core.$ZodIssue[],
+  source: YamlSource,
+  base: YamlPath,
+  schema: z.ZodType,
+  value: unknown,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    const rel = issue.path as (string | number)[];
+    const path = [...base, ...rel];
+    const where = describePath(path);
+    switch (issue.code) {
+      case "unrecognized_keys": {
+        const known = knownKeysAt(schema, rel);
+        for (const key of issue.keys) {
+          problems.push({
+            message: `unknown key \`${key}\`${where ? ` in ${where}` : ""}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`,
+            pos: source.keyPos(path, key),
+            hint: suggestionHint(key, known),
+          });
+        }
+        break;
+      }
+      case "invalid_type": {
+        const actual = valueAt(value, rel);
+        const message =
+          actual === undefined
+            ? `missing \`${String(path[path.length - 1])}\`${parentWhere(path)}`
+            : `${where || "value"}: expected ${article(issue.expected)}, got ${describeValue(actual)}`;
+        problems.push({ message, pos: source.posOf(path) });
+        break;
+      }
+      default:
+        problems.push({ message: `${where || "value"}: ${lowerFirst(issue.message)}`, pos: source.posOf(path) });
+    }
+  }
+  return problems;
+}
+
+function parentWhere(path: YamlPath): string {
+  const parent = describePath(path.slice(0, -1));
+  return parent ? ` in ${parent}` : "";
+}
+
+export function describePath(path: YamlPath): string {
+  if (path.length === 0) return "";
+  return `\`${path.map((p) => (typeof p === "number" ? `[${p}]` : p)).join(".").replace(/\.\[/g, "[")}\``;
+}
+
+function article(expected: string): string {
+  const names: Record<string, string> = {
+    string: "a string",
+    number: "a number",
+    boolean: "true or false",
+    object: "a mapping",
+    array: "a list",
+    record: "a mapping",
+    int: "an integer",
+  };
+  return names[expected] ?? expected;
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null) return "nothing (null)";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function lowerFirst(s: string): string {
+  const cleaned = s.replace(/^Invalid input: /, "");
+  return cleaned.charAt(0).toLowerCase() + cleaned.slice(1);
+}
+
+function valueAt(value: unknown, path: readonly (string | number | symbol)[]): unknown {
+  let cur = value;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg as string];
+  }
+  return cur;
+}
+
+interface Def {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  in?: z.ZodType;
+  out?: z.ZodType;
+}
+
+function defOf(schema: z.ZodType): Def {
+  return (schema as unknown as { _zod: { def: Def } })._zod.def;
+}
+
+/** The keys an object schema accepts at a path (for did-you-mean on unknown keys). */
+export function knownKeysAt(schema: z.ZodType, path: readonly (string | number | symbol)[]): string[] {
+  let cur: z.ZodType | undefined = unwrap(schema);
+  for (const seg of path) {
+    if (!cur) return [];
+    const def = defOf(cur);
+    if (def.type === "object") cur = def.shape?.[String(seg)];
+    else if (def.type === "record") cur = def.valueType;
+    else if (def.type === "array") cur = def.element;
+    else return [];
+    cur = cur ? unwrap(cur) : undefined;
+  }
+  if (!cur) return [];
+  const def = defOf(cur);
+  return def.type === "object" ? Object.keys(def.shape ?? {}) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let cur = schema;
+  for (let i = 0; i < 10; i++) {
+    const def = defOf(cur);
+    if ((def.type === "optional" || def.type === "nullable" || def.type === "default") && def.innerType) cur = def.innerType;
+    else if (def.type === "pipe" && def.out) cur = defOf(def.out).type === "transform" && def.in ? def.in : def.out;
+    else if (def.type === "union" && def.options) {
+      const obj = def.options.map(unwrap).find((o) => defOf(o).type === "object");
+      if (!obj) return cur;
+      cur = obj;
+    } else return cur;
+  }
+  return cur;
+}

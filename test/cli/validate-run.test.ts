@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+
+const TRIAGE = "programs/support-triage.yaml";
+
+describe("dspx validate", () => {
+  it("prints the compiled graph of a valid program", async () => {
+    const r = await runCli(["validate", TRIAGE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("support-triage is valid");
+    expect(r.stdout).toMatch(/route\s+chain_of_thought on sim/);
+    expect(r.stdout).toContain("message: string ← $inputs.message");
+    expect(r.stdout).toContain("reasoning: string, team: enum(billing, technical, account, shipping, returns, security, other)");
+    expect(r.stdout).toContain("mean(exact_match(team), exact_match(urgency))");
+    expect(r.stdout).toMatch(/train \d+ · dev \d+ · test \d+ examples/);
+  });
+
+  it("prints only JSON on stdout with --json", async () => {
+    const r = await runCli(["validate", TRIAGE, "--json"]);
+    expect(r.code).toBe(0);
+    const graph = JSON.parse(r.stdout);
+    expect(graph.valid).toBe(true);
+    expect(graph.steps.map((s: { name: string }) => s.name)).toEqual(["route"]);
+    expect(graph.steps[0].inputs).toEqual([{ name: "message", type: "string", from: "$inputs.message" }]);
+    expect(graph.data.map((d: { split: string }) => d.split)).toEqual(["train", "dev", "test"]);
+  });
+
+  it("reports every problem of a broken file with positions, exit 2, no stack trace", async () => {
+    const r = await runCli(["validate", "test/cli/fixtures/broken.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
+    expect(lines).toEqual([
+      expect.stringContaining("test/cli/fixtures/broken.yaml:8:13: `steps.answer.module`: unknown module `predictt`"),
+      expect.stringContaining("test/cli/fixtures/broken.yaml:9:37: `steps.answer.signature`: bad signature: unknown type \"lst\""),
+      expect.stringContaining("test/cli/fixtures/broken.yaml:10:5: unknown key `instrution`"),
+      expect.stringContaining("test/cli/fixtures/broken.yaml:12:16: `metric.exact_match`: `answr` is not a program output"),
+    ]);
+    expect(r.stderr).toContain("did you mean `predict`?");
+    expect(r.stderr).toContain("did you mean `instruction`?");
+    expect(r.stderr).toContain("did you mean `answer`?");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("shows the stack trace with --verbose", async () => {
+    const r = await runCli(["--verbose", "validate", "test/cli/fixtures/broken.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe("dspx run", () => {
+  it("prints the outputs of one prediction", async () => {
+    const r = await runCli(["run", TRIAGE, "--input", JSON.stringify({ message: "I was charged twice, refund the billing error" })]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^team: billing$/m);
+    expect(r.stdout).toMatch(/^urgency: (low|normal|high)$/m);
+    expect(r.stderr).toContain("running on `sim`");
+  });
+
+  it("prints JSON only with --json, and every step with --verbose", async () => {
+    const input = JSON.stringify({ message: "my package never arrived" });
+    const plain = await runCli(["run", TRIAGE, "--input", input, "--json"]);
+    expect(plain.code).toBe(0);
+    const out = JSON.parse(plain.stdout);
+    expect(Object.keys(out)).toEqual(["outputs"]);
+    expect(Object.keys(out.outputs).sort()).toEqual(["team", "urgency"]);
+    const verbose = await runCli(["--verbose", "run", TRIAGE, "--input", input, "--json"]);
+    const v = JSON.parse(verbose.stdout);
+    expect(v.steps).toHaveLength(1);
+    expect(v.steps[0].step).toBe("route");
+    expect(typeof v.steps[0].outputs.reasoning).toBe("string");
+  });
+
+  it("reads inputs from a file or stdin", async () => {
+    const r = await runCli(["run", TRIAGE, "--input-file", "-", "--json"], { stdin: '{"message": "reset my password please"}' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).outputs.team).toBeDefined();
+  });
+
+  it("rejects missing, malformed and mismatched inputs with exit 2", async () => {
+    const none = await runCli(["run", TRIAGE]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("--input");
+    const bad = await runCli(["run", TRIAGE, "--input", "{message: hi}"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--input: not valid JSON");
+    const wrong = await runCli(["run", TRIAGE, "--input", '{"mesage": "hi"}']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("missing input `message`");
+    expect(wrong.stderr).toContain("unknown input `mesage`");
+  });
+
+  it("rejects an unknown LM provider naming the flag", async () => {
+    const r = await runCli(["run", TRIAGE, "--input", '{"message": "hi"}', "--lm", "opneai:gpt-4o"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--lm: unknown LM provider \"opneai\"");
+    expect(r.stderr).toContain("did you mean `openai`?");
+  });
+});

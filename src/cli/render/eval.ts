@@ -36,7 +36,7 @@ export function renderWorst(results: readonly ExampleResult[], examples: Readonl
   const rows = worst.map((r) => {
     const ex = examples.get(r.exampleId);
     const input = ex ? oneLine(Object.values(ex.inputs).length === 1 ? Object.values(ex.inputs)[0] : ex.inputs, inputWidth * 2) : "";
-    const note = r.error ? output.color.red(oneLine(`${r.error.message}`, noteWidth * 2)) : oneLine(r.feedback ?? "", noteWidth * 2);
+    const note = r.error ? output.color.red(oneLine(`${r.error.message}`, noteWidth * 2)) : oneLine((r.feedback ?? "").replace(/\n+/g, "; "), noteWidth * 2);
     return [r.exampleId, formatScore(r.score), input, note];
   });
   return `${output.color.bold("lowest-scoring examples")}\n${output.table(["example", "score", "input", "feedback"], rows, {

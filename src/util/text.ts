@@ -6,6 +6,7 @@
 const STOPWORDS = new Set(
   (
     "a an the and or but if then else of to in on at by for with from into onto over under about as " +
+    "per via within without between through during until while among across upon " +
     "is are was were be been being am do does did doing have has had having i me my mine we us our " +
     "ours you your yours he him his she her hers it its they them their theirs this that these those " +
     "there here what which who whom whose when where why how all any both each few more most other " +

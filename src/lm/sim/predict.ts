@@ -4,6 +4,7 @@ import { answerClosed, type ClosedAnswer } from "./closed.js";
 import { predictContext, type PredictContext } from "./context.js";
 import { bestSentence, nearDemo, type BestSentence } from "./freetext.js";
 import type { Noise } from "./noise.js";
+import { fieldText } from "./terms.js";
 import { answerWindow, lengthLimitFromDemos, lengthLimitFromInstruction } from "./shape.js";
 import { closedOptionsOf, defaultValue, isReasoning, numbersIn } from "./values.js";
 
@@ -76,7 +77,13 @@ class SentenceReader {
     const best = this.best();
     if (!best) return undefined;
     const limit = lengthLimitFromInstruction(this.ctx.meta.instruction) ?? lengthLimitFromDemos(this.ctx.meta.demos, field);
-    return limit === undefined ? best.sentence.text : answerWindow(best.sentence.text, limit, best.query);
+    if (limit === undefined) return best.sentence.text;
+    // The question is what the other inputs say (for a passage sentence: the question field).
+    const question = this.ctx.inputFields
+      .filter((f) => f !== best.sentence.field)
+      .map((f) => fieldText(this.ctx.meta.inputs[f]))
+      .join(" ");
+    return answerWindow(best.sentence.text, limit, best.query, question);
   }
 }
 

@@ -37,13 +37,22 @@ export function lengthLimitFromInstruction(instruction: string): number | undefi
   return undefined;
 }
 
-/** Lower median of the word counts of the demos' values for a field; none when no demo has one. */
+/**
+ * The typical length of the demos' answers for a field (the upper median of their word counts, so
+ * one terse demo does not cut every answer to a single word); none when no demo has one.
+ */
 export function lengthLimitFromDemos(demos: readonly Demo[], field: string): number | undefined {
   const counts = demos
     .filter((d) => d[field] !== undefined && d[field] !== null)
     .map((d) => words(valueToText(d[field])).length);
   if (counts.length === 0) return undefined;
-  return Math.max(1, lowerMedian(counts));
+  return Math.max(1, upperMedian(counts));
+}
+
+/** The middle value; of the two middle ones, the larger. 0 for no values. */
+export function upperMedian(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** The middle value; of the two middle ones, the smaller. 0 for no values. */
@@ -60,32 +69,58 @@ interface Token {
   content: boolean;
   /** A content word the query does not have: what an answer adds to the question. */
   fresh: boolean;
+  /** Looks like the kind of thing answers are made of: a number, a name, a code or a path. */
+  answerLike: boolean;
+  hasDigit: boolean;
+  /** A word of the query: answers sit next to the words that match the question. */
+  inQuery: boolean;
 }
 
+/** Questions that ask for a quantity, a time, a version or a date. */
+const NUMERIC_QUESTION = /\b(how (many|much|long|often|old|big|large|far|soon)|what (version|year|date|time|size|limit|price|percentage)|when|which (version|release|year))\b/i;
+
 /**
- * The window of at most `limit` consecutive words of a sentence holding the most content words
- * absent from the query, with no stopword at either edge. Ties go to the shorter window, then to the
- * earlier one. Returned as the sentence's own text between the window's first and last word.
+ * The window of at most `limit` consecutive words of a sentence that best answers the question.
+ * Each content word the query lacks is worth 1, plus ½ when it looks like an answer (a number, a
+ * capitalised name, a code such as `BP-204` or `Ctrl+K`), plus 1 for a number when the question asks
+ * for a quantity; that worth is divided by the square root of its distance (in words, at least 1) to
+ * the nearest word of the query, because answers sit near the words that match the question. No stopword at either
+ * edge. Ties go to the shorter window, then to the earlier one. Returned as the sentence's own text
+ * between the window's first and last word.
  */
-export function answerWindow(sentence: string, limit: number, query: ReadonlySet<string>): string {
-  const tokens: Token[] = [...sentence.matchAll(TOKEN_RE)].map((m) => {
+export function answerWindow(sentence: string, limit: number, query: ReadonlySet<string>, question = ""): string {
+  const wantsNumber = NUMERIC_QUESTION.test(question);
+  const matches = [...sentence.matchAll(TOKEN_RE)];
+  const tokens: Token[] = matches.map((m, i) => {
     const stems = termsOf(m[0]);
+    const text = m[0];
+    const around = sentence.slice(Math.max(0, m.index - 1), m.index + text.length + 1);
     return {
       start: m.index,
-      end: m.index + m[0].length,
-      content: contentWords(m[0]).length > 0,
+      end: m.index + text.length,
+      content: contentWords(text).length > 0,
       fresh: stems.some((s) => !query.has(s)),
+      hasDigit: /\d/.test(text),
+      answerLike: /\d/.test(text) || (i > 0 && /^\p{Lu}/u.test(text)) || /[A-Z].*[A-Z]/.test(text) || /[=_@+>\\]/.test(around),
+      inQuery: stems.length > 0 && stems.every((s) => query.has(s)),
     };
   });
   if (tokens.length <= limit) return sentence.trim();
+  const anchors = tokens.flatMap((t, i) => (t.inQuery ? [i] : []));
+  const worth = tokens.map((t, i) => {
+    if (!t.fresh) return 0;
+    const base = 1 + (t.answerLike ? 0.5 : 0) + (t.hasDigit && wantsNumber ? 1 : 0);
+    const distance = anchors.length === 0 ? 1 : Math.min(...anchors.map((a) => Math.abs(a - i)));
+    return base / Math.sqrt(Math.max(1, distance));
+  });
   let best: { from: number; to: number; score: number } | undefined;
   for (let from = 0; from < tokens.length; from++) {
     if (!tokens[from]!.content) continue;
     let score = 0;
     for (let to = from; to < Math.min(tokens.length, from + limit); to++) {
-      if (tokens[to]!.fresh) score++;
+      score += worth[to]!;
       if (!tokens[to]!.content) continue;
-      if (!best || score > best.score || (score === best.score && to - from < best.to - best.from)) {
+      if (!best || score > best.score + 1e-9 || (Math.abs(score - best.score) <= 1e-9 && to - from < best.to - best.from)) {
         best = { from, to, score };
       }
     }

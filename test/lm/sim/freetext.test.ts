@@ -47,9 +47,10 @@ describe("sim free text", () => {
     ];
     const inputs = { question: "Whose company designed the tower?", passages };
     expect(answerOf("answer", { signature: QA, inputs })).toBe("Gustave Eiffel's company designed the tower.");
-    expect(answerOf("answer", { signature: QA, inputs, demos })).toBe("Gustave");
+    // Demo answers of 2 and 1 words: the upper median, 2.
+    expect(answerOf("answer", { signature: QA, inputs, demos })).toBe("Gustave Eiffel");
     // The instruction wins over the demos.
-    expect(answerOf("answer", { signature: QA, inputs, demos, instruction: "Use at most 2 words." })).toBe("Gustave Eiffel");
+    expect(answerOf("answer", { signature: QA, inputs, demos, instruction: "Use at most 1 word." })).toBe("Eiffel");
   });
 
   it("copies the answer of a near-identical demo", () => {
@@ -102,5 +103,20 @@ describe("sim free text over structured passages", () => {
     expect(answerOf("answer", { signature: "question, passages: list[json] -> answer", inputs: { question: "When was the Eiffel Tower completed?", passages: docs } })).toBe(
       "The Eiffel Tower was completed in 1889.",
     );
+  });
+});
+
+describe("answer windows", () => {
+  it("prefers answer-like tokens and numbers when the question asks for a quantity", () => {
+    // Two numbers: the one next to the question's words wins.
+    const passages = ["The Free plan allows 3 members, while Plus costs $8 per member per month."];
+    const inputs = { question: "How many members does the Free plan allow?", passages };
+    expect(answerOf("answer", { signature: QA, inputs, instruction: "Answer in at most 2 words." })).toBe("3");
+  });
+
+  it("prefers codes and names over plain words", () => {
+    const passages = ["When sync stalls the desktop app shows error BP-204 and retries quietly every minute."];
+    const inputs = { question: "Which error does the desktop app show when sync stalls?", passages };
+    expect(answerOf("answer", { signature: QA, inputs, instruction: "Answer in at most 1 word." })).toBe("BP-204");
   });
 });

@@ -1,0 +1,96 @@
+/**
+ * The mock provider as a standalone process, for benchmarks:
+ *
+ *   node --import tsx test/support/mock-provider-main.ts --rpm 600 --burst 1 --headers --latency 20
+ *
+ * Prints one JSON line `{"url","openaiBaseUrl","anthropicBaseUrl"}` on stdout once listening,
+ * serves until SIGTERM (or SIGINT), then prints `{"counts":{"total","ok","rateLimited","errors"},"cpuMs"}`
+ * (cpuMs: the server process's CPU time, to check it was not the bottleneck) and exits 0. Requests are not recorded (memory stays flat over long runs).
+ *
+ * Flags: --port N (default: random), --rpm N, --burst SECONDS, --tpm N, --headers,
+ * --latency MS | MIN-MAX, --require-key KEY.
+ */
+import { startMockProvider, type MockProviderOptions } from "./mock-provider.js";
+
+function parseArgs(argv: string[]): MockProviderOptions {
+  const options: MockProviderOptions = { record: false };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined) throw new Error(`${flag} needs a value`);
+    return v;
+  };
+  const num = (i: number, flag: string): number => {
+    const n = Number(value(i, flag));
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a non-negative number`);
+    return n;
+  };
+  let rpm: number | undefined;
+  let burst: number | undefined;
+  let tpm: number | undefined;
+  let headers = false;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    switch (flag) {
+      case "--port":
+        options.port = num(i++, flag);
+        break;
+      case "--rpm":
+        rpm = num(i++, flag);
+        break;
+      case "--burst":
+        burst = num(i++, flag);
+        break;
+      case "--tpm":
+        tpm = num(i++, flag);
+        break;
+      case "--headers":
+        headers = true;
+        break;
+      case "--latency": {
+        const text = value(i++, flag);
+        const range = /^(\d+)-(\d+)$/.exec(text);
+        options.latencyMs = range ? { min: Number(range[1]), max: Number(range[2]) } : num(i - 1, flag);
+        break;
+      }
+      case "--require-key":
+        options.requireKey = value(i++, flag);
+        break;
+      default:
+        throw new Error(`unknown flag ${flag}`);
+    }
+  }
+  if (rpm !== undefined) {
+    options.rateLimit = { rpm, headers };
+    if (burst !== undefined) options.rateLimit.burstSeconds = burst;
+    if (tpm !== undefined) options.rateLimit.tpm = tpm;
+  } else if (burst !== undefined || tpm !== undefined || headers) {
+    throw new Error("--burst, --tpm and --headers need --rpm");
+  }
+  return options;
+}
+
+async function main(): Promise<void> {
+  let options: MockProviderOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`mock-provider: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const mock = await startMockProvider(options);
+  process.stdout.write(`${JSON.stringify({ url: mock.url, openaiBaseUrl: mock.openaiBaseUrl, anthropicBaseUrl: mock.anthropicBaseUrl })}\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void mock.close().then(() => {
+      const cpu = process.cpuUsage();
+      const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
+      process.stdout.write(`${JSON.stringify({ counts: mock.counts, cpuMs })}\n`, () => process.exit(0));
+    });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+void main();

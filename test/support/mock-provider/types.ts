@@ -1,0 +1,97 @@
+/** Public types of the mock LLM provider (re-exported by `test/support/mock-provider.ts`). */
+
+export type MockApi = "openai" | "anthropic";
+
+/** One LLM request as the mock received it. */
+export interface MockRequest {
+  api: MockApi;
+  /** 0-based, in arrival order, over every LLM request since start (or the last `reset()`). */
+  index: number;
+  model: string;
+  /**
+   * The conversation with every content flattened to text (content parts / blocks joined). OpenAI:
+   * every message as sent, system/developer ones included. Anthropic: `messages` as sent.
+   */
+  messages: { role: string; content: string }[];
+  /** OpenAI: the system/developer messages joined; Anthropic: the `system` parameter as text. */
+  system?: string;
+  /** The parsed JSON body. */
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export type MockReply =
+  | {
+      kind: "text";
+      text: string;
+      /** Token counts to report; each defaults to an estimate (characters / 4). `prompt` includes `cached`. */
+      usage?: { prompt?: number; completion?: number; cached?: number };
+      headers?: Record<string, string>;
+    }
+  /** Structured output: the JSON text as content (OpenAI), or a forced tool's `tool_use` input (Anthropic). */
+  | { kind: "json"; value: unknown }
+  /** A provider-shaped error body; type, code and message default by status (and code). */
+  | { kind: "error"; status: number; type?: string; code?: string; message?: string; headers?: Record<string, string> }
+  /** Never answer; the socket closes when the client gives up (or on close()). */
+  | { kind: "hang" }
+  /** Answer `reply` after `ms`. */
+  | { kind: "slow"; ms: number; reply: MockReply }
+  /** A raw body (invalid JSON, JSON of the wrong shape, or empty), `application/json`, status 200 by default. */
+  | { kind: "malformed"; body: string; status?: number }
+  /** Destroy the socket without answering. */
+  | { kind: "reset" };
+
+export type MockResponder = (req: MockRequest) => MockReply | Promise<MockReply>;
+
+export interface MockRateLimit {
+  /** Requests per minute: the refill rate of the request bucket. */
+  rpm: number;
+  /** Bucket capacity in seconds of refill (capacity = rpm * burstSeconds / 60, at least 1). Default 60. */
+  burstSeconds?: number;
+  /** Tokens per minute (estimated prompt tokens charged up front, completion tokens after). Unlimited when absent. */
+  tpm?: number;
+  /** Send the provider's rate-limit headers on every reply. Default false (retry-after is always sent on the mock's own 429s). */
+  headers?: boolean;
+}
+
+export interface MockProviderOptions {
+  /** Default: defaultResponder. */
+  respond?: MockResponder;
+  /** Enforce a token bucket: 429 + retry-after / retry-after-ms when empty. */
+  rateLimit?: MockRateLimit;
+  /** Added to every reply; a range draws deterministically from the request index. */
+  latencyMs?: number | { min: number; max: number };
+  /** 401 unless `Authorization: Bearer <key>` or `x-api-key: <key>` matches. */
+  requireKey?: string;
+  /** Keep every request in `requests` (default true; a long benchmark may turn it off, counts still work). */
+  record?: boolean;
+  /** Default 0 (a random free port). */
+  port?: number;
+}
+
+export interface MockCounts {
+  /** Every LLM request received (POST chat/completions or messages). */
+  total: number;
+  /** Well-formed success replies sent. */
+  ok: number;
+  /** 429s sent (the bucket's and scripted ones). */
+  rateLimited: number;
+  /** Other error replies, malformed bodies and resets. */
+  errors: number;
+}
+
+export interface MockProvider {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** `url + "/v1"`, for `new OpenAI({ baseURL })`. */
+  openaiBaseUrl: string;
+  /** `url`, for `new Anthropic({ baseURL })` (the SDK adds `/v1/messages`). */
+  anthropicBaseUrl: string;
+  requests: MockRequest[];
+  counts: MockCounts;
+  setResponder(fn: MockResponder): void;
+  /** Forget requests and counts, refill the buckets, restore the responder given at start. */
+  reset(): void;
+  /** Stop listening, destroy every open connection, cancel pending replies. */
+  close(): Promise<void>;
+}

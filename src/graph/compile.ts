@@ -1,13 +1,14 @@
 import type { Problem, SourcePos } from "../util/errors.js";
 import { suggestionHint } from "../util/suggest.js";
 import { MODULES } from "../modules/registry.js";
-import type { AnyModule } from "../modules/types.js";
+import { ModuleOptionError, type AnyModule } from "../modules/types.js";
 import { parseModelSpec } from "../lm/spec.js";
 import { refToString } from "../program/refs.js";
 import { STEP_BASE_KEYS } from "../program/schema.js";
+import { signatureFieldPos } from "../program/fields.js";
 import type { ReadProgram } from "../program/load.js";
 import type { LMConfig, MetricSpec, Ref, StepSpec } from "../program/types.js";
-import { zodProblems, describePath } from "../program/zod-problems.js";
+import { zodProblems, describePath, describeValue } from "../program/zod-problems.js";
 import { coerceValue } from "../signature/coerce.js";
 import { isAssignable, typeToString } from "../signature/format.js";
 import type { Field, FieldType } from "../signature/types.js";
@@ -77,12 +78,15 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
 
   const stepNames = new Set([...spec.steps.map((s) => s.name), ...read.brokenSteps]);
   const inputField = (name: string) => spec.inputs.find((f) => f.name === name);
+  // A missing or malformed `inputs:` section is reported already; what reads inputs cannot be checked.
+  const inputsKnown = spec.raw.inputs !== null && typeof spec.raw.inputs === "object" && !Array.isArray(spec.raw.inputs);
 
   /** Resolves a reference to its producer's field; undefined when it cannot be checked (broken producer). */
   const producerType = (ref: Ref, pos: SourcePos, where: string): FieldType | undefined | null => {
     if (ref.kind === "input") {
       const f = inputField(ref.field);
       if (f) return f.type;
+      if (!inputsKnown) return null;
       problems.push({
         message: `${where}: \`${refToString(ref)}\`: the program has no input \`${ref.field}\` (inputs: ${spec.inputs.map((i) => i.name).join(", ")})`,
         pos,
@@ -91,6 +95,8 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
       return null;
     }
     if (!stepNames.has(ref.step)) {
+      // With no steps at all (a missing or misspelt `steps:`, already reported) every reference would dangle.
+      if (stepNames.size === 0) return null;
       problems.push({
         message: `${where}: \`${refToString(ref)}\`: there is no step \`${ref.step}\` (steps: ${[...stepNames].join(", ")})`,
         pos,
@@ -112,7 +118,15 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
 
   // 2. Wiring and types.
   const compiled = new Map<string, CompiledStep>();
-  const order = spec.steps.map((s) => s.name);
+  // File order, steps too broken to read included (their outputs are unknown).
+  const order = spec.raw.steps && typeof spec.raw.steps === "object" ? Object.keys(spec.raw.steps) : spec.steps.map((s) => s.name);
+  const knownOutputs = (stepName: string): Field[] | undefined => {
+    const draft = drafts.get(stepName);
+    if (draft) return draft.outputs;
+    const step = spec.steps.find((s) => s.name === stepName);
+    if (!step) return undefined;
+    return MODULES.get(step.module)?.outputs(step.signature) ?? step.signature.outputs;
+  };
   for (const [name, draft] of drafts) {
     const { step } = draft;
     const base = ["steps", name];
@@ -121,10 +135,14 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
     let ok = true;
     for (const field of step.signature.inputs) {
       let ref = step.wiring[field.name];
-      const pos = ref ? at([...base, "inputs", field.name]) : at([...base, "signature"]);
+      const pos = ref ? at([...base, "inputs", field.name]) : signatureFieldPos(source, [...base, "signature"], "inputs", field.name);
       const where = `step \`${name}\` input \`${field.name}\``;
       if (!ref) {
-        const implicit = implicitSource(field.name, name, order, spec.inputs, drafts);
+        const implicit = implicitSource(field.name, name, order, spec.inputs, knownOutputs);
+        if (implicit.kind === "unknown" || (implicit.kind === "none" && !inputsKnown)) {
+          ok = false; // an earlier step is too broken to say; its own problems are reported
+          continue;
+        }
         if (implicit.kind === "none") {
           problems.push({
             message: `${where} has no source: no program input and no earlier step output is named \`${field.name}\` (wire it: \`inputs: { ${field.name}: $<step>.<field> }\`)`,
@@ -208,18 +226,22 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
   for (const step of spec.steps) checkModel(step.lm, ["steps", step.name, "lm"], problems, at);
   forEachJudge(spec.metric, (lm, path) => checkModel(lm, path, problems, at), ["metric"]);
 
-  if (problems.length > 0) return { problems };
-
-  // 6. One-time module preparation (indexes), now that everything else is sound.
-  const steps = topoOrder(compiled, order);
-  for (const step of steps) {
+  // 6. One-time module preparation (indexes) of every step that compiled, so that a missing corpus
+  // is reported with the file's other problems.
+  for (const step of compiled.values()) {
     try {
       step.prepared = await step.module.prepare({ options: step.prepared, programDir: spec.dir, signature: step.signature });
     } catch (err) {
-      problems.push({ message: `step \`${step.name}\`: ${(err as Error).message}`, pos: step.spec.pos });
+      const option = err instanceof ModuleOptionError ? err.option : undefined;
+      problems.push({
+        message: `${describePath(option ? ["steps", step.name, option] : ["steps", step.name])}: ${(err as Error).message}`,
+        pos: option ? at(["steps", step.name, option]) : step.spec.pos,
+      });
     }
   }
   if (problems.length > 0) return { problems };
+
+  const steps = topoOrder(compiled, order);
   return {
     graph: { spec, steps, lmSteps: steps.filter((s) => s.module.usesLM).map((s) => s.name), outputs },
     problems,
@@ -231,16 +253,32 @@ function optionKeysOf(module: AnyModule): string[] {
   return Object.keys(def.shape ?? {});
 }
 
-type Implicit = { kind: "none" } | { kind: "ambiguous"; candidates: string[] } | { kind: "found"; ref: Ref };
+type Implicit =
+  | { kind: "none" }
+  | { kind: "unknown" }
+  | { kind: "ambiguous"; candidates: string[] }
+  | { kind: "found"; ref: Ref };
 
-/** A program input or the single earlier step output with the field's name. */
-function implicitSource(field: string, step: string, order: string[], inputs: Field[], drafts: Map<string, Draft>): Implicit {
+/**
+ * A program input or the single earlier step output with the field's name. Steps whose outputs are
+ * unknown (unreadable signature) make "none" unknowable rather than an error.
+ */
+function implicitSource(
+  field: string,
+  step: string,
+  order: string[],
+  inputs: Field[],
+  outputsOf: (step: string) => Field[] | undefined,
+): Implicit {
   const refs: Ref[] = [];
+  let unknown = false;
   if (inputs.some((i) => i.name === field)) refs.push({ kind: "input", field });
   for (const earlier of order.slice(0, order.indexOf(step))) {
-    if (drafts.get(earlier)?.outputs.some((o) => o.name === field)) refs.push({ kind: "step", step: earlier, field });
+    const outputs = outputsOf(earlier);
+    if (!outputs) unknown = true;
+    else if (outputs.some((o) => o.name === field)) refs.push({ kind: "step", step: earlier, field });
   }
-  if (refs.length === 0) return { kind: "none" };
+  if (refs.length === 0) return unknown ? { kind: "unknown" } : { kind: "none" };
   if (refs.length > 1) return { kind: "ambiguous", candidates: refs.map(refToString) };
   return { kind: "found", ref: refs[0]! };
 }
@@ -307,7 +345,7 @@ function checkDemos(
       }
       if (field.typed) {
         const r = coerceValue(field.type, value);
-        if (!r.ok) problems.push({ message: `${describePath([...path, key])}: ${r.error}`, pos: at([...path, key]) });
+        if (!r.ok) problems.push({ message: `${describePath([...path, key])}: ${r.error}, got ${describeValue(value)}`, pos: at([...path, key]) });
       }
     }
     const missing = step.signature.outputs.filter((f) => !(f.name in demo)).map((f) => f.name);

@@ -4,7 +4,7 @@ import MiniSearch from "minisearch";
 import { z } from "zod";
 import { readJsonl } from "../program/jsonl.js";
 import { isStopword, valueToText, words } from "../util/text.js";
-import type { ModuleDef } from "./types.js";
+import { ModuleOptionError, type ModuleDef } from "./types.js";
 
 const optionsSchema = z.strictObject({
   /** JSONL file of passages, relative to the program file: `{ id?, title?, text }` per line. */
@@ -41,6 +41,10 @@ async function buildIndex(file: string): Promise<Index> {
   const passages: Passage[] = [];
   const seen = new Set<string>();
   for (const { value, line } of rows) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      problems.push(`line ${line}: expected a JSON object such as {"id": "p1", "title": "…", "text": "…"}`);
+      continue;
+    }
     const r = value as Record<string, unknown>;
     if (typeof r.text !== "string" || r.text.trim() === "") {
       problems.push(`line ${line}: a passage needs a non-empty "text"`);
@@ -54,7 +58,8 @@ async function buildIndex(file: string): Promise<Index> {
     seen.add(id);
     passages.push({ id, title: typeof r.title === "string" ? r.title : "", text: r.text });
   }
-  if (problems.length > 0) throw new Error(`bad corpus ${file}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
+  if (problems.length === 0 && passages.length === 0) problems.push("no passages (the file is empty)");
+  if (problems.length > 0) throw new Error(`bad corpus ${shown(file)}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
   const search = new MiniSearch<Passage>({
     fields: ["title", "text"],
     storeFields: ["id"],
@@ -66,13 +71,20 @@ async function buildIndex(file: string): Promise<Index> {
   return { search, byId: new Map(passages.map((p) => [p.id, p])) };
 }
 
+/** A path as the user would type it: relative to where they run dspx. */
+function shown(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
 async function indexFor(file: string): Promise<Index> {
-  let mtimeMs: number;
+  let info;
   try {
-    mtimeMs = (await stat(file)).mtimeMs;
+    info = await stat(file);
   } catch {
-    throw new Error(`corpus file not found: ${file}`);
+    throw new Error(`corpus file not found: ${shown(file)}`);
   }
+  if (info.isDirectory()) throw new Error(`corpus is a directory, expected a JSONL file: ${shown(file)}`);
+  const mtimeMs = info.mtimeMs;
   const cached = indexes.get(file);
   if (cached && cached.mtimeMs === mtimeMs) return cached.index;
   const index = buildIndex(file);
@@ -101,8 +113,12 @@ export const retrieveModule: ModuleDef<RetrieveOptions, { index: Index; options:
   },
   outputs: (signature) => signature.outputs,
   prepare: async ({ options, programDir }) => {
-    const index = await indexFor(path.resolve(programDir, options.corpus));
-    return { index, options };
+    try {
+      const index = await indexFor(path.resolve(programDir, options.corpus));
+      return { index, options };
+    } catch (err) {
+      throw new ModuleOptionError("corpus", (err as Error).message);
+    }
   },
   run: async ({ signature, prepared, inputs }) => {
     const query = valueToText(inputs[signature.inputs[0]!.name]);

@@ -44,10 +44,24 @@ export interface ModuleDef<Options = unknown, Prepared = unknown> {
   checkSignature(signature: Signature): string[];
   /** The fields the step produces, in order (chain of thought puts `reasoning` first). */
   outputs(signature: Signature): Field[];
-  /** One-time work before running (load an index); problems thrown as Error are reported at the step's options. */
+  /**
+   * One-time work before running (load an index). A ModuleOptionError is reported at the option it
+   * names, any other Error at the step.
+   */
   prepare(args: { options: Options; programDir: string; signature: Signature }): Promise<Prepared>;
   run(args: ModuleRunArgs<Prepared>): Promise<ModuleOutcome>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModule = ModuleDef<any, any>;
+
+/** One of a step's options cannot be used (e.g. its corpus file is missing); reported at that option. */
+export class ModuleOptionError extends Error {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ModuleOptionError";
+  }
+}

@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { hashOf } from "../util/canonical.js";
-import { UserError, type Problem } from "../util/errors.js";
+import { sortProblems, UserError, type Problem } from "../util/errors.js";
 import { coerceValue } from "../signature/coerce.js";
 import { typeToString } from "../signature/format.js";
 import type { Field } from "../signature/types.js";
@@ -38,8 +38,9 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
   const seen = new Map<string, { line: number; hash: string }>();
   const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   let lineNo = 0;
-  for await (const line of lines) {
+  for await (const rawLine of lines) {
     lineNo++;
+    const line = lineNo === 1 ? rawLine.replace(/^\uFEFF/, "") : rawLine; // a byte-order mark is not content
     if (line.trim() === "") continue;
     if (options.limit !== undefined && examples.length >= options.limit) break;
     const pos = { file: display, line: lineNo };
@@ -58,7 +59,7 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
     const inputs: Record<string, unknown> = {};
     let bad = false;
     for (const field of options.inputs) {
-      if (!(field.name in record) || record[field.name] === null) {
+      if (!(field.name in record)) {
         problems.push({
           message: `missing program input \`${field.name}\` (row has: ${Object.keys(record).join(", ") || "no fields"})`,
           pos: { ...pos, col: 1 },
@@ -66,10 +67,15 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
         bad = true;
         continue;
       }
+      if (record[field.name] === null) {
+        problems.push({ message: `program input \`${field.name}\` is null`, pos: { ...pos, col: columnOfKey(line, field.name) } });
+        bad = true;
+        continue;
+      }
       const coerced = field.typed ? coerceValue(field.type, record[field.name]) : { ok: true as const, value: record[field.name] };
       if (!coerced.ok) {
         problems.push({
-          message: `input \`${field.name}\` should be ${typeToString(field.type)}: ${coerced.error}`,
+          message: `input \`${field.name}\` should be ${typeToString(field.type)}: ${coerced.error}, got ${JSON.stringify(record[field.name])}`,
           pos: { ...pos, col: columnOfKey(line, field.name) },
         });
         bad = true;
@@ -84,6 +90,10 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
     }
     const hash = hashOf(record);
     const rawId = record.id;
+    if (rawId !== undefined && typeof rawId !== "string" && typeof rawId !== "number") {
+      problems.push({ message: `\`id\` should be a string or a number, got ${JSON.stringify(rawId)}`, pos: { ...pos, col: columnOfKey(line, "id") } });
+      continue;
+    }
     const id = typeof rawId === "string" || typeof rawId === "number" ? String(rawId) : hash.slice(0, 12);
     const previous = seen.get(id);
     if (previous && previous.hash !== hash) {
@@ -94,7 +104,7 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
     seen.set(id, { line: lineNo, hash });
     examples.push({ id, inputs, labels, source: { file: display, line: lineNo } });
   }
-  if (problems.length > 0) throw new UserError(problems);
+  if (problems.length > 0) throw new UserError(sortProblems(problems));
   return examples;
 }
 

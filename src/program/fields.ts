@@ -1,4 +1,4 @@
-import type { Problem } from "../util/errors.js";
+import type { Problem, SourcePos } from "../util/errors.js";
 import { parseSignature, parseType, SignatureSyntaxError } from "../signature/parse.js";
 import type { Field, Signature } from "../signature/types.js";
 import { fieldSchema, type FieldSection } from "./schema.js";
@@ -97,4 +97,21 @@ export function signatureFromSection(
     }
   }
   return ok ? { inputs, outputs } : undefined;
+}
+
+/**
+ * Where a step's signature names one of its fields: the field's key in the mapping form, the name
+ * inside the string form (found as a whole word on its side of `->`), else the signature itself.
+ */
+export function signatureFieldPos(source: YamlSource, path: YamlPath, side: "inputs" | "outputs", name: string): SourcePos {
+  const text = source.nodeAt(path)?.toJSON() as unknown;
+  if (typeof text === "string") {
+    const arrow = text.indexOf("->");
+    const start = side === "inputs" || arrow < 0 ? 0 : arrow + 2;
+    const end = side === "inputs" && arrow >= 0 ? arrow : text.length;
+    const m = new RegExp(`(^|[^A-Za-z0-9_])${name}(?![A-Za-z0-9_])`).exec(text.slice(start, end));
+    if (m) return source.posInString(path, start + m.index + m[1]!.length);
+    return source.posOf(path);
+  }
+  return source.keyPos([...path, side], name);
 }

@@ -57,10 +57,15 @@ export async function readProgram(file: string): Promise<ReadProgram> {
   const raw = data as Record<string, unknown>;
   const top = programSchema.safeParse(raw);
   if (!top.success) {
-    // Section-level detail comes from the section parsers below; keep only top-level issues here.
-    const issues = top.error.issues.filter(
-      (i) => i.path.length <= 1 || !["lm", "inputs", "data", "steps"].includes(String(i.path[0])),
-    );
+    // `lm`, `inputs` and `data` are reported by their own section parsers below when present (only
+    // "a program needs at least one input" is the top schema's own); steps by parseStep, except
+    // their names.
+    const issues = top.error.issues.filter((i) => {
+      const head = String(i.path[0]);
+      if (["lm", "inputs", "data"].includes(head)) return raw[head] === undefined || (i.path.length === 1 && i.code === "custom");
+      if (head === "steps") return i.path.length <= 1 || i.code === "invalid_key";
+      return true;
+    });
     problems.push(...zodProblems(issues, source, [], programSchema, raw));
   }
   const dir = path.dirname(abs);
@@ -101,7 +106,7 @@ export async function readProgram(file: string): Promise<ReadProgram> {
   const metric =
     raw.metric === undefined || raw.metric === null
       ? undefined
-      : parseMetric(raw.metric, source, ["metric"], Object.keys((raw.outputs as object | undefined) ?? {}), problems);
+      : parseMetric(raw.metric, source, ["metric"], isMapping(raw.outputs) ? Object.keys(raw.outputs) : undefined, problems);
 
   const dataSection = parseSection(dataSchema, raw.data, source, ["data"], problems);
   const dataPaths: DataPaths = {};
@@ -127,6 +132,10 @@ export async function readProgram(file: string): Promise<ReadProgram> {
   if (lm) spec.lm = toLMConfig(lm);
   if (raw.optimize && typeof raw.optimize === "object") spec.optimize = raw.optimize as Record<string, unknown>;
   return { spec, source, problems, brokenSteps, stepModules };
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** Only ever seen when problems were reported, which stops the command before it is used. */

@@ -48,13 +48,14 @@ const FIELD_KINDS = ["exact_match", "f1", "contains", "json_equal"] as const;
 
 /**
  * Reads the `metric:` section into a MetricSpec, collecting every problem with its position.
- * `outputs` are the program's output names: field metrics must name one of them.
+ * `outputs` are the program's output names: field metrics must name one of them (unchecked when
+ * undefined: the `outputs:` section is itself broken, which is reported).
  */
 export function parseMetric(
   value: unknown,
   source: YamlSource,
   path: YamlPath,
-  outputs: readonly string[],
+  outputs: readonly string[] | undefined,
   problems: Problem[],
 ): MetricSpec | undefined {
   const where = describePath(path);
@@ -83,7 +84,7 @@ export function parseMetric(
   const inner = record[kind];
   const innerPath = [...path, kind];
   const checkField = (field: string) => {
-    if (!outputs.includes(field)) {
+    if (outputs && !outputs.includes(field)) {
       problems.push({
         message: `${describePath(innerPath)}: \`${field}\` is not a program output (outputs: ${outputs.join(", ")})`,
         pos: source.posOf(typeof inner === "string" ? innerPath : [...innerPath, "field"]),
@@ -110,7 +111,7 @@ export function parseMetric(
           new RegExp(r.pattern, r.flags ?? "");
         } catch (err) {
           problems.push({
-            message: `${describePath(innerPath)}: invalid regular expression /${r.pattern}/${r.flags ?? ""}: ${(err as Error).message}`,
+            message: `${describePath(innerPath)}: invalid regular expression /${r.pattern}/${r.flags ?? ""}: ${(err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "")}`,
             pos: source.posOf([...innerPath, "pattern"]),
           });
         }

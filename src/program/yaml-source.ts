@@ -25,10 +25,20 @@ export class YamlSource {
 
   /** YAML syntax errors (and duplicate keys), each with its position. */
   syntaxProblems(): Problem[] {
-    return this.doc.errors.map((e) => ({
-      message: describeYamlError(e.code, e.message),
-      pos: this.posOfOffset(e.pos[0]),
-    }));
+    // One problem per line: the parser's later errors on the same line follow from its first.
+    const problems: Problem[] = [];
+    const lines = new Set<number | undefined>();
+    for (const e of this.doc.errors) {
+      const pos = this.posOfOffset(e.pos[0]);
+      if (lines.has(pos.line)) continue;
+      lines.add(pos.line);
+      const problem: Problem = { message: describeYamlError(e.code, e.message), pos };
+      if (e.code === "BLOCK_AS_IMPLICIT_KEY") {
+        problem.hint = 'a value containing ": " must be quoted, e.g. signature: "question -> answer: integer"';
+      }
+      problems.push(problem);
+    }
+    return problems;
   }
 
   data(): unknown {
@@ -79,9 +89,10 @@ export class YamlSource {
     const node = this.nodeAt(path);
     if (!isScalar(node) || !node.range) return this.posOf(path);
     const type = node.type;
-    if (type === "PLAIN") return this.posOfOffset(node.range[0] + offset);
+    const raw = this.text.slice(node.range[0], node.range[1]);
+    // A scalar folded over several lines (or with escapes) reads differently from its source text.
+    if (type === "PLAIN" && !raw.includes("\n")) return this.posOfOffset(node.range[0] + offset);
     if (type === "QUOTE_DOUBLE" || type === "QUOTE_SINGLE") {
-      const raw = this.text.slice(node.range[0], node.range[1]);
       if (!raw.includes("\n") && !raw.includes("\\") && !raw.includes("''")) return this.posOfOffset(node.range[0] + 1 + offset);
     }
     return this.posOfOffset(node.range[0]);

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Problem } from "../util/errors.js";
-import { suggestionHint } from "../util/suggest.js";
+import { didYouMean, suggestionHint } from "../util/suggest.js";
 import type { YamlPath, YamlSource } from "./yaml-source.js";
 
 /**
@@ -19,6 +19,15 @@ export function zodProblems(
     const rel = issue.path as (string | number)[];
     const path = [...base, ...rel];
     const where = describePath(path);
+    const actual = valueAt(value, rel);
+    if (actual === undefined && rel.length > 0 && ["invalid_type", "invalid_union", "custom"].includes(issue.code)) {
+      // A required key is missing while a sibling key looks like a misspelling of it: the sibling is
+      // reported as an unknown key with a did-you-mean (here for strict mappings, by the graph
+      // compiler for a step's keys), which says it all; "missing …" as well would be noise.
+      const parentRel = rel.slice(0, -1);
+      const key = String(rel[rel.length - 1]);
+      if (misspeltKey(value, parentRel, key, knownKeysAt(schema, parentRel)) !== undefined) continue;
+    }
     switch (issue.code) {
       case "unrecognized_keys": {
         const known = knownKeysAt(schema, rel);
@@ -31,13 +40,30 @@ export function zodProblems(
         }
         break;
       }
-      case "invalid_type": {
-        const actual = valueAt(value, rel);
+      case "invalid_type":
+      case "invalid_union": {
+        if (issue.code === "invalid_union" && actual !== undefined) {
+          problems.push({ message: `${where || "value"}: ${lowerFirst(issue.message)}`, pos: source.posOf(path) });
+          break;
+        }
+        const expected = issue.code === "invalid_type" ? issue.expected : "";
         const message =
           actual === undefined
             ? `missing \`${String(path[path.length - 1])}\`${parentWhere(path)}`
-            : `${where || "value"}: expected ${article(issue.expected)}, got ${describeValue(actual)}`;
+            : `${where || "value"}: expected ${article(expected)}, got ${describeValue(actual)}`;
         problems.push({ message, pos: source.posOf(path) });
+        break;
+      }
+      case "invalid_key": {
+        // A bad name in a mapping of names (inputs, steps, …): say which, at the key.
+        const key = String(path[path.length - 1]);
+        const why = issue.issues.map((i) => i.message).join("; ");
+        problems.push({ message: `\`${key}\`${parentWhere(path)} is not a valid name: ${why}`, pos: source.keyPos(path.slice(0, -1), key) });
+        break;
+      }
+      case "too_big":
+      case "too_small": {
+        problems.push({ message: `${where || "value"}: ${sizeMessage(issue, actual)}`, pos: source.posOf(path) });
         break;
       }
       default:
@@ -45,6 +71,26 @@ export function zodProblems(
     }
   }
   return problems;
+}
+
+/** "expected a number at most 2, got 5", "must not be empty": bounds in words. */
+function sizeMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall, actual: unknown): string {
+  const big = issue.code === "too_big";
+  const bound = Number(big ? (issue as z.core.$ZodIssueTooBig).maximum : (issue as z.core.$ZodIssueTooSmall).minimum);
+  const inclusive = issue.inclusive ?? true;
+  if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") {
+    const relation = big ? (inclusive ? "at most" : "below") : inclusive ? "at least" : "above";
+    return `expected a number ${relation} ${bound}, got ${typeof actual === "number" ? actual : describeValue(actual)}`;
+  }
+  if (!big && bound === 1 && inclusive) return "must not be empty";
+  const unit = issue.origin === "string" ? "characters" : "items";
+  return `expected ${big ? "at most" : "at least"} ${bound} ${unit}`;
+}
+
+function misspeltKey(value: unknown, parentRel: readonly (string | number)[], key: string, known: string[]): string | undefined {
+  const parent = valueAt(value, parentRel);
+  if (parent === null || typeof parent !== "object" || Array.isArray(parent)) return undefined;
+  return Object.keys(parent).find((k) => k !== key && !known.includes(k) && didYouMean(k, [key]) === key);
 }
 
 function parentWhere(path: YamlPath): string {

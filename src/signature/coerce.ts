@@ -9,7 +9,7 @@ import type { FieldType } from "./types.js";
 export function schemaFor(type: FieldType): z.ZodType<unknown> {
   switch (type.kind) {
     case "string":
-      return z.preprocess(toText, z.string());
+      return z.preprocess(toText, z.string({ error: "expected text" }));
     case "number":
       return z.preprocess(toNumber, z.number({ error: "expected a number" }));
     case "integer":
@@ -39,7 +39,9 @@ export type CoerceResult = { ok: true; value: unknown } | { ok: false; error: st
 export function coerceValue(type: FieldType, raw: unknown): CoerceResult {
   const r = schemaFor(type).safeParse(raw);
   if (r.success) return { ok: true, value: r.data };
-  return { ok: false, error: r.error.issues.map((i) => i.message).join("; ") };
+  // Inside a list, say which item (1-based): "item 2: expected an integer".
+  const where = (path: readonly PropertyKey[]) => (path.length > 0 ? `item ${path.map((p) => Number(p) + 1).join(".")}: ` : "");
+  return { ok: false, error: r.error.issues.map((i) => `${where(i.path)}${i.message}`).join("; ") };
 }
 
 function stripWrapping(text: string): string {
@@ -96,9 +98,16 @@ function toEnum(v: unknown, options: string[]): unknown {
   const t = stripWrapping(v).replace(/^[-*•]\s*/, "").replace(/[.!;:]+$/, "").trim();
   const exact = options.find((o) => o === t) ?? options.find((o) => o.toLowerCase() === t.toLowerCase());
   if (exact !== undefined) return exact;
-  // "The team is billing" → billing, when exactly one option appears as a whole word.
-  const lower = t.toLowerCase();
-  const hits = options.filter((o) => new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(o.toLowerCase())}($|[^\\p{L}\\p{N}_])`, "u").test(lower));
+  // "The team is billing" → billing, when exactly one option appears as a whole word. Longer
+  // options are looked for first and taken out, so "not urgent" does not also count as "urgent".
+  let rest = t.toLowerCase();
+  const hits: string[] = [];
+  for (const o of [...options].sort((a, b) => b.length - a.length)) {
+    const re = new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(o.toLowerCase())}(?=$|[^\\p{L}\\p{N}_])`, "gu");
+    if (!re.test(rest)) continue;
+    hits.push(o);
+    rest = rest.replace(re, "$1 ");
+  }
   if (hits.length === 1) return hits[0];
   return v;
 }

@@ -77,14 +77,15 @@ function parseTypeAt(cur: Cursor): FieldType {
     cur.expect(open, `"(" after enum`);
     const options: string[] = [];
     do {
-      options.push(parseOption(cur, close));
+      cur.skipSpace();
+      const optionAt = cur.pos;
+      const option = parseOption(cur, close);
+      if (options.some((o) => o.toLowerCase() === option.toLowerCase())) {
+        throw new SignatureSyntaxError(`enum option "${option}" is listed twice`, optionAt);
+      }
+      options.push(option);
     } while (cur.eat(","));
     cur.expect(close, `"," or "${close}" in enum options`);
-    const seen = new Set<string>();
-    for (const o of options) {
-      if (seen.has(o.toLowerCase())) throw new SignatureSyntaxError(`enum option "${o}" is listed twice`, at);
-      seen.add(o.toLowerCase());
-    }
     return { kind: "enum", options };
   }
   if (lower === "list") {
@@ -107,7 +108,7 @@ function parseOption(cur: Cursor, close: string): string {
   const q = cur.src[at];
   if (q === '"' || q === "'") {
     const end = cur.src.indexOf(q, at + 1);
-    if (end < 0) cur.fail("unterminated quoted enum option", at);
+    if (end < 0) throw new SignatureSyntaxError(`unterminated quoted enum option (no closing ${q})`, at);
     cur.pos = end + 1;
     const value = cur.src.slice(at + 1, end);
     if (!value.trim()) cur.fail("empty enum option", at);
@@ -129,12 +130,13 @@ export function parseType(text: string): FieldType {
   return type;
 }
 
-function parseFields(cur: Cursor, stop: string | undefined, side: string): Field[] {
+function parseFields(cur: Cursor, stop: string | undefined, side: string, offsets?: Map<string, number>): Field[] {
   const fields: Field[] = [];
   for (;;) {
     const { text: name, at } = cur.word();
     if (!NAME_RE.test(name)) cur.fail(`bad ${side} field name`, at);
     if (fields.some((f) => f.name === name)) throw new SignatureSyntaxError(`${side} field "${name}" appears twice`, at);
+    offsets?.set(name, at);
     if (cur.eat(":")) {
       fields.push({ name, type: parseTypeAt(cur), typed: true });
     } else {
@@ -153,20 +155,36 @@ function parseFields(cur: Cursor, stop: string | undefined, side: string): Field
  */
 export function parseSignature(text: string): Signature {
   const cur = new Cursor(text);
-  const arrow = text.indexOf("->");
-  if (arrow < 0) throw new SignatureSyntaxError('a signature needs "->" between inputs and outputs', text.length);
-  if (text.indexOf("->", arrow + 2) >= 0) {
-    throw new SignatureSyntaxError('a signature has exactly one "->"', text.indexOf("->", arrow + 2));
-  }
+  const arrows = arrowOffsets(text);
+  const arrow = arrows[0];
+  if (arrow === undefined) throw new SignatureSyntaxError('a signature needs "->" between inputs and outputs', text.length);
+  if (arrows.length > 1) throw new SignatureSyntaxError('a signature has exactly one "->"', arrows[1]!);
   if (!text.slice(0, arrow).trim()) throw new SignatureSyntaxError("a signature needs at least one input field", 0);
   const inputs = parseFields(cur, "->", "input");
   cur.skipSpace();
   cur.pos += 2;
   if (cur.atEnd()) throw new SignatureSyntaxError("a signature needs at least one output field", cur.pos);
-  const outputs = parseFields(cur, undefined, "output");
+  const outputOffsets = new Map<string, number>();
+  const outputs = parseFields(cur, undefined, "output", outputOffsets);
   for (const o of outputs) {
     const clash = inputs.find((i) => i.name === o.name);
-    if (clash) throw new SignatureSyntaxError(`"${o.name}" is both an input and an output`, text.indexOf(o.name, arrow));
+    if (clash) throw new SignatureSyntaxError(`"${o.name}" is both an input and an output`, outputOffsets.get(o.name)!);
   }
   return { inputs, outputs };
+}
+
+/** Offsets of every `->` outside quoted enum options (an option may contain "->"). */
+function arrowOffsets(text: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"' || ch === "'") {
+      const end = text.indexOf(ch, i + 1);
+      if (end >= 0) i = end; // an unterminated quote is reported by the parser, where it is
+    } else if (text.startsWith("->", i)) {
+      out.push(i);
+      i++;
+    }
+  }
+  return out;
 }

@@ -1,0 +1,200 @@
+import { describe, expect, it } from "vitest";
+import { watchAbort } from "../../../src/lm/scheduler/abort-watch.js";
+import { backoffCeiling, backoffDelay } from "../../../src/lm/scheduler/backoff.js";
+import { FakeClock, realClock } from "../../../src/lm/scheduler/clock.js";
+import { cleanRateLimit } from "../../../src/lm/scheduler/header-limits.js";
+import {
+  DECREASE_FACTOR,
+  MIN_INCREASE_RPM_PER_SECOND,
+  PACING_MARGIN,
+  RateControl,
+} from "../../../src/lm/scheduler/rate-control.js";
+import { TokenBucket } from "../../../src/lm/scheduler/token-bucket.js";
+import { Rng } from "../../../src/util/rng.js";
+
+describe("FakeClock", () => {
+  it("fires timers in due order (ties in creation order) as time advances", async () => {
+    const clock = new FakeClock(100);
+    const log: string[] = [];
+    void clock.sleep(30).then(() => log.push(`b@${clock.now()}`));
+    void clock.sleep(10).then(() => log.push(`a@${clock.now()}`));
+    void clock.sleep(30).then(() => log.push(`c@${clock.now()}`));
+    await clock.advance(20);
+    expect(log).toEqual(["a@110"]);
+    expect(clock.now()).toBe(120);
+    await clock.advance(100);
+    expect(log).toEqual(["a@110", "b@130", "c@130"]);
+    expect(clock.now()).toBe(220);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("runs chains of sleeps within one advance", async () => {
+    const clock = new FakeClock();
+    let done = -1;
+    void (async () => {
+      for (let i = 0; i < 5; i++) await clock.sleep(10);
+      done = clock.now();
+    })();
+    await clock.advance(100);
+    expect(done).toBe(50);
+  });
+
+  it("a sleep rejects with an AbortError when its signal aborts, and its timer goes away", async () => {
+    const clock = new FakeClock();
+    const ac = new AbortController();
+    const p = clock.sleep(1000, ac.signal);
+    expect(clock.pendingTimers).toBe(1);
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: "AbortError" });
+    expect(clock.pendingTimers).toBe(0);
+    await expect(clock.sleep(5, ac.signal)).rejects.toMatchObject({ name: "AbortError" });
+  });
+
+  it("run() drives time until the promise settles and reports deadlocks", async () => {
+    const clock = new FakeClock();
+    const value = await clock.run(clock.sleep(5000).then(() => "late"));
+    expect(value).toBe("late");
+    expect(clock.now()).toBe(5000);
+    await expect(clock.run(new Promise(() => {}))).rejects.toThrow(/deadlock/);
+  });
+
+  it("catches busy loops (timers firing forever without time moving)", async () => {
+    const clock = new FakeClock(0, { busyLimit: 100 });
+    const spin = async (): Promise<void> => {
+      for (;;) await clock.sleep(0);
+    };
+    void spin();
+    await expect(clock.advance(10)).rejects.toThrow(/busy loop/);
+  });
+});
+
+describe("realClock", () => {
+  it("sleep can be aborted", async () => {
+    const ac = new AbortController();
+    const p = realClock.sleep(60_000, ac.signal);
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: "AbortError" });
+    expect(typeof realClock.now()).toBe("number");
+  });
+});
+
+describe("TokenBucket", () => {
+  it("refills continuously up to capacity", () => {
+    const b = new TokenBucket(10, 10, 0);
+    b.take(10, 0);
+    expect(b.available(0)).toBe(0);
+    expect(b.available(250)).toBeCloseTo(2.5, 9);
+    expect(b.available(5000)).toBe(10);
+  });
+
+  it("goes into debt and says how long until a level is reached", () => {
+    const b = new TokenBucket(10, 10, 0);
+    b.take(15, 0);
+    expect(b.available(0)).toBe(-5);
+    expect(b.msUntil(1, 0)).toBeCloseTo(600, 9);
+    expect(b.msUntil(1, 600)).toBe(0);
+    expect(b.msUntil(11, 600)).toBe(Infinity); // more than capacity never arrives
+  });
+
+  it("refunds never exceed capacity; clamps only lower", () => {
+    const b = new TokenBucket(1, 5, 0);
+    b.take(2, 0);
+    b.give(10, 0);
+    expect(b.available(0)).toBe(5);
+    b.clampTo(7, 0);
+    expect(b.available(0)).toBe(5);
+    b.clampTo(-1, 0);
+    expect(b.available(0)).toBe(-1);
+  });
+
+  it("a rate change keeps what accrued, capped by the new capacity", () => {
+    const b = new TokenBucket(10, 10, 0, 0);
+    b.setRate(2, 2, 500); // 5 accrued at the old rate, capped at 2
+    expect(b.available(500)).toBe(2);
+    expect(b.ratePerSecond).toBe(2);
+  });
+});
+
+describe("backoff", () => {
+  it("doubles from the base up to the cap, with full jitter below it", () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffCeiling(n, 500, 20_000))).toEqual([500, 1000, 2000, 4000, 8000, 16_000]);
+    expect(backoffCeiling(7, 500, 20_000)).toBe(20_000);
+    expect(backoffCeiling(5000, 500, 20_000)).toBe(20_000);
+    const rng = new Rng(1);
+    const draws = Array.from({ length: 200 }, () => backoffDelay(3, 500, 20_000, rng));
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...draws)).toBeLessThan(2000);
+    expect(Math.max(...draws)).toBeGreaterThan(1500); // spread over the whole range
+    expect(Math.min(...draws)).toBeLessThan(500);
+  });
+});
+
+describe("cleanRateLimit", () => {
+  it("drops nonsense fields and zero limits", () => {
+    expect(
+      cleanRateLimit({ limitRequests: 0, remainingRequests: -1, resetRequestsMs: Number.NaN, limitTokens: 1000, retryAfterMs: 0 }),
+    ).toEqual({ limitTokens: 1000, retryAfterMs: 0 });
+    expect(cleanRateLimit(undefined)).toBeUndefined();
+  });
+});
+
+describe("RateControl", () => {
+  it("paces under the ceiling, which headers can lower but not raise above an explicit rpm", () => {
+    const rc = new RateControl(600);
+    expect(rc.allowed()).toBeCloseTo(600 * PACING_MARGIN, 9);
+    rc.learn(1200);
+    expect(rc.ceiling()).toBe(600);
+    rc.learn(300);
+    expect(rc.ceiling()).toBe(300);
+    expect(rc.allowed()).toBeCloseTo(300 * PACING_MARGIN, 9);
+  });
+
+  it("decreases ×0.7 once per episode and climbs +2 % of the ceiling per second of success", () => {
+    const rc = new RateControl(600);
+    expect(rc.onRateLimited(1000, 10, 10_000, 12)).toBe(true);
+    expect(rc.allowed()).toBeCloseTo(600 * DECREASE_FACTOR * PACING_MARGIN, 9);
+    // attempts 0–11 were out before the decrease: their 429s belong to the same episode
+    expect(rc.onRateLimited(1100, 11, 10_000, 13)).toBe(false);
+    for (let t = 2000; t <= 6000; t += 1000) rc.onSuccess(t, true);
+    expect(rc.allowed()).toBeCloseTo((420 + 5 * 12) * PACING_MARGIN, 9);
+    for (let t = 7000; t <= 30_000; t += 1000) rc.onSuccess(t, false);
+    expect(rc.allowed()).toBeCloseTo(600 * PACING_MARGIN, 9); // capped at the ceiling
+    // a 429 from an attempt sent after the decrease starts a new episode
+    expect(rc.onRateLimited(31_000, 13, 10_000, 40)).toBe(true);
+  });
+
+  it("without a ceiling: nothing is paced until a 429", () => {
+    const rc = new RateControl();
+    expect(rc.allowed()).toBeUndefined();
+    for (let t = 1000; t <= 6000; t += 1000) rc.onSuccess(t, true);
+    expect(rc.allowed()).toBeUndefined();
+  });
+
+  it("without a ceiling: a 429 cuts from the observed rate and the climb is additive, only while rate-bound", () => {
+    const rc = new RateControl();
+    rc.onRateLimited(6000, 50, 900, 60); // sent at 900/min lately
+    expect(rc.allowed()).toBeCloseTo(630, 9);
+    rc.onSuccess(7000, true);
+    expect(rc.allowed()).toBeCloseTo(630 + Math.max(MIN_INCREASE_RPM_PER_SECOND, 0.02 * 900), 9);
+    rc.onSuccess(8000, false); // not rate-bound: idle time does not inflate the rate
+    expect(rc.allowed()).toBeCloseTo(630 + Math.max(MIN_INCREASE_RPM_PER_SECOND, 0.02 * 900), 9);
+  });
+
+  it("a learned limit caps the rate", () => {
+    const rc = new RateControl();
+    rc.learn(6000);
+    expect(rc.allowed()).toBeCloseTo(6000 * PACING_MARGIN, 9);
+  });
+});
+
+describe("watchAbort", () => {
+  it("puts one listener on a signal however many watchers share it", () => {
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const stops = Array.from({ length: 50 }, (_, i) => watchAbort(ac.signal, () => seen.push(i)));
+    stops[3]!();
+    ac.abort();
+    expect(seen).toHaveLength(49);
+    expect(seen).not.toContain(3);
+  });
+});

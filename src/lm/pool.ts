@@ -1,5 +1,15 @@
-import { ProviderError, UserError } from "../util/errors.js";
+import { UserError } from "../util/errors.js";
 import type { LMConfig } from "../program/types.js";
+import type { CacheStore } from "../store/cache-store.js";
+import { CachedClient } from "./cache.js";
+import { listedPrices, type Prices } from "./pricing.js";
+import { AnthropicProvider } from "./providers/anthropic.js";
+import { OpenAIProvider } from "./providers/openai.js";
+import type { ProviderClient } from "./providers/types.js";
+import { DEFAULT_MODELS, publicEndpoint, resolveEndpoint } from "./resolve.js";
+import { ScheduledClient } from "./scheduled.js";
+import { Scheduler } from "./scheduler/scheduler.js";
+import type { Clock, SchedulerStats } from "./scheduler/types.js";
 import { parseSimOptions, SimClient } from "./sim/client.js";
 import { parseModelSpec, type ModelSpec } from "./spec.js";
 import type { LMClient } from "./types.js";
@@ -7,19 +17,36 @@ import type { LMClient } from "./types.js";
 export interface LMPoolOptions {
   /** `--lm`: runs every step (not judges with their own `lm`) on this model. */
   override?: string;
+  /** `--base-url`: where OpenAI-compatible / Anthropic requests go. */
+  baseUrl?: string;
+  /** `--rpm` / `--tpm`: limits for every endpoint (a program's `lm.rpm`/`lm.tpm` when absent). */
+  rpm?: number;
+  tpm?: number;
+  /** Per-attempt timeout (default 60 s) and attempts per call for transient failures (default 5). */
+  timeoutMs?: number;
+  maxAttempts?: number;
+  /** Most requests in flight per endpoint (default 64). */
+  maxInFlight?: number;
   /** The program's `lm:` section. */
   programLm?: LMConfig;
   env?: NodeJS.ProcessEnv;
+  /** Where responses are cached; none → no caching. `sim` is never cached (it costs nothing). */
+  cache?: CacheStore;
+  clock?: Clock;
   /** Told once when dspx falls back to `sim` (the library never prints). */
   onNotice?: (message: string) => void;
 }
 
+/** Live totals over every endpoint, for progress lines. */
+export type PoolStats = Pick<SchedulerStats, "requests" | "succeeded" | "rateLimited" | "retries" | "failed" | "inFlight">;
+
 /**
- * Hands out one client per (provider, endpoint, model), so everything in a process that talks to
- * the same model shares it (and, later, its scheduler and cache).
+ * Hands out one client per (provider, endpoint, model): everything in a process that talks to the
+ * same model shares its scheduler (rate limits, retries, breaker) and its cache.
  */
 export class LMPool {
   private readonly clients = new Map<string, LMClient>();
+  private readonly schedulers: Scheduler[] = [];
   private noticeGiven = false;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -28,15 +55,15 @@ export class LMPool {
   }
 
   /**
-   * The model string a call runs on: a judge's own `lm` first; then --lm > DSPX_LM > step lm >
-   * program lm > sim (with a notice).
+   * The model a call runs on: a judge's own `lm` first; then --lm > DSPX_LM > the step's `lm` >
+   * the program's `lm` > an API key in the environment (OpenAI, then Anthropic) > sim, with a notice.
    */
   resolveModel(config?: LMConfig, { forJudge = false } = {}): string {
     if (forJudge && config?.model) return config.model;
-    if (this.options.override) return this.options.override;
-    if (this.env.DSPX_LM) return this.env.DSPX_LM;
-    if (config?.model) return config.model;
-    if (this.options.programLm?.model) return this.options.programLm.model;
+    const named = this.options.override ?? this.env.DSPX_LM ?? config?.model ?? this.options.programLm?.model;
+    if (named) return named;
+    if (this.env.OPENAI_API_KEY) return DEFAULT_MODELS.openai;
+    if (this.env.ANTHROPIC_API_KEY) return DEFAULT_MODELS.anthropic;
     if (!this.noticeGiven) {
       this.noticeGiven = true;
       this.options.onNotice?.("no LM configured and no API key found: running on `sim`, dspx's offline model (not an LLM)");
@@ -52,24 +79,92 @@ export class LMPool {
     } catch (err) {
       throw new UserError((err as Error).message);
     }
-    const key = `${spec.provider}|${spec.model}|${JSON.stringify(spec.params)}`;
+    if (spec.provider === "sim") return this.simClient(spec);
+    const endpoint = resolveEndpoint(spec, config, this.options, this.env);
+    const key = `${spec.provider}|${publicEndpoint(endpoint.baseURL)}|${spec.model}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = this.create(spec);
+      const provider = this.provider(spec, endpoint, config);
+      const scheduler = new Scheduler({
+        name: `${spec.provider}:${spec.model} @ ${publicEndpoint(endpoint.baseURL)}`,
+        concurrency: this.options.maxInFlight ?? 64,
+        ...optional("rpm", this.options.rpm ?? config?.rpm ?? this.options.programLm?.rpm),
+        ...optional("tpm", this.options.tpm ?? config?.tpm ?? this.options.programLm?.tpm),
+        ...optional("timeoutMs", this.options.timeoutMs),
+        ...optional("maxAttempts", this.options.maxAttempts),
+        ...optional("clock", this.options.clock),
+      });
+      this.schedulers.push(scheduler);
+      const scheduled = new ScheduledClient(provider, scheduler);
+      client = this.options.cache ? new CachedClient(scheduled, this.options.cache) : scheduled;
       this.clients.set(key, client);
     }
     return client;
   }
 
-  private create(spec: ModelSpec): LMClient {
-    if (spec.provider === "sim") {
+  /** Whether calls under this config have a known price (sim and Ollama cost nothing). */
+  pricesKnown(config?: LMConfig): boolean {
+    const spec = parseModelSpec(this.resolveModel(config));
+    return spec.provider === "sim" || this.prices(spec, config) !== undefined;
+  }
+
+  stats(): PoolStats {
+    const total: PoolStats = { requests: 0, succeeded: 0, rateLimited: 0, retries: 0, failed: 0, inFlight: 0 };
+    for (const s of this.schedulers) {
+      const x = s.stats();
+      total.requests += x.requests;
+      total.succeeded += x.succeeded;
+      total.rateLimited += x.rateLimited;
+      total.retries += x.retries;
+      total.failed += x.failed;
+      total.inFlight += x.inFlight;
+    }
+    return total;
+  }
+
+  private simClient(spec: ModelSpec): LMClient {
+    const key = `sim|${JSON.stringify(spec.params)}`;
+    let client = this.clients.get(key);
+    if (!client) {
       const query = Object.entries(spec.params).map(([k, v]) => `${k}=${v}`).join("&");
       try {
-        return new SimClient(parseSimOptions(query));
+        client = new SimClient(parseSimOptions(query));
       } catch (err) {
         throw new UserError(`bad sim option in "${spec.text}": ${(err as Error).message}`);
       }
+      this.clients.set(key, client);
     }
-    throw new ProviderError(spec.provider, "not_supported", `the ${spec.provider} provider is not available yet in this build of dspx (use \`--lm sim\`)`);
+    return client;
   }
+
+  private provider(spec: ModelSpec, endpoint: ReturnType<typeof resolveEndpoint>, config: LMConfig | undefined): ProviderClient {
+    const prices = this.prices(spec, config);
+    if (spec.provider === "anthropic") {
+      return new AnthropicProvider({ model: spec.model, apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, prices });
+    }
+    return new OpenAIProvider({
+      provider: spec.provider === "ollama" ? "ollama" : "openai",
+      model: spec.model,
+      apiKey: endpoint.apiKey,
+      baseURL: endpoint.baseURL,
+      official: endpoint.official,
+      structuredOutput: endpoint.official,
+      prices,
+    });
+  }
+
+  /**
+   * The program's prices, else the list price; Ollama runs locally and costs nothing. Any other
+   * unlisted model (a vLLM server, a gateway) has an unknown cost until `lm.prices` says otherwise.
+   */
+  private prices(spec: ModelSpec, config: LMConfig | undefined): Prices | undefined {
+    const own = config?.prices ?? this.options.programLm?.prices;
+    if (own) return own;
+    if (spec.provider === "ollama") return { input: 0, output: 0 };
+    return listedPrices(spec.provider, spec.model);
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -1,0 +1,96 @@
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../util/canonical.js";
+import type { CacheStore } from "../store/cache-store.js";
+import type { CallOptions, ChatMessage, LMClient, LMRequest, LMResponse } from "./types.js";
+
+/**
+ * The cache key of a request: sha256 of the canonical JSON of everything that can change the
+ * answer — provider, model, endpoint, messages, sampling parameters, response format and `sample` —
+ * and nothing secret (no key, no headers). `meta` is left out: the messages already say it.
+ */
+export function cacheKey(request: LMRequest, client: { provider: string; model: string; endpoint?: string }): string {
+  // The scalar parameters in a fixed order (JSON keeps the encoding unambiguous), the response
+  // format's schema canonically (memoized: it is one object per signature).
+  const hash = createHash("sha256").update(
+    JSON.stringify([1, client.provider, client.model, client.endpoint ?? null, request.temperature, request.maxTokens, request.sample, formatJson(request.responseFormat)]),
+  );
+  // The key covers each message through its own digest. The system message and demo turns are
+  // shared objects across a candidate's requests, so their digests are computed once; only the
+  // final user turn is hashed per request (the prompt is most of the request: this is the hot part).
+  for (const m of request.messages) hash.update(messageDigest(m));
+  return hash.digest("hex");
+}
+
+const formats = new WeakMap<object, string>();
+
+function formatJson(format: LMRequest["responseFormat"]): string | null {
+  if (!format) return null;
+  let json = formats.get(format);
+  if (json === undefined) {
+    json = canonicalJson(format);
+    formats.set(format, json);
+  }
+  return json;
+}
+
+const digests = new WeakMap<ChatMessage, string>();
+
+function messageDigest(message: ChatMessage): string {
+  let d = digests.get(message);
+  if (d === undefined) {
+    // Role and content fed separately (no copy of the prompt); the role is a fixed word, so the
+    // NUL between them keeps the encoding unambiguous.
+    d = createHash("sha256").update(message.role).update("\u0000").update(message.content).digest("hex");
+    digests.set(message, d);
+  }
+  return d;
+}
+
+/**
+ * Answers repeated requests from the store: a hit costs nothing, is marked `cached`, and sends
+ * nothing. Identical requests in flight at the same moment share one call. Errors are not cached.
+ */
+export class CachedClient implements LMClient {
+  readonly id: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly structuredOutput: boolean;
+  private readonly inFlight = new Map<string, Promise<LMResponse>>();
+
+  constructor(
+    private readonly inner: LMClient & { endpoint?: string },
+    private readonly store: CacheStore,
+  ) {
+    this.id = inner.id;
+    this.provider = inner.provider;
+    this.model = inner.model;
+    this.structuredOutput = inner.structuredOutput;
+  }
+
+  async complete(request: LMRequest, options?: CallOptions): Promise<LMResponse> {
+    const key = cacheKey(request, this.inner);
+    const hit = this.store.get(key);
+    if (hit) return { text: hit.text, usage: hit.usage, costUsd: 0, cached: true, latencyMs: 0, model: hit.responseModel };
+    const pending = this.inFlight.get(key);
+    if (pending) return { ...(await pending), cached: true, costUsd: 0, latencyMs: 0 };
+    const call = this.inner.complete(request, options).then((response) => {
+      this.store.put(key, {
+        provider: this.provider,
+        model: this.model,
+        text: response.text,
+        responseModel: response.model,
+        usage: response.usage,
+        costUsd: response.costUsd,
+        latencyMs: response.latencyMs,
+        createdAt: Date.now(),
+      });
+      return response;
+    });
+    this.inFlight.set(key, call);
+    try {
+      return await call;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+}

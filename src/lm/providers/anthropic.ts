@@ -1,0 +1,127 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { LMCallError } from "../call-error.js";
+import { costOf, type Prices } from "../pricing.js";
+import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
+import type { LMRequest, LMResponse, Usage } from "../types.js";
+import { requestSignal } from "../scheduler/abort-watch.js";
+import { classifyHttpFailure, malformed } from "./classify.js";
+import { anthropicRateLimit, rateLimitOf } from "./headers.js";
+import type { ProviderClient } from "./types.js";
+
+export interface AnthropicProviderOptions {
+  model: string;
+  apiKey: string;
+  baseURL: string;
+  prices: Prices | undefined;
+}
+
+/** The forced tool whose input is the structured answer. */
+const TOOL_NAME = "dspx_outputs";
+
+/**
+ * Anthropic messages. The SDK 0.x line pins API version 2023-06-01, which still accepts
+ * `temperature` (dspx samples at 0 for evaluation and above 0 for bootstrapping). Structured output
+ * is a forced tool call whose input schema is the outputs' JSON schema.
+ */
+export class AnthropicProvider implements ProviderClient {
+  readonly provider = "anthropic";
+  readonly model: string;
+  readonly endpoint: string;
+  readonly structuredOutput = true;
+  private readonly client: Anthropic;
+
+  constructor(private readonly options: AnthropicProviderOptions) {
+    this.model = options.model;
+    this.endpoint = options.baseURL;
+    this.client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
+  }
+
+  async attempt(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {
+    const system = request.messages.filter((m) => m.role === "system").map((m) => m.content).join("\n\n");
+    const messages = request.messages
+      .filter((m) => m.role !== "system")
+      .map((m) => ({ role: m.role as "user" | "assistant", content: m.content }));
+    const structured = request.responseFormat;
+    const body: Anthropic.MessageCreateParamsNonStreaming = {
+      model: this.model,
+      max_tokens: request.maxTokens,
+      temperature: request.temperature,
+      messages,
+      ...(system ? { system } : {}),
+      ...(structured
+        ? {
+            tools: [{ name: TOOL_NAME, description: "Record the output fields.", input_schema: structured.schema as Anthropic.Tool.InputSchema }],
+            tool_choice: { type: "tool" as const, name: TOOL_NAME },
+          }
+        : {}),
+    };
+    const own = requestSignal(signal);
+    const began = performance.now();
+    let data: Anthropic.Message;
+    let headers: Headers;
+    try {
+      const r = await this.client.messages.create(body, { timeout: timeoutMs, ...(own.signal ? { signal: own.signal } : {}) }).withResponse();
+      data = r.data;
+      headers = r.response.headers;
+    } catch (err) {
+      throw this.classify(err);
+    } finally {
+      own.release();
+    }
+    const latencyMs = performance.now() - began;
+    if (!data || !Array.isArray(data.content)) throw malformed(this.provider, "no content");
+    let text: string;
+    if (structured) {
+      const tool = data.content.find((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
+      if (!tool || typeof tool.input !== "object" || tool.input === null) throw malformed(this.provider, "no tool_use block");
+      text = JSON.stringify(tool.input);
+    } else {
+      text = data.content
+        .filter((b): b is Anthropic.TextBlock => b.type === "text")
+        .map((b) => b.text)
+        .join("");
+    }
+    if (text.trim() === "") {
+      if (data.stop_reason === "max_tokens") throw new LMCallError("rejected", "anthropic: the completion hit max_tokens before writing anything");
+      if (data.stop_reason === "refusal") throw new LMCallError("rejected", "anthropic: the model refused to answer");
+      throw malformed(this.provider, "empty completion");
+    }
+    const usage = usageOf(data.usage);
+    if (!usage) throw malformed(this.provider, "no usage");
+    return {
+      value: { text, usage, costUsd: costOf(usage, this.options.prices), cached: false, latencyMs, model: data.model || this.model },
+      tokens: usage.promptTokens + usage.completionTokens,
+      ...rateLimitOf(anthropicRateLimit(headers)),
+    };
+  }
+
+  private classify(err: unknown): unknown {
+    if (err instanceof Anthropic.APIUserAbortError) {
+      const e = new Error("aborted");
+      e.name = "AbortError";
+      return e;
+    }
+    if (err instanceof Anthropic.APIConnectionError) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      return new LMCallError("transient", `anthropic: cannot reach ${this.endpoint} (${err.message}${cause ? `: ${cause}` : ""})`);
+    }
+    if (err instanceof Anthropic.APIError) {
+      const body = (err.error as { error?: { type?: string; message?: string } } | undefined)?.error;
+      return classifyHttpFailure(this.provider, {
+        status: err.status,
+        type: body?.type ?? null,
+        message: body?.message ?? err.message,
+        ...rateLimitOf(anthropicRateLimit(err.headers)),
+      });
+    }
+    return err instanceof Error ? new LMCallError("transient", `anthropic: ${err.message}`) : err;
+  }
+}
+
+/** Anthropic counts cache reads apart from input tokens; dspx's promptTokens include them. */
+function usageOf(u: Anthropic.Usage | undefined): Usage | undefined {
+  if (!u || !Number.isFinite(u.input_tokens) || !Number.isFinite(u.output_tokens)) return undefined;
+  const cacheRead = u.cache_read_input_tokens ?? 0;
+  const cacheWrite = u.cache_creation_input_tokens ?? 0;
+  return { promptTokens: u.input_tokens + cacheRead + cacheWrite, completionTokens: u.output_tokens, cachedTokens: cacheRead };
+}

@@ -1,0 +1,49 @@
+import { LMCallError, type RateLimitInfo } from "../call-error.js";
+
+export interface HttpFailure {
+  status: number | undefined;
+  /** Provider error type/code from the body (`insufficient_quota`, `overloaded_error`, …). */
+  type?: string | null;
+  code?: string | null;
+  message: string;
+  rateLimit?: RateLimitInfo;
+}
+
+const PROMPT_TOO_LONG = /context[_ ]length|maximum context|prompt is too long|too many tokens|context window/i;
+const OUT_OF_CREDIT = /insufficient_quota|billing_hard_limit|credit balance|spend(ing)? limit|quota/i;
+
+/**
+ * How a provider's HTTP failure must be treated. Shared by every provider so that "quota" or
+ * "prompt too long" means the same thing everywhere.
+ */
+export function classifyHttpFailure(provider: string, f: HttpFailure): LMCallError {
+  const status = f.status;
+  const tag = [f.type, f.code].filter(Boolean).join("/");
+  const detail = `${provider} ${status ?? ""}${tag ? ` ${tag}` : ""}: ${f.message}`.replace(/\s+/g, " ").trim();
+  const details = { ...(status !== undefined ? { status } : {}), ...(f.rateLimit ? { rateLimit: f.rateLimit } : {}) };
+  const quota = OUT_OF_CREDIT.test(`${tag} ${f.message}`);
+  if (status === 429) {
+    if (quota) return new LMCallError("fatal", `out of quota or credit (${detail})`, { ...details, fatalCause: "quota" });
+    return new LMCallError("rate_limit", `rate limited (${detail})`, details);
+  }
+  if (status === 401) return new LMCallError("fatal", `the API key was rejected (${detail})`, { ...details, fatalCause: "auth" });
+  if (status === 403) return new LMCallError("fatal", `access denied (${detail})`, { ...details, fatalCause: "auth" });
+  if (status === 402) return new LMCallError("fatal", `payment required (${detail})`, { ...details, fatalCause: "quota" });
+  if (status === 404) return new LMCallError("fatal", `model or endpoint not found (${detail})`, { ...details, fatalCause: "unknown_model" });
+  if (status === 413 || (status === 400 && PROMPT_TOO_LONG.test(`${tag} ${f.message}`))) {
+    return new LMCallError("rejected", `the prompt is too long for the model (${detail})`, details);
+  }
+  if (status === 400 || status === 422) {
+    if (quota) return new LMCallError("fatal", `out of quota or credit (${detail})`, { ...details, fatalCause: "quota" });
+    return new LMCallError("fatal", `the request was invalid (${detail})`, { ...details, fatalCause: "invalid_request" });
+  }
+  if (status === undefined || status === 408 || status === 409 || status >= 500) {
+    return new LMCallError("transient", status === 529 ? `overloaded (${detail})` : `server error (${detail})`, details);
+  }
+  return new LMCallError("fatal", `unexpected response (${detail})`, { ...details, fatalCause: "invalid_request" });
+}
+
+/** A response that arrived but is not a usable completion. */
+export function malformed(provider: string, what: string): LMCallError {
+  return new LMCallError("transient", `${provider}: malformed response (${what})`);
+}

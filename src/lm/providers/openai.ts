@@ -1,0 +1,137 @@
+import OpenAI from "openai";
+import { LMCallError } from "../call-error.js";
+import { costOf, type Prices } from "../pricing.js";
+import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
+import type { LMRequest, LMResponse, Usage } from "../types.js";
+import { requestSignal } from "../scheduler/abort-watch.js";
+import { classifyHttpFailure, malformed } from "./classify.js";
+import { openaiRateLimit, rateLimitOf } from "./headers.js";
+import type { ProviderClient } from "./types.js";
+
+export interface OpenAIProviderOptions {
+  provider: "openai" | "ollama";
+  model: string;
+  apiKey: string;
+  baseURL: string;
+  /** Official OpenAI (newer parameters, json_schema) rather than a compatible server. */
+  official: boolean;
+  structuredOutput: boolean;
+  prices: Prices | undefined;
+}
+
+/** Reasoning models take no temperature and count `max_completion_tokens`. */
+function isReasoningModel(model: string): boolean {
+  return /^(o\d|gpt-5)/.test(model);
+}
+
+/** OpenAI chat completions, and any server that speaks them (vLLM, llama.cpp, LM Studio, Ollama). */
+export class OpenAIProvider implements ProviderClient {
+  readonly provider: string;
+  readonly model: string;
+  readonly endpoint: string;
+  readonly structuredOutput: boolean;
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: OpenAIProviderOptions) {
+    this.provider = options.provider;
+    this.model = options.model;
+    this.endpoint = options.baseURL;
+    this.structuredOutput = options.structuredOutput;
+    // Retries and timeouts are the scheduler's: the SDK makes exactly one attempt.
+    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
+  }
+
+  async attempt(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {
+    const reasoning = this.options.official && isReasoningModel(this.model);
+    const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
+      model: this.model,
+      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      ...(reasoning ? {} : { temperature: request.temperature }),
+      ...(this.options.official ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }),
+      ...(request.responseFormat && this.structuredOutput
+        ? {
+            response_format: {
+              type: "json_schema",
+              json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema, strict: true },
+            },
+          }
+        : {}),
+    };
+    const own = requestSignal(signal);
+    const began = performance.now();
+    let data: OpenAI.Chat.ChatCompletion;
+    let headers: Headers;
+    try {
+      const r = await this.client.chat.completions.create(body, { timeout: timeoutMs, ...(own.signal ? { signal: own.signal } : {}) }).withResponse();
+      data = r.data;
+      headers = r.response.headers;
+    } catch (err) {
+      throw this.classify(err);
+    } finally {
+      own.release();
+    }
+    const latencyMs = performance.now() - began;
+    const choice = Array.isArray(data?.choices) ? data.choices[0] : undefined;
+    if (!choice || typeof choice.message !== "object" || choice.message === null) throw malformed(this.provider, "no choices");
+    if (choice.message.refusal) throw new LMCallError("rejected", `${this.provider}: the model refused: ${choice.message.refusal}`);
+    const text = choice.message.content;
+    if (typeof text !== "string") throw malformed(this.provider, "no message content");
+    if (text.trim() === "") {
+      if (choice.finish_reason === "length") throw new LMCallError("rejected", `${this.provider}: the completion hit max_tokens before writing anything`);
+      throw malformed(this.provider, "empty completion");
+    }
+    const usage = usageOf(data.usage, request, text);
+    return {
+      value: {
+        text,
+        usage,
+        costUsd: costOf(usage, this.options.prices),
+        cached: false,
+        latencyMs,
+        model: typeof data.model === "string" && data.model ? data.model : this.model,
+      },
+      tokens: usage.promptTokens + usage.completionTokens,
+      ...rateLimitOf(openaiRateLimit(headers)),
+    };
+  }
+
+  private classify(err: unknown): unknown {
+    if (err instanceof OpenAI.APIUserAbortError) {
+      const e = new Error("aborted");
+      e.name = "AbortError";
+      return e;
+    }
+    if (err instanceof OpenAI.APIConnectionError) {
+      return new LMCallError("transient", `${this.provider}: cannot reach ${this.endpoint} (${err.message}${causeText(err)})`);
+    }
+    if (err instanceof OpenAI.APIError) {
+      const body = err.error as { type?: string; code?: string; message?: string } | undefined;
+      return classifyHttpFailure(this.provider, {
+        status: err.status,
+        type: err.type ?? body?.type ?? null,
+        code: (err.code as string | null | undefined) ?? body?.code ?? null,
+        message: body?.message ?? err.message,
+        ...rateLimitOf(openaiRateLimit(err.headers)),
+      });
+    }
+    return err instanceof Error ? new LMCallError("transient", `${this.provider}: ${err.message}`) : err;
+  }
+}
+
+function causeText(err: Error): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ? `: ${cause.code}` : cause?.message ? `: ${cause.message}` : "";
+}
+
+/** Usage as reported; estimated from text length when a compatible server omits it. */
+function usageOf(u: OpenAI.CompletionUsage | undefined, request: LMRequest, text: string): Usage {
+  if (u && Number.isFinite(u.prompt_tokens) && Number.isFinite(u.completion_tokens)) {
+    return {
+      promptTokens: u.prompt_tokens,
+      completionTokens: u.completion_tokens,
+      cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+    };
+  }
+  const promptChars = request.messages.reduce((n, m) => n + m.content.length, 0);
+  return { promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(text.length / 4), cachedTokens: 0 };
+}

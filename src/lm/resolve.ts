@@ -1,0 +1,71 @@
+import { isIP } from "node:net";
+import type { LMConfig } from "../program/types.js";
+import { ProviderError } from "../util/errors.js";
+import type { ModelSpec } from "./spec.js";
+
+/** The model a key in the environment selects when nothing else names one. */
+export const DEFAULT_MODELS = { openai: "openai:gpt-4.1-mini", anthropic: "anthropic:claude-haiku-4-5" } as const;
+
+export const DEFAULT_BASE_URLS = {
+  openai: "https://api.openai.com/v1",
+  anthropic: "https://api.anthropic.com",
+  ollama: "http://localhost:11434/v1",
+} as const;
+
+/** Loopback servers (vLLM, llama.cpp, Ollama on this machine) need no API key. */
+export function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    return host === "localhost" || host.endsWith(".localhost") || (isIP(host) !== 0 && (host.startsWith("127.") || host === "::1"));
+  } catch {
+    return false;
+  }
+}
+
+/** A base URL as it may appear in caches and messages: no user, password or query. */
+export function publicEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return url;
+  }
+}
+
+export interface Endpoint {
+  baseURL: string;
+  apiKey: string;
+  official: boolean;
+}
+
+/**
+ * Where a provider's requests go and with which key: --base-url > the provider's *_BASE_URL
+ * environment variable > the program's `lm.base_url` > the provider's default.
+ */
+export function resolveEndpoint(spec: ModelSpec, config: LMConfig | undefined, flags: { baseUrl?: string }, env: NodeJS.ProcessEnv): Endpoint {
+  if (spec.provider === "anthropic") {
+    const baseURL = flags.baseUrl ?? env.ANTHROPIC_BASE_URL ?? config?.baseUrl ?? DEFAULT_BASE_URLS.anthropic;
+    const apiKey = env.ANTHROPIC_API_KEY ?? (isLoopback(baseURL) ? "dspx-no-key" : undefined);
+    if (!apiKey) throw missingKey("anthropic", "ANTHROPIC_API_KEY", baseURL);
+    return { baseURL, apiKey, official: baseURL === DEFAULT_BASE_URLS.anthropic };
+  }
+  if (spec.provider === "ollama") {
+    const baseURL = flags.baseUrl ?? env.OLLAMA_BASE_URL ?? config?.baseUrl ?? DEFAULT_BASE_URLS.ollama;
+    return { baseURL, apiKey: env.OLLAMA_API_KEY ?? "ollama", official: false };
+  }
+  const baseURL = flags.baseUrl ?? env.OPENAI_BASE_URL ?? config?.baseUrl ?? DEFAULT_BASE_URLS.openai;
+  const apiKey = env.OPENAI_API_KEY ?? (isLoopback(baseURL) ? "dspx-no-key" : undefined);
+  if (!apiKey) throw missingKey("openai", "OPENAI_API_KEY", baseURL);
+  return { baseURL, apiKey, official: publicEndpoint(baseURL) === DEFAULT_BASE_URLS.openai };
+}
+
+function missingKey(provider: string, variable: string, baseURL: string): ProviderError {
+  return new ProviderError(
+    provider,
+    "auth",
+    `${variable} is not set (needed for ${publicEndpoint(baseURL)}); set it in the environment or a .env file, or run offline with --lm sim`,
+  );
+}

@@ -1,0 +1,33 @@
+import type { ProviderClient } from "./providers/types.js";
+import type { Scheduler } from "./scheduler/scheduler.js";
+import type { CallOptions, LMClient, LMRequest, LMResponse } from "./types.js";
+
+/** Rough token count of a request before it is sent: what the token bucket charges up front. */
+export function estimateTokens(request: LMRequest): number {
+  const promptChars = request.messages.reduce((n, m) => n + m.content.length, 0);
+  return Math.ceil(promptChars / 4) + Math.ceil(request.maxTokens / 4);
+}
+
+/** A provider behind its endpoint's scheduler: the LMClient every real model call goes through. */
+export class ScheduledClient implements LMClient {
+  readonly id: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly endpoint: string;
+  readonly structuredOutput: boolean;
+
+  constructor(
+    private readonly providerClient: ProviderClient,
+    readonly scheduler: Scheduler,
+  ) {
+    this.provider = providerClient.provider;
+    this.model = providerClient.model;
+    this.id = `${providerClient.provider}:${providerClient.model}`;
+    this.endpoint = providerClient.endpoint;
+    this.structuredOutput = providerClient.structuredOutput;
+  }
+
+  complete(request: LMRequest, options: CallOptions = {}): Promise<LMResponse> {
+    return this.scheduler.run(estimateTokens(request), (context) => this.providerClient.attempt(request, context), options.signal ? { signal: options.signal } : {});
+  }
+}

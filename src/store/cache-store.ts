@@ -1,0 +1,137 @@
+import type Database from "better-sqlite3";
+import type { Usage } from "../lm/types.js";
+import type { StoreWriter } from "./writer.js";
+
+/** A cached LM response: what the provider answered and what that answer cost the first time. */
+export interface CachedResponse {
+  provider: string;
+  model: string;
+  text: string;
+  responseModel: string;
+  usage: Usage;
+  costUsd: number | null;
+  latencyMs: number;
+  createdAt: number;
+}
+
+export interface CacheStats {
+  entries: number;
+  hits: number;
+  /** What the cached calls cost when first made (null when some price was unknown). */
+  storedCostUsd: number | null;
+  /** What the hits would have cost without the cache. */
+  savedUsd: number | null;
+  byModel: { provider: string; model: string; entries: number; hits: number }[];
+  oldest?: number;
+  newest?: number;
+}
+
+interface Row {
+  provider: string;
+  model: string;
+  response: string;
+  response_model: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  cost_usd: number | null;
+  latency_ms: number;
+  created_at: number;
+}
+
+/**
+ * The `lm_cache` table: one row per request key (the 32 bytes of its sha256). Errors are never
+ * stored. Lookups read on this thread; new rows and hit counts go to the writer thread, and rows
+ * not yet committed stay visible to `get` from memory until they are.
+ */
+export class CacheStore {
+  private readonly getStmt: Database.Statement<[Buffer], Row>;
+  private readonly pending = new Map<string, CachedResponse>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writer: StoreWriter,
+  ) {
+    this.getStmt = db.prepare(
+      "SELECT provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at FROM lm_cache WHERE key = ?",
+    );
+  }
+
+  /** The cached response for a key (counting the hit), or undefined. */
+  get(key: string): CachedResponse | undefined {
+    const entry = this.pending.get(key) ?? rowToEntry(this.getStmt.get(Buffer.from(key, "hex")));
+    if (entry) this.writer.write({ name: "cache.hit", params: { key, at: Date.now() } });
+    return entry;
+  }
+
+  put(key: string, entry: CachedResponse): void {
+    this.pending.set(key, entry);
+    this.writer.write(
+      {
+        name: "cache.put",
+        params: {
+          key,
+          provider: entry.provider,
+          model: entry.model,
+          response: entry.text,
+          responseModel: entry.responseModel,
+          promptTokens: entry.usage.promptTokens,
+          completionTokens: entry.usage.completionTokens,
+          cachedTokens: entry.usage.cachedTokens,
+          costUsd: entry.costUsd,
+          latencyMs: entry.latencyMs,
+          createdAt: entry.createdAt,
+        },
+      },
+      () => this.pending.delete(key),
+    );
+  }
+
+  async stats(): Promise<CacheStats> {
+    await this.writer.flush();
+    const totals = this.db
+      .prepare(
+        `SELECT COUNT(*) AS entries, COALESCE(SUM(hits), 0) AS hits, MIN(created_at) AS oldest, MAX(created_at) AS newest,
+                SUM(cost_usd) AS stored, SUM(cost_usd * hits) AS saved, SUM(cost_usd IS NULL) AS unknown
+         FROM lm_cache`,
+      )
+      .get() as { entries: number; hits: number; oldest: number | null; newest: number | null; stored: number | null; saved: number | null; unknown: number | null };
+    const byModel = this.db
+      .prepare("SELECT provider, model, COUNT(*) AS entries, COALESCE(SUM(hits), 0) AS hits FROM lm_cache GROUP BY provider, model ORDER BY entries DESC")
+      .all() as CacheStats["byModel"];
+    const unknown = (totals.unknown ?? 0) > 0;
+    return {
+      entries: totals.entries,
+      hits: totals.hits,
+      storedCostUsd: unknown ? null : (totals.stored ?? 0),
+      savedUsd: unknown ? null : (totals.saved ?? 0),
+      byModel,
+      ...(totals.oldest !== null ? { oldest: totals.oldest } : {}),
+      ...(totals.newest !== null ? { newest: totals.newest } : {}),
+    };
+  }
+
+  /** Deletes entries (those created before `before`, when given); returns how many. */
+  async clear(options: { before?: number } = {}): Promise<number> {
+    await this.writer.flush();
+    const r =
+      options.before === undefined
+        ? this.db.prepare("DELETE FROM lm_cache").run()
+        : this.db.prepare("DELETE FROM lm_cache WHERE created_at < ?").run(options.before);
+    return r.changes;
+  }
+}
+
+function rowToEntry(row: Row | undefined): CachedResponse | undefined {
+  if (!row) return undefined;
+  return {
+    provider: row.provider,
+    model: row.model,
+    text: row.response,
+    responseModel: row.response_model,
+    usage: { promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens, cachedTokens: row.cached_tokens },
+    costUsd: row.cost_usd,
+    latencyMs: row.latency_ms,
+    createdAt: row.created_at,
+  };
+}

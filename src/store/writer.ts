@@ -1,0 +1,127 @@
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { UserError } from "../util/errors.js";
+import { describeSqliteError } from "./db.js";
+import type { FromWriter, ToWriter, WriteOp } from "./statements.js";
+
+/**
+ * The main thread's side of the writer thread. `write` queues an operation; everything queued in
+ * one event-loop turn goes over as one batch and is committed in one transaction. `flush` resolves
+ * once everything written so far is committed — the barrier for checkpoints and for closing.
+ * A failed batch is reported (as a UserError naming the file) by the next write, flush or close.
+ */
+export class StoreWriter {
+  private readonly worker: Worker;
+  private queue: WriteOp[] = [];
+  private posting = false;
+  private nextId = 1;
+  private commitCallbacks: (() => void)[] | undefined;
+  private readonly waiting = new Map<number, { resolve: () => void; onDone?: () => void }>();
+  private failure: UserError | undefined;
+  private closed = false;
+
+  constructor(private readonly file: string) {
+    this.worker = startWriterThread(file);
+    this.worker.unref();
+    this.worker.on("message", (m: FromWriter) => this.onMessage(m));
+    this.worker.on("error", (err) => this.fail(err.message));
+    this.worker.on("exit", (code) => {
+      if (!this.closed) this.fail(`the writer thread stopped (exit code ${code})`);
+    });
+  }
+
+  /** Queues a write; `onCommitted` runs once it is in the database. */
+  write(op: WriteOp, onCommitted?: () => void): void {
+    this.throwIfFailed();
+    if (this.closed) throw new Error("the store is closed");
+    this.queue.push(op);
+    if (onCommitted) (this.commitCallbacks ??= []).push(onCommitted);
+    if (!this.posting) {
+      this.posting = true;
+      setImmediate(() => this.post());
+    }
+  }
+
+  /** Resolves when every write queued so far is committed. */
+  async flush(): Promise<void> {
+    this.throwIfFailed();
+    this.post();
+    const ids = [...this.waiting.keys()];
+    await Promise.all(ids.map((id) => new Promise<void>((resolve) => this.chain(id, resolve))));
+    this.throwIfFailed();
+  }
+
+  /** Commits what is left and stops the thread. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      if (!this.failure) {
+        const id = this.nextId++;
+        await new Promise<void>((resolve) => {
+          this.waiting.set(id, { resolve });
+          this.worker.postMessage({ type: "close", id } satisfies ToWriter);
+        });
+      }
+      await this.worker.terminate();
+    }
+  }
+
+  private post(): void {
+    this.posting = false;
+    if (this.queue.length === 0 || this.failure) return;
+    const id = this.nextId++;
+    const ops = this.queue;
+    const callbacks = this.commitCallbacks;
+    this.queue = [];
+    this.commitCallbacks = undefined;
+    this.waiting.set(id, { resolve: () => {}, ...(callbacks ? { onDone: () => callbacks.forEach((c) => c()) } : {}) });
+    this.worker.postMessage({ type: "batch", id, ops } satisfies ToWriter);
+  }
+
+  /** Runs `then` after batch `id` is acknowledged. */
+  private chain(id: number, then: () => void): void {
+    const w = this.waiting.get(id);
+    if (!w) return then();
+    const prev = w.resolve;
+    w.resolve = () => {
+      prev();
+      then();
+    };
+  }
+
+  private onMessage(m: FromWriter): void {
+    const w = this.waiting.get(m.id);
+    this.waiting.delete(m.id);
+    if (m.type === "error") this.fail(describeSqliteError(Object.assign(new Error(m.message), m.code ? { code: m.code } : {})));
+    else w?.onDone?.();
+    w?.resolve();
+  }
+
+  private fail(message: string): void {
+    this.failure ??= new UserError({ message: `cannot write to the dspx database: ${message}`, pos: { file: this.file } });
+    for (const [id, w] of this.waiting) {
+      this.waiting.delete(id);
+      w.resolve();
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+}
+
+/**
+ * Starts the writer thread. Built code runs writer-thread.js; from TypeScript sources (tests) the
+ * thread boots through tsx's loader first.
+ */
+function startWriterThread(file: string): Worker {
+  if (!import.meta.url.endsWith(".ts")) {
+    return new Worker(fileURLToPath(new URL("./writer-thread.js", import.meta.url)), { workerData: { file } });
+  }
+  const entry = new URL("./writer-thread.ts", import.meta.url).href;
+  const boot = `import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
+  return new Worker(boot, { eval: true, workerData: { file } });
+}

@@ -1,0 +1,145 @@
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CachedClient, cacheKey } from "../../src/lm/cache.js";
+import type { LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
+import { Store } from "../../src/store/store.js";
+
+const base: LMRequest = {
+  model: "openai:gpt-4.1-mini",
+  messages: [
+    { role: "system", content: "S" },
+    { role: "user", content: "U" },
+  ],
+  temperature: 0,
+  maxTokens: 256,
+  sample: 0,
+  meta: { purpose: "predict", adapter: "chat", signature: { inputs: [], outputs: [] }, instruction: "", demos: [], inputs: {} },
+};
+const client = { provider: "openai", model: "gpt-4.1-mini", endpoint: "https://api.openai.com/v1" };
+
+describe("cache keys", () => {
+  it("are equal for equal requests whatever the key order, and ignore meta", () => {
+    const reordered = { meta: { ...base.meta, instruction: "different view" }, sample: 0, maxTokens: 256, temperature: 0, messages: base.messages, model: base.model } as LMRequest;
+    expect(cacheKey(reordered, client)).toBe(cacheKey(base, client));
+    expect(cacheKey(base, client)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("change with every parameter that can change the answer", () => {
+    const k = cacheKey(base, client);
+    const variants: LMRequest[] = [
+      { ...base, messages: [...base.messages, { role: "user", content: "more" }] },
+      { ...base, messages: [base.messages[0]!, { role: "user", content: "u" }] },
+      { ...base, temperature: 0.7 },
+      { ...base, maxTokens: 257 },
+      { ...base, sample: 1 },
+      { ...base, responseFormat: { type: "json_schema", name: "dspx_outputs", schema: { type: "object" } } },
+    ];
+    const keys = new Set([k, ...variants.map((v) => cacheKey(v, client))]);
+    expect(keys.size).toBe(variants.length + 1);
+    expect(cacheKey(base, { ...client, model: "gpt-4.1" })).not.toBe(k);
+    expect(cacheKey(base, { ...client, provider: "ollama" })).not.toBe(k);
+    expect(cacheKey(base, { ...client, endpoint: "http://127.0.0.1:8000/v1" })).not.toBe(k);
+  });
+});
+
+class CountingLM implements LMClient {
+  readonly id = "openai:gpt-4.1-mini";
+  readonly provider = "openai";
+  readonly model = "gpt-4.1-mini";
+  readonly structuredOutput = true;
+  readonly endpoint = "https://api.openai.com/v1";
+  calls = 0;
+  fail = false;
+  async complete(req: LMRequest): Promise<LMResponse> {
+    this.calls++;
+    await new Promise((r) => setImmediate(r));
+    if (this.fail) throw new Error("boom");
+    return { text: `answer to ${req.messages.at(-1)!.content}`, usage: { promptTokens: 10, completionTokens: 2, cachedTokens: 0 }, costUsd: 0.01, cached: false, latencyMs: 5, model: "gpt-4.1-mini-2025-04-14" };
+  }
+}
+
+async function store() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "dspx-cache-"));
+  return Store.open(path.join(dir, "dspx.db"));
+}
+
+describe("CachedClient", () => {
+  it("answers a repeated request from the store at no cost, and marks it", async () => {
+    const s = await store();
+    const inner = new CountingLM();
+    const lm = new CachedClient(inner, s.cache);
+    const first = await lm.complete(base);
+    const second = await lm.complete(base);
+    expect(inner.calls).toBe(1);
+    expect(first.cached).toBe(false);
+    expect(first.costUsd).toBe(0.01);
+    expect(second).toMatchObject({ text: first.text, cached: true, costUsd: 0, model: "gpt-4.1-mini-2025-04-14" });
+    expect(await s.cache.stats()).toMatchObject({ entries: 1, hits: 1, storedCostUsd: 0.01, savedUsd: 0.01 });
+    await s.close();
+  });
+
+  it("shares one call between identical requests in flight", async () => {
+    const s = await store();
+    const inner = new CountingLM();
+    const lm = new CachedClient(inner, s.cache);
+    const [a, b] = await Promise.all([lm.complete(base), lm.complete(base)]);
+    expect(inner.calls).toBe(1);
+    expect(a.text).toBe(b.text);
+    expect([a.cached, b.cached].sort()).toEqual([false, true]);
+    await s.close();
+  });
+
+  it("never caches an error", async () => {
+    const s = await store();
+    const inner = new CountingLM();
+    inner.fail = true;
+    const lm = new CachedClient(inner, s.cache);
+    await expect(lm.complete(base)).rejects.toThrow("boom");
+    inner.fail = false;
+    await expect(lm.complete(base)).resolves.toMatchObject({ cached: false });
+    expect(inner.calls).toBe(2);
+    await s.close();
+  });
+
+  it("clears entries older than a cutoff", async () => {
+    const s = await store();
+    const lm = new CachedClient(new CountingLM(), s.cache);
+    await lm.complete(base);
+    expect(await s.cache.clear({ before: Date.now() - 60_000 })).toBe(0);
+    expect(await s.cache.clear({ before: Date.now() + 1 })).toBe(1);
+    expect((await s.cache.stats()).entries).toBe(0);
+    await s.close();
+  });
+});
+
+describe("the writer thread", () => {
+  it("commits every queued row by close, and a reopened store answers from them", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dspx-writer-"));
+    const file = path.join(dir, "dspx.db");
+    const first = Store.open(file);
+    const inner = new CountingLM();
+    const lm = new CachedClient(inner, first.cache);
+    const requests = Array.from({ length: 300 }, (_, i) => ({ ...base, messages: [{ role: "user" as const, content: `q${i}` }] }));
+    await Promise.all(requests.map((r) => lm.complete(r)));
+    await first.close();
+    const second = Store.open(file);
+    const again = new CachedClient(inner, second.cache);
+    const answers = await Promise.all(requests.map((r) => again.complete(r)));
+    expect(inner.calls).toBe(300);
+    expect(answers.every((a) => a.cached)).toBe(true);
+    expect(await second.cache.stats()).toMatchObject({ entries: 300, hits: 300 });
+    await second.close();
+  });
+
+  it("makes a flushed row visible to another connection at once", async () => {
+    const s = await store();
+    const other = Store.open(s.file);
+    s.cache.put("ab".repeat(32), { provider: "p", model: "m", text: "t", responseModel: "m", usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 }, costUsd: 0, latencyMs: 1, createdAt: Date.now() });
+    await s.flush();
+    expect(other.cache.get("ab".repeat(32))?.text).toBe("t");
+    await other.close();
+    await s.close();
+  });
+});

@@ -1,0 +1,140 @@
+import { getEventListeners } from "node:events";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { LMCallError } from "../../../src/lm/call-error.js";
+import { AnthropicProvider } from "../../../src/lm/providers/anthropic.js";
+import { OpenAIProvider } from "../../../src/lm/providers/openai.js";
+import type { ProviderClient } from "../../../src/lm/providers/types.js";
+import type { LMRequest } from "../../../src/lm/types.js";
+import { startMockProvider, type MockProvider, type MockReply } from "../../support/mock-provider.js";
+
+let mock: MockProvider;
+beforeAll(async () => {
+  mock = await startMockProvider({ rateLimit: { rpm: 6000, burstSeconds: 60, headers: true } });
+});
+afterAll(() => mock.close());
+beforeEach(() => mock.reset());
+
+const request: LMRequest = {
+  model: "x",
+  messages: [
+    { role: "system", content: "You answer." },
+    { role: "user", content: "Hello there" },
+  ],
+  temperature: 0,
+  maxTokens: 64,
+  sample: 0,
+  meta: { purpose: "predict", adapter: "chat", signature: { inputs: [], outputs: [] }, instruction: "", demos: [], inputs: {} },
+};
+
+const openai = () =>
+  new OpenAIProvider({ provider: "openai", model: "gpt-4.1-mini", apiKey: "sk-test", baseURL: mock.openaiBaseUrl, official: true, structuredOutput: true, prices: { input: 0.4, cachedInput: 0.1, output: 1.6 } });
+const anthropic = () => new AnthropicProvider({ model: "claude-haiku-4-5", apiKey: "sk-ant-test", baseURL: mock.anthropicBaseUrl, prices: { input: 1, cachedInput: 0.1, output: 5 } });
+
+async function failure(provider: ProviderClient, reply: MockReply): Promise<LMCallError> {
+  mock.setResponder(() => reply);
+  const err = await provider.attempt(request, { signal: undefined, timeoutMs: 60_000 }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(LMCallError);
+  return err as LMCallError;
+}
+
+describe.each([
+  ["openai", openai],
+  ["anthropic", anthropic],
+] as const)("%s provider", (name, make) => {
+  it("returns the completion with usage, cost and rate-limit headers", async () => {
+    mock.setResponder(() => ({ kind: "text", text: "Hi!", usage: { prompt: 1000, completion: 100, cached: 400 } }));
+    const r = await make().attempt(request, { signal: undefined, timeoutMs: 60_000 });
+    expect(r.value.text).toBe("Hi!");
+    expect(r.value.usage).toEqual({ promptTokens: 1000, completionTokens: 100, cachedTokens: 400 });
+    const expected = name === "openai" ? (600 * 0.4 + 400 * 0.1 + 100 * 1.6) / 1e6 : (600 * 1 + 400 * 0.1 + 100 * 5) / 1e6;
+    expect(r.value.costUsd).toBeCloseTo(expected, 12);
+    expect(r.tokens).toBe(1100);
+    expect(r.rateLimit?.limitRequests).toBe(6000);
+    expect(r.rateLimit?.remainingRequests).toBeGreaterThan(0);
+    expect(r.rateLimit?.resetRequestsMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("sends the model, messages, temperature and the key", async () => {
+    await make().attempt({ ...request, temperature: 0.7 }, { signal: undefined, timeoutMs: 60_000 });
+    const sent = mock.requests[0]!;
+    expect(sent.body.model).toBe(name === "openai" ? "gpt-4.1-mini" : "claude-haiku-4-5");
+    expect(sent.body.temperature).toBe(0.7);
+    if (name === "openai") {
+      expect(sent.headers.authorization).toBe("Bearer sk-test");
+      expect(sent.body.max_completion_tokens).toBe(64);
+      expect(sent.messages.map((m) => m.role)).toEqual(["system", "user"]);
+    } else {
+      expect(sent.headers["x-api-key"]).toBe("sk-ant-test");
+      expect(sent.headers["anthropic-version"]).toBe("2023-06-01");
+      expect(sent.body.system).toBe("You answer.");
+      expect(sent.body.max_tokens).toBe(64);
+      expect(sent.messages.map((m) => m.role)).toEqual(["user"]);
+    }
+    expect(sent.headers["x-stainless-retry-count"]).toBe("0");
+  });
+
+  it("requests structured output and returns its JSON", async () => {
+    const schema = { type: "object", properties: { team: { type: "string", enum: ["billing", "other"] } }, required: ["team"], additionalProperties: false };
+    const r = await make().attempt({ ...request, responseFormat: { type: "json_schema", name: "dspx_outputs", schema } }, { signal: undefined, timeoutMs: 60_000 });
+    expect(JSON.parse(r.value.text)).toEqual({ team: expect.stringMatching(/^(billing|other)$/) });
+    const body = mock.requests[0]!.body;
+    if (name === "openai") expect(body.response_format).toEqual({ type: "json_schema", json_schema: { name: "dspx_outputs", schema, strict: true } });
+    else expect(body.tool_choice).toEqual({ type: "tool", name: "dspx_outputs" });
+  });
+
+  it("classifies a 429 as rate_limit with the retry-after time", async () => {
+    const err = await failure(make(), { kind: "error", status: 429, headers: { "retry-after-ms": "1500", "retry-after": "2" } });
+    expect(err.kind).toBe("rate_limit");
+    expect(err.rateLimit?.retryAfterMs).toBe(1500);
+  });
+
+  it("classifies auth, quota and unknown-model failures as fatal", async () => {
+    expect(await failure(make(), { kind: "error", status: 401 })).toMatchObject({ kind: "fatal", fatalCause: "auth" });
+    expect(await failure(make(), { kind: "error", status: 403 })).toMatchObject({ kind: "fatal", fatalCause: "auth" });
+    expect(await failure(make(), { kind: "error", status: name === "openai" ? 429 : 400, code: "insufficient_quota" })).toMatchObject({ kind: "fatal", fatalCause: "quota" });
+    expect(await failure(make(), { kind: "error", status: 404 })).toMatchObject({ kind: "fatal", fatalCause: "unknown_model" });
+    expect(await failure(make(), { kind: "error", status: 400, message: "temperature is not supported" })).toMatchObject({ kind: "fatal", fatalCause: "invalid_request" });
+  });
+
+  it("classifies an over-long prompt as rejected (that example fails, the run goes on)", async () => {
+    const message = name === "openai" ? "This model's maximum context length is 128000 tokens." : "prompt is too long: 210000 tokens > 200000 maximum";
+    expect((await failure(make(), { kind: "error", status: 400, message })).kind).toBe("rejected");
+  });
+
+  it("classifies server errors, overload, resets and malformed bodies as transient", async () => {
+    expect((await failure(make(), { kind: "error", status: 500 })).kind).toBe("transient");
+    expect((await failure(make(), { kind: "error", status: 529 })).kind).toBe("transient");
+    expect((await failure(make(), { kind: "reset" })).kind).toBe("transient");
+    expect((await failure(make(), { kind: "malformed", body: "{not json" })).kind).toBe("transient");
+    expect((await failure(make(), { kind: "malformed", body: "{}" })).kind).toBe("transient");
+    expect((await failure(make(), { kind: "text", text: "" })).message).toMatch(/empty completion/);
+  });
+
+  it("stops a hanging request at its timeout", async () => {
+    mock.setResponder(() => ({ kind: "hang" }));
+    const began = Date.now();
+    const err = await make().attempt(request, { signal: undefined, timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LMCallError);
+    expect((err as LMCallError).kind).toBe("transient");
+    expect(Date.now() - began).toBeLessThan(5000);
+  });
+
+  it("gives up a hanging request when its signal aborts", async () => {
+    mock.setResponder(() => ({ kind: "hang" }));
+    const controller = new AbortController();
+    const pending = make().attempt(request, { signal: controller.signal, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(), 50);
+    const err = (await pending) as Error;
+    expect(err.name).toBe("AbortError");
+  });
+});
+
+describe("request signals", () => {
+  it("leaves no listener on the caller's long-lived signal after many requests", async () => {
+    const command = new AbortController();
+    const p = openai();
+    for (let i = 0; i < 50; i++) await p.attempt(request, { signal: command.signal, timeoutMs: 60_000 });
+    // The SDK never removes the listener it adds; dspx hands it a signal of its own per request.
+    expect(getEventListeners(command.signal, "abort")).toHaveLength(0);
+  });
+});

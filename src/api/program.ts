@@ -6,6 +6,8 @@ import { LMPool } from "../lm/pool.js";
 import type { LMClient } from "../lm/types.js";
 import { buildMetric } from "../metrics/build.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
+import type { LMConfig } from "../program/types.js";
+import type { CacheStore } from "../store/cache-store.js";
 import { initialState, type ProgramState } from "../program/state.js";
 import { UserError } from "../util/errors.js";
 import { coerceValue } from "../signature/coerce.js";
@@ -14,6 +16,14 @@ import { typeToString } from "../signature/format.js";
 export interface LoadProgramOptions {
   /** Run every step on this model (`provider:model`), like `--lm`. */
   lm?: string;
+  /** Endpoint, rate limits, timeout and attempts for every provider call (like the CLI flags). */
+  baseUrl?: string;
+  rpm?: number;
+  tpm?: number;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  /** Cache LM responses here (e.g. `Store.open("runs/dspx.db").cache`); none → no cache. */
+  cache?: CacheStore;
   /** Environment to resolve models and keys from (default: process.env). */
   env?: NodeJS.ProcessEnv;
   /** A learned state to run instead of the file's instructions and demos. */
@@ -47,7 +57,27 @@ export class Program<Outputs extends Record<string, unknown> = Record<string, un
     return new Program<Outputs>(this.graph, state, this.pool);
   }
 
-  lmFor = (step: CompiledStep): LMClient => this.pool.clientFor(step.spec.lm ?? this.spec.lm);
+  private readonly stepClients = new Map<string, LMClient>();
+
+  /** A step's LM: its own `lm` settings over the program's (resolved once per step). */
+  lmFor = (step: CompiledStep): LMClient => {
+    let client = this.stepClients.get(step.name);
+    if (!client) {
+      client = this.pool.clientFor(this.lmConfig(step));
+      this.stepClients.set(step.name, client);
+    }
+    return client;
+  };
+
+  lmConfig(step?: CompiledStep): LMConfig | undefined {
+    if (!step?.spec.lm) return this.spec.lm;
+    return { ...this.spec.lm, ...step.spec.lm };
+  }
+
+  /** Whether every LM step's price is known (a cost cap needs it). */
+  costKnown(): boolean {
+    return this.graph.steps.filter((s) => s.module.usesLM).every((s) => this.pool.pricesKnown(this.lmConfig(s)));
+  }
 
   metricContext(): MetricContext {
     return { lm: (config) => this.pool.clientFor(config ?? this.spec.lm, { forJudge: true }) };
@@ -101,6 +131,12 @@ export async function loadProgram<Outputs extends Record<string, unknown> = Reco
     options.pool ??
     new LMPool({
       ...(options.lm ? { override: options.lm } : {}),
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      ...(options.rpm ? { rpm: options.rpm } : {}),
+      ...(options.tpm ? { tpm: options.tpm } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.cache ? { cache: options.cache } : {}),
       ...(graph.spec.lm ? { programLm: graph.spec.lm } : {}),
       ...(options.env ? { env: options.env } : {}),
       ...(options.onNotice ? { onNotice: options.onNotice } : {}),

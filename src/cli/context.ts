@@ -5,6 +5,8 @@ import { EXIT, reportError } from "./errors.js";
 export interface CommandContext {
   output: Output;
   signal: AbortSignal;
+  /** Runs when the command ends, however it ends (close the database). */
+  defer(cleanup: () => void | Promise<void>): void;
 }
 
 /**
@@ -26,12 +28,20 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
     }
   };
   process.on("SIGINT", onSigint);
+  const cleanups: (() => void | Promise<void>)[] = [];
   try {
-    const code = await body({ output, signal: controller.signal });
+    const code = await body({ output, signal: controller.signal, defer: (fn) => void cleanups.push(fn) });
     process.exitCode = controller.signal.aborted && !code ? EXIT.interrupted : (code ?? EXIT.ok);
   } catch (err) {
     process.exitCode = reportError(err, output);
   } finally {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        if (!process.exitCode) process.exitCode = reportError(err, output);
+      }
+    }
     process.off("SIGINT", onSigint);
   }
 }

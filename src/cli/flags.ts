@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { parseDuration } from "../util/duration.js";
 
 /** Commander argument parsers: a bad value names what was expected. */
 export function positiveInt(value: string): number {
@@ -28,4 +29,40 @@ export function oneOf<T extends string>(choices: readonly T[]) {
     }
     return value as T;
   };
+}
+
+export function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 30s, 5m, 2h or 30d");
+  return ms;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number > 0");
+  return n;
+}
+
+/** The flags every command that calls an LM takes. */
+export interface LMFlags {
+  lm?: string;
+  baseUrl?: string;
+  rpm?: number;
+  tpm?: number;
+  timeout?: number;
+  maxAttempts?: number;
+  db?: string;
+  cache?: boolean;
+}
+
+export function addLMOptions(command: Command): Command {
+  return command
+    .option("--lm <spec>", "model to run on, provider:model (e.g. openai:gpt-4.1-mini, anthropic:claude-haiku-4-5, ollama:llama3.1, sim)")
+    .option("--base-url <url>", "send requests to this OpenAI-compatible or Anthropic endpoint (also OPENAI_BASE_URL / ANTHROPIC_BASE_URL)")
+    .option("--rpm <n>", "requests per minute allowed per endpoint (default: learned from the provider)", positiveNumber)
+    .option("--tpm <n>", "tokens per minute allowed per endpoint", positiveNumber)
+    .addOption(new Option("--timeout <duration>", "per-request timeout (default 60s)").argParser(duration))
+    .option("--max-attempts <n>", "tries per request for transient failures (default 5)", positiveInt)
+    .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+    .option("--no-cache", "neither read nor write the LM response cache");
 }

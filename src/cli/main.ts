@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
+import { config as loadEnv } from "dotenv";
 import { VERSION } from "../version.js";
 import { runCommand } from "./context.js";
 import { EXIT } from "./errors.js";
-import { oneOf, positiveInt } from "./flags.js";
+import { addLMOptions, nonNegativeNumber, oneOf, positiveInt } from "./flags.js";
 
 /**
  * The dspx command line: commander wiring only. Each command's module is imported when it runs, so
@@ -32,27 +33,30 @@ program
     await runCommand({ ...globals(), ...flags }, (ctx) => validateCommand(file, flags, ctx));
   });
 
-program
-  .command("run")
-  .description("run a program on one input")
-  .argument("<program>", "program file (.yaml), yours or exported")
-  .option("--input <json>", "the inputs as a JSON object")
-  .option("--input-file <file>", "a JSON file with the inputs (- for stdin)")
-  .option("--lm <spec>", "model to run on, provider:model (e.g. openai:gpt-4.1-mini, sim)")
+addLMOptions(
+  program
+    .command("run")
+    .description("run a program on one input")
+    .argument("<program>", "program file (.yaml), yours or exported")
+    .option("--input <json>", "the inputs as a JSON object")
+    .option("--input-file <file>", "a JSON file with the inputs (- for stdin)"),
+)
   .option("--json", "print the outputs as JSON")
   .action(async (file: string, flags: Record<string, unknown>) => {
     const { runCommand: run } = await import("./commands/run.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => run(file, { ...flags, verbose: globals().verbose }, ctx));
   });
 
-program
-  .command("eval")
-  .description("score a program on a dataset, concurrently")
-  .argument("<program>", "program file (.yaml)")
-  .option("--dataset <file>", "a JSONL dataset (default: the program's dev split)")
-  .addOption(new Option("--split <split>", "a split from the program's data section").argParser(oneOf(["train", "dev", "test"] as const)))
-  .option("--lm <spec>", "model to run on, provider:model")
+addLMOptions(
+  program
+    .command("eval")
+    .description("score a program on a dataset, concurrently")
+    .argument("<program>", "program file (.yaml)")
+    .option("--dataset <file>", "a JSONL dataset (default: the program's dev split)")
+    .addOption(new Option("--split <split>", "a split from the program's data section").argParser(oneOf(["train", "dev", "test"] as const))),
+)
   .option("--concurrency <n>", "examples in flight at once (default 8)", positiveInt)
+  .option("--max-usd <x>", "stop dispatching new examples once this much has been spent", nonNegativeNumber)
   .option("--limit <n>", "evaluate only the first n examples", positiveInt)
   .option("--show <n>", "how many of the lowest-scoring examples to list (default 5)", positiveInt)
   .option("--json", "print one JSON object (summary and per-example results) on stdout")
@@ -61,7 +65,30 @@ program
     await runCommand({ ...globals(), ...flags }, (ctx) => evalCommand(file, flags, ctx));
   });
 
+const cache = program.command("cache").description("inspect or clear the LM response cache");
+cache
+  .command("stats")
+  .description("entries, hits and money saved, by model")
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print JSON")
+  .action(async (flags: Record<string, unknown>) => {
+    const { cacheStatsCommand } = await import("./commands/cache.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => cacheStatsCommand(flags, ctx));
+  });
+cache
+  .command("clear")
+  .description("delete cached responses (all, or those older than a duration)")
+  .option("--older-than <duration>", "only entries older than this, e.g. 30d, 12h")
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print JSON")
+  .action(async (flags: Record<string, unknown>) => {
+    const { cacheClearCommand } = await import("./commands/cache.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => cacheClearCommand(flags, ctx));
+  });
+
 async function main(argv: string[]): Promise<void> {
+  // A .env file in the working directory supplies keys and settings; real environment variables win.
+  loadEnv({ quiet: true });
   if (argv.length <= 2) {
     program.outputHelp();
     return;

@@ -1,9 +1,31 @@
 import { loadProgram, type Program } from "../api/program.js";
 import { parseModelFlag } from "../lm/spec.js";
-import type { Output } from "./output.js";
+import { Store } from "../store/store.js";
+import type { CommandContext } from "./context.js";
+import type { LMFlags } from "./flags.js";
 
-/** Loads the program a command names, with `--lm` checked and notices sent to stderr. */
-export async function openProgram(file: string, flags: { lm?: string }, output: Output): Promise<Program> {
+/**
+ * Loads the program a command names, with `--lm` checked, notices sent to stderr and the database
+ * opened for the LM cache (unless --no-cache); the database closes when the command ends.
+ */
+export async function openProgram(file: string, flags: LMFlags, ctx: CommandContext): Promise<Program> {
   if (flags.lm) parseModelFlag("--lm", flags.lm);
-  return loadProgram(file, { ...(flags.lm ? { lm: flags.lm } : {}), onNotice: (m) => output.notice(m) });
+  const program = await loadProgram(file, {
+    ...(flags.lm ? { lm: flags.lm } : {}),
+    ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    ...(flags.rpm ? { rpm: flags.rpm } : {}),
+    ...(flags.tpm ? { tpm: flags.tpm } : {}),
+    ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
+    ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
+    ...(flags.cache !== false ? { cache: openStore(flags, ctx).cache } : {}),
+    onNotice: (m) => ctx.output.notice(m),
+  });
+  return program;
+}
+
+/** The database for this command, opened once and closed when the command ends. */
+export function openStore(flags: { db?: string }, ctx: CommandContext): Store {
+  const store = Store.open(flags.db);
+  ctx.defer(() => store.close());
+  return store;
 }

@@ -4,7 +4,8 @@ import { formatDuration } from "./output.js";
 
 /** A progress line for long commands: an ora spinner on a terminal, periodic plain lines otherwise. */
 export interface Progress {
-  update(text: string): void;
+  /** The text is built only when it will be shown (a spinner redraws at most 10×/s). */
+  update(text: () => string): void;
   /** Clear the spinner (before printing results). */
   stop(): void;
 }
@@ -21,10 +22,14 @@ export function createProgress(output: Output, options: ProgressOptions = {}): P
   // ora needs a real terminal with a width; otherwise (CI, pipes) print a plain line now and then.
   if (output.stderrIsTTY && columns > 0 && process.env.CI === undefined) {
     let spinner: Ora | undefined;
+    let lastDraw = 0;
     return {
       update(text) {
-        if (!spinner) spinner = ora({ text, stream: process.stderr, color: "cyan", isEnabled: true }).start();
-        else spinner.text = text;
+        const now = Date.now();
+        if (spinner && now - lastDraw < 100) return;
+        lastDraw = now;
+        if (!spinner) spinner = ora({ text: text(), stream: process.stderr, color: "cyan", isEnabled: true }).start();
+        else spinner.text = text();
       },
       stop() {
         spinner?.stop();
@@ -34,19 +39,19 @@ export function createProgress(output: Output, options: ProgressOptions = {}): P
   }
   const interval = options.intervalMs ?? 5000;
   let last = 0;
-  let pending: string | undefined;
+  let pending: (() => string) | undefined;
   return {
     update(text) {
       pending = text;
       const now = Date.now();
       if (now - last >= interval) {
         last = now;
-        output.err(text);
+        output.err(text());
         pending = undefined;
       }
     },
     stop() {
-      if (pending !== undefined && last !== 0) output.err(pending);
+      if (pending !== undefined && last !== 0) output.err(pending());
       pending = undefined;
     },
   };

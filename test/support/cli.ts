@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,6 +27,8 @@ export function offlineEnv(extra: Record<string, string | undefined> = {}): Node
     if (/^(OPENAI|ANTHROPIC)_|^DSPX_|^GITHUB_/.test(key)) delete env[key];
   }
   delete env.FORCE_COLOR;
+  // Each test process gets its own database unless a test names one.
+  env.DSPX_DB = path.join(os.tmpdir(), `dspx-test-${process.pid}.db`);
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -1,13 +1,13 @@
 import { readUserFile } from "../../program/load.js";
 import { UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
+import type { LMFlags } from "../flags.js";
 import { openProgram } from "../open.js";
 import { oneLine } from "../output.js";
 
-export interface RunFlags {
+export interface RunFlags extends LMFlags {
   input?: string;
   inputFile?: string;
-  lm?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -45,8 +45,9 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export async function runCommand(file: string, flags: RunFlags, { output, signal }: CommandContext): Promise<number> {
-  const program = await openProgram(file, flags, output);
+export async function runCommand(file: string, flags: RunFlags, ctx: CommandContext): Promise<number> {
+  const { output, signal } = ctx;
+  const program = await openProgram(file, flags, ctx);
   const inputs = await readInputs(flags);
   const prediction = await program.predict(inputs, { signal });
   if (output.json) {

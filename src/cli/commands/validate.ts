@@ -13,8 +13,9 @@ export interface ValidateFlags {
 
 const fieldText = (f: Field) => `${f.name}: ${typeToString(f.type)}`;
 
-export async function validateCommand(file: string, flags: ValidateFlags, { output }: CommandContext): Promise<number> {
-  const program = await openProgram(file, {}, output);
+export async function validateCommand(file: string, flags: ValidateFlags, ctx: CommandContext): Promise<number> {
+  const { output } = ctx;
+  const program = await openProgram(file, { cache: false }, ctx);
   const { splits } = await validateProgram(program);
   const metric = await program.metric();
   const { spec, graph } = program;

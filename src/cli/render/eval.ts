@@ -4,7 +4,7 @@ import type { Output } from "../output.js";
 import { formatDuration, formatInt, formatScore, formatUsd, oneLine } from "../output.js";
 
 /** The headline of an evaluation: score with its interval, errors, tokens, cost, time. */
-export function renderSummary(summary: EvalSummary, output: Output): string {
+export function renderSummary(summary: EvalSummary, output: Output, maxUsd?: number): string {
   const c = output.color;
   const [lo, hi] = summary.ci95;
   const lines = [
@@ -17,7 +17,7 @@ export function renderSummary(summary: EvalSummary, output: Output): string {
     `${c.bold("time")}   ${formatDuration(summary.wallMs)} · ${summary.wallMs > 0 ? ((summary.done / summary.wallMs) * 1000).toFixed(1) : "–"} examples/s`,
   ];
   if (summary.stopped) {
-    const why = summary.stopped === "budget" ? "the cost cap was reached" : summary.stopped === "interrupted" ? "interrupted" : "the provider failed";
+    const why = summary.stopped === "budget" ? `the cost cap${maxUsd !== undefined ? ` of ${formatUsd(maxUsd)}` : ""} was reached` : summary.stopped === "interrupted" ? "interrupted" : "the provider failed";
     lines.push(c.yellow(`stopped early (${why}): ${summary.done} of ${summary.total} examples evaluated`));
   }
   return lines.join("\n");

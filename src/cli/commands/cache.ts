@@ -1,0 +1,44 @@
+import { UserError } from "../../util/errors.js";
+import { parseDuration } from "../../util/duration.js";
+import type { CommandContext } from "../context.js";
+import { openStore } from "../open.js";
+import { formatInt, formatUsd } from "../output.js";
+
+export interface CacheFlags {
+  db?: string;
+  json?: boolean;
+  olderThan?: string;
+}
+
+export async function cacheStatsCommand(flags: CacheFlags, ctx: CommandContext): Promise<number> {
+  const store = openStore(flags, ctx);
+  const stats = await store.cache.stats();
+  const { output } = ctx;
+  if (output.json) {
+    output.out(JSON.stringify({ db: store.file, ...stats }));
+    return 0;
+  }
+  const c = output.color;
+  const date = (ms?: number) => (ms === undefined ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16));
+  output.out(`${c.bold("cache")}   ${store.file}`);
+  output.out(`${c.bold("entries")} ${formatInt(stats.entries)} · ${formatInt(stats.hits)} hits · saved ${formatUsd(stats.savedUsd)} (the cached calls cost ${formatUsd(stats.storedCostUsd)})`);
+  output.out(`${c.bold("ages")}    oldest ${date(stats.oldest)} · newest ${date(stats.newest)}`);
+  if (stats.byModel.length > 0) {
+    output.out(output.table(["provider", "model", "entries", "hits"], stats.byModel.map((m) => [m.provider, m.model, formatInt(m.entries), formatInt(m.hits)])));
+  }
+  return 0;
+}
+
+export async function cacheClearCommand(flags: CacheFlags, ctx: CommandContext): Promise<number> {
+  let before: number | undefined;
+  if (flags.olderThan !== undefined) {
+    const ms = parseDuration(flags.olderThan, "s");
+    if (ms === undefined || ms <= 0) throw new UserError({ flag: "--older-than", message: "expected a duration such as 30d, 12h or 90m" });
+    before = Date.now() - ms;
+  }
+  const store = openStore(flags, ctx);
+  const removed = await store.cache.clear(before === undefined ? {} : { before });
+  if (ctx.output.json) ctx.output.out(JSON.stringify({ db: store.file, removed }));
+  else ctx.output.out(`removed ${formatInt(removed)} cached response${removed === 1 ? "" : "s"}${flags.olderThan ? ` older than ${flags.olderThan}` : ""}`);
+  return 0;
+}

@@ -17,14 +17,8 @@ export const chatAdapter: Adapter = {
   name: "chat",
   render(input: AdapterInput) {
     const { signature } = input;
-    const messages: ChatMessage[] = [{ role: "system", content: systemMessage(input) }];
-    for (const demo of input.demos) {
-      messages.push({ role: "user", content: renderInputs(signature.inputs, demo) });
-      messages.push({ role: "assistant", content: demoAnswer(signature.outputs, demo) });
-    }
     const last = [renderInputs(signature.inputs, input.inputs), respondLine(signature.outputs)];
-    messages.push({ role: "user", content: last.filter((p) => p !== "").join("\n\n") });
-    return { messages };
+    return { messages: [...prefixOf(input), { role: "user", content: last.filter((p) => p !== "").join("\n\n") }] };
   },
   parse(signature: Signature, completion: string): ParseResult {
     const found = new Map<string, string>();
@@ -35,6 +29,30 @@ export const chatAdapter: Adapter = {
     return readOutputs(signature.outputs, found, chatCoercer);
   },
 };
+
+/**
+ * The system message and demo turns: the same for every example a candidate runs, so rendered once
+ * per (signature, demos, instruction). Messages are treated as immutable by everything downstream.
+ */
+const prefixes = new WeakMap<Signature, WeakMap<readonly Demo[], Map<string, readonly ChatMessage[]>>>();
+
+function prefixOf(input: AdapterInput): readonly ChatMessage[] {
+  let byDemos = prefixes.get(input.signature);
+  if (!byDemos) prefixes.set(input.signature, (byDemos = new WeakMap()));
+  let byInstruction = byDemos.get(input.demos);
+  if (!byInstruction) byDemos.set(input.demos, (byInstruction = new Map()));
+  let prefix = byInstruction.get(input.instruction);
+  if (!prefix) {
+    const messages: ChatMessage[] = [{ role: "system", content: systemMessage(input) }];
+    for (const demo of input.demos) {
+      messages.push({ role: "user", content: renderInputs(input.signature.inputs, demo) });
+      messages.push({ role: "assistant", content: demoAnswer(input.signature.outputs, demo) });
+    }
+    prefix = messages;
+    byInstruction.set(input.instruction, prefix);
+  }
+  return prefix;
+}
 
 function systemMessage({ signature, instruction }: AdapterInput): string {
   const structure = [
@@ -85,7 +103,19 @@ function demoAnswer(fields: Field[], demo: Demo): string {
   ]);
 }
 
+const respondLines = new WeakMap<Field[], string>();
+
+/** The closing instruction of the last user turn (the same for every call of a signature). */
 function respondLine(outputs: Field[]): string {
+  let line = respondLines.get(outputs);
+  if (line === undefined) {
+    line = buildRespondLine(outputs);
+    respondLines.set(outputs, line);
+  }
+  return line;
+}
+
+function buildRespondLine(outputs: Field[]): string {
   const markers = outputs.map((f) => `\`${marker(f.name)}\``);
   const end = `and then ending with the marker for \`${marker(COMPLETED)}\`.`;
   if (markers.length === 0) return `Respond by ending with the marker for \`${marker(COMPLETED)}\`.`;

@@ -32,12 +32,19 @@ export interface FoundMarker {
   end: number;
 }
 
+const MARKER_AT = new RegExp(MARKER_RE.source, "y");
+
 export function findMarkers(text: string): FoundMarker[] {
   const found: FoundMarker[] = [];
-  for (const m of text.matchAll(MARKER_RE)) {
+  // Jump from one "[[" to the next and try the marker pattern only there (sticky): completions are
+  // mostly prose, and scanning them with the full pattern is the slow part of parsing.
+  for (let at = text.indexOf("[["); at >= 0; at = text.indexOf("[[", at + 1)) {
+    MARKER_AT.lastIndex = at;
+    const m = MARKER_AT.exec(text);
+    if (!m) continue;
     const name = m[1]!.trim().replace(/\s+/g, " ").toLowerCase();
-    if (name === "") continue;
-    found.push({ name, start: m.index, end: m.index + m[0].length });
+    if (name !== "") found.push({ name, start: at, end: at + m[0].length });
+    at += m[0].length - 1;
   }
   return found;
 }

@@ -1,5 +1,5 @@
 import { executeGraph, isFatal, StepFailure, type ExecContext } from "../graph/execute.js";
-import type { Trace } from "../graph/trace.js";
+import type { Prediction, Trace } from "../graph/trace.js";
 import type { Graph } from "../graph/types.js";
 import { addUsage, ZERO_USAGE, type LMCallRecord, type Usage } from "../lm/types.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
@@ -8,7 +8,7 @@ import type { ProgramState } from "../program/state.js";
 import { InterruptedError } from "../util/errors.js";
 import { forEachConcurrent } from "./concurrency.js";
 import { meanWithCI } from "./stats.js";
-import type { EvalReport, ExampleResult, StopReason } from "./types.js";
+import type { EvalReport, ExampleError, ExampleResult, StopReason } from "./types.js";
 
 export interface EvaluateOptions {
   graph: Graph;
@@ -75,48 +75,41 @@ async function evaluateOne(
 ): Promise<ExampleResult> {
   const example = options.examples[index]!;
   const began = performance.now();
-  const base = { exampleId: example.id, index };
-  let trace: Trace;
-  let outputs: Record<string, unknown>;
+  let prediction: Prediction;
   try {
-    const prediction = await executeGraph(options.graph, options.state, example.inputs, exec);
-    trace = prediction.trace;
-    outputs = prediction.outputs;
+    prediction = await executeGraph(options.graph, options.state, example.inputs, exec);
   } catch (err) {
     if (!(err instanceof StepFailure)) throw err;
-    return {
-      ...base,
-      score: 0,
-      error: { kind: "step", message: err.message, step: err.step, ...(err.raw !== undefined ? { raw: err.raw } : {}) },
-      trace: err.trace,
-      ...accounting(err.trace),
-      latencyMs: performance.now() - began,
-    };
+    const error: ExampleError = { kind: "step", message: err.message, step: err.step };
+    if (err.raw !== undefined) error.raw = err.raw;
+    return result(example.id, index, 0, err.trace, [], began, { error });
   }
+  const { outputs, trace } = prediction;
   try {
-    const { score, feedback, calls: judgeCalls = [] } = await options.metric.score(example, outputs, trace, metricContext);
-    if (!Number.isFinite(score)) throw new Error(`metric returned a non-finite score (${score})`);
-    return {
-      ...base,
-      score,
-      ...(feedback !== undefined ? { feedback } : {}),
-      outputs,
-      trace,
-      ...accounting(trace, judgeCalls),
-      latencyMs: performance.now() - began,
-    };
+    const scored = await options.metric.score(example, outputs, trace, metricContext);
+    if (!Number.isFinite(scored.score)) throw new Error(`metric returned a non-finite score (${scored.score})`);
+    return result(example.id, index, scored.score, trace, scored.calls ?? [], began, { outputs, feedback: scored.feedback });
   } catch (err) {
     if (isFatal(err)) throw err;
-    return {
-      ...base,
-      score: 0,
-      outputs,
-      error: { kind: "metric", message: `metric ${options.metric.name}: ${(err as Error)?.message ?? String(err)}` },
-      trace,
-      ...accounting(trace),
-      latencyMs: performance.now() - began,
-    };
+    const message = `metric ${options.metric.name}: ${(err as Error)?.message ?? String(err)}`;
+    return result(example.id, index, 0, trace, [], began, { outputs, error: { kind: "metric", message } });
   }
+}
+
+function result(
+  exampleId: string,
+  index: number,
+  score: number,
+  trace: Trace,
+  judgeCalls: readonly LMCallRecord[],
+  began: number,
+  extra: { outputs?: Record<string, unknown>; feedback?: string | undefined; error?: ExampleError },
+): ExampleResult {
+  const r: ExampleResult = { exampleId, index, score, trace, ...accounting(trace, judgeCalls), latencyMs: performance.now() - began };
+  if (extra.outputs) r.outputs = extra.outputs;
+  if (extra.feedback !== undefined) r.feedback = extra.feedback;
+  if (extra.error) r.error = extra.error;
+  return r;
 }
 
 /** Tokens, cost and calls of one example: its steps' LM calls and its judge's. */

@@ -51,62 +51,75 @@ export async function executeGraph(
   ctx: ExecContext,
 ): Promise<Prediction> {
   const traces = new Map<string, StepTrace>();
-  const running = new Map<string, Promise<Record<string, unknown>>>();
-  const resolve = (ref: Ref, values: Map<string, Record<string, unknown>>) =>
-    ref.kind === "input" ? inputs[ref.field] : values.get(ref.step)?.[ref.field];
-
   const outputsOf = new Map<string, Record<string, unknown>>();
-  const start = (step: CompiledStep): Promise<Record<string, unknown>> => {
-    const existing = running.get(step.name);
-    if (existing) return existing;
-    const promise = (async () => {
-      await Promise.all(step.deps.map((d) => start(graph.steps.find((s) => s.name === d)!)));
-      if (ctx.signal?.aborted) throw new InterruptedError();
-      const stepInputs: Record<string, unknown> = {};
-      for (const field of step.signature.inputs) stepInputs[field.name] = resolve(step.sources[field.name]!, outputsOf);
-      const trace: StepTrace = { step: step.name, module: step.module.name, inputs: stepInputs, calls: [], latencyMs: 0 };
-      traces.set(step.name, trace);
-      const began = performance.now();
-      try {
-        const outcome = await step.module.run({
-          step: step.name,
-          signature: step.signature,
-          prepared: step.prepared,
-          state: stateOf(state, step),
-          inputs: stepInputs,
-          ...(step.module.usesLM ? { runtime: runtimeFor(step, ctx) } : {}),
-        });
-        trace.outputs = outcome.outputs;
-        trace.calls = outcome.calls;
-        outputsOf.set(step.name, outcome.outputs);
-        return outcome.outputs;
-      } catch (err) {
-        if (err instanceof ParseFailure) trace.calls = err.calls;
-        trace.error = (err as Error).message;
-        throw err;
-      } finally {
-        trace.latencyMs = performance.now() - began;
-      }
-    })();
-    running.set(step.name, promise);
-    return promise;
+  const resolve = (ref: Ref) => (ref.kind === "input" ? inputs[ref.field] : outputsOf.get(ref.step)?.[ref.field]);
+
+  const runStep = async (step: CompiledStep): Promise<void> => {
+    if (ctx.signal?.aborted) throw new InterruptedError();
+    const stepInputs: Record<string, unknown> = {};
+    for (const field of step.signature.inputs) stepInputs[field.name] = resolve(step.sources[field.name]!);
+    const trace: StepTrace = { step: step.name, module: step.module.name, inputs: stepInputs, calls: [], latencyMs: 0 };
+    traces.set(step.name, trace);
+    const began = performance.now();
+    try {
+      const outcome = await step.module.run({
+        step: step.name,
+        signature: step.signature,
+        prepared: step.prepared,
+        state: stateOf(state, step),
+        inputs: stepInputs,
+        ...(step.module.usesLM ? { runtime: runtimeFor(step, ctx) } : {}),
+      });
+      trace.outputs = outcome.outputs;
+      trace.calls = outcome.calls;
+      outputsOf.set(step.name, outcome.outputs);
+    } catch (err) {
+      if (err instanceof ParseFailure) trace.calls = err.calls;
+      trace.error = (err as Error).message;
+      throw err;
+    } finally {
+      trace.latencyMs = performance.now() - began;
+    }
   };
 
-  const settled = await Promise.allSettled(graph.steps.map(start));
+  if (graph.steps.length === 1) {
+    // One step (the common case): no promise bookkeeping.
+    const step = graph.steps[0]!;
+    try {
+      await runStep(step);
+    } catch (err) {
+      if (isFatal(err)) throw err;
+      throw new StepFailure(step.name, (err as Error)?.message ?? String(err), [traces.get(step.name)!], err instanceof ParseFailure ? err.raw : undefined);
+    }
+    const outputs: Record<string, unknown> = {};
+    for (const out of graph.outputs) outputs[out.name] = resolve(out.ref);
+    return { outputs, trace: [traces.get(step.name)!] };
+  }
+
+  // Steps come in dependency order, so each one chains on its producers' promises: it starts as
+  // soon as they finish, and independent steps run concurrently. A failed producer fails its
+  // readers without running them.
+  const done = new Map<string, Promise<void>>();
+  for (const step of graph.steps) {
+    const deps = step.deps.map((d) => done.get(d)!);
+    const run = () => runStep(step);
+    done.set(step.name, deps.length === 0 ? run() : deps.length === 1 ? deps[0]!.then(run) : Promise.all(deps).then(run));
+  }
+  const settled = await Promise.allSettled(done.values());
   const trace = graph.steps.flatMap((s) => (traces.has(s.name) ? [traces.get(s.name)!] : []));
-  const failedAt = settled.findIndex((r) => r.status === "rejected");
-  if (failedAt >= 0) {
-    // Report the earliest failure in graph order; a fatal one anywhere wins.
-    const reasons = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  const reasons = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  if (reasons.length > 0) {
+    // A fatal error anywhere wins; otherwise report the earliest step (in graph order) that failed itself.
     const fatal = reasons.find(isFatal);
     if (fatal) throw fatal;
-    const failing = graph.steps.find((s) => traces.get(s.name)?.error !== undefined) ?? graph.steps[failedAt]!;
-    const reason = (settled[graph.steps.indexOf(failing)] as PromiseRejectedResult | undefined)?.reason ?? reasons[0];
-    const raw = reason instanceof ParseFailure ? reason.raw : undefined;
-    throw new StepFailure(failing.name, (reason as Error)?.message ?? String(reason), trace, raw);
+    const failing = graph.steps.find((s) => traces.get(s.name)?.error !== undefined)!;
+    const reason = settled[graph.steps.indexOf(failing)]!;
+    const cause = reason.status === "rejected" ? (reason.reason as unknown) : reasons[0];
+    const raw = cause instanceof ParseFailure ? cause.raw : undefined;
+    throw new StepFailure(failing.name, (cause as Error)?.message ?? String(cause), trace, raw);
   }
   const outputs: Record<string, unknown> = {};
-  for (const out of graph.outputs) outputs[out.name] = resolve(out.ref, outputsOf);
+  for (const out of graph.outputs) outputs[out.name] = resolve(out.ref);
   return { outputs, trace };
 }
 

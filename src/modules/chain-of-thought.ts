@@ -10,8 +10,15 @@ const REASONING: Field = {
   typed: true,
 };
 
+/** The signature with `reasoning` first; one object per signature, so prompts can be memoized on it. */
+const withReasoningCache = new WeakMap<Signature, Signature>();
 function withReasoning(signature: Signature): Signature {
-  return { inputs: signature.inputs, outputs: [REASONING, ...signature.outputs] };
+  let full = withReasoningCache.get(signature);
+  if (!full) {
+    full = { inputs: signature.inputs, outputs: [REASONING, ...signature.outputs] };
+    withReasoningCache.set(signature, full);
+  }
+  return full;
 }
 
 /** Like predict, but the LM first writes its `reasoning` (also a step output others may wire). */

@@ -7,6 +7,18 @@ import type { FieldType } from "./types.js";
  * cannot be read as the type fails with a message saying what was expected.
  */
 export function schemaFor(type: FieldType): z.ZodType<unknown> {
+  // Building a zod schema costs far more than using one: build once per type object.
+  let schema = schemas.get(type);
+  if (!schema) {
+    schema = buildSchema(type);
+    schemas.set(type, schema);
+  }
+  return schema;
+}
+
+const schemas = new WeakMap<FieldType, z.ZodType<unknown>>();
+
+function buildSchema(type: FieldType): z.ZodType<unknown> {
   switch (type.kind) {
     case "string":
       return z.preprocess(toText, z.string({ error: "expected text" }));
@@ -37,6 +49,13 @@ export function schemaFor(type: FieldType): z.ZodType<unknown> {
 export type CoerceResult = { ok: true; value: unknown } | { ok: false; error: string };
 
 export function coerceValue(type: FieldType, raw: unknown): CoerceResult {
+  // What well-behaved models usually send needs no coercion: answer it without running zod.
+  if (typeof raw === "string") {
+    if (type.kind === "string" && !raw.includes("```") && raw === raw.trim()) return { ok: true, value: raw };
+    if (type.kind === "enum" && type.options.includes(raw)) return { ok: true, value: raw };
+  } else if ((type.kind === "number" && typeof raw === "number" && Number.isFinite(raw)) || (type.kind === "boolean" && typeof raw === "boolean")) {
+    return { ok: true, value: raw };
+  }
   const r = schemaFor(type).safeParse(raw);
   if (r.success) return { ok: true, value: r.data };
   // Inside a list, say which item (1-based): "item 2: expected an integer".

@@ -32,6 +32,8 @@ export function contentWords(text: string): string[] {
 
 /** Case, surrounding space, punctuation and articles removed; inner whitespace collapsed. */
 export function normalizeText(text: string): string {
+  // Most labels are already plain lower-case words: skip the Unicode work for them.
+  if (/^[a-z0-9]+(?: [a-z0-9]+)*$/.test(text) && !/\b(?:a|an|the)\b/.test(text)) return text;
   return text
     .toLowerCase()
     .normalize("NFKD")

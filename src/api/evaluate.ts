@@ -1,5 +1,6 @@
 import { evaluate } from "../evaluate/evaluate.js";
 import type { EvalReport, ExampleResult } from "../evaluate/types.js";
+import type { EvalMemo } from "../evaluate/memo.js";
 import type { Example } from "../program/example.js";
 import type { Program } from "./program.js";
 import { datasetPath, loadExamples, type DataChoice } from "./data.js";
@@ -8,8 +9,12 @@ export interface EvaluateProgramOptions extends DataChoice {
   concurrency?: number;
   signal?: AbortSignal;
   canDispatch?: () => boolean;
-  onStart?: (info: { total: number; dataset: string }) => void;
+  onStart?: (info: { total: number; dataset: string }) => void | Promise<void>;
   onResult?: (result: ExampleResult) => void;
+  /** Earlier results to reuse and where to record new ones (see `beginEvalRun`). */
+  memo?: EvalMemo;
+  /** Like `memo`, chosen once the dataset is known (the CLI opens its run then). */
+  memoFor?: (dataset: string) => Promise<EvalMemo>;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -25,7 +30,8 @@ export async function evaluateProgram(program: Program, options: EvaluateProgram
   const { file, label } = datasetPath(program.spec, options);
   const metric = await program.metric();
   const examples = await loadExamples(program.spec, file, metric.labels, options.limit);
-  options.onStart?.({ total: examples.length, dataset: label });
+  await options.onStart?.({ total: examples.length, dataset: label });
+  const memo = options.memo ?? (options.memoFor ? await options.memoFor(label) : undefined);
   const report = await evaluate({
     graph: program.graph,
     state: program.state,
@@ -37,6 +43,7 @@ export async function evaluateProgram(program: Program, options: EvaluateProgram
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.canDispatch ? { canDispatch: options.canDispatch } : {}),
     ...(options.onResult ? { onResult: options.onResult } : {}),
+    ...(memo ? { memo } : {}),
   });
   return { ...report, dataset: label, examples };
 }

@@ -32,6 +32,8 @@ export interface LoadProgramOptions {
   onNotice?: (message: string) => void;
   /** Share one LM pool (and so its clients) between programs. */
   pool?: LMPool;
+  /** The program's text, when it is not (or no longer) what the file holds: a run's recorded program. */
+  source?: string;
 }
 
 export interface RunOptions {
@@ -126,7 +128,7 @@ export async function loadProgram<Outputs extends Record<string, unknown> = Reco
   file: string,
   options: LoadProgramOptions = {},
 ): Promise<Program<Outputs>> {
-  const graph = await loadGraph(file);
+  const graph = await loadGraph(file, options.source);
   const pool =
     options.pool ??
     new LMPool({

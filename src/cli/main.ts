@@ -3,7 +3,7 @@ import { config as loadEnv } from "dotenv";
 import { VERSION } from "../version.js";
 import { runCommand } from "./context.js";
 import { EXIT } from "./errors.js";
-import { addLMOptions, nonNegativeNumber, oneOf, positiveInt } from "./flags.js";
+import { addLMOptions, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, score } from "./flags.js";
 
 /**
  * The dspx command line: commander wiring only. Each command's module is imported when it runs, so
@@ -57,12 +57,60 @@ addLMOptions(
 )
   .option("--concurrency <n>", "examples in flight at once (default 8)", positiveInt)
   .option("--max-usd <x>", "stop dispatching new examples once this much has been spent", nonNegativeNumber)
+  .option("--threshold <x>", "exit 1 when the mean score is below x (for CI)", score)
+  .option("--no-record", "do not record this evaluation as a run (earlier results are still reused)")
+  .option("--name <name>", "a name for the recorded run")
+  .option("--junit <file>", "write a JUnit XML report (one testcase per example)")
+  .option("--pass-score <x>", "the score an example needs to pass in the JUnit report (default 1)", score)
+  .option("--output <file.jsonl>", "stream per-example results to a JSONL file as they finish")
   .option("--limit <n>", "evaluate only the first n examples", positiveInt)
   .option("--show <n>", "how many of the lowest-scoring examples to list (default 5)", positiveInt)
   .option("--json", "print one JSON object (summary and per-example results) on stdout")
   .action(async (file: string, flags: Record<string, unknown>) => {
     const { evalCommand } = await import("./commands/eval.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => evalCommand(file, flags, ctx));
+  });
+
+program
+  .command("runs")
+  .description("list recorded runs, newest first")
+  .option("--limit <n>", "how many (default 50)", positiveInt)
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print JSON")
+  .action(async (flags: Record<string, unknown>) => {
+    const { runsCommand } = await import("./commands/runs.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => runsCommand(flags, ctx));
+  });
+
+program
+  .command("show")
+  .description("a run's configuration, totals, candidates, score over time and weakest examples")
+  .argument("<run>", "a run id (or its first characters)")
+  .option("--show <n>", "how many of the lowest-scoring examples to list (default 5)", positiveInt)
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print JSON")
+  .action(async (ref: string, flags: Record<string, unknown>) => {
+    const { showCommand } = await import("./commands/show.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => showCommand(ref, flags, ctx));
+  });
+
+addLMOptions(
+  program
+    .command("compare")
+    .description("score two candidates on the same examples and test the difference")
+    .argument("<a>", "a run (its best candidate), run:candidate, or a program file")
+    .argument("<b>", "the same kinds of reference")
+    .option("--dataset <file>", "a JSONL dataset (default: the split the runs used, else dev)")
+    .addOption(new Option("--split <split>", "a split from the programs' data sections").argParser(oneOf(["train", "dev", "test"] as const))),
+)
+  .option("--limit <n>", "only the first n examples", positiveInt)
+  .option("--concurrency <n>", "examples in flight at once (default 8)", positiveInt)
+  .option("--seed <n>", "seed of the bootstrap resampling (default 0)", nonNegativeInt)
+  .option("--show <n>", "how many flipped examples to list each way (default 10)", positiveInt)
+  .option("--json", "print JSON")
+  .action(async (a: string, b: string, flags: Record<string, unknown>) => {
+    const { compareCommand } = await import("./commands/compare.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => compareCommand(a, b, flags, ctx));
   });
 
 const cache = program.command("cache").description("inspect or clear the LM response cache");

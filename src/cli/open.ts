@@ -8,7 +8,7 @@ import type { LMFlags } from "./flags.js";
  * Loads the program a command names, with `--lm` checked, notices sent to stderr and the database
  * opened for the LM cache (unless --no-cache); the database closes when the command ends.
  */
-export async function openProgram(file: string, flags: LMFlags, ctx: CommandContext): Promise<Program> {
+export async function openProgram(file: string, flags: LMFlags, ctx: CommandContext, store?: Store): Promise<Program> {
   if (flags.lm) parseModelFlag("--lm", flags.lm);
   const program = await loadProgram(file, {
     ...(flags.lm ? { lm: flags.lm } : {}),
@@ -17,7 +17,7 @@ export async function openProgram(file: string, flags: LMFlags, ctx: CommandCont
     ...(flags.tpm ? { tpm: flags.tpm } : {}),
     ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
     ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
-    ...(flags.cache !== false ? { cache: openStore(flags, ctx).cache } : {}),
+    ...(flags.cache !== false ? { cache: (store ?? openStore(flags, ctx)).cache } : {}),
     onNotice: (m) => ctx.output.notice(m),
   });
   return program;

@@ -7,6 +7,7 @@ import type { Example } from "../program/example.js";
 import type { ProgramState } from "../program/state.js";
 import { InterruptedError } from "../util/errors.js";
 import { forEachConcurrent } from "./concurrency.js";
+import type { EvalMemo } from "./memo.js";
 import { meanWithCI } from "./stats.js";
 import type { EvalReport, ExampleError, ExampleResult, StopReason } from "./types.js";
 
@@ -23,6 +24,8 @@ export interface EvaluateOptions {
   canDispatch?: () => boolean;
   /** Told about every result as it finishes (progress, streaming output, the store). */
   onResult?: (result: ExampleResult) => void;
+  /** Earlier results to reuse and where to record new ones. */
+  memo?: EvalMemo;
 }
 
 /**
@@ -53,7 +56,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       options.examples.length,
       options.concurrency,
       async (index) => {
-        const result = await evaluateOne(options, index, exec, metricContext);
+        const example = options.examples[index]!;
+        const result = options.memo?.get(example, index) ?? (await evaluateOne(options, index, exec, metricContext));
+        options.memo?.put(example, result);
         results[index] = result;
         options.onResult?.(result);
       },
@@ -158,6 +163,7 @@ export function buildReport(
       costUsd: cost,
       calls,
       cachedCalls,
+      memoized: results.filter((r) => r.memoized).length,
       wallMs: performance.now() - began,
       ...(stopped && results.length < total ? { stopped } : {}),
     },

@@ -26,6 +26,8 @@ export interface ExampleResult {
   calls: number;
   cachedCalls: number;
   latencyMs: number;
+  /** Reused from an earlier evaluation of the same candidate on the same example: nothing sent. */
+  memoized?: boolean;
 }
 
 export type StopReason = "budget" | "interrupted" | "fatal";
@@ -42,6 +44,8 @@ export interface EvalSummary {
   costUsd: number | null;
   calls: number;
   cachedCalls: number;
+  /** Results reused from earlier evaluations. */
+  memoized: number;
   wallMs: number;
   /** Set when evaluation stopped before every example was done. */
   stopped?: StopReason;

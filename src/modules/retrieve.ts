@@ -3,6 +3,7 @@ import path from "node:path";
 import MiniSearch from "minisearch";
 import { z } from "zod";
 import { readJsonl } from "../program/jsonl.js";
+import { hashOf } from "../util/canonical.js";
 import { isStopword, valueToText, words } from "../util/text.js";
 import { ModuleOptionError, type ModuleDef } from "./types.js";
 
@@ -25,6 +26,8 @@ interface Passage {
 interface Index {
   search: MiniSearch<Passage>;
   byId: Map<string, Passage>;
+  /** sha256 of the passages: what the step's results depend on. */
+  digest: string;
 }
 
 /** Indexes are built once per corpus file (and rebuilt if the file changes). */
@@ -68,7 +71,7 @@ async function buildIndex(file: string): Promise<Index> {
     searchOptions: { boost: { title: 1.5 }, combineWith: "OR", processTerm },
   });
   search.addAll(passages);
-  return { search, byId: new Map(passages.map((p) => [p.id, p])) };
+  return { search, byId: new Map(passages.map((p) => [p.id, p])), digest: hashOf(passages) };
 }
 
 /** A path as the user would type it: relative to where they run dspx. */
@@ -112,6 +115,7 @@ export const retrieveModule: ModuleDef<RetrieveOptions, { index: Index; options:
     return problems;
   },
   outputs: (signature) => signature.outputs,
+  fingerprint: ({ index, options }) => hashOf({ corpus: index.digest, k: options.k, include_title: options.include_title }),
   prepare: async ({ options, programDir }) => {
     try {
       const index = await indexFor(path.resolve(programDir, options.corpus));

@@ -49,6 +49,11 @@ export interface ModuleDef<Options = unknown, Prepared = unknown> {
    * names, any other Error at the step.
    */
   prepare(args: { options: Options; programDir: string; signature: Signature }): Promise<Prepared>;
+  /**
+   * What the step's behaviour depends on beyond its spec (a corpus's contents, say): part of the
+   * evaluation memo key, so changing it invalidates memoized results. Default: the options.
+   */
+  fingerprint?(prepared: Prepared): string;
   run(args: ModuleRunArgs<Prepared>): Promise<ModuleOutcome>;
 }
 

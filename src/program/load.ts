@@ -44,8 +44,16 @@ export async function readUserFile(file: string, what: string): Promise<string> 
  */
 export async function readProgram(file: string): Promise<ReadProgram> {
   const abs = path.resolve(file);
+  return readProgramText(abs, await readUserFile(abs, "program file"));
+}
+
+/**
+ * Reads a program from its text as if it were the file `file` (relative paths resolve from there):
+ * how a run's recorded program is loaded even after the file on disk changed.
+ */
+export async function readProgramText(file: string, text: string): Promise<ReadProgram> {
+  const abs = path.resolve(file);
   const display = path.relative(process.cwd(), abs) || abs;
-  const text = await readUserFile(abs, "program file");
   const source = YamlSource.parse(display, text);
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) throw new UserError(syntax);
@@ -119,6 +127,7 @@ export async function readProgram(file: string): Promise<ReadProgram> {
     file: abs,
     dir,
     sourceHash: sha256(text),
+    sourceText: text,
     raw,
     name: typeof raw.name === "string" ? raw.name : path.basename(abs).replace(/\.ya?ml$/, ""),
     inputs,

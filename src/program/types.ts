@@ -71,6 +71,8 @@ export interface ProgramSpec {
   dir: string;
   /** sha256 of the file's text. */
   sourceHash: string;
+  /** The file's text, kept with runs so a result can be exported even after the file changes. */
+  sourceText: string;
   /** The parsed YAML document as plain data, kept for exports. */
   raw: Record<string, unknown>;
   name: string;

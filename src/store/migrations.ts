@@ -30,6 +30,93 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: "runs, candidates, evaluations, events, checkpoints",
+    sql: `
+      CREATE TABLE runs (
+        id             TEXT PRIMARY KEY,
+        kind           TEXT NOT NULL CHECK (kind IN ('eval', 'optimize')),
+        name           TEXT,
+        program_name   TEXT NOT NULL,
+        program_file   TEXT NOT NULL,
+        program_hash   TEXT NOT NULL,
+        program_source TEXT NOT NULL,
+        config         TEXT NOT NULL,
+        seed           INTEGER,
+        status         TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+        error          TEXT,
+        pid            INTEGER,
+        started_at     INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        finished_at    INTEGER,
+        best_candidate TEXT,
+        best_score     REAL,
+        totals         TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX runs_started_at ON runs (started_at);
+
+      CREATE TABLE candidates (
+        run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        hash       TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        state      TEXT NOT NULL,
+        parents    TEXT NOT NULL DEFAULT '[]',
+        origin     TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, hash)
+      );
+
+      -- Append-only: one row per evaluation made. The memo serves the latest error-free row of a key.
+      CREATE TABLE evaluations (
+        id           TEXT PRIMARY KEY,
+        key          TEXT NOT NULL,
+        candidate    TEXT NOT NULL,
+        example_id   TEXT NOT NULL,
+        score        REAL NOT NULL,
+        feedback     TEXT,
+        outputs      TEXT,
+        error        TEXT,
+        trace        TEXT NOT NULL,
+        usage        TEXT NOT NULL,
+        cost_usd     REAL,
+        calls        INTEGER NOT NULL,
+        cached_calls INTEGER NOT NULL,
+        latency_ms   REAL NOT NULL,
+        created_at   INTEGER NOT NULL
+      );
+      CREATE INDEX evaluations_key ON evaluations (key);
+
+      -- Which evaluations a run used, for which candidate, on which dataset, at which position.
+      CREATE TABLE run_results (
+        run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        candidate  TEXT NOT NULL,
+        dataset    TEXT NOT NULL,
+        example_id TEXT NOT NULL,
+        idx        INTEGER NOT NULL,
+        eval_id    TEXT NOT NULL REFERENCES evaluations (id),
+        memoized   INTEGER NOT NULL,
+        at         INTEGER NOT NULL,
+        PRIMARY KEY (run_id, candidate, dataset, example_id)
+      );
+
+      CREATE TABLE events (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq    INTEGER NOT NULL,
+        at     INTEGER NOT NULL,
+        type   TEXT NOT NULL,
+        data   TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      );
+
+      CREATE TABLE checkpoints (
+        run_id     TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+        step       INTEGER NOT NULL,
+        state      TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

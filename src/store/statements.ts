@@ -8,6 +8,20 @@ export const WRITE_STATEMENTS = {
   "cache.put": `INSERT OR IGNORE INTO lm_cache (key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at)
                 VALUES (unhex(@key), @provider, @model, @response, @responseModel, @promptTokens, @completionTokens, @cachedTokens, @costUsd, @latencyMs, @createdAt)`,
   "cache.hit": `UPDATE lm_cache SET hits = hits + 1, last_hit_at = @at WHERE key = unhex(@key)`,
+  "run.create": `INSERT INTO runs (id, kind, name, program_name, program_file, program_hash, program_source, config, seed, status, pid, started_at, updated_at)
+                 VALUES (@id, @kind, @name, @programName, @programFile, @programHash, @programSource, @config, @seed, 'running', @pid, @at, @at)`,
+  "run.update": `UPDATE runs SET status = COALESCE(@status, status), error = COALESCE(@error, error), best_candidate = COALESCE(@bestCandidate, best_candidate),
+                 best_score = COALESCE(@bestScore, best_score), totals = COALESCE(@totals, totals), pid = COALESCE(@pid, pid),
+                 finished_at = COALESCE(@finishedAt, finished_at), updated_at = @at WHERE id = @id`,
+  "candidate.add": `INSERT OR IGNORE INTO candidates (run_id, hash, seq, state, parents, origin, created_at)
+                    VALUES (@runId, @hash, @seq, @state, @parents, @origin, @at)`,
+  "evaluation.add": `INSERT INTO evaluations (id, key, candidate, example_id, score, feedback, outputs, error, trace, usage, cost_usd, calls, cached_calls, latency_ms, created_at)
+                     VALUES (@id, @key, @candidate, @exampleId, @score, @feedback, @outputs, @error, @trace, @usage, @costUsd, @calls, @cachedCalls, @latencyMs, @at)`,
+  "result.link": `INSERT OR REPLACE INTO run_results (run_id, candidate, dataset, example_id, idx, eval_id, memoized, at)
+                  VALUES (@runId, @candidate, @dataset, @exampleId, @idx, @evalId, @memoized, @at)`,
+  "event.add": `INSERT INTO events (run_id, seq, at, type, data) VALUES (@runId, @seq, @at, @type, @data)`,
+  "checkpoint.put": `INSERT INTO checkpoints (run_id, step, state, updated_at) VALUES (@runId, @step, @state, @at)
+                     ON CONFLICT (run_id) DO UPDATE SET step = excluded.step, state = excluded.state, updated_at = excluded.updated_at`,
 } as const;
 
 export type WriteName = keyof typeof WRITE_STATEMENTS;

@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
 import { CacheStore } from "./cache-store.js";
 import { dbPath, openDatabase } from "./db.js";
+import { EvaluationsStore } from "./evaluations-store.js";
+import { RunsStore } from "./runs-store.js";
 import { StoreWriter } from "./writer.js";
 
 /**
@@ -10,6 +12,8 @@ import { StoreWriter } from "./writer.js";
  */
 export class Store {
   readonly cache: CacheStore;
+  readonly runs: RunsStore;
+  readonly evaluations: EvaluationsStore;
   readonly writer: StoreWriter;
   private closing: Promise<void> | undefined;
 
@@ -19,6 +23,8 @@ export class Store {
   ) {
     this.writer = new StoreWriter(file);
     this.cache = new CacheStore(db, this.writer);
+    this.runs = new RunsStore(db, this.writer);
+    this.evaluations = new EvaluationsStore(db, this.writer);
   }
 
   /** Opens `file` (or --db / DSPX_DB / runs/dspx.db), creating and upgrading it as needed. */

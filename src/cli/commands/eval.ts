@@ -1,14 +1,23 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { evaluateProgram, DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
+import { beginEvalRun, type EvalRun } from "../../api/record.js";
+import { fingerprints } from "../../api/fingerprint.js";
+import { storeMemo } from "../../evaluate/memo.js";
 import type { SplitName } from "../../program/types.js";
 import type { Example } from "../../program/example.js";
+import { stateHash } from "../../program/state.js";
 import { UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
-import { openProgram } from "../open.js";
-import { formatUsd } from "../output.js";
+import { openProgram, openStore } from "../open.js";
+import { formatScore, formatUsd } from "../output.js";
 import { createProgress, evalProgressText } from "../progress.js";
 import { renderSummary, renderWorst, resultJson } from "../render/eval.js";
+import { appendGithubSummary, githubSummaryMarkdown } from "../report/github-summary.js";
+import { JsonlWriter } from "../report/jsonl.js";
+import { junitXml } from "../report/junit.js";
 
 export interface EvalFlags extends LMFlags {
   dataset?: string;
@@ -18,6 +27,12 @@ export interface EvalFlags extends LMFlags {
   json?: boolean;
   show?: number;
   maxUsd?: number;
+  threshold?: number;
+  record?: boolean;
+  name?: string;
+  junit?: string;
+  output?: string;
+  passScore?: number;
 }
 
 export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandContext): Promise<number> {
@@ -25,7 +40,8 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   if (flags.dataset && flags.split) {
     throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
   }
-  const program = await openProgram(file, flags, ctx);
+  const store = openStore(flags, ctx);
+  const program = await openProgram(file, flags, ctx, store);
   const model = program.pool.resolveModel(program.spec.lm);
   if (flags.maxUsd !== undefined && !program.costKnown()) {
     throw new UserError({
@@ -34,6 +50,9 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
     });
   }
   const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
+  // The JSONL stream opens before any work, so a bad path fails fast (exit 2).
+  const jsonl = flags.output ? await JsonlWriter.open(path.resolve(flags.output)) : undefined;
+  if (jsonl) ctx.defer(() => jsonl.close());
   const progress = createProgress(output);
   const began = performance.now();
   let done = 0;
@@ -42,6 +61,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   let total = 0;
   let spent = 0;
   let costUnknown = false;
+  let run: EvalRun | undefined;
   const report = await (async () => {
     try {
       return await evaluateProgram(program, {
@@ -49,11 +69,26 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         concurrency,
         signal,
         ...(flags.maxUsd !== undefined ? { canDispatch: () => spent < flags.maxUsd! } : {}),
-        onStart: (info) => {
+        onStart: async (info) => {
           total = info.total;
           output.err(output.errColor.dim(`evaluating ${program.spec.name} on ${info.dataset} (${info.total} examples) with ${model}, concurrency ${concurrency}`));
         },
+        memoFor: async (dataset) => {
+          if (flags.record === false) {
+            // Reuse earlier results, record nothing.
+            return storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate: stateHash(program.state) });
+          }
+          run = await beginEvalRun(store, program, {
+            dataset,
+            ...(flags.name ? { name: flags.name } : {}),
+            config: { model, concurrency, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}) },
+          });
+          if (!output.json) output.out(`${output.color.bold("run")}    ${run.runId}`);
+          else output.err(`run ${run.runId}`);
+          return run.memo;
+        },
         onResult: (r) => {
+          jsonl?.write(r);
           done++;
           scoreSum += r.score;
           if (r.error) errors++;
@@ -71,27 +106,63 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           });
         },
       });
+    } catch (err) {
+      run?.finish({ error: err });
+      throw err;
     } finally {
       progress.stop();
     }
   })();
+  run?.finish({ report });
 
+  const below = flags.threshold !== undefined && !(report.summary.mean >= flags.threshold);
+  const byId = new Map<string, Example>(report.examples.map((e) => [e.id, e]));
+  const reportInput = {
+    program: program.spec.name,
+    dataset: report.dataset,
+    ...(run ? { runId: run.runId } : {}),
+    model,
+    summary: report.summary,
+    results: report.results,
+    examples: byId,
+  };
+  if (flags.junit) {
+    const file = path.resolve(flags.junit);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, junitXml({ ...reportInput, passScore: flags.passScore ?? 1, timestamp: new Date() }));
+  }
+  try {
+    const markdown = githubSummaryMarkdown({ ...reportInput, ...(flags.threshold !== undefined ? { threshold: flags.threshold, passed: !below } : {}) });
+    await appendGithubSummary(markdown);
+  } catch (err) {
+    output.notice(`could not write the GitHub step summary: ${(err as Error).message}`);
+  }
   if (output.json) {
     output.out(
       JSON.stringify({
+        ...(run ? { runId: run.runId } : {}),
         program: program.spec.name,
         dataset: report.dataset,
         model,
         summary: report.summary,
         ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}),
+        ...(flags.threshold !== undefined ? { threshold: flags.threshold, passed: !below } : {}),
         results: report.results.map(resultJson),
       }),
     );
   } else {
-    const byId = new Map<string, Example>(report.examples.map((e) => [e.id, e]));
     output.out(renderSummary(report.summary, output, flags.maxUsd));
     output.out("");
     output.out(renderWorst(report.results, byId, output, flags.show ?? 5));
   }
-  return report.summary.stopped === "interrupted" ? EXIT.interrupted : EXIT.ok;
+  if (report.summary.stopped === "interrupted") return EXIT.interrupted;
+  if (below) {
+    const by = flags.threshold! - report.summary.mean;
+    output.err(
+      `${output.errColor.red("✗")} score ${formatScore(report.summary.mean)} is below the threshold ${formatScore(flags.threshold!)} by ${formatScore(Number.isFinite(by) ? by : flags.threshold!)}`,
+    );
+    return EXIT.failed;
+  }
+  if (flags.threshold !== undefined) output.err(`${output.errColor.green("✓")} score ${formatScore(report.summary.mean)} meets the threshold ${formatScore(flags.threshold)}`);
+  return EXIT.ok;
 }

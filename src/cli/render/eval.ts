@@ -13,7 +13,7 @@ export function renderSummary(summary: EvalSummary, output: Output, maxUsd?: num
     }`,
     `${c.bold("tokens")} ${formatInt(summary.usage.promptTokens)} prompt · ${formatInt(summary.usage.completionTokens)} completion · ${summary.calls} calls${
       summary.cachedCalls > 0 ? ` (${summary.cachedCalls} cached)` : ""
-    } · cost ${formatUsd(summary.costUsd)}`,
+    }${summary.memoized > 0 ? ` · ${summary.memoized} results reused` : ""} · cost ${formatUsd(summary.costUsd)}`,
     `${c.bold("time")}   ${formatDuration(summary.wallMs)} · ${summary.wallMs > 0 ? ((summary.done / summary.wallMs) * 1000).toFixed(1) : "–"} examples/s`,
   ];
   if (summary.stopped) {

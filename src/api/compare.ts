@@ -1,0 +1,46 @@
+import { comparePaired, type CompareResult } from "../evaluate/compare.js";
+import { storeMemo } from "../evaluate/memo.js";
+import type { EvalReport } from "../evaluate/types.js";
+import { stateHash } from "../program/state.js";
+import type { Store } from "../store/store.js";
+import { UserError } from "../util/errors.js";
+import type { DataChoice } from "./data.js";
+import { evaluateProgram } from "./evaluate.js";
+import { fingerprints } from "./fingerprint.js";
+import type { Program } from "./program.js";
+
+export interface CompareSide {
+  label: string;
+  program: Program;
+}
+
+export interface ProgramComparison extends CompareResult {
+  dataset: string;
+  a: { label: string; report: EvalReport };
+  b: { label: string; report: EvalReport };
+}
+
+/**
+ * Scores two candidates on the same examples — from the store where they were already evaluated,
+ * else by evaluating them (and remembering the results) — and compares them pair by pair.
+ */
+export async function comparePrograms(
+  store: Store,
+  a: CompareSide,
+  b: CompareSide,
+  options: DataChoice & { concurrency?: number; signal?: AbortSignal; seed?: number; resamples?: number },
+): Promise<ProgramComparison> {
+  const evaluateSide = async (side: CompareSide) =>
+    evaluateProgram(side.program, {
+      ...options,
+      memo: storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(side.program), candidate: stateHash(side.program.state) }),
+    });
+  const ra = await evaluateSide(a);
+  const rb = await evaluateSide(b);
+  if (ra.summary.stopped || rb.summary.stopped) throw new UserError("the comparison was interrupted before both sides were scored");
+  const scoresB = new Map(rb.results.map((r) => [r.exampleId, r.score]));
+  const pairs = ra.results.filter((r) => scoresB.has(r.exampleId)).map((r) => ({ exampleId: r.exampleId, a: r.score, b: scoresB.get(r.exampleId)! }));
+  if (pairs.length === 0) throw new UserError("the two sides share no example: compare them on the same dataset (--dataset or --split)");
+  const result = comparePaired(pairs, { ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.resamples !== undefined ? { resamples: options.resamples } : {}) });
+  return { ...result, dataset: ra.dataset, a: { label: a.label, report: ra }, b: { label: b.label, report: rb } };
+}

@@ -1,0 +1,68 @@
+import type { EvalReport } from "../evaluate/types.js";
+import { storeMemo, type EvalMemo } from "../evaluate/memo.js";
+import { stateHash } from "../program/state.js";
+import { newRunId } from "../store/run-id.js";
+import type { RunTotals, RunStatus } from "../store/runs-store.js";
+import type { Store } from "../store/store.js";
+import { InterruptedError, ProviderError } from "../util/errors.js";
+import { fingerprints } from "./fingerprint.js";
+import type { Program } from "./program.js";
+
+export interface EvalRun {
+  runId: string;
+  /** Reuses earlier evaluations and records this run's results as they finish. */
+  memo: EvalMemo;
+  /** Marks the run done (or failed / interrupted) with its totals. */
+  finish(outcome: { report?: EvalReport; error?: unknown }): void;
+}
+
+/** Totals of an evaluation as a run records them. */
+export function totalsOf(report: EvalReport): RunTotals {
+  const s = report.summary;
+  return {
+    examples: s.done,
+    errors: s.errors,
+    memoized: s.memoized,
+    calls: s.calls,
+    cachedCalls: s.cachedCalls,
+    promptTokens: s.usage.promptTokens,
+    completionTokens: s.usage.completionTokens,
+    costUsd: s.costUsd,
+    wallMs: Math.round(s.wallMs),
+    mean: s.mean,
+    ci95: s.ci95,
+  };
+}
+
+/** Opens an eval run in the store: the run row, its one candidate, and the memo that records into it. */
+export async function beginEvalRun(store: Store, program: Program, info: { dataset: string; config: Record<string, unknown>; name?: string }): Promise<EvalRun> {
+  const runId = newRunId();
+  const candidate = stateHash(program.state);
+  store.runs.create({
+    id: runId,
+    kind: "eval",
+    ...(info.name ? { name: info.name } : {}),
+    programName: program.spec.name,
+    programFile: program.spec.file,
+    programHash: program.spec.sourceHash,
+    programSource: program.spec.sourceText,
+    config: { dataset: info.dataset, ...info.config },
+  });
+  store.runs.addCandidate(runId, { hash: candidate, state: program.state, origin: "program" });
+  const memo = storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate, link: { runId, dataset: info.dataset } });
+  return {
+    runId,
+    memo,
+    finish({ report, error }) {
+      const status: RunStatus =
+        error instanceof InterruptedError || report?.summary.stopped === "interrupted" ? "interrupted" : error ? "failed" : "done";
+      const partial = report ?? (error as { partial?: EvalReport } | undefined)?.partial;
+      store.runs.update(runId, {
+        status,
+        finished: true,
+        ...(error ? { error: error instanceof ProviderError ? `${error.provider}: ${error.message}` : (error as Error)?.message ?? String(error) } : {}),
+        ...(partial ? { totals: totalsOf(partial), bestCandidate: candidate, ...(Number.isFinite(partial.summary.mean) ? { bestScore: partial.summary.mean } : {}) } : {}),
+      });
+    },
+  };
+}

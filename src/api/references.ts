@@ -1,0 +1,50 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { ProgramState } from "../program/state.js";
+import type { RunRecord } from "../store/runs-store.js";
+import type { Store } from "../store/store.js";
+import { UserError } from "../util/errors.js";
+import { loadProgram, type LoadProgramOptions, type Program } from "./program.js";
+
+/** A candidate program named on the command line: a run's (best or given) candidate, or a program file. */
+export type CandidateRef =
+  | { kind: "run"; label: string; run: RunRecord; candidate: string; state: ProgramState }
+  | { kind: "file"; label: string; file: string };
+
+/**
+ * Reads `<run>`, `<run>:<candidate>` (unique prefixes of both) or a program file path. A run still
+ * in progress has no final best candidate yet: name one of its candidates explicitly.
+ */
+export function resolveCandidateRef(store: Store, ref: string): CandidateRef {
+  const looksLikeFile = /[\\/]|\.(ya?ml|json)$/i.test(ref);
+  if (looksLikeFile || existsSync(ref)) {
+    if (!existsSync(ref)) throw new UserError({ message: "no such program file", pos: { file: ref } });
+    return { kind: "file", label: path.relative(process.cwd(), path.resolve(ref)) || ref, file: path.resolve(ref) };
+  }
+  const [runPart, candidatePart] = ref.split(":", 2) as [string, string | undefined];
+  const run = store.runs.resolve(runPart);
+  const candidates = store.runs.candidates(run.id);
+  let hash: string;
+  if (candidatePart !== undefined) {
+    const matches = candidates.filter((c) => c.hash.startsWith(candidatePart.toLowerCase()));
+    if (matches.length === 0) throw new UserError(`run ${run.id} has no candidate ${JSON.stringify(candidatePart)} (see \`dspx show ${run.id}\`)`);
+    if (matches.length > 1) throw new UserError(`${JSON.stringify(candidatePart)} matches several candidates of run ${run.id}: give more characters`);
+    hash = matches[0]!.hash;
+  } else {
+    if (run.status === "running") {
+      throw new UserError(`run ${run.id} is still in progress, so it has no final best candidate yet: wait for it, or name a candidate (\`${run.id}:<candidate>\`, see \`dspx show ${run.id}\`)`);
+    }
+    const best = run.bestCandidate ?? (candidates.length === 1 ? candidates[0]!.hash : undefined);
+    if (!best) throw new UserError(`run ${run.id} has no scored candidate (it ${run.status === "failed" ? "failed" : "stopped"} before any evaluation finished)`);
+    hash = best;
+  }
+  const record = candidates.find((c) => c.hash === hash);
+  if (!record) throw new UserError(`run ${run.id} does not hold candidate ${hash.slice(0, 10)}`);
+  return { kind: "run", label: `run ${run.id}${candidatePart !== undefined || candidates.length > 1 ? ` (candidate ${hash.slice(0, 10)})` : ""}`, run, candidate: hash, state: record.state as ProgramState };
+}
+
+/** The runnable program a reference names (a run's program as recorded, with the candidate's state). */
+export async function loadCandidate(ref: CandidateRef, options: LoadProgramOptions = {}): Promise<Program> {
+  if (ref.kind === "file") return loadProgram(ref.file, options);
+  return loadProgram(ref.run.programFile, { ...options, source: ref.run.programSource, state: ref.state });
+}

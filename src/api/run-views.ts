@@ -1,0 +1,60 @@
+import { meanWithCI } from "../evaluate/stats.js";
+import type { RunResultRow } from "../store/evaluations-store.js";
+import type { CandidateRecord, EventRecord, RunRecord } from "../store/runs-store.js";
+import type { Store } from "../store/store.js";
+
+/** A candidate's score on one dataset, from the results its run recorded. */
+export interface DatasetScore {
+  n: number;
+  mean: number;
+  ci95: [number, number];
+  errors: number;
+}
+
+export interface CandidateView extends CandidateRecord {
+  scores: Record<string, DatasetScore>;
+}
+
+export interface RunView {
+  run: RunRecord;
+  candidates: CandidateView[];
+  /** Results of the best candidate on its main dataset, in dataset order. */
+  results: RunResultRow[];
+  /** The score as it developed: for eval runs the running mean in completion order; for optimize runs the best score per candidate. */
+  progression: number[];
+  events: EventRecord[];
+}
+
+export function scoreOf(rows: readonly RunResultRow[]): DatasetScore {
+  const { mean, ci95 } = meanWithCI(rows.map((r) => r.score));
+  return { n: rows.length, mean, ci95, errors: rows.filter((r) => r.error).length };
+}
+
+/** Everything `dspx show` presents about a run, read from the store. */
+export function runView(store: Store, run: RunRecord): RunView {
+  const rows = store.evaluations.results(run.id);
+  const candidates = store.runs.candidates(run.id).map((c): CandidateView => {
+    const mine = rows.filter((r) => r.candidate === c.hash);
+    const byDataset = new Map<string, RunResultRow[]>();
+    for (const r of mine) byDataset.set(r.dataset, [...(byDataset.get(r.dataset) ?? []), r]);
+    return { ...c, scores: Object.fromEntries([...byDataset].map(([d, rs]) => [d, scoreOf(rs)])) };
+  });
+  const best = run.bestCandidate ?? candidates[0]?.hash;
+  const mainDataset = (run.config.dataset as string | undefined) ?? (run.config.devset as string | undefined) ?? "dev";
+  const results = rows.filter((r) => r.candidate === best && r.dataset === mainDataset);
+  const progression =
+    run.kind === "eval"
+      ? runningMean([...results].sort((a, b) => a.at - b.at || a.idx - b.idx).map((r) => r.score))
+      : bestSoFar(candidates.map((c) => c.scores[mainDataset]?.mean).filter((m): m is number => m !== undefined));
+  return { run, candidates, results, progression, events: store.runs.events(run.id) };
+}
+
+function runningMean(scores: number[]): number[] {
+  let sum = 0;
+  return scores.map((s, i) => (sum += s) / (i + 1));
+}
+
+function bestSoFar(scores: number[]): number[] {
+  let best = -Infinity;
+  return scores.map((s) => (best = Math.max(best, s)));
+}

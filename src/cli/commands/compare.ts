@@ -1,0 +1,98 @@
+import { comparePrograms, type ProgramComparison } from "../../api/compare.js";
+import { DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
+import { loadCandidate, resolveCandidateRef } from "../../api/references.js";
+import { LMPool } from "../../lm/pool.js";
+import { parseModelFlag } from "../../lm/spec.js";
+import type { SplitName } from "../../program/types.js";
+import { UserError } from "../../util/errors.js";
+import type { CommandContext } from "../context.js";
+import type { LMFlags } from "../flags.js";
+import { openStore } from "../open.js";
+import { formatScore } from "../output.js";
+
+export interface CompareFlags extends LMFlags {
+  dataset?: string;
+  split?: SplitName;
+  limit?: number;
+  concurrency?: number;
+  seed?: number;
+  json?: boolean;
+  show?: number;
+}
+
+export async function compareCommand(refA: string, refB: string, flags: CompareFlags, ctx: CommandContext): Promise<number> {
+  const { output, signal } = ctx;
+  if (flags.dataset && flags.split) throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
+  if (flags.lm) parseModelFlag("--lm", flags.lm);
+  const store = openStore(flags, ctx);
+  const a = resolveCandidateRef(store, refA);
+  const b = resolveCandidateRef(store, refB);
+  // One pool: both sides share each endpoint's scheduler and the cache.
+  const pool = new LMPool({
+    ...(flags.lm ? { override: flags.lm } : {}),
+    ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    ...(flags.rpm ? { rpm: flags.rpm } : {}),
+    ...(flags.tpm ? { tpm: flags.tpm } : {}),
+    ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
+    ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
+    ...(flags.cache !== false ? { cache: store.cache } : {}),
+    onNotice: (m) => output.notice(m),
+  });
+  const [pa, pb] = await Promise.all([loadCandidate(a, { pool }), loadCandidate(b, { pool })]);
+  // Default dataset: an explicit one, else the split a run was evaluated on, else dev.
+  const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [r.run.config.dataset ?? r.run.config.devset] : [])).find((d) => d === "dev" || d === "test" || d === "train") as SplitName | undefined;
+  const choice = flags.dataset ? { dataset: flags.dataset } : { split: flags.split ?? runSplit ?? "dev" };
+  output.err(output.errColor.dim(`comparing on ${"dataset" in choice ? choice.dataset : choice.split}: A = ${a.label}, B = ${b.label}`));
+  const comparison = await comparePrograms(store, { label: a.label, program: pa }, { label: b.label, program: pb }, {
+    ...choice,
+    ...(flags.limit ? { limit: flags.limit } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
+    signal,
+  });
+  if (output.json) {
+    output.out(JSON.stringify(comparisonJson(comparison)));
+    return 0;
+  }
+  output.out(renderComparison(comparison, ctx, flags.show ?? 10));
+  return 0;
+}
+
+function comparisonJson(c: ProgramComparison) {
+  const { a, b, ...rest } = c;
+  return {
+    ...rest,
+    a: { label: a.label, mean: c.meanA, summary: a.report.summary },
+    b: { label: b.label, mean: c.meanB, summary: b.report.summary },
+  };
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? "+" : "−"}${formatScore(Math.abs(x))}`;
+}
+
+function renderComparison(c: ProgramComparison, { output }: CommandContext, show: number): string {
+  const col = output.color;
+  const lines = [
+    `${col.bold("A")}  ${c.a.label}  ${formatScore(c.meanA)}`,
+    `${col.bold("B")}  ${c.b.label}  ${formatScore(c.meanB)}`,
+    `${col.dim(`${c.n} examples of ${c.dataset}, scored from the store where already evaluated`)}`,
+    "",
+  ];
+  const [lo, hi] = c.diffCi95;
+  const verdict = lo > 0 ? col.green("B is better") : hi < 0 ? col.red("B is worse") : col.yellow("no clear difference");
+  lines.push(`${col.bold("B − A")}  ${signed(c.diff)}  95% CI [${signed(lo)}, ${signed(hi)}]  (paired bootstrap, ${c.bootstrap.resamples.toLocaleString("en-US")} resamples) · ${verdict}`);
+  if (c.exact) {
+    lines.push(`${col.bold("exact")}  ${c.exact.bOnly} examples only B gets right, ${c.exact.aOnly} only A · two-sided sign test p = ${c.exact.pValue < 0.001 ? c.exact.pValue.toExponential(2) : c.exact.pValue.toFixed(4)}`);
+  }
+  const list = (title: string, rows: ProgramComparison["improved"]) => {
+    if (rows.length === 0) return;
+    lines.push("");
+    lines.push(col.bold(`${title} (${rows.length})`));
+    for (const r of rows.slice(0, show)) lines.push(`  ${r.exampleId.padEnd(16)} ${formatScore(r.a)} → ${formatScore(r.b)}`);
+    if (rows.length > show) lines.push(col.dim(`  … and ${rows.length - show} more (--json for all)`));
+  };
+  list("improved in B", c.improved);
+  list("regressed in B", c.regressed);
+  return lines.join("\n");
+}

@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { runView, type RunView } from "../../api/run-views.js";
+import { sha256 } from "../../util/canonical.js";
+import type { CommandContext } from "../context.js";
+import { openStore } from "../open.js";
+import { formatDuration, formatInt, formatScore, formatUsd, oneLine } from "../output.js";
+import { sparkline } from "../render/chart.js";
+import { formatWhen, runSummary } from "./runs.js";
+
+export interface ShowFlags {
+  db?: string;
+  json?: boolean;
+  show?: number;
+}
+
+export async function showCommand(ref: string, flags: ShowFlags, ctx: CommandContext): Promise<number> {
+  const store = openStore(flags, ctx);
+  const view = runView(store, store.runs.resolve(ref));
+  const { output } = ctx;
+  if (output.json) {
+    output.out(JSON.stringify(viewJson(view)));
+    return 0;
+  }
+  output.out(renderView(view, ctx, flags.show ?? 5));
+  return 0;
+}
+
+function viewJson(v: RunView) {
+  const { run } = v;
+  return {
+    run: { ...runSummary(run), programFile: run.programFile, programHash: run.programHash, config: run.config, seed: run.seed ?? null, error: run.error ?? null, totals: run.totals, bestCandidate: run.bestCandidate ?? null },
+    candidates: v.candidates.map((c) => ({ hash: c.hash, seq: c.seq, origin: c.origin, parents: c.parents, scores: c.scores })),
+    progression: v.progression,
+    results: v.results.map((r) => ({ id: r.exampleId, score: r.score, ...(r.feedback !== undefined ? { feedback: r.feedback } : {}), ...(r.error ? { error: r.error } : {}), ...(r.outputs ? { outputs: r.outputs } : {}), memoized: r.memoized })),
+    events: v.events,
+  };
+}
+
+function renderView(v: RunView, { output }: CommandContext, worst: number): string {
+  const c = output.color;
+  const { run } = v;
+  const lines: string[] = [];
+  const status = run.status === "done" ? c.green(run.status) : run.status === "running" ? c.cyan(run.status) : c.yellow(run.status);
+  lines.push(`${c.bold(`run ${run.id}`)}${run.name ? ` ${c.dim(run.name)}` : ""} · ${run.kind} · ${run.programName} · ${status}`);
+  if (run.error) lines.push(`${c.red("error")}    ${run.error}`);
+  lines.push(`${c.bold("program")}  ${path.relative(process.cwd(), run.programFile) || run.programFile}${programChanged(run.programFile, run.programHash) ? c.yellow(" (changed since this run)") : ""}`);
+  const config = Object.entries(run.config)
+    .map(([k, val]) => `${k} ${typeof val === "object" ? JSON.stringify(val) : String(val)}`)
+    .join(" · ");
+  lines.push(`${c.bold("config")}   ${config}${run.seed !== undefined ? ` · seed ${run.seed}` : ""}`);
+  lines.push(`${c.bold("started")}  ${formatWhen(run.startedAt)} · took ${formatDuration((run.finishedAt ?? run.updatedAt) - run.startedAt)}`);
+  const t = run.totals;
+  lines.push(
+    `${c.bold("totals")}   ${formatInt(Number(t.examples ?? 0))} examples · ${formatInt(Number(t.errors ?? 0))} errors${t.memoized ? ` · ${formatInt(Number(t.memoized))} reused` : ""} · ${formatInt(Number(t.calls ?? 0))} calls${
+      t.cachedCalls ? ` (${formatInt(Number(t.cachedCalls))} cached)` : ""
+    } · ${formatInt(Number(t.promptTokens ?? 0))} prompt / ${formatInt(Number(t.completionTokens ?? 0))} completion tokens · cost ${formatUsd((t.costUsd ?? 0) as number | null)}`,
+  );
+  lines.push("");
+  const datasets = [...new Set(v.candidates.flatMap((cand) => Object.keys(cand.scores)))];
+  lines.push(c.bold("candidates"));
+  lines.push(
+    output.table(
+      ["#", "candidate", ...datasets.map((d) => `${d} score (95% CI)`), "origin", "parents"],
+      [...v.candidates]
+        .sort((a, b) => (b.scores[datasets[0]!]?.mean ?? -1) - (a.scores[datasets[0]!]?.mean ?? -1) || a.seq - b.seq)
+        .map((cand) => [
+          String(cand.seq),
+          (cand.hash === run.bestCandidate ? "★ " : "") + cand.hash.slice(0, 10),
+          ...datasets.map((d) => {
+            const s = cand.scores[d];
+            return s ? `${formatScore(s.mean)} [${formatScore(s.ci95[0])}, ${formatScore(s.ci95[1])}] n=${s.n}` : "–";
+          }),
+          cand.origin,
+          cand.parents.map((p) => p.slice(0, 10)).join(", ") || "–",
+        ]),
+    ),
+  );
+  if (v.progression.length > 1) {
+    lines.push("");
+    lines.push(`${c.bold(run.kind === "eval" ? "score as results came in" : "best score by candidate")}  ${sparkline(v.progression)}`);
+  }
+  if (run.kind === "eval" && v.results.length > 0) {
+    lines.push("");
+    const low = [...v.results].filter((r) => r.score < 1 || r.error).sort((a, b) => a.score - b.score || a.idx - b.idx).slice(0, worst);
+    lines.push(c.bold("lowest-scoring examples"));
+    lines.push(
+      low.length === 0
+        ? c.green("every example scored 1")
+        : output.table(
+            ["example", "score", "input", "feedback"],
+            low.map((r) => {
+              const first = (r.trace[0] as { inputs?: Record<string, unknown> } | undefined)?.inputs ?? {};
+              const input = Object.values(first).length === 1 ? Object.values(first)[0] : first;
+              return [r.exampleId, formatScore(r.score), oneLine(input, 80), r.error ? c.red(oneLine(r.error.message, 80)) : oneLine((r.feedback ?? "").replace(/\n+/g, "; "), 80)];
+            }),
+            { colWidths: [14, 7, 44, 44] },
+          ),
+    );
+  }
+  if (v.events.length > 0) {
+    lines.push("");
+    lines.push(c.bold(`events (${v.events.length})`));
+    for (const e of v.events.slice(-20)) lines.push(`  ${String(e.seq).padStart(4)} ${formatWhen(e.at).slice(11)} ${e.type.padEnd(10)} ${oneLine(eventText(e.data), 100)}`);
+  }
+  return lines.join("\n");
+}
+
+function eventText(data: Record<string, unknown>): string {
+  if (typeof data.summary === "string") return data.summary;
+  return Object.entries(data)
+    .map(([k, v]) => `${k}=${typeof v === "number" ? (Number.isInteger(v) ? v : v.toFixed(3)) : typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+}
+
+function programChanged(file: string, hash: string): boolean {
+  if (!existsSync(file)) return true;
+  try {
+    return sha256(readFileSync(file, "utf8")) !== hash;
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,244 @@
+import type Database from "better-sqlite3";
+import { UserError } from "../util/errors.js";
+import type { StoreWriter } from "./writer.js";
+
+export type RunKind = "eval" | "optimize";
+export type RunStatus = "running" | "done" | "failed" | "interrupted";
+
+/** Counters a run accumulates; cost null when some price was unknown. */
+export interface RunTotals {
+  examples?: number;
+  errors?: number;
+  memoized?: number;
+  calls?: number;
+  cachedCalls?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  costUsd?: number | null;
+  wallMs?: number;
+  [key: string]: unknown;
+}
+
+export interface RunRecord {
+  id: string;
+  kind: RunKind;
+  name?: string;
+  programName: string;
+  programFile: string;
+  programHash: string;
+  programSource: string;
+  /** Everything that defines the run (model, dataset, optimizer settings…), as recorded. */
+  config: Record<string, unknown>;
+  seed?: number;
+  status: RunStatus;
+  error?: string;
+  pid?: number;
+  startedAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  bestCandidate?: string;
+  bestScore?: number;
+  totals: RunTotals;
+}
+
+export interface CandidateRecord {
+  hash: string;
+  seq: number;
+  state: unknown;
+  parents: string[];
+  origin: string;
+  createdAt: number;
+}
+
+export interface EventRecord {
+  seq: number;
+  at: number;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+interface RunRow {
+  id: string;
+  kind: RunKind;
+  name: string | null;
+  program_name: string;
+  program_file: string;
+  program_hash: string;
+  program_source: string;
+  config: string;
+  seed: number | null;
+  status: RunStatus;
+  error: string | null;
+  pid: number | null;
+  started_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  best_candidate: string | null;
+  best_score: number | null;
+  totals: string;
+}
+
+/** Whether the process that owns a "running" run is gone (so the run was cut off). */
+function processGone(pid: number | undefined): boolean {
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+function toRecord(row: RunRow): RunRecord {
+  const r: RunRecord = {
+    id: row.id,
+    kind: row.kind,
+    programName: row.program_name,
+    programFile: row.program_file,
+    programHash: row.program_hash,
+    programSource: row.program_source,
+    config: JSON.parse(row.config) as Record<string, unknown>,
+    status: row.status,
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+    totals: JSON.parse(row.totals) as RunTotals,
+  };
+  if (row.name !== null) r.name = row.name;
+  if (row.seed !== null) r.seed = row.seed;
+  if (row.error !== null) r.error = row.error;
+  if (row.pid !== null) r.pid = row.pid;
+  if (row.finished_at !== null) r.finishedAt = row.finished_at;
+  if (row.best_candidate !== null) r.bestCandidate = row.best_candidate;
+  if (row.best_score !== null) r.bestScore = row.best_score;
+  // A run whose process died without saying so was interrupted (kill -9, a crash, a reboot).
+  if (r.status === "running" && processGone(r.pid)) r.status = "interrupted";
+  return r;
+}
+
+/**
+ * Runs and what belongs to them: candidates, the event log and the optimizer checkpoint. Writes go
+ * through the writer thread (committed within milliseconds); reads see everything committed.
+ */
+export class RunsStore {
+  private readonly eventSeq = new Map<string, number>();
+  private readonly candidateSeq = new Map<string, number>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writer: StoreWriter,
+  ) {}
+
+  create(run: Omit<RunRecord, "status" | "startedAt" | "updatedAt" | "totals"> & { startedAt?: number }): void {
+    const at = run.startedAt ?? Date.now();
+    this.writer.write({
+      name: "run.create",
+      params: {
+        id: run.id,
+        kind: run.kind,
+        name: run.name ?? null,
+        programName: run.programName,
+        programFile: run.programFile,
+        programHash: run.programHash,
+        programSource: run.programSource,
+        config: JSON.stringify(run.config),
+        seed: run.seed ?? null,
+        pid: run.pid ?? process.pid,
+        at,
+      },
+    });
+  }
+
+  update(
+    id: string,
+    patch: { status?: RunStatus; error?: string; bestCandidate?: string; bestScore?: number; totals?: RunTotals; pid?: number; finished?: boolean },
+  ): void {
+    const at = Date.now();
+    this.writer.write({
+      name: "run.update",
+      params: {
+        id,
+        status: patch.status ?? null,
+        error: patch.error ?? null,
+        bestCandidate: patch.bestCandidate ?? null,
+        bestScore: patch.bestScore ?? null,
+        totals: patch.totals ? JSON.stringify(patch.totals) : null,
+        pid: patch.pid ?? null,
+        finishedAt: patch.finished ? at : null,
+        at,
+      },
+    });
+  }
+
+  /** Records a candidate of a run once (by its state hash); returns its sequence number. */
+  addCandidate(runId: string, c: { hash: string; state: unknown; parents?: string[]; origin: string }): number {
+    const seq = this.nextSeq(this.candidateSeq, runId, "SELECT COALESCE(MAX(seq), -1) AS n FROM candidates WHERE run_id = ?");
+    this.writer.write({
+      name: "candidate.add",
+      params: { runId, hash: c.hash, seq, state: JSON.stringify(c.state), parents: JSON.stringify(c.parents ?? []), origin: c.origin, at: Date.now() },
+    });
+    return seq;
+  }
+
+  addEvent(runId: string, type: string, data: Record<string, unknown> = {}): void {
+    const seq = this.nextSeq(this.eventSeq, runId, "SELECT COALESCE(MAX(seq), -1) AS n FROM events WHERE run_id = ?");
+    this.writer.write({ name: "event.add", params: { runId, seq, at: Date.now(), type, data: JSON.stringify(data) } });
+  }
+
+  putCheckpoint(runId: string, step: number, state: unknown): void {
+    this.writer.write({ name: "checkpoint.put", params: { runId, step, state: JSON.stringify(state), at: Date.now() } });
+  }
+
+  checkpoint(runId: string): { step: number; state: unknown } | undefined {
+    const row = this.db.prepare("SELECT step, state FROM checkpoints WHERE run_id = ?").get(runId) as { step: number; state: string } | undefined;
+    return row && { step: row.step, state: JSON.parse(row.state) as unknown };
+  }
+
+  get(id: string): RunRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RunRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** A run by its id or a unique prefix of it (≥ 4 characters); a UserError naming the problem otherwise. */
+  resolve(ref: string, what = "run"): RunRecord {
+    const text = ref.trim().toLowerCase();
+    if (!/^[0-9a-z]{4,}$/.test(text)) {
+      throw new UserError(`${what} ${JSON.stringify(ref)}: expected a run id (at least its first 4 characters; see \`dspx runs\`)`);
+    }
+    const rows = this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' ORDER BY started_at DESC LIMIT 6").all(text) as RunRow[];
+    if (rows.length === 0) throw new UserError(`no run ${JSON.stringify(ref)} in this database (see \`dspx runs\`)`);
+    if (rows.length > 1 && !rows.some((r) => r.id === text)) {
+      throw new UserError(`${JSON.stringify(ref)} matches several runs (${rows.map((r) => r.id).join(", ")}): give more characters`);
+    }
+    return toRecord(rows.find((r) => r.id === text) ?? rows[0]!);
+  }
+
+  list(options: { limit?: number } = {}): RunRecord[] {
+    const rows = this.db.prepare("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?").all(options.limit ?? 50) as RunRow[];
+    return rows.map(toRecord);
+  }
+
+  candidates(runId: string): CandidateRecord[] {
+    const rows = this.db.prepare("SELECT hash, seq, state, parents, origin, created_at FROM candidates WHERE run_id = ? ORDER BY seq").all(runId) as {
+      hash: string;
+      seq: number;
+      state: string;
+      parents: string;
+      origin: string;
+      created_at: number;
+    }[];
+    return rows.map((r) => ({ hash: r.hash, seq: r.seq, state: JSON.parse(r.state), parents: JSON.parse(r.parents) as string[], origin: r.origin, createdAt: r.created_at }));
+  }
+
+  events(runId: string): EventRecord[] {
+    const rows = this.db.prepare("SELECT seq, at, type, data FROM events WHERE run_id = ? ORDER BY seq").all(runId) as { seq: number; at: number; type: string; data: string }[];
+    return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
+  private nextSeq(cache: Map<string, number>, runId: string, sql: string): number {
+    let n = cache.get(runId);
+    if (n === undefined) n = (this.db.prepare(sql).get(runId) as { n: number }).n;
+    n++;
+    cache.set(runId, n);
+    return n;
+  }
+}

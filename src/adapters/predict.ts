@@ -101,6 +101,7 @@ function callRecord(call: PredictCall, adapter: Adapter, response: LMResponse, p
     latencyMs: response.latencyMs,
     text: response.text,
   };
+  if (response.nominalCostUsd !== undefined) record.nominalCostUsd = response.nominalCostUsd;
   if (!parsed.ok) record.parseError = parsed.error;
   return record;
 }

@@ -59,6 +59,7 @@ addLMOptions(
   .option("--max-usd <x>", "stop dispatching new examples once this much has been spent", nonNegativeNumber)
   .option("--threshold <x>", "exit 1 when the mean score is below x (for CI)", score)
   .option("--no-record", "do not record this evaluation as a run (earlier results are still reused)")
+  .option("--no-memo", "evaluate every example again instead of reusing recorded results (the LM cache still applies)")
   .option("--name <name>", "a name for the recorded run")
   .option("--junit <file>", "write a JUnit XML report (one testcase per example)")
   .option("--pass-score <x>", "the score an example needs to pass in the JUnit report (default 1)", score)
@@ -111,6 +112,18 @@ addLMOptions(
   .action(async (a: string, b: string, flags: Record<string, unknown>) => {
     const { compareCommand } = await import("./commands/compare.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => compareCommand(a, b, flags, ctx));
+  });
+
+program
+  .command("export")
+  .description("write a run's best (or a chosen) candidate as a program file dspx and loadProgram run as is")
+  .argument("<run>", "a run, or run:candidate")
+  .option("-o, --output <file>", "write here (default: print to stdout)")
+  .addOption(new Option("--format <format>", "yaml or json (default: from the file name, else yaml)").argParser(oneOf(["yaml", "json"] as const)))
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .action(async (ref: string, flags: Record<string, unknown>) => {
+    const { exportCommand } = await import("./commands/export.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => exportCommand(ref, flags, ctx));
   });
 
 const cache = program.command("cache").description("inspect or clear the LM response cache");

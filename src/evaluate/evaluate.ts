@@ -118,9 +118,13 @@ function result(
 }
 
 /** Tokens, cost and calls of one example: its steps' LM calls and its judge's. */
-function accounting(trace: Trace, judgeCalls: readonly LMCallRecord[] = []): { usage: Usage; costUsd: number | null; calls: number; cachedCalls: number } {
+function accounting(
+  trace: Trace,
+  judgeCalls: readonly LMCallRecord[] = [],
+): { usage: Usage; costUsd: number | null; calls: number; cachedCalls: number; nominal: ExampleResult["nominal"] } {
   let usage = ZERO_USAGE;
   let cost: number | null = 0;
+  let nominal: number | null = 0;
   let calls = 0;
   let cachedCalls = 0;
   for (const list of [...trace.map((s) => s.calls), judgeCalls]) {
@@ -129,9 +133,11 @@ function accounting(trace: Trace, judgeCalls: readonly LMCallRecord[] = []): { u
       if (call.cached) cachedCalls++;
       else usage = addUsage(usage, call.usage);
       cost = cost === null || call.costUsd === null ? null : cost + (call.cached ? 0 : call.costUsd);
+      const original = call.cached ? (call.nominalCostUsd ?? 0) : call.costUsd;
+      nominal = nominal === null || original === null ? null : nominal + original;
     }
   }
-  return { usage, costUsd: cost, calls, cachedCalls };
+  return { usage, costUsd: cost, calls, cachedCalls, nominal: { calls, costUsd: nominal } };
 }
 
 export function buildReport(

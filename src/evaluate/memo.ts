@@ -54,6 +54,7 @@ export function toRow(r: ExampleResult): EvaluationRow {
     trace: r.trace,
     usage: r.usage,
     costUsd: r.costUsd,
+    nominalCostUsd: r.nominal.costUsd,
     calls: r.calls,
     cachedCalls: r.cachedCalls,
     latencyMs: r.latencyMs,
@@ -77,6 +78,7 @@ export function fromRow(row: EvaluationRow, exampleId: string, index: number): E
     cachedCalls: 0,
     latencyMs: 0,
     memoized: true,
+    nominal: { calls: row.calls, costUsd: row.nominalCostUsd },
   };
   if (row.feedback !== undefined) r.feedback = row.feedback;
   if (row.outputs !== undefined) r.outputs = row.outputs;

@@ -28,6 +28,12 @@ export interface ExampleResult {
   latencyMs: number;
   /** Reused from an earlier evaluation of the same candidate on the same example: nothing sent. */
   memoized?: boolean;
+  /**
+   * What this result cost when it was really computed — LM calls and USD, cache hits and memoized
+   * results counted at their original price. Budgets count this, so a resumed run (answered from
+   * the store) takes exactly the decisions an uninterrupted one took.
+   */
+  nominal: { calls: number; costUsd: number | null };
 }
 
 export type StopReason = "budget" | "interrupted" | "fatal";

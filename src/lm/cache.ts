@@ -70,9 +70,12 @@ export class CachedClient implements LMClient {
   async complete(request: LMRequest, options?: CallOptions): Promise<LMResponse> {
     const key = cacheKey(request, this.inner);
     const hit = this.store.get(key);
-    if (hit) return { text: hit.text, usage: hit.usage, costUsd: 0, cached: true, latencyMs: 0, model: hit.responseModel };
+    if (hit) return { text: hit.text, usage: hit.usage, costUsd: 0, nominalCostUsd: hit.costUsd, cached: true, latencyMs: 0, model: hit.responseModel };
     const pending = this.inFlight.get(key);
-    if (pending) return { ...(await pending), cached: true, costUsd: 0, latencyMs: 0 };
+    if (pending) {
+      const shared = await pending;
+      return { ...shared, cached: true, costUsd: 0, nominalCostUsd: shared.costUsd, latencyMs: 0 };
+    }
     const call = this.inner.complete(request, options).then((response) => {
       this.store.put(key, {
         provider: this.provider,

@@ -87,6 +87,11 @@ export interface LMResponse {
   costUsd: number | null;
   /** Answered from the cache: cost nothing. */
   cached: boolean;
+  /**
+   * What the call cost when it was really made (for a cache hit: the original call's cost). Budgets
+   * count this, so a resumed run, answered from the cache, decides exactly as the first run did.
+   */
+  nominalCostUsd?: number | null;
   latencyMs: number;
   /** The model that answered, as the provider reports it. */
   model: string;
@@ -115,6 +120,8 @@ export interface LMCallRecord {
   usage: Usage;
   costUsd: number | null;
   cached: boolean;
+  /** The original call's cost, for cache hits (see LMResponse.nominalCostUsd). */
+  nominalCostUsd?: number | null;
   latencyMs: number;
   /** The raw completion text. */
   text: string;

@@ -272,7 +272,8 @@ function spliceYaml(
       } else if (inserts.length > 0) {
         inserts.push(lines); // right after the new instruction
       } else {
-        const e = insertAfterEdit(text, anchorOf(DEMOS_AFTER)!, [lines], indent);
+        const anchor = anchorOf(DEMOS_AFTER);
+        const e = anchor && insertAfterEdit(text, anchor, [lines], indent);
         if (!e) return undefined;
         out.push(e);
       }

@@ -11,6 +11,8 @@ export interface EvaluationRow {
   trace: unknown[];
   usage: { promptTokens: number; completionTokens: number; cachedTokens: number };
   costUsd: number | null;
+  /** The cost when first computed, cache hits at their original price (what budgets count). */
+  nominalCostUsd: number | null;
   calls: number;
   cachedCalls: number;
   latencyMs: number;
@@ -36,6 +38,7 @@ interface DbEvaluation {
   trace: string;
   usage: string;
   cost_usd: number | null;
+  nominal_cost_usd: number | null;
   calls: number;
   cached_calls: number;
   latency_ms: number;
@@ -47,6 +50,7 @@ function fromDb(r: DbEvaluation): EvaluationRow {
     trace: JSON.parse(r.trace) as unknown[],
     usage: JSON.parse(r.usage) as EvaluationRow["usage"],
     costUsd: r.cost_usd,
+    nominalCostUsd: r.nominal_cost_usd,
     calls: r.calls,
     cachedCalls: r.cached_calls,
     latencyMs: r.latency_ms,
@@ -71,7 +75,7 @@ export class EvaluationsStore {
     private readonly writer: StoreWriter,
   ) {
     this.lookupStmt = db.prepare(
-      "SELECT id, score, feedback, outputs, error, trace, usage, cost_usd, calls, cached_calls, latency_ms FROM evaluations WHERE key = ? AND error IS NULL ORDER BY created_at DESC LIMIT 1",
+      "SELECT id, score, feedback, outputs, error, trace, usage, cost_usd, nominal_cost_usd, calls, cached_calls, latency_ms FROM evaluations WHERE key = ? AND error IS NULL ORDER BY created_at DESC LIMIT 1",
     );
   }
 
@@ -101,6 +105,7 @@ export class EvaluationsStore {
           trace: JSON.stringify(row.trace),
           usage: JSON.stringify(row.usage),
           costUsd: row.costUsd,
+          nominalCostUsd: row.nominalCostUsd,
           calls: row.calls,
           cachedCalls: row.cachedCalls,
           latencyMs: row.latencyMs,
@@ -123,7 +128,7 @@ export class EvaluationsStore {
   results(runId: string, filter: { candidate?: string; dataset?: string } = {}): RunResultRow[] {
     const rows = this.db
       .prepare(
-        `SELECT r.candidate, r.dataset, r.example_id, r.idx, r.memoized, r.at, e.id, e.score, e.feedback, e.outputs, e.error, e.trace, e.usage, e.cost_usd, e.calls, e.cached_calls, e.latency_ms
+        `SELECT r.candidate, r.dataset, r.example_id, r.idx, r.memoized, r.at, e.id, e.score, e.feedback, e.outputs, e.error, e.trace, e.usage, e.cost_usd, e.nominal_cost_usd, e.calls, e.cached_calls, e.latency_ms
          FROM run_results r JOIN evaluations e ON e.id = r.eval_id
          WHERE r.run_id = @runId AND (@candidate IS NULL OR r.candidate = @candidate) AND (@dataset IS NULL OR r.dataset = @dataset)
          ORDER BY r.candidate, r.dataset, r.idx`,

@@ -80,6 +80,7 @@ export const MIGRATIONS: readonly Migration[] = [
         trace        TEXT NOT NULL,
         usage        TEXT NOT NULL,
         cost_usd     REAL,
+        nominal_cost_usd REAL,
         calls        INTEGER NOT NULL,
         cached_calls INTEGER NOT NULL,
         latency_ms   REAL NOT NULL,

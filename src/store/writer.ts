@@ -22,12 +22,15 @@ export class StoreWriter {
 
   constructor(private readonly file: string) {
     this.worker = startWriterThread(file);
-    this.worker.unref();
     this.worker.on("message", (m: FromWriter) => this.onMessage(m));
     this.worker.on("error", (err) => this.fail(err.message));
     this.worker.on("exit", (code) => {
       if (!this.closed) this.fail(`the writer thread stopped (exit code ${code})`);
     });
+    // Idle, the thread never keeps the process alive; with writes in flight it does (see post),
+    // so nothing queued is lost to an exiting process. (After the listeners: attaching a message
+    // listener references the thread again.)
+    this.worker.unref();
   }
 
   /** Queues a write; `onCommitted` runs once it is in the database. */
@@ -62,6 +65,7 @@ export class StoreWriter {
         const id = this.nextId++;
         await new Promise<void>((resolve) => {
           this.waiting.set(id, { resolve });
+          this.worker.ref();
           this.worker.postMessage({ type: "close", id } satisfies ToWriter);
         });
       }
@@ -78,6 +82,7 @@ export class StoreWriter {
     this.queue = [];
     this.commitCallbacks = undefined;
     this.waiting.set(id, { resolve: () => {}, ...(callbacks ? { onDone: () => callbacks.forEach((c) => c()) } : {}) });
+    this.worker.ref();
     this.worker.postMessage({ type: "batch", id, ops } satisfies ToWriter);
   }
 
@@ -95,6 +100,7 @@ export class StoreWriter {
   private onMessage(m: FromWriter): void {
     const w = this.waiting.get(m.id);
     this.waiting.delete(m.id);
+    if (this.waiting.size === 0 && !this.closed) this.worker.unref();
     if (m.type === "error") this.fail(describeSqliteError(Object.assign(new Error(m.message), m.code ? { code: m.code } : {})));
     else w?.onDone?.();
     w?.resolve();
@@ -119,9 +125,11 @@ export class StoreWriter {
  */
 function startWriterThread(file: string): Worker {
   if (!import.meta.url.endsWith(".ts")) {
-    return new Worker(fileURLToPath(new URL("./writer-thread.js", import.meta.url)), { workerData: { file } });
+    // No inherited Node flags: some (--input-type, --cpu-prof…) are invalid in a worker, and the
+    // writer needs none.
+    return new Worker(fileURLToPath(new URL("./writer-thread.js", import.meta.url)), { workerData: { file }, execArgv: [] });
   }
   const entry = new URL("./writer-thread.ts", import.meta.url).href;
   const boot = `import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(boot, { eval: true, workerData: { file } });
+  return new Worker(boot, { eval: true, workerData: { file }, execArgv: [] });
 }

@@ -43,12 +43,13 @@ describe("eval against a provider", () => {
     const db = path.join(dir, "cache.db");
     const first = JSON.parse((await dspx(["eval", TRIAGE, ...openaiArgs(), "--limit", "8", "--json"], {}, db)).stdout);
     const sent = mock.requests.length;
-    const second = JSON.parse((await dspx(["eval", TRIAGE, ...openaiArgs(), "--limit", "8", "--json"], {}, db)).stdout);
+    // --no-memo: evaluate again rather than reuse the recorded results, so the calls reach the cache.
+    const second = JSON.parse((await dspx(["eval", TRIAGE, ...openaiArgs(), "--limit", "8", "--json", "--no-memo"], {}, db)).stdout);
     expect(mock.requests.length).toBe(sent);
     expect(second.summary.cachedCalls).toBe(8);
     expect(second.summary.costUsd).toBe(0);
     expect(second.results.map((x: { score: number }) => x.score)).toEqual(first.results.map((x: { score: number }) => x.score));
-    const bypass = await dspx(["eval", TRIAGE, ...openaiArgs(), "--limit", "8", "--json", "--no-cache"], {}, db);
+    const bypass = await dspx(["eval", TRIAGE, ...openaiArgs(), "--limit", "8", "--json", "--no-cache", "--no-memo"], {}, db);
     expect(bypass.code).toBe(0);
     expect(mock.requests.length).toBe(sent + 8);
     const stats = await dspx(["cache", "stats", "--json"], {}, db);

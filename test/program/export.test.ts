@@ -264,6 +264,51 @@ describe("exportProgram keeps what the user wrote", () => {
     expect(initialState(graph.spec, graph.lmSteps)).toEqual(state);
   });
 
+  it("replaces values however they were laid out, keeping their comments, and keeps CRLF line breaks", () => {
+    const source = [
+      "steps:",
+      "  s:",
+      '    signature: "q -> a"',
+      "    instruction:",
+      "      An old instruction on the next line",
+      "    demos:   # hand-written",
+      "    - q: x",
+      "      a: y",
+      "    temperature: 0",
+      "  t:",
+      '    signature: "q -> b"',
+      "    instruction: | # header comment",
+      "      a block",
+      "      of text",
+      "    k: 1",
+      "",
+    ].join("\n");
+    const state: ProgramState = {
+      steps: { s: { instruction: "New.", demos: [{ a: "w\nv", q: "z" }] }, t: { instruction: "One line: with a colon #hash", demos: [] } },
+    };
+    const expected = [
+      "steps:",
+      "  s:",
+      '    signature: "q -> a"',
+      "    instruction: New.",
+      "    demos:   # hand-written",
+      "      - q: z",
+      "        a: |-",
+      "          w",
+      "          v",
+      "    temperature: 0",
+      "  t:",
+      '    signature: "q -> b"',
+      '    instruction: "One line: with a colon #hash" # header comment',
+      "    k: 1",
+      "",
+    ].join("\n");
+    const opts = { sourceFile: "/w/p.yaml", targetFile: "/w/q.yaml", format: "yaml" as const, state };
+    expect(exportProgram({ ...opts, source })).toBe(expected);
+    const crlf = (t: string) => t.replace(/\n/g, "\r\n");
+    expect(exportProgram({ ...opts, source: crlf(source), provenance: PROVENANCE })).toBe(crlf(`${provenanceComment(PROVENANCE)}\n\n${expected}`));
+  });
+
   it("clears demos the state does not have, and leaves steps outside the state as they are", async () => {
     const original = await loadGraph(KITCHEN_SINK);
     const state: ProgramState = { steps: { answer: { instruction: "Answer from the passages.", demos: [] } } };

@@ -20,6 +20,8 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
+let calls = 0;
+
 /** An environment with no provider keys or model overrides, so the CLI runs offline on `sim`. */
 export function offlineEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
@@ -27,8 +29,8 @@ export function offlineEnv(extra: Record<string, string | undefined> = {}): Node
     if (/^(OPENAI|ANTHROPIC)_|^DSPX_|^GITHUB_/.test(key)) delete env[key];
   }
   delete env.FORCE_COLOR;
-  // Each test process gets its own database unless a test names one.
-  env.DSPX_DB = path.join(os.tmpdir(), `dspx-test-${process.pid}.db`);
+  // Every call gets a fresh database unless the test names one (to share runs, memo and cache).
+  env.DSPX_DB = path.join(os.tmpdir(), `dspx-test-${process.pid}-${++calls}.db`);
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -33,6 +33,7 @@ export interface EvalFlags extends LMFlags {
   junit?: string;
   output?: string;
   passScore?: number;
+  memo?: boolean;
 }
 
 export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandContext): Promise<number> {
@@ -65,7 +66,9 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   const report = await (async () => {
     try {
       return await evaluateProgram(program, {
-        ...flags,
+        ...(flags.dataset ? { dataset: flags.dataset } : {}),
+        ...(flags.split ? { split: flags.split } : {}),
+        ...(flags.limit ? { limit: flags.limit } : {}),
         concurrency,
         signal,
         ...(flags.maxUsd !== undefined ? { canDispatch: () => spent < flags.maxUsd! } : {}),
@@ -74,6 +77,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           output.err(output.errColor.dim(`evaluating ${program.spec.name} on ${info.dataset} (${info.total} examples) with ${model}, concurrency ${concurrency}`));
         },
         memoFor: async (dataset) => {
+          if (flags.record === false && flags.memo === false) return { get: () => undefined, put: () => {} };
           if (flags.record === false) {
             // Reuse earlier results, record nothing.
             return storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate: stateHash(program.state) });
@@ -85,7 +89,8 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           });
           if (!output.json) output.out(`${output.color.bold("run")}    ${run.runId}`);
           else output.err(`run ${run.runId}`);
-          return run.memo;
+          // --no-memo: evaluate every example again (the LM cache still answers repeated calls).
+          return flags.memo === false ? { get: () => undefined, put: run.memo.put } : run.memo;
         },
         onResult: (r) => {
           jsonl?.write(r);

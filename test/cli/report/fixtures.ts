@@ -13,8 +13,9 @@ export function result(exampleId: string, index: number, extra: Partial<ExampleR
     calls: 1,
     cachedCalls: 0,
     latencyMs: 1234.5,
+    nominal: { calls: 1, costUsd: 0.0012 },
     ...extra,
-  };
+  } as ExampleResult;
 }
 
 export function example(id: string, inputs: Record<string, unknown>, labels: Record<string, unknown> = {}): Example {

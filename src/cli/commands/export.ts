@@ -1,0 +1,57 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { resolveCandidateRef } from "../../api/references.js";
+import { runView } from "../../api/run-views.js";
+import { loadGraph } from "../../graph/load.js";
+import { exportProgram } from "../../program/export.js";
+import { UserError } from "../../util/errors.js";
+import type { CommandContext } from "../context.js";
+import { openStore } from "../open.js";
+import { formatScore } from "../output.js";
+
+export interface ExportFlags {
+  db?: string;
+  output?: string;
+  format?: "yaml" | "json";
+}
+
+export async function exportCommand(ref: string, flags: ExportFlags, ctx: CommandContext): Promise<number> {
+  const store = openStore(flags, ctx);
+  const candidate = resolveCandidateRef(store, ref);
+  if (candidate.kind !== "run") throw new UserError(`export takes a run (or run:candidate), not a program file: ${ref}`);
+  const { run } = candidate;
+  const format = flags.format ?? (flags.output && /\.json$/i.test(flags.output) ? "json" : "yaml");
+  // Written to stdout, relative paths are made relative to the working directory.
+  const target = path.resolve(flags.output ?? `exported.${format}`);
+  const view = runView(store, run);
+  const scores = view.candidates.find((c) => c.hash === candidate.candidate)?.scores ?? {};
+  const main = (run.config.dataset as string | undefined) ?? (run.config.devset as string | undefined) ?? "dev";
+  const score = scores[main]?.mean;
+  const text = exportProgram({
+    source: run.programSource,
+    sourceFile: run.programFile,
+    state: candidate.state,
+    targetFile: target,
+    format,
+    provenance: {
+      runId: run.id,
+      candidate: candidate.candidate,
+      ...(score !== undefined && Number.isFinite(score) ? { score } : {}),
+      ...(typeof run.config.optimizer === "string" ? { optimizer: run.config.optimizer } : {}),
+      exportedAt: new Date().toISOString(),
+    },
+  });
+  // The export must be a program dspx runs as is: check it compiles from where it will live.
+  await loadGraph(target, text);
+  if (!flags.output) {
+    ctx.output.out(text);
+    return 0;
+  }
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, text);
+  const shown = path.relative(process.cwd(), target) || target;
+  ctx.output.err(
+    `${ctx.output.errColor.green("✓")} wrote ${shown}: run ${run.id}, candidate ${candidate.candidate.slice(0, 10)}${score !== undefined ? `, ${main} score ${formatScore(score)}` : ""}\n  run it:  dspx run ${shown} --input '{…}'\n  gate it: dspx eval ${shown} --threshold ${score !== undefined ? formatScore(Math.max(0, score - 0.05)) : "<score>"}`,
+  );
+  return 0;
+}

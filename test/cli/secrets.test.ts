@@ -1,0 +1,66 @@
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
+import { ROOT, runCli } from "../support/cli.js";
+
+/** A key nobody could confuse with anything else, so any trace of it in an artefact is a leak. */
+const KEY = "sk-proj-DSPX-CANARY-7f3c9a1e5b2d4f6a8c0e";
+const ANTHROPIC_KEY = "sk-ant-DSPX-CANARY-b4d2e6f8a0c1";
+let mock: MockProvider;
+let dir: string;
+
+beforeAll(async () => {
+  mock = await startMockProvider();
+  dir = await mkdtemp(path.join(os.tmpdir(), "dspx-secrets-"));
+});
+afterAll(() => mock.close());
+
+async function filesUnder(d: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe("secrets", () => {
+  it("never writes an API key to the database, reports, exports, JSON output or logs", async () => {
+    const env = { OPENAI_API_KEY: KEY, ANTHROPIC_API_KEY: ANTHROPIC_KEY, DSPX_DB: path.join(dir, "dspx.db"), GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: path.join(dir, "summary.md") };
+    const program = path.join(ROOT, "programs/support-triage.yaml");
+    const lm = ["--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl];
+    const outputs: string[] = [];
+    const run = async (args: string[]) => {
+      const r = await runCli(args, { env });
+      outputs.push(r.stdout, r.stderr);
+      return r;
+    };
+    const evalRun = await run(["eval", program, ...lm, "--limit", "6", "--json", "--junit", path.join(dir, "junit.xml"), "--output", path.join(dir, "results.jsonl")]);
+    expect(evalRun.code).toBe(0);
+    const runId = JSON.parse(evalRun.stdout).runId as string;
+    await run(["--verbose", "eval", program, ...lm, "--limit", "6"]);
+    await run(["runs", "--json"]);
+    await run(["show", runId, "--json"]);
+    await run(["compare", runId, program, ...lm, "--limit", "6", "--json"]);
+    await run(["export", runId, "-o", path.join(dir, "exported.yaml")]);
+    await run(["cache", "stats", "--json"]);
+    // A failing call: the error message must not echo the key either.
+    mock.setResponder(() => ({ kind: "error", status: 401, message: "Incorrect API key provided" }));
+    const failed = await run(["--verbose", "eval", program, ...lm, "--limit", "2", "--no-cache"]);
+    expect(failed.code).toBe(3);
+    // The key did reach the provider, so the canary is live.
+    expect(mock.requests.some((q) => q.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+
+    for (const text of outputs) expect(text).not.toContain(KEY);
+    const files = await filesUnder(dir);
+    expect(files.some((f) => f.endsWith("dspx.db"))).toBe(true);
+    for (const f of files) {
+      const bytes = await readFile(f);
+      expect(bytes.includes(KEY), f).toBe(false);
+      expect(bytes.includes(ANTHROPIC_KEY), f).toBe(false);
+    }
+  });
+});

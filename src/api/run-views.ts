@@ -25,7 +25,7 @@ export interface RunView {
   events: EventRecord[];
 }
 
-export function scoreOf(rows: readonly RunResultRow[]): DatasetScore {
+export function scoreOf(rows: readonly { score: number; error?: unknown }[]): DatasetScore {
   const { mean, ci95 } = meanWithCI(rows.map((r) => r.score));
   return { n: rows.length, mean, ci95, errors: rows.filter((r) => r.error).length };
 }

@@ -3,7 +3,8 @@ import { config as loadEnv } from "dotenv";
 import { VERSION } from "../version.js";
 import { runCommand } from "./context.js";
 import { EXIT } from "./errors.js";
-import { addLMOptions, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, score } from "./flags.js";
+import { addLMOptions, duration, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, score } from "./flags.js";
+import { OPTIMIZERS } from "../optimize/types.js";
 
 /**
  * The dspx command line: commander wiring only. Each command's module is imported when it runs, so
@@ -70,6 +71,41 @@ addLMOptions(
   .action(async (file: string, flags: Record<string, unknown>) => {
     const { evalCommand } = await import("./commands/eval.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => evalCommand(file, flags, ctx));
+  });
+
+addLMOptions(
+  program
+    .command("optimize")
+    .description("search for better instructions and demos within a budget; every step is saved, so the run can be resumed")
+    .argument("<program>", "program file (.yaml)")
+    .addOption(new Option("--optimizer <name>", "labeled, bootstrap, random_search, beam or gepa (default: the program's optimize.optimizer, else gepa)").argParser(oneOf(OPTIMIZERS)))
+    .option("--trainset <file>", "train examples (default: the program's data.train)")
+    .option("--devset <file>", "dev examples (default: data.dev, else a seeded split of train)"),
+)
+  .option("--budget-calls <n>", "most LM calls of every kind (default 2000)", positiveInt)
+  .option("--budget-usd <x>", "most money to spend", positiveNumber)
+  .addOption(new Option("--budget-time <duration>", "most wall time, e.g. 30m").argParser(duration))
+  .option("--budget-rollouts <n>", "most (candidate, example) evaluations", positiveInt)
+  .option("--seed <n>", "seed of every random choice (default 0)", nonNegativeInt)
+  .option("--concurrency <n>", "examples in flight at once (default 8)", positiveInt)
+  .option("--teacher-lm <spec>", "model that runs the program to bootstrap demos (default: the student's)")
+  .option("--reflection-lm <spec>", "model that proposes and reflects on instructions (default: the student's)")
+  .option("--name <name>", "a name for the run")
+  .option("--json", "print the final report as JSON on stdout")
+  .action(async (file: string, flags: Record<string, unknown>) => {
+    const { optimizeCommand } = await import("./commands/optimize.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => optimizeCommand(file, flags, ctx));
+  });
+
+program
+  .command("resume")
+  .description("continue an optimize run that was stopped, crashed or failed, from its last checkpoint")
+  .argument("<run>", "a run id (or its first characters)")
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print the final report as JSON on stdout")
+  .action(async (ref: string, flags: Record<string, unknown>) => {
+    const { resumeCommand } = await import("./commands/optimize.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => resumeCommand(ref, flags, ctx));
   });
 
 program

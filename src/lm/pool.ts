@@ -45,13 +45,26 @@ export type PoolStats = Pick<SchedulerStats, "requests" | "succeeded" | "rateLim
  * same model shares its scheduler (rate limits, retries, breaker) and its cache.
  */
 export class LMPool {
-  private readonly clients = new Map<string, LMClient>();
-  private readonly schedulers: Scheduler[] = [];
+  private readonly clients: Map<string, LMClient>;
+  private readonly schedulers: Scheduler[];
   private noticeGiven = false;
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor(private readonly options: LMPoolOptions = {}) {
+  constructor(
+    private readonly options: LMPoolOptions = {},
+    shared?: { clients: Map<string, LMClient>; schedulers: Scheduler[] },
+  ) {
     this.env = options.env ?? process.env;
+    this.clients = shared?.clients ?? new Map();
+    this.schedulers = shared?.schedulers ?? [];
+  }
+
+  /**
+   * The same pool with every step on `model` (a teacher, a reflection LM): its clients, and so the
+   * endpoints' schedulers and the cache, are shared with this pool's.
+   */
+  withModel(model: string): LMPool {
+    return new LMPool({ ...this.options, override: model }, { clients: this.clients, schedulers: this.schedulers });
   }
 
   /**

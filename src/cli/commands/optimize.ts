@@ -1,0 +1,152 @@
+import path from "node:path";
+import { parseModelFlag } from "../../lm/spec.js";
+import type { BudgetLimits } from "../../optimize/budget.js";
+import { optimize, resume, type OptimizeHooks, type OptimizeReport } from "../../optimize/run.js";
+import type { OptimizerName } from "../../optimize/types.js";
+import { InterruptedError, ProviderError } from "../../util/errors.js";
+import type { CommandContext } from "../context.js";
+import { EXIT } from "../errors.js";
+import type { LMFlags } from "../flags.js";
+import { openStore } from "../open.js";
+import { createProgress } from "../progress.js";
+import { progressText, renderPlan, renderReport } from "../render/optimize.js";
+
+export interface OptimizeCommandFlags extends LMFlags {
+  optimizer?: OptimizerName;
+  trainset?: string;
+  devset?: string;
+  budgetCalls?: number;
+  budgetUsd?: number;
+  budgetTime?: number;
+  budgetRollouts?: number;
+  seed?: number;
+  concurrency?: number;
+  teacherLm?: string;
+  reflectionLm?: string;
+  name?: string;
+  json?: boolean;
+}
+
+function hooksFor(ctx: CommandContext, seed: number | undefined, announced: { runId?: string }): { hooks: OptimizeHooks; stop: () => void } {
+  const { output } = ctx;
+  const progress = createProgress(output);
+  const hooks: OptimizeHooks = {
+    onStart: (info) => {
+      announced.runId = info.runId;
+      if (output.json) output.err(`run ${info.runId}`);
+      else output.out(`${output.color.bold("run")}    ${info.runId}`);
+      const plan = renderPlan(info, seed, output);
+      if (output.json) output.err(plan);
+      else output.out(plan);
+    },
+    onProgress: (p) => progress.update(() => progressText(p)),
+  };
+  return { hooks, stop: () => progress.stop() };
+}
+
+async function finish(ctx: CommandContext, work: () => Promise<OptimizeReport>, stop: () => void, announced: { runId?: string }, programFile: () => string): Promise<number> {
+  const { output } = ctx;
+  let report: OptimizeReport;
+  try {
+    report = await work();
+  } catch (err) {
+    stop();
+    if (announced.runId && (err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError"))) {
+      output.err(`interrupted: the run is saved; continue it with \`dspx resume ${announced.runId}\``);
+      return EXIT.interrupted;
+    }
+    if (announced.runId && err instanceof ProviderError) {
+      output.err(`${output.errColor.red("error:")} ${err.provider}: ${err.message}`);
+      output.err(`the run is saved; once this is fixed, continue it with \`dspx resume ${announced.runId}\``);
+      return EXIT.provider;
+    }
+    throw err;
+  }
+  stop();
+  if (output.json) output.out(JSON.stringify(report));
+  else output.out(renderReport(report, path.relative(process.cwd(), programFile()) || programFile(), output));
+  return EXIT.ok;
+}
+
+export async function optimizeCommand(file: string, flags: OptimizeCommandFlags, ctx: CommandContext): Promise<number> {
+  for (const [flag, value] of [["--lm", flags.lm], ["--teacher-lm", flags.teacherLm], ["--reflection-lm", flags.reflectionLm]] as const) {
+    if (value) parseModelFlag(flag, value);
+  }
+  const store = openStore(flags, ctx);
+  const budget: BudgetLimits = {};
+  if (flags.budgetCalls !== undefined) budget.calls = flags.budgetCalls;
+  if (flags.budgetUsd !== undefined) budget.usd = flags.budgetUsd;
+  if (flags.budgetTime !== undefined) budget.timeMs = flags.budgetTime;
+  if (flags.budgetRollouts !== undefined) budget.rollouts = flags.budgetRollouts;
+  const announced: { runId?: string } = {};
+  const { hooks, stop } = hooksFor(ctx, flags.seed, announced);
+  return finish(
+    ctx,
+    () =>
+      optimize(
+        file,
+        {
+          ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
+          ...(flags.trainset ? { trainset: flags.trainset } : {}),
+          ...(flags.devset ? { devset: flags.devset } : {}),
+          ...(Object.keys(budget).length > 0 ? { budget } : {}),
+          ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+          ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+          ...(flags.lm ? { lm: flags.lm } : {}),
+          ...(flags.teacherLm ? { teacherLm: flags.teacherLm } : {}),
+          ...(flags.reflectionLm ? { reflectionLm: flags.reflectionLm } : {}),
+          ...(flags.name ? { name: flags.name } : {}),
+          ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+          ...(flags.rpm ? { rpm: flags.rpm } : {}),
+          ...(flags.tpm ? { tpm: flags.tpm } : {}),
+          ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
+          ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
+          cache: flags.cache !== false,
+        },
+        store,
+        ctx.signal,
+        hooks,
+      ),
+    stop,
+    announced,
+    () => path.resolve(file),
+  );
+}
+
+export async function resumeCommand(ref: string, flags: { db?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
+  const store = openStore(flags, ctx);
+  const announced: { runId?: string } = {};
+  const { hooks, stop } = hooksFor(ctx, undefined, announced);
+  let programFile = "";
+  return finish(
+    ctx,
+    async () => {
+      const result = await resume(ref, store, ctx.signal, hooks);
+      if ("alreadyFinished" in result) {
+        const run = result.alreadyFinished;
+        stop();
+        throw new AlreadyFinished(run.id, run.bestScore);
+      }
+      programFile = store.runs.get(result.runId)?.programFile ?? "";
+      return result;
+    },
+    stop,
+    announced,
+    () => programFile,
+  ).catch((err: unknown) => {
+    if (!(err instanceof AlreadyFinished)) throw err;
+    ctx.output.out(
+      `run ${err.runId} already finished${err.bestScore !== undefined ? ` (best dev score ${err.bestScore.toFixed(3)})` : ""}: nothing to resume. Take its result with \`dspx export ${err.runId}\`.`,
+    );
+    return EXIT.ok;
+  });
+}
+
+class AlreadyFinished extends Error {
+  constructor(
+    readonly runId: string,
+    readonly bestScore: number | undefined,
+  ) {
+    super("already finished");
+  }
+}

@@ -1,0 +1,74 @@
+import type { DatasetScore } from "../../api/run-views.js";
+import type { OptimizeProgress, OptimizeReport } from "../../optimize/run.js";
+import type { BudgetLimits } from "../../optimize/budget.js";
+import type { Plan } from "../../optimize/types.js";
+import type { Output } from "../output.js";
+import { formatDuration, formatInt, formatScore, formatUsd } from "../output.js";
+
+export function limitsText(limits: BudgetLimits): string {
+  const parts: string[] = [];
+  if (limits.calls !== undefined) parts.push(`${formatInt(limits.calls)} LM calls`);
+  if (limits.usd !== undefined) parts.push(`${formatUsd(limits.usd)}`);
+  if (limits.rollouts !== undefined) parts.push(`${formatInt(limits.rollouts)} rollouts`);
+  if (limits.timeMs !== undefined) parts.push(formatDuration(limits.timeMs));
+  return parts.length > 0 ? parts.join(", ") : "unlimited";
+}
+
+export function renderPlan(
+  info: { optimizer: string; plan: Plan; limits: BudgetLimits; reserve: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number },
+  seed: number | undefined,
+  output: Output,
+): string {
+  const c = output.color;
+  const data = `train ${info.train} · dev ${info.dev}${info.test ? ` · test ${info.test}` : ""}`;
+  const lines = [
+    `${c.bold("plan")}   ${info.optimizer} · budget ${limitsText(info.limits)}${info.reserve ? ` (${formatInt(info.reserve)} calls kept for the final test evaluation)` : ""} · ${data}${seed !== undefined ? ` · seed ${seed}` : ""}`,
+    `       ${info.plan.buys}`,
+  ];
+  if (info.resumed) lines.push(`${c.bold("resume")} from step ${info.fromStep}: finished work is answered from the store`);
+  return lines.join("\n");
+}
+
+export function progressText(p: OptimizeProgress): string {
+  const used = p.used;
+  const limit = p.limits.calls;
+  const share = limit ? used.calls / limit : p.limits.timeMs ? used.elapsedMs / p.limits.timeMs : undefined;
+  const eta = share && share > 0.02 ? formatDuration((used.elapsedMs / share) * (1 - share)) : "–";
+  const rate = used.elapsedMs > 0 ? (used.calls / used.elapsedMs) * 1000 : 0;
+  return [
+    p.phase,
+    `step ${p.step}`,
+    `${p.candidates} candidates`,
+    `best ${formatScore(p.best)} (baseline ${formatScore(p.baseline)})`,
+    `calls ${formatInt(used.calls)}${limit ? `/${formatInt(limit)}` : ""}`,
+    `${formatInt(used.rollouts)} rollouts`,
+    `${rate.toFixed(1)} calls/s`,
+    `cost ${formatUsd(p.costUsd)}`,
+    `ETA ${eta}`,
+  ].join(" · ");
+}
+
+function scoreText(s: DatasetScore | undefined): string {
+  if (!s) return "–";
+  return `${formatScore(s.mean)} [${formatScore(s.ci95[0])}, ${formatScore(s.ci95[1])}]`;
+}
+
+function delta(a: DatasetScore | undefined, b: DatasetScore | undefined): string {
+  if (!a || !b) return "";
+  const d = b.mean - a.mean;
+  return `${d >= 0 ? "+" : "−"}${formatScore(Math.abs(d))}`;
+}
+
+export function renderReport(r: OptimizeReport, programFile: string, output: Output): string {
+  const c = output.color;
+  const lines = [
+    "",
+    `${c.bold("baseline")} dev ${scoreText(r.baseline.dev)}${r.baseline.test ? `   test ${scoreText(r.baseline.test)}` : ""}`,
+    `${c.bold("best")}     dev ${c.bold(scoreText(r.best.dev))}${r.best.test ? `   test ${c.bold(scoreText(r.best.test))}` : ""}   ${c.dim(`candidate ${r.best.candidate.slice(0, 10)}`)}`,
+    `${c.bold("gain")}     dev ${delta(r.baseline.dev, r.best.dev)}${r.best.test ? `   test ${delta(r.baseline.test, r.best.test)}` : ""}`,
+    `${c.bold("used")}     ${r.steps} steps · ${r.candidates} candidates · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)} · ${formatDuration(r.elapsedMs)}`,
+    `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up` : "the optimizer finished"}`,
+    `${c.bold("take it")}  dspx export ${r.runId} -o ${programFile.replace(/\.(ya?ml|json)$/i, "")}.optimized.yaml`,
+  ];
+  return lines.join("\n");
+}

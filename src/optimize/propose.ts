@@ -1,0 +1,76 @@
+import { predict } from "../adapters/predict.js";
+import type { FeedbackRecord, LMCallRecord, LMClient } from "../lm/types.js";
+import { signatureToString } from "../signature/format.js";
+import type { Signature } from "../signature/types.js";
+import { valueToText } from "../util/text.js";
+
+const SIGNATURE: Signature = {
+  inputs: [
+    { name: "current_instruction", type: { kind: "string" }, desc: "The step's instruction today", typed: true },
+    { name: "task", type: { kind: "string" }, desc: "What the step takes and must produce", typed: true },
+    { name: "examples", type: { kind: "string" }, desc: "What the step did on examples, with the expected outputs and feedback", typed: true },
+  ],
+  outputs: [{ name: "new_instruction", type: { kind: "string" }, desc: "The improved instruction, complete, ready to use", typed: true }],
+};
+
+const REFLECT =
+  "You improve the instruction of one step of a language-model program. You see the current instruction, " +
+  "the fields the step reads and writes, and examples of what it did, each with the expected outputs and " +
+  "feedback. Write a new instruction that keeps what works and fixes what went wrong: state the rules the " +
+  "examples reveal (for each possible answer, the clues in the input that point to it), cover the edge " +
+  "cases the feedback mentions, and say what form and length answers take. Return the whole new instruction.";
+
+const PROPOSE =
+  "You write the instruction for one step of a language-model program. You see the current instruction, " +
+  "the fields the step reads and writes, and examples of inputs with the outputs they should get (and, where " +
+  "shown, what the step produced). Write an instruction that would lead a model to the expected outputs: " +
+  "describe the task, the rules that decide each answer, and the form answers take. Return the whole instruction.";
+
+function describeRecords(records: readonly FeedbackRecord[]): string {
+  return records
+    .map((r, i) => {
+      const lines = [`Example ${i + 1}`, "Inputs:"];
+      for (const [k, v] of Object.entries(r.inputs)) lines.push(`  ${k}: ${valueToText(v)}`);
+      if (r.outputs) {
+        lines.push("The step produced:");
+        for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k}: ${valueToText(v)}`);
+      }
+      if (r.expected) {
+        lines.push("Expected:");
+        for (const [k, v] of Object.entries(r.expected)) lines.push(`  ${k}: ${valueToText(v)}`);
+      }
+      if (r.feedback) lines.push(`Feedback: ${r.feedback}`);
+      return lines.join("\n");
+    })
+    .join("\n\n");
+}
+
+/**
+ * Asks an LM for an instruction for a step. `sample` 0 asks at temperature 0; later samples at 1,
+ * so repeated proposals differ (and each stays reproducible: it is cached by its sample).
+ */
+export async function proposeInstruction(
+  lm: LMClient,
+  args: { step: string; signature: Signature; instruction: string; records: FeedbackRecord[]; purpose: "propose_instruction" | "reflect"; sample: number; signal?: AbortSignal },
+): Promise<{ instruction: string; calls: LMCallRecord[] }> {
+  const { values, calls } = await predict({
+    lm,
+    signature: SIGNATURE,
+    instruction: args.purpose === "reflect" ? REFLECT : PROPOSE,
+    demos: [],
+    inputs: {
+      current_instruction: args.instruction || "(none)",
+      task: signatureToString(args.signature),
+      examples: describeRecords(args.records),
+    },
+    purpose: args.purpose,
+    step: args.step,
+    target: { step: args.step, signature: args.signature, instruction: args.instruction, records: args.records },
+    temperature: args.sample === 0 ? 0 : 1,
+    maxTokens: 2048,
+    sample: args.sample,
+    ...(args.signal ? { signal: args.signal } : {}),
+  });
+  const instruction = valueToText(values.new_instruction).trim();
+  return { instruction: instruction || args.instruction, calls };
+}

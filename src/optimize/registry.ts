@@ -1,0 +1,15 @@
+import { beam } from "./optimizers/beam.js";
+import { bootstrap } from "./optimizers/bootstrap.js";
+import { gepa } from "./optimizers/gepa.js";
+import { labeled } from "./optimizers/labeled.js";
+import { randomSearch } from "./optimizers/random-search.js";
+import type { Optimizer, OptimizerName } from "./types.js";
+
+/** Every optimizer `--optimizer` may name. Adding one is one file here and one line below. */
+export const OPTIMIZER_REGISTRY: Readonly<Record<OptimizerName, Optimizer<any>>> = {
+  labeled,
+  bootstrap,
+  random_search: randomSearch,
+  beam,
+  gepa,
+};

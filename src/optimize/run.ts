@@ -1,0 +1,565 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { loadExamples } from "../api/data.js";
+import { fingerprints, type Fingerprints } from "../api/fingerprint.js";
+import { loadProgram, Program, type LoadProgramOptions } from "../api/program.js";
+import { scoreOf, type DatasetScore } from "../api/run-views.js";
+import { storeMemo } from "../evaluate/memo.js";
+import type { ExampleResult } from "../evaluate/types.js";
+import { addUsage, ZERO_USAGE, type Usage } from "../lm/types.js";
+import type { Example } from "../program/example.js";
+import { stateHash, type ProgramState } from "../program/state.js";
+import { newRunId } from "../store/run-id.js";
+import type { RunRecord } from "../store/runs-store.js";
+import type { Store } from "../store/store.js";
+import { sha256 } from "../util/canonical.js";
+import { InterruptedError, ProviderError, UserError } from "../util/errors.js";
+import { Rng, type RngState } from "../util/rng.js";
+import { Budget, type BudgetLimits, type BudgetUsage } from "./budget.js";
+import { scoreProgram, type EvaluatorOptions } from "./evaluator.js";
+import { stepRecords } from "./feedback.js";
+import { proposeInstruction } from "./propose.js";
+import { OPTIMIZER_REGISTRY } from "./registry.js";
+import { DEFAULTS, readOptimizeSection } from "./settings.js";
+import { splitTrainDev } from "./split.js";
+import { BudgetExhausted, type Best, type OptimizeContext, type Optimizer, type OptimizerName, type Plan, type ScoreSet } from "./types.js";
+
+/** Everything a run needs beyond the program file, as given on the command line (or by a caller). */
+export interface OptimizeFlags {
+  optimizer?: OptimizerName;
+  trainset?: string;
+  devset?: string;
+  budget?: BudgetLimits;
+  seed?: number;
+  concurrency?: number;
+  lm?: string;
+  teacherLm?: string;
+  reflectionLm?: string;
+  name?: string;
+  baseUrl?: string;
+  rpm?: number;
+  tpm?: number;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  /** Use the LM cache (default true). */
+  cache?: boolean;
+}
+
+export interface OptimizeProgress {
+  phase: string;
+  step: number;
+  candidates: number;
+  baseline: number;
+  best: number;
+  used: BudgetUsage;
+  limits: BudgetLimits;
+  costUsd: number | null;
+}
+
+export interface OptimizeHooks {
+  /** The run exists (its id is known) and the plan is made; nothing has been spent yet. */
+  onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; limits: BudgetLimits; reserve: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number }) => void;
+  onProgress?: (progress: OptimizeProgress) => void;
+  onEvent?: (type: string, data: Record<string, unknown>) => void;
+}
+
+export interface OptimizeReport {
+  runId: string;
+  optimizer: OptimizerName;
+  /** Why the run ended: the optimizer was done, or a budget ran out. */
+  ended: "done" | "budget";
+  budgetReason?: string;
+  plan: Plan;
+  baseline: { candidate: string; dev: DatasetScore; test?: DatasetScore };
+  best: { candidate: string; state: ProgramState; dev: DatasetScore; test?: DatasetScore };
+  candidates: number;
+  steps: number;
+  usage: BudgetUsage;
+  tokens: Usage;
+  costUsd: number | null;
+  elapsedMs: number;
+}
+
+/** How a run was set up, recorded in the store so `dspx resume` rebuilds exactly the same run. */
+interface RunConfig {
+  optimizer: OptimizerName;
+  settings: Record<string, unknown>;
+  seed: number;
+  concurrency: number;
+  limits: BudgetLimits;
+  devset: string;
+  data: {
+    train: { file: string; sha256: string };
+    dev: { file: string; sha256: string } | { splitFromTrain: true };
+    test?: { file: string; sha256: string };
+  };
+  lm: { override?: string; baseUrl?: string; rpm?: number; tpm?: number; timeoutMs?: number; maxAttempts?: number; teacherLm?: string; reflectionLm?: string; cache: boolean };
+}
+
+/** What is checkpointed after every step. */
+interface Checkpoint {
+  v: 1;
+  step: number;
+  state: unknown;
+  rng: RngState;
+  budget: BudgetUsage;
+  baseline: { candidate: string; score: number };
+  spent: { tokens: Usage; costUsd: number | null };
+}
+
+interface Data {
+  train: Example[];
+  dev: Example[];
+  test?: Example[];
+}
+
+const STATUS_DONE = "done";
+
+/** Starts an optimization run: the library function behind `dspx optimize`. */
+export async function optimize(file: string, flags: OptimizeFlags, store: Store, signal: AbortSignal, hooks: OptimizeHooks = {}): Promise<OptimizeReport> {
+  const lm: RunConfig["lm"] = {
+    ...(flags.lm ? { override: flags.lm } : {}),
+    ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    ...(flags.rpm ? { rpm: flags.rpm } : {}),
+    ...(flags.tpm ? { tpm: flags.tpm } : {}),
+    ...(flags.timeoutMs ? { timeoutMs: flags.timeoutMs } : {}),
+    ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
+    cache: flags.cache !== false,
+  };
+  const program = await loadProgram(file, programOptions(lm, store));
+  const section = readOptimizeSection(program.spec, (name) => OPTIMIZER_REGISTRY[name].defaults);
+  const optimizerName = flags.optimizer ?? section.optimizer ?? DEFAULTS.optimizer;
+  const optimizer = OPTIMIZER_REGISTRY[optimizerName];
+  const seed = flags.seed ?? section.seed ?? DEFAULTS.seed;
+  const concurrency = flags.concurrency ?? section.concurrency ?? DEFAULTS.concurrency;
+  const limits: BudgetLimits = { ...DEFAULTS.budget, ...section.budget, ...flags.budget };
+  const dir = program.spec.dir;
+  const trainFile = flags.trainset ? path.resolve(flags.trainset) : section.trainset ? path.resolve(dir, section.trainset) : program.spec.data.train;
+  if (!trainFile) throw new UserError({ flag: "--trainset", message: "the program has no `data.train` and no trainset was given (--trainset <file.jsonl>)" });
+  const devFile = flags.devset ? path.resolve(flags.devset) : section.devset ? path.resolve(dir, section.devset) : program.spec.data.dev;
+  const testFile = program.spec.data.test;
+  const config: RunConfig = {
+    optimizer: optimizerName,
+    settings: { ...optimizer.defaults, ...section.perOptimizer[optimizerName] },
+    seed,
+    concurrency,
+    limits,
+    devset: "dev",
+    data: {
+      train: { file: trainFile, sha256: await fileHash(trainFile, "--trainset") },
+      dev: devFile ? { file: devFile, sha256: await fileHash(devFile, "--devset") } : { splitFromTrain: true },
+      ...(testFile ? { test: { file: testFile, sha256: await fileHash(testFile, "data.test") } } : {}),
+    },
+    lm: {
+      ...lm,
+      ...((flags.teacherLm ?? section.teacherLm) ? { teacherLm: (flags.teacherLm ?? section.teacherLm)! } : {}),
+      ...((flags.reflectionLm ?? section.reflectionLm) ? { reflectionLm: (flags.reflectionLm ?? section.reflectionLm)! } : {}),
+    },
+  };
+  const runId = newRunId();
+  const session = await Session.create(runId, program, config, store, signal, hooks);
+  const plan = session.checkPlan();
+  store.runs.create({
+    id: runId,
+    kind: "optimize",
+    ...(flags.name ? { name: flags.name } : {}),
+    programName: program.spec.name,
+    programFile: program.spec.file,
+    programHash: program.spec.sourceHash,
+    programSource: program.spec.sourceText,
+    config: config as unknown as Record<string, unknown>,
+    seed,
+  });
+  return session.run(plan, undefined);
+}
+
+/** Continues a run from its last checkpoint: the library function behind `dspx resume`. */
+export async function resume(runId: string, store: Store, signal: AbortSignal, hooks: OptimizeHooks = {}): Promise<OptimizeReport | { alreadyFinished: RunRecord }> {
+  const run = store.runs.resolve(runId);
+  if (run.kind !== "optimize") throw new UserError(`run ${run.id} is an eval run: only optimize runs can be resumed (re-run \`dspx eval\`: finished examples are reused)`);
+  if (run.status === STATUS_DONE) return { alreadyFinished: run };
+  if (run.status === "running") throw new UserError(`run ${run.id} is still running (process ${run.pid}); stop it first, or wait for it`);
+  const config = run.config as unknown as RunConfig;
+  await checkUnchanged(config);
+  const program = await loadProgram(run.programFile, { ...programOptions(config.lm, store), source: run.programSource });
+  const session = await Session.create(run.id, program, config, store, signal, hooks);
+  const plan = session.checkPlan({ resuming: true });
+  store.runs.update(run.id, { status: "running", pid: process.pid });
+  store.runs.addEvent(run.id, "resumed", { pid: process.pid });
+  const checkpoint = store.runs.checkpoint(run.id)?.state as Checkpoint | undefined;
+  return session.run(plan, checkpoint);
+}
+
+function programOptions(lm: RunConfig["lm"], store: Store): LoadProgramOptions {
+  return {
+    ...(lm.override ? { lm: lm.override } : {}),
+    ...(lm.baseUrl ? { baseUrl: lm.baseUrl } : {}),
+    ...(lm.rpm ? { rpm: lm.rpm } : {}),
+    ...(lm.tpm ? { tpm: lm.tpm } : {}),
+    ...(lm.timeoutMs ? { timeoutMs: lm.timeoutMs } : {}),
+    ...(lm.maxAttempts ? { maxAttempts: lm.maxAttempts } : {}),
+    ...(lm.cache ? { cache: store.cache } : {}),
+  };
+}
+
+async function fileHash(file: string, what: string): Promise<string> {
+  try {
+    return sha256(await readFile(file, "utf8"));
+  } catch {
+    throw new UserError({ message: `cannot read the ${what} file`, pos: { file: path.relative(process.cwd(), file) || file } });
+  }
+}
+
+/** A resumed run must see the data the run started with; otherwise its checkpoint means nothing. */
+async function checkUnchanged(config: RunConfig): Promise<void> {
+  const files = [config.data.train, ...("file" in config.data.dev ? [config.data.dev] : []), ...(config.data.test ? [config.data.test] : [])];
+  for (const f of files) {
+    if ((await fileHash(f.file, "dataset")) !== f.sha256) {
+      throw new UserError({ message: "this dataset changed since the run started, so the run cannot be resumed as it was (start a new run)", pos: { file: f.file } });
+    }
+  }
+}
+
+/** One process's share of a run: the context given to the optimizer, the loop, checkpoints. */
+class Session {
+  private readonly optimizer: Optimizer;
+  private readonly examplesById: Map<string, Example>;
+  private readonly callsPerExample: number;
+  private fp!: Fingerprints;
+  private teacherFp: Fingerprints | undefined;
+  private candidates = new Set<string>();
+  private tokens: Usage = ZERO_USAGE;
+  private costUsd: number | null = 0;
+  private phase = "starting";
+  private step = 0;
+  private baselineScore = NaN;
+  private bestScore = NaN;
+  /** Budget kept back for the final test evaluation of the baseline and the best candidate. */
+  private readonly reserve: number;
+
+  private constructor(
+    private readonly runId: string,
+    private readonly program: Program,
+    private readonly config: RunConfig,
+    private readonly data: Data,
+    private readonly store: Store,
+    private readonly signal: AbortSignal,
+    private readonly hooks: OptimizeHooks,
+  ) {
+    this.optimizer = OPTIMIZER_REGISTRY[config.optimizer];
+    this.examplesById = new Map([...data.train, ...data.dev, ...(data.test ?? [])].map((e) => [e.id, e]));
+    const judges = countJudges(program.spec.metric);
+    this.callsPerExample = program.graph.lmSteps.length + judges;
+    this.reserve = data.test ? 2 * data.test.length * this.callsPerExample : 0;
+  }
+
+  static async create(runId: string, program: Program, config: RunConfig, store: Store, signal: AbortSignal, hooks: OptimizeHooks): Promise<Session> {
+    const metric = await program.metric();
+    const load = (file: string) => loadExamples(program.spec, file, metric.labels);
+    const train = await load(config.data.train.file);
+    let dev: Example[];
+    let trainPart = train;
+    if ("file" in config.data.dev) dev = await load(config.data.dev.file);
+    else ({ train: trainPart, dev } = splitTrainDev(train, config.seed));
+    const test = config.data.test ? await load(config.data.test.file) : undefined;
+    if (trainPart.length === 0) throw new UserError({ message: "the train set is empty", pos: { file: config.data.train.file } });
+    const session = new Session(runId, program, config, { train: trainPart, dev, ...(test ? { test } : {}) }, store, signal, hooks);
+    session.fp = await fingerprints(program);
+    return session;
+  }
+
+  /** The plan for this budget; refuses one too small for a single improvement step. */
+  checkPlan(options: { resuming?: boolean } = {}): Plan {
+    const { limits } = this.config;
+    const baselineCalls = this.data.dev.length * this.callsPerExample;
+    const optimizing = limits.calls === undefined ? Infinity : limits.calls - this.reserve - baselineCalls;
+    const plan = this.optimizer.plan({
+      callsPerExample: this.callsPerExample,
+      train: this.data.train.length,
+      dev: this.data.dev.length,
+      lmSteps: this.program.graph.lmSteps.length,
+      calls: optimizing,
+      settings: this.config.settings,
+    });
+    if (!options.resuming && limits.calls !== undefined && optimizing < plan.minimumCalls) {
+      const needed = this.reserve + baselineCalls + plan.minimumCalls;
+      throw new UserError({
+        flag: "--budget-calls",
+        message: `${limits.calls} LM calls cannot buy a single ${this.config.optimizer} step here: scoring the baseline on dev takes ${baselineCalls}, the final test evaluation ${this.reserve}, and one step at least ${plan.minimumCalls}; give at least --budget-calls ${needed}`,
+      });
+    }
+    if (limits.usd !== undefined && !this.program.costKnown()) {
+      throw new UserError({ flag: "--budget-usd", message: "the price of the model is unknown, so a USD budget cannot be enforced; add `lm.prices: { input, output }` to the program" });
+    }
+    return plan;
+  }
+
+  async run(plan: Plan, checkpoint: Checkpoint | undefined): Promise<OptimizeReport> {
+    const { config, store, runId } = this;
+    const optimizingLimits: BudgetLimits = { ...config.limits, ...(config.limits.calls !== undefined ? { calls: config.limits.calls - this.reserve } : {}) };
+    const budget = new Budget(optimizingLimits, checkpoint?.budget);
+    const rng = new Rng(checkpoint?.rng ?? config.seed);
+    if (checkpoint) {
+      this.tokens = checkpoint.spent.tokens;
+      this.costUsd = checkpoint.spent.costUsd;
+      this.step = checkpoint.step;
+    }
+    for (const c of store.runs.candidates(runId)) this.candidates.add(c.hash);
+    this.hooks.onStart?.({
+      runId,
+      optimizer: config.optimizer,
+      plan,
+      limits: config.limits,
+      reserve: this.reserve,
+      train: this.data.train.length,
+      dev: this.data.dev.length,
+      test: this.data.test?.length ?? 0,
+      resumed: checkpoint !== undefined || this.candidates.size > 0,
+      fromStep: this.step,
+    });
+    const ctx = this.context(budget, rng);
+    this.budgetForProgress = budget;
+    let state: unknown;
+    let ended: OptimizeReport["ended"] = "done";
+    let budgetReason: string | undefined;
+    try {
+      const baselineState = this.program.state;
+      const baselineHash = ctx.candidate(baselineState, "program");
+      this.setPhase("scoring the baseline on dev");
+      const baseline = await ctx.evaluate(baselineState, this.data.dev, "dev");
+      this.baselineScore = baseline.mean;
+      this.bestScore = Math.max(this.bestScore || -Infinity, baseline.mean);
+      if (checkpoint) {
+        state = checkpoint.state;
+      } else {
+        this.setPhase("starting");
+        state = await this.optimizer.init(ctx, baseline);
+        this.checkpoint(state, rng, budget, { candidate: baselineHash, score: baseline.mean });
+      }
+      for (;;) {
+        if (this.signal.aborted) throw new InterruptedError();
+        const reason = budget.exhausted();
+        if (reason) throw new BudgetExhausted(reason);
+        const { state: next, done } = await this.optimizer.step(ctx, state);
+        state = next;
+        this.step++;
+        const best = this.optimizer.best(state);
+        if (best.score > this.bestScore || !Number.isFinite(this.bestScore)) this.bestScore = best.score;
+        this.checkpoint(state, rng, budget, { candidate: baselineHash, score: baseline.mean });
+        this.progress(budget);
+        if (done) break;
+      }
+    } catch (err) {
+      if (err instanceof BudgetExhausted) {
+        ended = "budget";
+        budgetReason = err.what;
+        store.runs.addEvent(runId, "budget", { summary: `${err.what} budget used up after step ${this.step}` });
+      } else {
+        const interrupted = err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError");
+        store.runs.update(runId, {
+          status: interrupted ? "interrupted" : "failed",
+          ...(interrupted ? {} : { error: err instanceof ProviderError ? `${err.provider}: ${err.message}` : (err as Error)?.message ?? String(err) }),
+          totals: this.totals(budget),
+        });
+        await store.flush();
+        throw err;
+      }
+    }
+    // A budget used up before the optimizer could start leaves `state` undefined: the baseline stands.
+    return this.finish(plan, state, budget, ended, budgetReason);
+  }
+
+  private async finish(plan: Plan, state: unknown, budget: Budget, ended: OptimizeReport["ended"], budgetReason: string | undefined): Promise<OptimizeReport> {
+    const { store, runId, data } = this;
+    const baselineState = this.program.state;
+    const baselineHash = stateHash(baselineState);
+    const best: Best = state === undefined ? { candidate: baselineHash, state: baselineState, score: this.baselineScore } : this.optimizer.best(state);
+    // Dev scores are already in the store (read back, not charged again); the test evaluation uses
+    // the budget kept back for it.
+    const readBack = this.context(new Budget({}), new Rng(0));
+    const baselineDev = scoreOf((await readBack.evaluate(baselineState, data.dev, "dev")).results);
+    const bestDev = scoreOf((await readBack.evaluate(best.state, data.dev, "dev")).results);
+    const finalBudget = new Budget(this.config.limits, budget.snapshot());
+    const ctx = this.context(finalBudget, new Rng(0));
+    let baselineTest: DatasetScore | undefined;
+    let bestTest: DatasetScore | undefined;
+    if (data.test) {
+      this.setPhase("scoring the baseline and the best candidate on test");
+      try {
+        baselineTest = scoreOf((await ctx.evaluate(baselineState, data.test, "test")).results);
+        bestTest = scoreOf((await ctx.evaluate(best.state, data.test, "test")).results);
+      } catch (err) {
+        if (!(err instanceof BudgetExhausted)) throw err;
+        store.runs.addEvent(runId, "budget", { summary: "no budget left for the test evaluation" });
+      }
+    }
+    const usage = finalBudget.snapshot();
+    store.runs.addEvent(runId, "finished", {
+      summary: `best ${best.candidate.slice(0, 10)}: dev ${bestDev.mean.toFixed(3)} (baseline ${baselineDev.mean.toFixed(3)})${bestTest && baselineTest ? `, test ${bestTest.mean.toFixed(3)} (baseline ${baselineTest.mean.toFixed(3)})` : ""}`,
+    });
+    store.runs.update(runId, {
+      status: "done",
+      finished: true,
+      bestCandidate: best.candidate,
+      bestScore: bestDev.mean,
+      totals: {
+        ...this.totals(finalBudget),
+        baselineDev: baselineDev.mean,
+        bestDev: bestDev.mean,
+        ...(baselineTest ? { baselineTest: baselineTest.mean } : {}),
+        ...(bestTest ? { bestTest: bestTest.mean } : {}),
+        ended,
+        ...(budgetReason ? { budgetReason } : {}),
+      },
+    });
+    await store.flush();
+    return {
+      runId,
+      optimizer: this.config.optimizer,
+      ended,
+      ...(budgetReason ? { budgetReason } : {}),
+      plan,
+      baseline: { candidate: baselineHash, dev: baselineDev, ...(baselineTest ? { test: baselineTest } : {}) },
+      best: { candidate: best.candidate, state: best.state, dev: bestDev, ...(bestTest ? { test: bestTest } : {}) },
+      candidates: this.candidates.size,
+      steps: this.step,
+      usage,
+      tokens: this.tokens,
+      costUsd: this.costUsd,
+      elapsedMs: usage.elapsedMs,
+    };
+  }
+
+  private context(budget: Budget, rng: Rng): OptimizeContext {
+    const { program, store, runId, config } = this;
+    const evaluator = (fp: Fingerprints): EvaluatorOptions => ({
+      budget,
+      concurrency: config.concurrency,
+      signal: this.signal,
+      callsPerExample: this.callsPerExample,
+      memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset } }),
+      onResult: (r) => {
+        this.spend(r);
+        this.progress(budget);
+      },
+    });
+    const teacherPool = config.lm.teacherLm ? program.pool.withModel(config.lm.teacherLm) : program.pool;
+    const reflectionLm = () => (config.lm.reflectionLm ? program.pool.withModel(config.lm.reflectionLm) : program.pool).clientFor(program.spec.lm);
+    return {
+      program,
+      trainset: this.data.train,
+      devset: this.data.dev,
+      rng,
+      settings: config.settings,
+      budget,
+      evaluate: (state, examples, dataset) => {
+        const hash = stateHash(state);
+        this.candidates.add(hash);
+        return scoreProgram(program.withState(state), hash, examples, dataset, evaluator(this.fp));
+      },
+      teacher: async (examples, { sample }) => {
+        const teacher = new Program(program.graph, program.state, teacherPool);
+        this.teacherFp ??= await fingerprints(teacher);
+        // A teacher sample is its own "candidate" in the memo: the same state, sampled differently.
+        const id = `${stateHash(program.state)}@teacher:${sample}`;
+        const set = await scoreProgram(teacher, id, examples, `train:teacher:${sample}`, evaluator(this.teacherFp), sample > 0 ? { sample, temperature: 1 } : {});
+        return set.results;
+      },
+      propose: async ({ step, instruction, records, purpose, sample }) => {
+        const reason = budget.exhausted();
+        if (reason) throw new BudgetExhausted(reason);
+        if (budget.limits.calls !== undefined && budget.used.calls + 1 > budget.limits.calls) throw new BudgetExhausted("LM calls");
+        const compiled = program.graph.steps.find((s) => s.name === step)!;
+        const { instruction: proposed, calls } = await proposeInstruction(reflectionLm(), {
+          step,
+          signature: { inputs: compiled.signature.inputs, outputs: compiled.outputs },
+          instruction,
+          records,
+          purpose,
+          sample,
+          signal: this.signal,
+        });
+        budget.chargeCalls(calls, "proposal");
+        for (const c of calls) {
+          if (!c.cached) this.tokens = addUsage(this.tokens, c.usage);
+          this.costUsd = this.costUsd === null || c.costUsd === null ? null : this.costUsd + (c.cached ? 0 : c.costUsd);
+        }
+        return proposed;
+      },
+      candidate: (state, origin, parents = []) => {
+        const hash = stateHash(state);
+        this.candidates.add(hash);
+        store.runs.addCandidate(runId, { hash, state, parents, origin });
+        return hash;
+      },
+      event: (type, data) => {
+        store.runs.addEvent(runId, type, data);
+        this.hooks.onEvent?.(type, data);
+      },
+      phase: (text) => this.setPhase(text),
+      records: (results, examples, step) => stepRecords(program.graph, results, examples, step),
+    };
+  }
+
+  private spend(r: ExampleResult): void {
+    this.tokens = addUsage(this.tokens, r.usage);
+    this.costUsd = this.costUsd === null || r.costUsd === null ? null : this.costUsd + r.costUsd;
+  }
+
+  private budgetForProgress: Budget | undefined;
+
+  private setPhase(text: string): void {
+    this.phase = text;
+    if (this.budgetForProgress) this.progress(this.budgetForProgress);
+  }
+
+  private progress(budget: Budget): void {
+    this.hooks.onProgress?.({
+      phase: this.phase,
+      step: this.step,
+      candidates: this.candidates.size,
+      baseline: this.baselineScore,
+      best: this.bestScore,
+      used: budget.snapshot(),
+      limits: this.config.limits,
+      costUsd: this.costUsd,
+    });
+  }
+
+  private checkpoint(state: unknown, rng: Rng, budget: Budget, baseline: { candidate: string; score: number }): void {
+    const cp: Checkpoint = { v: 1, step: this.step, state, rng: rng.state(), budget: budget.snapshot(), baseline, spent: { tokens: this.tokens, costUsd: this.costUsd } };
+    this.store.runs.putCheckpoint(this.runId, this.step, cp);
+    this.store.runs.update(this.runId, { totals: this.totals(budget), ...(Number.isFinite(this.bestScore) ? { bestScore: this.bestScore } : {}) });
+  }
+
+  private totals(budget: Budget) {
+    const u = budget.snapshot();
+    return {
+      steps: this.step,
+      candidates: this.candidates.size,
+      calls: u.calls,
+      proposalCalls: u.proposalCalls,
+      rollouts: u.rollouts,
+      promptTokens: this.tokens.promptTokens,
+      completionTokens: this.tokens.completionTokens,
+      costUsd: this.costUsd,
+      nominalUsd: u.usd,
+      wallMs: Math.round(u.elapsedMs),
+    };
+  }
+}
+
+function countJudges(metric: import("../program/types.js").MetricSpec): number {
+  switch (metric.kind) {
+    case "llm_judge":
+      return 1;
+    case "mean":
+      return metric.metrics.reduce((n, m) => n + countJudges(m), 0);
+    case "weighted":
+      return metric.metrics.reduce((n, m) => n + countJudges(m.metric), 0);
+    default:
+      return 0;
+  }
+}
+
+export type { ScoreSet };

@@ -1,0 +1,114 @@
+import type { Program } from "../api/program.js";
+import type { EvalReport, ExampleResult } from "../evaluate/types.js";
+import type { FeedbackRecord } from "../lm/types.js";
+import type { Example } from "../program/example.js";
+import type { ProgramState } from "../program/state.js";
+import type { Rng } from "../util/rng.js";
+import type { Budget } from "./budget.js";
+
+export const OPTIMIZERS = ["labeled", "bootstrap", "random_search", "beam", "gepa"] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/** A candidate's scores on a set of examples, in the order of the examples. */
+export interface ScoreSet {
+  candidate: string;
+  /** Score per example id. */
+  scores: Map<string, number>;
+  mean: number;
+  results: ExampleResult[];
+}
+
+/** One LM step's view of an example the program ran: what reflection and demos are made from. */
+export interface StepView {
+  step: string;
+  inputs: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/** What the driver gives an optimizer. Everything an optimizer decides depends only on this and its state. */
+export interface OptimizeContext {
+  /** The student program; `program.state` is the baseline (the file's instructions and demos). */
+  program: Program;
+  trainset: readonly Example[];
+  devset: readonly Example[];
+  /** Seeded, checkpointed with the optimizer's state: the only source of randomness. */
+  rng: Rng;
+  /** The optimizer's settings (defaults filled in), from the program's `optimize:` section. */
+  settings: Record<string, unknown>;
+  budget: Budget;
+  /**
+   * Scores a candidate on examples, concurrently, memoized in the store and linked to the run under
+   * `dataset`. Throws BudgetExhausted when the budget runs out before every example was dispatched.
+   */
+  evaluate(state: ProgramState, examples: readonly Example[], dataset: string): Promise<ScoreSet>;
+  /**
+   * Runs the teacher (the program with the baseline state, or on --teacher-lm) on examples and
+   * returns each example's result with its trace; `sample` > 0 samples at temperature 1.
+   */
+  teacher(examples: readonly Example[], options: { sample: number }): Promise<ExampleResult[]>;
+  /**
+   * Asks the reflection LM for a new instruction for a step, from records of what the program did
+   * (inputs, outputs, gold and feedback). `sample` distinguishes repeated proposals.
+   */
+  propose(args: { step: string; instruction: string; records: FeedbackRecord[]; purpose: "propose_instruction" | "reflect"; sample: number }): Promise<string>;
+  /** Records a candidate (once per state) with its parents and how it was made; returns its hash. */
+  candidate(state: ProgramState, origin: string, parents?: string[]): string;
+  /** Appends to the run's event log (proposal, accepted, rejected, merge, …). */
+  event(type: string, data: Record<string, unknown>): void;
+  /** For progress lines: what the optimizer is doing now. */
+  phase(text: string): void;
+  /** The feedback records of a step from results of a candidate (see optimize/feedback.ts). */
+  records(results: readonly ExampleResult[], examples: ReadonlyMap<string, Example>, step: string): FeedbackRecord[];
+}
+
+/** What a plan says: the budget, what it buys, and the least budget worth running. */
+export interface Plan {
+  /** e.g. "≈ 40 GEPA iterations (each: 1 reflection call, 2 × 4-example minibatches, …)". */
+  buys: string;
+  /** The least LM-call budget for one improvement step (beyond the baseline and test evaluations). */
+  minimumCalls: number;
+}
+
+export interface PlanInput {
+  callsPerExample: number;
+  train: number;
+  dev: number;
+  lmSteps: number;
+  /** LM calls the budget leaves for optimizing (after baseline and test evaluations). */
+  calls: number;
+  settings: Record<string, unknown>;
+}
+
+/** The best candidate an optimizer has found so far. */
+export interface Best {
+  candidate: string;
+  state: ProgramState;
+  /** Its dev score. */
+  score: number;
+}
+
+/**
+ * An optimizer is a step machine over JSON state, so that a run can be checkpointed after every
+ * step and resumed from the checkpoint (with anything re-run answered from the store).
+ */
+export interface Optimizer<State = unknown> {
+  readonly name: OptimizerName;
+  /** Default settings (overridden by the program's `optimize.<name>:` section). */
+  readonly defaults: Record<string, unknown>;
+  plan(input: PlanInput): Plan;
+  /** The first state (the driver has already scored the baseline on dev: `baseline`). */
+  init(ctx: OptimizeContext, baseline: ScoreSet): Promise<State>;
+  /** One step; `done` when the optimizer has nothing more to do. */
+  step(ctx: OptimizeContext, state: State): Promise<{ state: State; done: boolean }>;
+  best(state: State): Best;
+}
+
+/** The budget ran out before a step could finish: the run ends with the last completed step. */
+export class BudgetExhausted extends Error {
+  constructor(readonly what: string) {
+    super(`the ${what} budget is used up`);
+    this.name = "BudgetExhausted";
+  }
+}
+
+export type { EvalReport };

@@ -4,7 +4,7 @@ import { costOf, type Prices } from "../pricing.js";
 import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
 import type { LMRequest, LMResponse, Usage } from "../types.js";
 import { requestSignal } from "../scheduler/abort-watch.js";
-import { classifyHttpFailure, malformed } from "./classify.js";
+import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify.js";
 import { anthropicRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
 
@@ -96,15 +96,8 @@ export class AnthropicProvider implements ProviderClient {
   }
 
   private classify(err: unknown): unknown {
-    if (err instanceof Anthropic.APIUserAbortError) {
-      const e = new Error("aborted");
-      e.name = "AbortError";
-      return e;
-    }
-    if (err instanceof Anthropic.APIConnectionError) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      return new LMCallError("transient", `anthropic: cannot reach ${this.endpoint} (${err.message}${cause ? `: ${cause}` : ""})`);
-    }
+    if (err instanceof Anthropic.APIUserAbortError) return aborted();
+    if (err instanceof Anthropic.APIConnectionError) return unreachable(this.provider, this.endpoint, err);
     if (err instanceof Anthropic.APIError) {
       const body = (err.error as { error?: { type?: string; message?: string } } | undefined)?.error;
       return classifyHttpFailure(this.provider, {

@@ -47,3 +47,17 @@ export function classifyHttpFailure(provider: string, f: HttpFailure): LMCallErr
 export function malformed(provider: string, what: string): LMCallError {
   return new LMCallError("transient", `${provider}: malformed response (${what})`);
 }
+
+/** The SDK gave up because our signal aborted: an AbortError, which the scheduler treats as the caller's. */
+export function aborted(): Error {
+  const e = new Error("aborted");
+  e.name = "AbortError";
+  return e;
+}
+
+/** The endpoint could not be reached (refused, reset, DNS, TLS): transient. */
+export function unreachable(provider: string, endpoint: string, err: Error): LMCallError {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const detail = cause?.code ? `: ${cause.code}` : cause?.message ? `: ${cause.message}` : "";
+  return new LMCallError("transient", `${provider}: cannot reach ${endpoint} (${err.message}${detail})`);
+}

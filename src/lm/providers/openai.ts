@@ -4,7 +4,7 @@ import { costOf, type Prices } from "../pricing.js";
 import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
 import type { LMRequest, LMResponse, Usage } from "../types.js";
 import { requestSignal } from "../scheduler/abort-watch.js";
-import { classifyHttpFailure, malformed } from "./classify.js";
+import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify.js";
 import { openaiRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
 
@@ -96,14 +96,8 @@ export class OpenAIProvider implements ProviderClient {
   }
 
   private classify(err: unknown): unknown {
-    if (err instanceof OpenAI.APIUserAbortError) {
-      const e = new Error("aborted");
-      e.name = "AbortError";
-      return e;
-    }
-    if (err instanceof OpenAI.APIConnectionError) {
-      return new LMCallError("transient", `${this.provider}: cannot reach ${this.endpoint} (${err.message}${causeText(err)})`);
-    }
+    if (err instanceof OpenAI.APIUserAbortError) return aborted();
+    if (err instanceof OpenAI.APIConnectionError) return unreachable(this.provider, this.endpoint, err);
     if (err instanceof OpenAI.APIError) {
       const body = err.error as { type?: string; code?: string; message?: string } | undefined;
       return classifyHttpFailure(this.provider, {
@@ -116,11 +110,6 @@ export class OpenAIProvider implements ProviderClient {
     }
     return err instanceof Error ? new LMCallError("transient", `${this.provider}: ${err.message}`) : err;
   }
-}
-
-function causeText(err: Error): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ? `: ${cause.code}` : cause?.message ? `: ${cause.message}` : "";
 }
 
 /** Usage as reported; estimated from text length when a compatible server omits it. */

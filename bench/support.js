@@ -50,7 +50,8 @@ export function dspx(args, env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, "bin/dspx.js"), ...args], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1", ...env },
+      // Benchmarks keep to their own database unless a suite names one.
+      env: { ...process.env, NO_COLOR: "1", DSPX_DB: path.join(OUT, "bench.db"), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

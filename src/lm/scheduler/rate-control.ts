@@ -1,7 +1,7 @@
 import { minDefined } from "./header-limits.js";
 
 /** Dispatch is paced at this share of a known limit, so jitter in arrival times never overruns it. */
-export const PACING_MARGIN = 0.97;
+export const PACING_MARGIN = 0.98;
 /** On a 429 episode the allowed rate becomes this share of the rate in use. */
 export const DECREASE_FACTOR = 0.7;
 /** After a decrease the rate climbs back by this share of the ceiling per second of success. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LMCallError, type RateLimitInfo } from "../../../src/lm/call-error.js";
 import { FakeClock } from "../../../src/lm/scheduler/clock.js";
 import { MAX_RATE_LIMIT_RETRIES, Scheduler } from "../../../src/lm/scheduler/scheduler.js";
+import { PACING_MARGIN } from "../../../src/lm/scheduler/rate-control.js";
 import type { AttemptContext, AttemptResult, SchedulerOptions } from "../../../src/lm/scheduler/types.js";
 import { ProviderError, type FatalCause } from "../../../src/util/errors.js";
 import { harness } from "./helpers.js";
@@ -99,16 +100,16 @@ describe("concurrency and fairness", () => {
 });
 
 describe("request and token buckets", () => {
-  it("paces at the rpm (less a 3 % margin) with a burst of about one second", async () => {
+  it("paces at the rpm (less a small margin) with a burst of about one second", async () => {
     const clock = new FakeClock();
     const s = make(clock, { rpm: 600, concurrency: 100 });
     const { fn, starts } = scripted(clock, [], { after: 5 });
     for (let i = 0; i < 60; i++) s.run(0, fn).catch(() => {});
     await clock.flush();
-    expect(s.stats().currentRpm).toBeCloseTo(582, 6);
-    expect(starts.length).toBe(9); // a burst of 9.7 → 9 whole requests
+    expect(s.stats().currentRpm).toBeCloseTo(600 * PACING_MARGIN, 6);
+    expect(starts.length).toBe(9); // a burst of 9.8 → 9 whole requests
     await clock.advanceTo(5000);
-    // 9.7 per second after the burst: 9 + 4.97 s × 9.7/s ≈ 57
+    // 9.8 per second after the burst: 9 + 4.9 s × 9.8/s ≈ 57
     expect(starts.length).toBeGreaterThanOrEqual(56);
     expect(starts.length).toBeLessThanOrEqual(58);
     const gaps = starts.slice(10).map((t, i) => t - starts[9 + i]!);
@@ -136,21 +137,21 @@ describe("request and token buckets", () => {
     const clock = new FakeClock();
     const s = make(clock, { rpm: 60_000, tpm: 6000 });
     const { fn, starts } = scripted(clock, []);
-    await clock.run(Promise.all([s.run(50, fn), s.run(50, fn)])); // level −3
+    await clock.run(Promise.all([s.run(50, fn), s.run(50, fn)])); // capacity 98 (6000 × 0.98 / 60), level −2
     const z = s.run(50, fn);
     await clock.run(z);
-    // (50 + 3) / 97 per second = 546.4 ms, woken on the next whole millisecond
-    expect(starts[2]).toBe(547);
+    // (50 + 2) / 98 per second = 530.6 ms, woken on the next whole millisecond
+    expect(starts[2]).toBe(531);
   });
 
   it("charges extra when the call used more than estimated", async () => {
     const clock = new FakeClock();
     const s = make(clock, { rpm: 60_000, tpm: 6000 });
     const { fn, starts } = scripted(clock, [{ ok: { value: "x", tokens: 150 } }]);
-    await clock.run(s.run(50, fn)); // 97 − 50 − 100 = −53
+    await clock.run(s.run(50, fn)); // 98 − 50 − 100 = −52
     await clock.run(s.run(50, fn));
-    // (50 + 53) / 0.097 = 1061.9 ms
-    expect(starts[1]).toBe(1062);
+    // (50 + 52) / 0.098 = 1040.8 ms
+    expect(starts[1]).toBe(1041);
   });
 
   it("a call estimated above the bucket's capacity still runs (charged up to capacity)", async () => {
@@ -176,13 +177,13 @@ describe("rate-limit headers", () => {
     await h.clock.flush();
     const st = h.scheduler.stats();
     expect(st.limitRpm).toBe(120);
-    expect(st.currentRpm).toBeCloseTo(116.4, 6);
+    expect(st.currentRpm).toBeCloseTo(117.6, 6);
     expect(st.limitTpm).toBe(40_000);
-    // burst capacity 1.94 requests → one more now, the next 1/1.94 s later
+    // burst capacity 1.96 requests → one more now, the next when the remaining 0.04 refills
     expect(h.attempts).toHaveLength(2);
     await h.clock.advance(100);
     expect(h.attempts).toHaveLength(3);
-    expect(h.last("c").startedAt).toBe(31); // (1 − 0.94) / 1.94 per second
+    expect(h.last("c").startedAt).toBe(21); // (1 − 0.96) / 1.96 per second = 20.4 ms
   });
 
   it("an explicit limit is never raised by headers, but a lower provider limit wins", async () => {
@@ -193,11 +194,11 @@ describe("rate-limit headers", () => {
     h.last("a").succeed("a", { rateLimit: { limitRequests: 1200, limitTokens: 60_000 } });
     await h.clock.flush();
     expect(h.scheduler.stats()).toMatchObject({ limitRpm: 600, limitTpm: 10_000 });
-    expect(h.scheduler.stats().currentRpm).toBeCloseTo(582, 6);
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(600 * PACING_MARGIN, 6);
     h.last("b").succeed("b", { rateLimit: { limitRequests: 300, limitTokens: 5000 } });
     await h.clock.flush();
     expect(h.scheduler.stats()).toMatchObject({ limitRpm: 300, limitTpm: 5000 });
-    expect(h.scheduler.stats().currentRpm).toBeCloseTo(291, 6);
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(300 * PACING_MARGIN, 6);
   });
 
   it("does not overrun what the provider says remains", async () => {
@@ -304,14 +305,14 @@ describe("429: pause, slow down, retry", () => {
     const calls = Array.from({ length: 3 }, () => s.run(0, fn));
     await clock.advance(60);
     expect(s.stats().rateLimited).toBe(3);
-    expect(s.stats().currentRpm).toBeCloseTo(600 * 0.7 * 0.97, 6); // once, not 0.7³
+    expect(s.stats().currentRpm).toBeCloseTo(600 * 0.7 * PACING_MARGIN, 6); // once, not 0.7³
     await clock.run(Promise.all(calls));
-    // keep succeeding: +2 % of 600 per second of success → back to 582 within ~15 s
+    // keep succeeding: +2 % of 600 per second of success → back to the paced limit within ~15 s
     const more = (async () => {
       while (clock.now() < 20_000) await s.run(0, fn);
     })();
     await clock.run(more);
-    expect(s.stats().currentRpm).toBeCloseTo(582, 6);
+    expect(s.stats().currentRpm).toBeCloseTo(600 * PACING_MARGIN, 6);
   });
 
   it("429 retries do not use up the transient budget", async () => {
@@ -577,8 +578,8 @@ describe("stats and timers", () => {
       failed: 0,
       aborted: 0,
       timeouts: 0,
-      currentRpm: 582,
-      currentTpm: 58_200,
+      currentRpm: 600 * PACING_MARGIN,
+      currentTpm: 60_000 * PACING_MARGIN,
       limitRpm: 600,
       limitTpm: 60_000,
       pausedUntil: 0,
@@ -629,7 +630,7 @@ describe("stats and timers", () => {
 
   it("waits with a single timer until the bucket refills", async () => {
     const clock = new FakeClock();
-    const s = make(clock, { rpm: 60, concurrency: 10, timeoutMs: 3_600_000 }); // 58.2/min, capacity 1
+    const s = make(clock, { rpm: 60, concurrency: 10, timeoutMs: 3_600_000 }); // 58.8/min, capacity 1
     const { fn, starts } = scripted(clock, [], { after: 1 });
     for (let i = 0; i < 5; i++) s.run(0, fn).catch(() => {});
     await clock.flush();
@@ -638,7 +639,7 @@ describe("stats and timers", () => {
     expect(clock.nextTimerAt()).toBe(1);
     await clock.advance(2);
     expect(clock.pendingTimers).toBe(1);
-    expect(clock.nextTimerAt()).toBe(Math.ceil(60_000 / 58.2));
+    expect(clock.nextTimerAt()).toBe(Math.ceil(60_000 / 58.8));
   });
 
   it("rejects nonsense options", () => {

@@ -54,6 +54,9 @@ export interface OptimizeProgress {
   used: BudgetUsage;
   limits: BudgetLimits;
   costUsd: number | null;
+  /** Requests sent to providers and 429s received this session (all endpoints). */
+  requests: number;
+  rateLimited: number;
 }
 
 export interface OptimizeHooks {
@@ -523,6 +526,8 @@ class Session {
       used: budget.snapshot(),
       limits: this.config.limits,
       costUsd: this.costUsd,
+      requests: this.program.pool.stats().requests,
+      rateLimited: this.program.pool.stats().rateLimited,
     });
   }
 

@@ -30,6 +30,7 @@ export interface OptimizeCommandFlags extends LMFlags {
 function hooksFor(ctx: CommandContext, seed: number | undefined, announced: { runId?: string }): { hooks: OptimizeHooks; stop: () => void } {
   const { output } = ctx;
   const progress = createProgress(output);
+  const began = performance.now();
   const hooks: OptimizeHooks = {
     onStart: (info) => {
       announced.runId = info.runId;
@@ -39,7 +40,7 @@ function hooksFor(ctx: CommandContext, seed: number | undefined, announced: { ru
       if (output.json) output.err(plan);
       else output.out(plan);
     },
-    onProgress: (p) => progress.update(() => progressText(p)),
+    onProgress: (p) => progress.update(() => progressText(p, performance.now() - began)),
   };
   return { hooks, stop: () => progress.stop() };
 }

@@ -29,20 +29,22 @@ export function renderPlan(
   return lines.join("\n");
 }
 
-export function progressText(p: OptimizeProgress): string {
+/** The live line: phase, candidates, best so far, budget use, request rate, 429s, cost, ETA. */
+export function progressText(p: OptimizeProgress, sessionMs: number): string {
   const used = p.used;
   const limit = p.limits.calls;
   const share = limit ? used.calls / limit : p.limits.timeMs ? used.elapsedMs / p.limits.timeMs : undefined;
   const eta = share && share > 0.02 ? formatDuration((used.elapsedMs / share) * (1 - share)) : "–";
-  const rate = used.elapsedMs > 0 ? (used.calls / used.elapsedMs) * 1000 : 0;
+  const rate = sessionMs > 0 ? (p.requests / sessionMs) * 1000 : 0;
   return [
     p.phase,
     `step ${p.step}`,
     `${p.candidates} candidates`,
     `best ${formatScore(p.best)} (baseline ${formatScore(p.baseline)})`,
     `calls ${formatInt(used.calls)}${limit ? `/${formatInt(limit)}` : ""}`,
-    `${formatInt(used.rollouts)} rollouts`,
-    `${rate.toFixed(1)} calls/s`,
+    `rollouts ${formatInt(used.rollouts)}${p.limits.rollouts ? `/${formatInt(p.limits.rollouts)}` : ""}`,
+    `${rate.toFixed(1)} req/s`,
+    ...(p.rateLimited > 0 ? [`${p.rateLimited} × 429`] : []),
     `cost ${formatUsd(p.costUsd)}`,
     `ETA ${eta}`,
   ].join(" · ");

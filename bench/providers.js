@@ -88,9 +88,7 @@ async function cache() {
   ]);
 }
 
-export async function run(only = []) {
-  const parts = { overhead, "limit-tracking": limitTracking, cache };
-  for (const [name, fn] of Object.entries(parts)) {
-    if (only.length === 0 || only.includes(name)) await fn();
-  }
+export async function run(parts) {
+  const suites = { overhead, "limit-tracking": limitTracking, cache };
+  for (const name of parts) await suites[name]();
 }

@@ -1,10 +1,14 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
-// "Performance"). Suites: eval-offline, overhead, limit-tracking, cache.
+// "Performance"). Suites: eval-offline, overhead, limit-tracking, cache, optimizers, resume.
 import * as evalOffline from "./eval-offline.js";
+import * as optimizers from "./optimizers.js";
 import * as providers from "./providers.js";
+import * as resume from "./resume.js";
 
 const only = process.argv.slice(2);
-if (only.length === 0 || only.includes("eval-offline")) await evalOffline.run();
-const providerParts = ["overhead", "limit-tracking", "cache"];
-const wanted = only.length === 0 ? [] : only.filter((o) => providerParts.includes(o));
-if (only.length === 0 || wanted.length > 0) await providers.run(wanted);
+const wants = (name) => only.length === 0 || only.includes(name);
+if (wants("eval-offline")) await evalOffline.run();
+const providerParts = ["overhead", "limit-tracking", "cache"].filter(wants);
+if (providerParts.length > 0) await providers.run(providerParts);
+if (wants("optimizers")) await optimizers.run();
+if (wants("resume")) await resume.run();

@@ -329,7 +329,10 @@ class Session {
       const baselineState = this.program.state;
       const baselineHash = ctx.candidate(baselineState, "program");
       this.setPhase("scoring the baseline on dev");
-      const baseline = await ctx.evaluate(baselineState, this.data.dev, "dev");
+      // Resuming from a checkpoint, the baseline's score is already paid for (and counted in the
+      // checkpointed budget): read it back uncharged, or a resumed run would stop earlier.
+      const scorer = checkpoint ? this.context(new Budget({}), new Rng(0)) : ctx;
+      const baseline = await scorer.evaluate(baselineState, this.data.dev, "dev");
       this.baselineScore = baseline.mean;
       this.bestScore = Math.max(this.bestScore || -Infinity, baseline.mean);
       if (checkpoint) {

@@ -1,13 +1,65 @@
-import type { Optimizer } from "../types.js";
+import type { Best, Optimizer } from "../types.js";
+import { composeDemos, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
+import { advanceCollection, collectionDone, newCollection, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
+import { BOOTSTRAP_DEFAULTS, readBootstrapSettings } from "./bootstrap/settings.js";
 
-// Being written: see the issue's optimizer list. (Placeholder so the registry compiles meanwhile.)
-export const bootstrap: Optimizer<{ done: true }> = {
+export interface BootstrapState {
+  baseline: Best;
+  best: Best;
+  /** Teacher outcomes paid for so far, by sample and train index. */
+  memo: TeacherMemo;
+  collection: Collection;
+  /** Set once the candidate is scored. */
+  scored?: { candidate: string; score: number };
+}
+
+/**
+ * DSPy's BootstrapFewShot. The teacher (the program as the file has it, on --teacher-lm when given)
+ * runs over the train set in a seeded order, a batch per step; every example whose final output
+ * reaches `threshold` gives each LM step a demo from its own trace (its inputs and outputs, chain of
+ * thought's reasoning included) until `max_bootstrapped` are kept. Round r > 0 (of `rounds`)
+ * re-tries the examples that failed, with teacher sample r (temperature 1). Labeled demos of other
+ * train examples fill each step up to `max_labeled` demos; the candidate is scored once on dev and
+ * the better of it and the baseline wins.
+ *
+ * Defaults: max_bootstrapped 4 and rounds 1 are DSPy's. max_labeled 16 is DSPy's
+ * max_labeled_demos, with its meaning (demos per step in all): models learn more from more worked
+ * examples, and sim, an in-context nearest-neighbour learner, needs several for a new input to have
+ * a close one. threshold 1: a demo shows the model what to do, so only a fully correct trace is one;
+ * for graded metrics (f1, a judge) lower it to accept near misses.
+ */
+export const bootstrap: Optimizer<BootstrapState> = {
   name: "bootstrap",
-  defaults: {},
-  plan: () => ({ buys: "not written yet", minimumCalls: Number.MAX_SAFE_INTEGER }),
-  init: async () => ({ done: true }),
-  step: async (_ctx, state) => ({ state, done: true }),
-  best: () => {
-    throw new Error("bootstrap is not written yet");
+  defaults: { ...BOOTSTRAP_DEFAULTS },
+  plan: ({ train, dev, callsPerExample, settings }) => {
+    const s = readBootstrapSettings("bootstrap", settings);
+    const devCalls = dev * callsPerExample;
+    const teacherMax = s.maxBootstrapped === 0 ? 0 : s.rounds * train * callsPerExample;
+    const firstBatch = s.maxBootstrapped === 0 ? 0 : Math.min(train, teacherBatch(s.maxBootstrapped)) * callsPerExample;
+    return {
+      buys:
+        `1 candidate scored on dev (${devCalls} LM calls): up to ${s.maxBootstrapped} bootstrapped demos per LM step ` +
+        `(teacher on train until they pass, ${s.rounds} round${s.rounds === 1 ? "" : "s"}, at most ${teacherMax} LM calls), ` +
+        `labeled demos up to ${s.maxLabeled} in all`,
+      minimumCalls: firstBatch + devCalls,
+    };
   },
+  init: async (ctx, baseline) => {
+    const s = readBootstrapSettings("bootstrap", ctx.settings);
+    const base: Best = { candidate: baseline.candidate, state: ctx.program.state, score: baseline.mean };
+    const order = ctx.rng.shuffle(ctx.trainset.map((_, i) => i));
+    return { baseline: base, best: base, memo: {}, collection: newCollection(order, s.maxBootstrapped) };
+  },
+  step: async (ctx, state) => {
+    const s = readBootstrapSettings("bootstrap", ctx.settings);
+    if (!collectionDone(state.collection, s.rounds)) {
+      const { collection, memo } = await advanceCollection(ctx, state.collection, state.memo, s.threshold);
+      if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection);
+      return { state: { ...state, collection, memo }, done: false };
+    }
+    const set = composeDemos(ctx, s, state.collection, state.memo);
+    const scored = await scoreDemoSet(ctx, { base: state.baseline, best: state.best, set, origin: "bootstrap", label: "bootstrapped demos" });
+    return { state: { ...state, best: scored.best, scored: { candidate: scored.candidate, score: scored.score } }, done: true };
+  },
+  best: (state) => state.best,
 };

@@ -1,13 +1,117 @@
-import type { Optimizer } from "../types.js";
+import { stateHash } from "../../program/state.js";
+import { UserError } from "../../util/errors.js";
+import type { Best, Optimizer } from "../types.js";
+import { composeDemos, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
+import { advanceCollection, collectionDone, newCollection, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
+import { BOOTSTRAP_DEFAULTS, readBootstrapSettings } from "./bootstrap/settings.js";
+import { withDemos } from "./common.js";
 
-// Being written: see the issue's optimizer list. (Placeholder so the registry compiles meanwhile.)
-export const randomSearch: Optimizer<{ done: true }> = {
+/** One demo set to try: labeled demos only, or a bootstrap collection over `order` keeping up to `max` traces. */
+export type CandidatePlan = { kind: "labeled"; label: string } | { kind: "bootstrap"; label: string; order: number[]; max: number };
+
+export interface RandomSearchState {
+  baseline: Best;
+  best: Best;
+  /** Teacher outcomes paid for so far, shared by every collection. */
+  memo: TeacherMemo;
+  /** Every demo set to try, in order, drawn at the start. */
+  queue: CandidatePlan[];
+  /** The entry of `queue` being worked on. */
+  next: number;
+  /** The collection of `queue[next]`, while it is being gathered. */
+  collection?: Collection;
+  /** What was scored on dev, the baseline (zero-shot) first. */
+  scored: { label: string; candidate: string; score: number }[];
+}
+
+/**
+ * DSPy's BootstrapFewShotWithRandomSearch: several demo sets, each scored on dev, the best wins.
+ * The sets are: zero-shot (the baseline, already scored), labeled demos only, bootstrapped over
+ * the train set in its own order, then `candidates` bootstrapped sets, each over a seeded shuffle of
+ * the train set keeping a seeded number (1…`max_bootstrapped`) of traces, labeled demos filling up
+ * to `max_labeled` per step. A step is one teacher batch or one candidate's dev score; teacher
+ * results are kept in the state and shared, so each (example, sample) is paid for once. The run
+ * stops when the list is done or the budget runs out (the best so far stands).
+ *
+ * Defaults as bootstrap's (see there), and 8 shuffled candidates: with the two fixed ones, ten dev
+ * evaluations — what the default budget affords on the example programs with room to spare; more
+ * candidates mostly fit dev's noise.
+ */
+export const randomSearch: Optimizer<RandomSearchState> = {
   name: "random_search",
-  defaults: {},
-  plan: () => ({ buys: "not written yet", minimumCalls: Number.MAX_SAFE_INTEGER }),
-  init: async () => ({ done: true }),
-  step: async (_ctx, state) => ({ state, done: true }),
-  best: () => {
-    throw new Error("random-search is not written yet");
+  defaults: { ...BOOTSTRAP_DEFAULTS, candidates: 8 },
+  plan: ({ train, dev, callsPerExample, calls, settings }) => {
+    const s = readBootstrapSettings("random_search", settings);
+    const shuffled = candidateCount(settings);
+    const perCandidate = dev * callsPerExample;
+    const teacherMax = s.maxBootstrapped === 0 ? 0 : s.rounds * train * callsPerExample;
+    const total = 2 + shuffled;
+    // How many sets fit: the teacher costs between one batch and every train example per round.
+    const fit = (teacher: number) => (Number.isFinite(calls) ? Math.max(0, Math.min(total, Math.floor((calls - teacher) / perCandidate))) : total);
+    const least = Math.max(Math.min(1, fit(0)), fit(teacherMax));
+    const most = fit(Math.min(teacherMax, teacherBatch(s.maxBootstrapped) * callsPerExample));
+    return {
+      buys:
+        `${least === most ? most : `${least}–${most}`} of ${total} candidate demo sets, each scored on dev (${perCandidate} LM calls): ` +
+        `labeled only, bootstrapped in train order, ${shuffled} bootstrapped from seeded shuffles (1–${s.maxBootstrapped} traces, labeled demos up to ${s.maxLabeled}); ` +
+        `teacher traces shared (at most ${teacherMax} LM calls)`,
+      // The first step scores the labeled-only set: no teacher needed.
+      minimumCalls: perCandidate,
+    };
   },
+  init: async (ctx, baseline) => {
+    const s = readBootstrapSettings("random_search", ctx.settings);
+    const base: Best = { candidate: baseline.candidate, state: ctx.program.state, score: baseline.mean };
+    const indices = ctx.trainset.map((_, i) => i);
+    const queue: CandidatePlan[] = [
+      { kind: "labeled", label: "labeled only" },
+      { kind: "bootstrap", label: "bootstrapped (train order)", order: indices, max: s.maxBootstrapped },
+    ];
+    const shuffled = candidateCount(ctx.settings);
+    for (let k = 1; k <= shuffled; k++) {
+      const order = ctx.rng.shuffle(indices);
+      const max = s.maxBootstrapped === 0 ? 0 : 1 + ctx.rng.int(s.maxBootstrapped);
+      queue.push({ kind: "bootstrap", label: `bootstrapped #${k} (shuffled, ${max} trace${max === 1 ? "" : "s"})`, order, max });
+    }
+    return { baseline: base, best: base, memo: {}, queue, next: 0, scored: [{ label: "zero-shot (baseline)", candidate: base.candidate, score: base.score }] };
+  },
+  step: async (ctx, state) => {
+    const s = readBootstrapSettings("random_search", ctx.settings);
+    const plan = state.queue[state.next];
+    if (!plan) return { state, done: true };
+    let collection: Collection | undefined;
+    let memo = state.memo;
+    if (plan.kind === "bootstrap") {
+      collection = state.collection ?? newCollection(plan.order, plan.max);
+      if (!collectionDone(collection, s.rounds)) {
+        ({ collection, memo } = await advanceCollection(ctx, collection, memo, s.threshold));
+        if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection);
+        return { state: { ...state, memo, collection }, done: false };
+      }
+    }
+    const set = composeDemos(ctx, s, collection, memo);
+    const hash = stateHash(withDemos(state.baseline.state, set.demos));
+    const seen = state.scored.find((x) => x.candidate === hash);
+    let best = state.best;
+    let entry: RandomSearchState["scored"][number];
+    if (seen) {
+      // The same demo set as one already scored: its score is known, paying again buys nothing.
+      ctx.event("rejected", { summary: `${plan.label}: the same demos as ${seen.label}`, candidate: hash, score: seen.score });
+      entry = { label: plan.label, candidate: hash, score: seen.score };
+    } else {
+      const scored = await scoreDemoSet(ctx, { base: state.baseline, best, set, origin: `random_search:${plan.kind}`, label: plan.label });
+      best = scored.best;
+      entry = { label: plan.label, candidate: scored.candidate, score: scored.score };
+    }
+    const next = state.next + 1;
+    const { collection: _done, ...rest } = state;
+    return { state: { ...rest, memo, best, next, scored: [...state.scored, entry] }, done: next >= state.queue.length };
+  },
+  best: (state) => state.best,
 };
+
+function candidateCount(settings: Record<string, unknown>): number {
+  const n = settings.candidates ?? 8;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new UserError(`\`optimize.random_search.candidates\`: expected a whole number ≥ 0, got ${String(n)}`);
+  return n;
+}

@@ -1,0 +1,87 @@
+import type { ProgramState } from "../../../program/state.js";
+import type { Demo } from "../../../program/types.js";
+import { labeledDemo } from "../../demos.js";
+import type { Best, OptimizeContext } from "../../types.js";
+import { better, withDemos } from "../common.js";
+import { bootstrappedDemos, type Collection, type TeacherMemo } from "./collect.js";
+import { labeledFill, type BootstrapSettings } from "./settings.js";
+
+/** A candidate demo set: the demos per LM step and what they were made of (for events). */
+export interface DemoSet {
+  demos: Map<string, Demo[]>;
+  /** Ids of the train examples whose traces became demos. */
+  bootstrapped: string[];
+  /** Labeled demos added, per LM step. */
+  labeled: Record<string, number>;
+}
+
+/**
+ * Per LM step: the bootstrapped demos of a collection, then labeled demos of other train examples
+ * (drawn with the run's rng) until the step has `maxLabeled` demos in all. A collection of nothing (or
+ * none) gives a labeled-only set.
+ */
+export function composeDemos(ctx: OptimizeContext, settings: BootstrapSettings, collection?: Collection, memo: TeacherMemo = {}): DemoSet {
+  const graph = ctx.program.graph;
+  const traced = collection ? bootstrappedDemos(graph, collection, memo) : new Map<string, Demo[]>();
+  const used = new Set(collection?.picked.map((p) => p.index) ?? []);
+  const demos = new Map<string, Demo[]>();
+  const labeled: Record<string, number> = {};
+  for (const step of graph.lmSteps) {
+    const own = traced.get(step) ?? [];
+    const pool: Demo[] = [];
+    ctx.trainset.forEach((example, index) => {
+      if (used.has(index)) return;
+      const d = labeledDemo(graph, step, example);
+      if (d) pool.push(d);
+    });
+    const extra = ctx.rng.sample(pool, labeledFill(settings, own.length));
+    labeled[step] = extra.length;
+    demos.set(step, [...own, ...extra]);
+  }
+  return { demos, bootstrapped: collection?.picked.map((p) => ctx.trainset[p.index]!.id) ?? [], labeled };
+}
+
+/** "2 bootstrapped (st-0003, st-0101) + 14 labeled demos" (per step when steps differ). */
+export function describeDemoSet(set: DemoSet): string {
+  const counts = [...new Set(Object.values(set.labeled))];
+  const labeled = counts.length <= 1 ? `${counts[0] ?? 0} labeled` : Object.entries(set.labeled).map(([s, n]) => `${n} labeled for ${s}`).join(", ");
+  const ids = set.bootstrapped.length === 0 ? "" : ` (${set.bootstrapped.slice(0, 4).join(", ")}${set.bootstrapped.length > 4 ? ", …" : ""})`;
+  return `${set.bootstrapped.length} bootstrapped${ids} + ${labeled} demos per step`;
+}
+
+export interface Scored {
+  best: Best;
+  candidate: string;
+  score: number;
+}
+
+/**
+ * Records a candidate (the baseline with `set`'s demos), scores it on dev and keeps the better of
+ * it and `best` (ties keep `best`). Throws BudgetExhausted when the dev evaluation does not fit.
+ */
+export async function scoreDemoSet(ctx: OptimizeContext, args: { base: Best; best: Best; set: DemoSet; origin: string; label: string }): Promise<Scored> {
+  const { base, best, set, origin, label } = args;
+  const state: ProgramState = withDemos(base.state, set.demos);
+  const candidate = ctx.candidate(state, origin, [base.candidate]);
+  ctx.event("proposal", { summary: `${label}: ${describeDemoSet(set)}`, candidate, bootstrapped: set.bootstrapped, labeled: set.labeled });
+  ctx.phase(`scoring ${label} on dev`);
+  const scored = await ctx.evaluate(state, ctx.devset, "dev");
+  const next = better(best, { candidate, state, score: scored.mean });
+  ctx.event(next.candidate === candidate && candidate !== best.candidate ? "accepted" : "rejected", {
+    summary: `${label}: dev ${scored.mean.toFixed(3)} vs best ${best.score.toFixed(3)} (baseline ${base.score.toFixed(3)})`,
+    candidate,
+    score: scored.mean,
+  });
+  return { best: next, candidate, score: scored.mean };
+}
+
+/** The "demos" event: what a finished collection kept. */
+export function reportCollected(ctx: OptimizeContext, c: Collection): void {
+  const ids = c.picked.map((p) => ctx.trainset[p.index]!.id);
+  const rounds = c.picked.length >= c.max ? c.round + 1 : c.round;
+  ctx.event("demos", {
+    summary: `kept ${c.picked.length} of ${c.max} traces wanted, from ${c.tried} teacher results in ${rounds} round${rounds === 1 ? "" : "s"}${ids.length > 0 ? `: ${ids.join(", ")}` : ""}`,
+    examples: ids,
+    samples: c.picked.map((p) => p.sample),
+  });
+}

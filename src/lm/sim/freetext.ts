@@ -1,6 +1,6 @@
 import { sentences } from "../../util/text.js";
 import type { PredictContext } from "./context.js";
-import { lengthLimitOfLine } from "./shape.js";
+import { lengthLimitOfLine, NUMERIC_QUESTION } from "./shape.js";
 import { idfTable } from "./similarity.js";
 import { fieldText, termsOf } from "./terms.js";
 
@@ -59,6 +59,15 @@ export function bestSentence(ctx: PredictContext): BestSentence | undefined {
     }
     return q;
   };
+  const wantsNumber = new Map<string, boolean>();
+  const numeric = (field: string) => {
+    let w = wantsNumber.get(field);
+    if (w === undefined) {
+      w = fields.length > 1 && NUMERIC_QUESTION.test(fields.filter((f) => f !== field).map((f) => fieldText(ctx.meta.inputs[f])).join(" "));
+      wantsNumber.set(field, w);
+    }
+    return w;
+  };
   let best: BestSentence | undefined;
   for (const sentence of candidates) {
     const query = queryOf(sentence.field);
@@ -66,10 +75,28 @@ export function bestSentence(ctx: PredictContext): BestSentence | undefined {
     for (const t of query) total += idf(t);
     let covered = 0;
     for (const t of new Set(sentence.terms)) if (query.has(t)) covered += idf(t);
-    const score = total > 0 ? ctx.noise.scale(covered / total) : 0;
+    const coverage = total > 0 ? covered / total : 0;
+    // An answer sentence holds something the question lacks of the kind it asks for: a number for
+    // "how many / when", a name or a code otherwise. A small nudge, so coverage still leads.
+    const bonus = coverage > 0 ? ANSWER_TYPE_BONUS * answerTypeMatch(sentence.text, query, numeric(sentence.field)) : 0;
+    const score = ctx.noise.scale(coverage + bonus);
     if (!best || score > best.score) best = { sentence, score, query };
   }
   return best;
+}
+
+/** How much a matching answer type weighs against query coverage (a share in 0..1). */
+export const ANSWER_TYPE_BONUS = 0.2;
+
+/** 1 when the sentence holds a token of the asked-for kind that the question does not, else 0. */
+function answerTypeMatch(text: string, query: ReadonlySet<string>, wantsNumber: boolean): number {
+  const tokens = text.match(/[\p{L}\p{N}]+(?:['’.,:/+=_@-][\p{L}\p{N}]+)*/gu) ?? [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (termsOf(t).every((s) => query.has(s))) continue;
+    if (wantsNumber ? /\d/.test(t) : /\d/.test(t) || (i > 0 && /^\p{Lu}/u.test(t)) || /[A-Z].*[A-Z]|[=_@+]/.test(t)) return 1;
+  }
+  return 0;
 }
 
 function withoutLengthLines(instruction: string): string {

@@ -77,16 +77,18 @@ interface Token {
 }
 
 /** Questions that ask for a quantity, a time, a version or a date. */
-const NUMERIC_QUESTION = /\b(how (many|much|long|often|old|big|large|far|soon)|what (version|year|date|time|size|limit|price|percentage)|when|which (version|release|year))\b/i;
+export const NUMERIC_QUESTION =
+  /\b(how (many|much|long|often|old|big|large|far|soon|fast|quickly|high|low)|what (version|year|date|day|time|size|limit|price|percentage|range|number|speed|rate)|when|which (version|release|year|day)|maximum|minimum|max|min|number of|range)\b/i;
 
 /**
  * The window of at most `limit` consecutive words of a sentence that best answers the question.
- * Each content word the query lacks is worth 1, plus ½ when it looks like an answer (a number, a
- * capitalised name, a code such as `BP-204` or `Ctrl+K`), plus 1 for a number when the question asks
- * for a quantity; that worth is divided by the square root of its distance (in words, at least 1) to
- * the nearest word of the query, because answers sit near the words that match the question. No stopword at either
- * edge. Ties go to the shorter window, then to the earlier one. Returned as the sentence's own text
- * between the window's first and last word.
+ * Each content word the query lacks is worth 1, plus 1 when it looks like an answer (a number, a
+ * capitalised name, a code such as `BP-204` or `Ctrl+K`), plus 2 for a number when the question asks
+ * for a quantity, a time or a date. The worth fades gently with the distance to the nearest word of
+ * the query (÷ 1 + 0.15 per word beyond the first): answers sit near the words that match the
+ * question, though often at the end of the sentence. No stopword at either edge. Ties go to the
+ * shorter window, then to the earlier one. Returned as the sentence's own text between the window's
+ * first and last word.
  */
 export function answerWindow(sentence: string, limit: number, query: ReadonlySet<string>, question = ""): string {
   const wantsNumber = NUMERIC_QUESTION.test(question);
@@ -95,13 +97,15 @@ export function answerWindow(sentence: string, limit: number, query: ReadonlySet
     const stems = termsOf(m[0]);
     const text = m[0];
     const around = sentence.slice(Math.max(0, m.index - 1), m.index + text.length + 1);
+    const answerLike = /\d/.test(text) || (i > 0 && /^\p{Lu}/u.test(text)) || /[A-Z].*[A-Z]/.test(text) || /[=_@+>\\]/.test(around);
     return {
       start: m.index,
       end: m.index + text.length,
-      content: contentWords(text).length > 0,
-      fresh: stems.some((s) => !query.has(s)),
+      // "AM" in "8:00 AM" is not the verb: a capitalised or coded token is content whatever its letters.
+      content: contentWords(text).length > 0 || answerLike,
+      fresh: stems.some((s) => !query.has(s)) || (stems.length === 0 && answerLike),
       hasDigit: /\d/.test(text),
-      answerLike: /\d/.test(text) || (i > 0 && /^\p{Lu}/u.test(text)) || /[A-Z].*[A-Z]/.test(text) || /[=_@+>\\]/.test(around),
+      answerLike,
       inQuery: stems.length > 0 && stems.every((s) => query.has(s)),
     };
   });
@@ -109,9 +113,9 @@ export function answerWindow(sentence: string, limit: number, query: ReadonlySet
   const anchors = tokens.flatMap((t, i) => (t.inQuery ? [i] : []));
   const worth = tokens.map((t, i) => {
     if (!t.fresh) return 0;
-    const base = 1 + (t.answerLike ? 0.5 : 0) + (t.hasDigit && wantsNumber ? 1 : 0);
+    const base = 1 + (t.answerLike ? 1 : 0) + (t.hasDigit && wantsNumber ? 2 : 0);
     const distance = anchors.length === 0 ? 1 : Math.min(...anchors.map((a) => Math.abs(a - i)));
-    return base / Math.sqrt(Math.max(1, distance));
+    return base / (1 + 0.15 * (Math.max(1, distance) - 1));
   });
   let best: { from: number; to: number; score: number } | undefined;
   for (let from = 0; from < tokens.length; from++) {

@@ -107,11 +107,13 @@ describe("sim free text over structured passages", () => {
 });
 
 describe("answer windows", () => {
-  it("prefers answer-like tokens and numbers when the question asks for a quantity", () => {
-    // Two numbers: the one next to the question's words wins.
-    const passages = ["The Free plan allows 3 members, while Plus costs $8 per member per month."];
-    const inputs = { question: "How many members does the Free plan allow?", passages };
-    expect(answerOf("answer", { signature: QA, inputs, instruction: "Answer in at most 2 words." })).toBe("3");
+  it("prefers answer-like tokens and numbers when the question asks for a quantity or a time", () => {
+    const passages = ["Snoozed tasks come back at 8:00 AM local time on the snooze date."];
+    const inputs = { question: "What time of day do snoozed items reappear?", passages };
+    expect(answerOf("answer", { signature: QA, inputs, instruction: "Answer in at most 2 words." })).toBe("8:00 AM");
+    const range = ["Admins can change this in Admin console > Security > Session timeout to any value between 1 hour and 90 days."];
+    const asked = { question: "What range can admins set the session timeout to?", passages: range };
+    expect(answerOf("answer", { signature: QA, inputs: asked, instruction: "Answer in at most 5 words." })).toBe("1 hour and 90 days");
   });
 
   it("prefers codes and names over plain words", () => {

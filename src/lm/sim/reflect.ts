@@ -2,12 +2,12 @@ import type { FeedbackRecord, LMCallMeta, Purpose } from "../types.js";
 import type { Field, Signature } from "../../signature/types.js";
 import { normalizeText, valueToText, words } from "../../util/text.js";
 import { inputsText } from "./context.js";
-import { cueRules } from "./cues.js";
+import { cueRules, findOptions, matchedTerms } from "./cues.js";
 import { distinctiveWords } from "./distinctive.js";
 import { goldOptions, producedOptions } from "./gold.js";
 import type { Noise } from "./noise.js";
 import { lengthLimitOfLine, lengthLine, lowerMedian } from "./shape.js";
-import { termsOf } from "./terms.js";
+import { Terms, termsOf } from "./terms.js";
 import { isReasoning, optionNames, type OptionNames } from "./values.js";
 
 /** At most this many words are added to one cue line per proposal … */
@@ -28,6 +28,8 @@ type Verdict = "right" | "wrong" | "unknown";
  * for the labels the program got wrong, and a length line when gold answers are clearly shorter
  * than the produced ones. `reflect` learns from records known to be wrong; `propose_instruction`
  * also from records whose correctness it cannot tell (gold examples shown without outputs).
+ * Before adding, it drops the cue words its own lines hold that misled the program on the records
+ * shown (see pruneCues): the instruction corrects its rules as well as growing them.
  */
 export function proposeInstruction(meta: LMCallMeta, purpose: Purpose, noise: Noise): Proposal {
   const target = meta.target;
@@ -37,7 +39,10 @@ export function proposeInstruction(meta: LMCallMeta, purpose: Purpose, noise: No
   const notes: string[] = [];
   for (const field of target.signature.outputs) {
     const names = optionNames(field.type);
-    if (names && !isReasoning(field)) learnCues(field, names, target.records, target.signature, useful, lines, notes, noise);
+    if (names && !isReasoning(field)) {
+      pruneCues(field, names, target.records, target.signature, lines, notes);
+      learnCues(field, names, target.records, target.signature, useful, lines, notes, noise);
+    }
   }
   learnLength(target.signature, target.records, useful, lines, notes);
   return { instruction: lines.text(), notes };
@@ -75,6 +80,50 @@ function learnCues(
     if (own) lines.extendCueLine(own.line, picked);
     else lines.append(`- ${option}: ${picked.join(", ")}`);
     notes.push(`${field.name} ${option} ← ${picked.join(", ")}`);
+  }
+}
+
+/**
+ * Drops cue words that misled: a word of an option's cue line (the `option: items` form reflection
+ * writes; prose lines are left as written) that occurs in the inputs of records the program
+ * answered with that option although their gold label is another, more often than in inputs whose
+ * gold label is that option. Only records whose answer and gold label are both shown count, so
+ * nothing is dropped on mere suspicion. A line left without words goes.
+ */
+function pruneCues(
+  field: Field,
+  names: OptionNames[],
+  records: readonly FeedbackRecord[],
+  signature: Signature,
+  lines: InstructionLines,
+  notes: string[],
+): void {
+  const rules = cueRules(lines.text(), names).filter((r) => r.colon);
+  if (rules.length === 0) return;
+  const inputFields = signature.inputs.map((f) => f.name);
+  const misled = new Map<string, number>();
+  const support = new Map<string, number>();
+  const key = (option: string, stems: readonly string[]) => `${option}\u0000${stems.join(" ")}`;
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  for (const record of records) {
+    const gold = goldOptions(record, field.name, names);
+    const produced = producedOptions(record, field.name, names);
+    if (!gold || !produced) continue;
+    const fields = inputFields.length > 0 ? inputFields : Object.keys(record.inputs);
+    const input = Terms.of(inputsText(record.inputs, fields));
+    for (const rule of rules) {
+      const wrongly = produced.includes(rule.option) && !gold.includes(rule.option);
+      const rightly = gold.includes(rule.option);
+      if (!wrongly && !rightly) continue;
+      for (const term of matchedTerms(rule, input)) bump(wrongly ? misled : support, key(rule.option, term.stems));
+    }
+  }
+  // Edit the lines from the last one up, so earlier indices stay valid.
+  for (const rule of [...rules].sort((a, b) => b.line - a.line)) {
+    const drop = rule.terms.filter((t) => (misled.get(key(rule.option, t.stems)) ?? 0) > (support.get(key(rule.option, t.stems)) ?? 0));
+    if (drop.length === 0) continue;
+    lines.pruneCueLine(rule.line, names, new Set(drop.map((t) => t.stems.join(" "))));
+    notes.push(`${field.name} ${rule.option} ✗ ${drop.map((t) => t.text).join(", ")}`);
   }
 }
 
@@ -135,6 +184,27 @@ class InstructionLines {
   extendCueLine(index: number, terms: string[]): void {
     const base = this.lines[index]!.replace(/[\s.;,]+$/, "");
     this.lines[index] = base.endsWith(":") ? `${base} ${terms.join(", ")}` : `${base}, ${terms.join(", ")}`;
+    this.changed = true;
+  }
+
+  /**
+   * Removes the given items (by their stems) from the cue line at `index`, which has the
+   * `option: items` form; the whole line when no item is left.
+   */
+  pruneCueLine(index: number, names: readonly OptionNames[], drop: ReadonlySet<string>): void {
+    const line = this.lines[index]!;
+    const mention = findOptions(line, names)[0];
+    if (!mention) return;
+    const colon = /^[\s*_"'`)\]]*:/.exec(line.slice(mention.end));
+    if (!colon) return;
+    const head = line.slice(0, mention.end + colon[0].length);
+    const kept = line
+      .slice(head.length)
+      .split(/[,;]/)
+      .map((item) => item.trim().replace(/[.]+$/, "").trim())
+      .filter((item) => item !== "" && !drop.has(termsOf(item.replace(/^["'`]|["'`]+$/g, "")).join(" ")));
+    if (kept.length > 0) this.lines[index] = `${head} ${kept.join(", ")}`;
+    else this.lines.splice(index, 1);
     this.changed = true;
   }
 

@@ -1,13 +1,358 @@
-import type { Optimizer } from "../types.js";
+import type { Example } from "../../program/example.js";
+import { stateHash, type ProgramState } from "../../program/state.js";
+import type { Best, OptimizeContext, Optimizer, ScoreSet } from "../types.js";
+import { withInstruction } from "./common.js";
+import { mergeOptions, mergeSubsample, pickMerge, tripleKey, type MergePlan } from "./gepa/merge.js";
+import { EPSILON, paretoFrontier, sampleParent } from "./gepa/pareto.js";
+import { newSampler, nextMinibatch, type SamplerState } from "./gepa/sampler.js";
 
-// Being written: see the issue's optimizer list. (Placeholder so the registry compiles meanwhile.)
-export const gepa: Optimizer<{ done: true }> = {
+/** One candidate of the pool, with what GEPA knows of it. Plain JSON. */
+export interface Member {
+  /** Its state hash. */
+  candidate: string;
+  state: ProgramState;
+  /** Pool indices of its parents: none for the baseline, one for a reflection, two for a merge. */
+  parents: number[];
+  origin: "program" | "reflection" | "merge";
+  /** Its score on each dev example, in dev-set order: what the Pareto frontier is made of. */
+  scores: number[];
+  mean: number;
+  /** Index into the program's LM steps: the step reflection rewrites next time it is the parent. */
+  next: number;
+  /** The iteration that added it (0: the baseline). */
+  iteration: number;
+}
+
+export interface GepaState {
+  v: 1;
+  /** Iterations done (one per step: a reflective mutation or a merge). */
+  iteration: number;
+  /** Every accepted candidate; index 0 is the baseline. Indices never change. */
+  pool: Member[];
+  sampler: SamplerState;
+  merge: {
+    /** Merges earned by accepted reflections and not attempted yet. */
+    due: number;
+    /** Merges attempted (evaluated), accepted or not: capped by the `merges` setting. */
+    tested: number;
+    accepted: number;
+    /** (pair, ancestor) triples already attempted, as `a+b/ancestor`. */
+    tried: string[];
+    /** The last iteration's reflection added a candidate: merges are tried right after one, as in GEPA. */
+    lastFoundNew: boolean;
+  };
+  counts: {
+    /** Reflection calls made (one per iteration that reflects). */
+    reflections: number;
+    proposals: number;
+    accepted: number;
+    rejected: number;
+    /** Reflection returned the instruction unchanged, or a candidate already in the pool. */
+    unchanged: number;
+    /** The parent was perfect on the minibatch: nothing to reflect on, no call made. */
+    skipped: number;
+  };
+}
+
+interface Settings {
+  minibatch: number;
+  merges: number;
+  mergeSubsample: number;
+  iterations: number;
+}
+
+function settingsOf(ctx: OptimizeContext): Settings {
+  const s = ctx.settings;
+  return {
+    minibatch: Math.max(1, Math.floor(Number(s.minibatch ?? DEFAULTS.minibatch))),
+    merges: Math.max(0, Math.floor(Number(s.merges ?? DEFAULTS.merges))),
+    mergeSubsample: Math.max(1, Math.floor(Number(s.merge_subsample ?? DEFAULTS.merge_subsample))),
+    iterations: Math.max(0, Math.floor(Number(s.iterations ?? DEFAULTS.iterations))),
+  };
+}
+
+const DEFAULTS = {
+  /**
+   * Train examples per reflective mutation: what the reflection LM is shown and the child is judged
+   * on. The paper uses 3 with a large reflection LM. 16 shows the reflection LM several failures of
+   * each kind, so it can tell the clues of a label from one message's incidental words (sim, a
+   * lexical learner, generalises about twice as well from 16 as from 4), and the gate (2 × 16
+   * rollouts) still costs less than the dev evaluation it guards.
+   */
+  minibatch: 16,
+  /** Merges (system-aware crossover) attempted at most; 0 turns merging off. */
+  merges: 5,
+  /** Dev examples a merge is first judged on (where its parents differ). */
+  merge_subsample: 8,
+  /** Stop after this many iterations; 0: when the budget runs out. */
+  iterations: 0,
+};
+
+const PERFECT = 1 - EPSILON;
+
+/** Scores in the order of the examples (an example without a result scores 0). */
+function inOrder(set: ScoreSet, examples: readonly Example[]): number[] {
+  return examples.map((e) => set.scores.get(e.id) ?? 0);
+}
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, x) => a + x, 0);
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? 0 : sum(xs) / xs.length;
+}
+
+function short(hash: string): string {
+  return hash.slice(0, 10);
+}
+
+function fmt(x: number): string {
+  return x.toFixed(3);
+}
+
+/** The best member: the highest dev mean; ties keep the earlier one (the incumbent). */
+export function bestIndex(pool: readonly Member[]): number {
+  let best = 0;
+  pool.forEach((m, i) => {
+    if (m.mean > pool[best]!.mean + EPSILON) best = i;
+  });
+  return best;
+}
+
+/** What the framework has spent so far, for events: rollouts and reflection calls apart. */
+function spent(ctx: OptimizeContext): Record<string, number> {
+  const u = ctx.budget.used;
+  return { calls: u.calls, reflectionCalls: u.proposalCalls, rollouts: u.rollouts };
+}
+
+function addMember(state: GepaState, member: Member): number {
+  state.pool.push(member);
+  return state.pool.length - 1;
+}
+
+/**
+ * One reflective mutation: a parent from the Pareto frontier, the next of its LM steps, a train
+ * minibatch; the reflection LM rewrites the step's instruction from what the parent did there; the
+ * child is kept only if it does strictly better on the same minibatch, and then scored on dev.
+ */
+async function reflect(ctx: OptimizeContext, state: GepaState, settings: Settings): Promise<void> {
+  const steps = ctx.program.graph.lmSteps;
+  const frontier = paretoFrontier(state.pool.map((m) => m.scores));
+  const parentIndex = sampleParent(frontier, ctx.rng);
+  const parent = state.pool[parentIndex]!;
+  const stepIndex = parent.next % steps.length;
+  const step = steps[stepIndex]!;
+  parent.next = (stepIndex + 1) % steps.length;
+  const drawn = nextMinibatch(state.sampler, ctx.trainset.length, settings.minibatch, ctx.rng);
+  state.sampler = drawn.sampler;
+  const batch = drawn.batch.map((i) => ctx.trainset[i]!);
+  const ids = batch.map((e) => e.id);
+  const base = { iteration: state.iteration, parent: parent.candidate, step, minibatch: ids };
+
+  ctx.phase(`iteration ${state.iteration}: running ${short(parent.candidate)} on a ${batch.length}-example minibatch`);
+  const parentSet = await ctx.evaluate(parent.state, batch, "train");
+  const parentScores = inOrder(parentSet, batch);
+  if (parentScores.every((s) => s >= PERFECT)) {
+    state.counts.skipped++;
+    ctx.event("skipped", { ...base, summary: `iteration ${state.iteration}: ${short(parent.candidate)} is perfect on its minibatch, nothing to reflect on`, parentScores, ...spent(ctx) });
+    return;
+  }
+
+  ctx.phase(`iteration ${state.iteration}: reflecting on step ${step} of ${short(parent.candidate)}`);
+  const instruction = parent.state.steps[step]?.instruction ?? "";
+  const records = ctx.records(parentSet.results, new Map(batch.map((e) => [e.id, e])), step);
+  const proposed = await ctx.propose({ purpose: "reflect", step, instruction, records, sample: 0 });
+  state.counts.reflections++;
+  const childState = withInstruction(parent.state, step, proposed);
+  const childHash = stateHash(childState);
+  if (proposed.trim() === instruction.trim() || state.pool.some((m) => m.candidate === childHash)) {
+    state.counts.unchanged++;
+    ctx.event("rejected", {
+      ...base,
+      summary: `iteration ${state.iteration}: reflection on ${step} of ${short(parent.candidate)} ${proposed.trim() === instruction.trim() ? "left the instruction unchanged" : "gave a candidate already in the pool"}`,
+      parentScores,
+      ...spent(ctx),
+    });
+    return;
+  }
+  const child = ctx.candidate(childState, "reflection", [parent.candidate]);
+  state.counts.proposals++;
+  ctx.event("proposal", { ...base, child, summary: `iteration ${state.iteration}: new instruction for ${step} from ${short(parent.candidate)}`, instruction: proposed, ...spent(ctx) });
+
+  ctx.phase(`iteration ${state.iteration}: running ${short(child)} on the same minibatch`);
+  const childScores = inOrder(await ctx.evaluate(childState, batch, "train"), batch);
+  const before = sum(parentScores);
+  const after = sum(childScores);
+  const scores = { parentScores, childScores, parentSum: before, childSum: after };
+  if (!(after > before + EPSILON)) {
+    state.counts.rejected++;
+    ctx.event("rejected", { ...base, child, summary: `iteration ${state.iteration}: ${short(child)} (${step}) minibatch ${fmt(after)} ≤ parent ${fmt(before)}`, ...scores, ...spent(ctx) });
+    return;
+  }
+
+  ctx.phase(`iteration ${state.iteration}: scoring ${short(child)} on dev`);
+  const devScores = inOrder(await ctx.evaluate(childState, ctx.devset, "dev"), ctx.devset);
+  const previousBest = state.pool[bestIndex(state.pool)]!;
+  const index = addMember(state, {
+    candidate: child,
+    state: childState,
+    parents: [parentIndex],
+    origin: "reflection",
+    scores: devScores,
+    mean: mean(devScores),
+    next: (stepIndex + 1) % steps.length,
+    iteration: state.iteration,
+  });
+  state.counts.accepted++;
+  state.merge.lastFoundNew = true;
+  if (state.merge.tested + state.merge.due < settings.merges) state.merge.due++;
+  const added = state.pool[index]!;
+  const newBest = added.mean > previousBest.mean + EPSILON;
+  ctx.event("accepted", {
+    ...base,
+    child,
+    summary: `iteration ${state.iteration}: ${short(child)} (${step}) minibatch ${fmt(after)} > ${fmt(before)}; dev ${fmt(added.mean)} (parent ${fmt(parent.mean)})${newBest ? ", new best" : ""}`,
+    ...scores,
+    dev: added.mean,
+    parentDev: parent.mean,
+    newBest,
+    pool: state.pool.length,
+    ...spent(ctx),
+  });
+}
+
+/**
+ * One merge: the merged candidate is judged on dev examples where its parents differ and kept if
+ * it does at least as well there as the better of them; then it is scored on the rest of dev.
+ */
+async function merge(ctx: OptimizeContext, state: GepaState, settings: Settings, plan: MergePlan): Promise<void> {
+  const a = state.pool[plan.a]!;
+  const b = state.pool[plan.b]!;
+  const ancestor = state.pool[plan.ancestor]!;
+  state.merge.tried.push(tripleKey(plan.a, plan.b, plan.ancestor));
+  state.merge.due--;
+  state.merge.tested++;
+  const sub = mergeSubsample(a.scores, b.scores, settings.mergeSubsample, ctx.rng);
+  const child = ctx.candidate(plan.state, "merge", [a.candidate, b.candidate]);
+  const base = {
+    iteration: state.iteration,
+    parents: [a.candidate, b.candidate],
+    ancestor: ancestor.candidate,
+    child,
+    steps: { [a.candidate]: plan.fromA, [b.candidate]: plan.fromB },
+    subsample: sub.map((k) => ctx.devset[k]!.id),
+  };
+  ctx.phase(`iteration ${state.iteration}: merging ${short(a.candidate)} (${plan.fromA.join(", ")}) and ${short(b.candidate)} (${plan.fromB.join(", ")})`);
+  const subExamples = sub.map((k) => ctx.devset[k]!);
+  const subSet = await ctx.evaluate(plan.state, subExamples, "dev");
+  const childSub = inOrder(subSet, subExamples);
+  const aSub = sub.map((k) => a.scores[k] ?? 0);
+  const bSub = sub.map((k) => b.scores[k] ?? 0);
+  const scores = { childScores: childSub, parentScores: [aSub, bSub], childSum: sum(childSub), parentSums: [sum(aSub), sum(bSub)] };
+  const what = `${short(a.candidate)} (${plan.fromA.join(", ")}) + ${short(b.candidate)} (${plan.fromB.join(", ")}) over ${short(ancestor.candidate)}`;
+  if (sum(childSub) < Math.max(sum(aSub), sum(bSub)) - EPSILON) {
+    ctx.event("merge-rejected", { ...base, summary: `iteration ${state.iteration}: merge ${what}: ${fmt(sum(childSub))} on ${sub.length} dev examples < ${fmt(Math.max(sum(aSub), sum(bSub)))}`, ...scores, ...spent(ctx) });
+    return;
+  }
+  const inSub = new Set(sub);
+  const rest = ctx.devset.filter((_, k) => !inSub.has(k));
+  ctx.phase(`iteration ${state.iteration}: scoring merge ${short(child)} on dev`);
+  const restSet = rest.length > 0 ? await ctx.evaluate(plan.state, rest, "dev") : undefined;
+  const devScores = ctx.devset.map((e) => subSet.scores.get(e.id) ?? restSet?.scores.get(e.id) ?? 0);
+  const previousBest = state.pool[bestIndex(state.pool)]!;
+  addMember(state, {
+    candidate: child,
+    state: plan.state,
+    parents: [plan.a, plan.b],
+    origin: "merge",
+    scores: devScores,
+    mean: mean(devScores),
+    next: 0,
+    iteration: state.iteration,
+  });
+  state.merge.accepted++;
+  const devMean = mean(devScores);
+  const newBest = devMean > previousBest.mean + EPSILON;
+  ctx.event("merge", {
+    ...base,
+    summary: `iteration ${state.iteration}: merge ${what} → ${short(child)}: dev ${fmt(devMean)} (parents ${fmt(a.mean)}, ${fmt(b.mean)})${newBest ? ", new best" : ""}`,
+    ...scores,
+    dev: devMean,
+    newBest,
+    pool: state.pool.length,
+    ...spent(ctx),
+  });
+}
+
+/**
+ * GEPA (Agrawal et al. 2025): reflective prompt evolution over a Pareto frontier of candidates.
+ *
+ * The pool holds every accepted candidate with its per-example dev scores. Each iteration draws a
+ * parent from the instance-wise Pareto frontier (weighted by the dev examples it is best on), picks
+ * the parent's next LM step (round-robin per candidate, the child continuing its parent's rotation,
+ * so every step of a lineage gets its turn and a candidate picked again tries another step), runs
+ * it on a train minibatch and asks the reflection LM for a better instruction from what went wrong.
+ * The child must do strictly better on the same minibatch to be scored on dev and join the pool.
+ * After a success, a merge may be tried instead: two frontier candidates that improved different
+ * steps of a common ancestor are combined step by step.
+ */
+export const gepa: Optimizer<GepaState> = {
   name: "gepa",
-  defaults: {},
-  plan: () => ({ buys: "not written yet", minimumCalls: Number.MAX_SAFE_INTEGER }),
-  init: async () => ({ done: true }),
-  step: async (_ctx, state) => ({ state, done: true }),
-  best: () => {
-    throw new Error("gepa is not written yet");
+  defaults: DEFAULTS,
+  plan: ({ callsPerExample, train, dev, lmSteps, calls, settings }) => {
+    const m = Math.max(1, Math.min(train, Math.floor(Number(settings.minibatch ?? DEFAULTS.minibatch))));
+    const tryCalls = 2 * m * callsPerExample + 1;
+    const devCalls = dev * callsPerExample;
+    const merges = Math.floor(Number(settings.merges ?? DEFAULTS.merges));
+    const each = `each: a ${m}-example train minibatch run twice (${2 * m * callsPerExample} LM calls), 1 reflection call, and a ${dev}-example dev evaluation (${devCalls} calls) when the child is accepted`;
+    const extra = `${lmSteps} LM step${lmSteps === 1 ? "" : "s"} rewritten in turn${merges > 0 && lmSteps > 1 ? `, up to ${merges} merges` : ""}`;
+    if (!Number.isFinite(calls)) return { buys: `GEPA iterations until a budget runs out (${each}); ${extra}`, minimumCalls: tryCalls + devCalls };
+    const fewest = Math.max(0, Math.floor(calls / (tryCalls + devCalls)));
+    const most = Math.max(0, Math.floor(calls / tryCalls));
+    return {
+      buys: `≈ ${fewest}–${most} GEPA iterations (the more children are accepted, the fewer; ${each}); ${extra}`,
+      minimumCalls: tryCalls + devCalls,
+    };
+  },
+  init: async (ctx, baseline) => {
+    const scores = inOrder(baseline, ctx.devset);
+    return {
+      v: 1,
+      iteration: 0,
+      pool: [{ candidate: baseline.candidate, state: ctx.program.state, parents: [], origin: "program", scores, mean: mean(scores), next: 0, iteration: 0 }],
+      sampler: newSampler(),
+      merge: { due: 0, tested: 0, accepted: 0, tried: [], lastFoundNew: false },
+      counts: { reflections: 0, proposals: 0, accepted: 0, rejected: 0, unchanged: 0, skipped: 0 },
+    };
+  },
+  step: async (ctx, input) => {
+    // Never edit the state given: it is the last checkpoint's until this step completes.
+    const state = JSON.parse(JSON.stringify(input)) as GepaState;
+    const settings = settingsOf(ctx);
+    const steps = ctx.program.graph.lmSteps;
+    if (steps.length === 0 || ctx.trainset.length === 0) {
+      ctx.event("finished", { summary: steps.length === 0 ? "the program has no LM step to rewrite" : "no train examples to reflect on" });
+      return { state, done: true };
+    }
+    state.iteration += 1;
+    const mergeNow = settings.merges > 0 && state.merge.due > 0 && state.merge.lastFoundNew;
+    state.merge.lastFoundNew = false;
+    let merged = false;
+    if (mergeNow) {
+      const frontier = paretoFrontier(state.pool.map((m) => m.scores));
+      const known = new Set(state.pool.map((m) => m.candidate));
+      const plan = pickMerge(mergeOptions(state.pool, frontier.members, steps, state.merge.tried, (s) => known.has(stateHash(s))), ctx.rng);
+      if (plan) {
+        await merge(ctx, state, settings, plan);
+        merged = true;
+      }
+    }
+    if (!merged) await reflect(ctx, state, settings);
+    return { state, done: settings.iterations > 0 && state.iteration >= settings.iterations };
+  },
+  best: (state) => {
+    const m = state.pool[bestIndex(state.pool)]!;
+    return { candidate: m.candidate, state: m.state, score: m.mean } satisfies Best;
   },
 };

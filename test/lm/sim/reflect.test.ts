@@ -127,3 +127,44 @@ describe("sim as reflection / proposal model", () => {
     expect(reflect("Route.", many, { temperature: 0, sample: 3 })).toBe(reflect("Route.", many));
   });
 });
+
+describe("sim reflection drops cue words that misled", () => {
+  const chargedTwice = { inputs: { message: "I was charged twice for my subscription" }, outputs: { team: "technical" }, expected: { team: "billing" }, score: 0 };
+  const photo = { inputs: { message: "The app crashes when I upload a photo" }, outputs: { team: "technical" }, expected: { team: "technical" }, score: 1 };
+
+  it("removes a word of its own cue line found in an input answered wrongly with that option", () => {
+    const out = reflect("Route.\n- technical: photo, charged", [chargedTwice, photo]);
+    // `charged` pulled a billing message to technical; `photo` pointed right. Freed, `charged` can
+    // then cue the gold label.
+    expect(out).toBe("Route.\n- technical: photo\n- billing: charged, twice, subscription");
+  });
+
+  it("keeps a word that pointed right as often as it misled", () => {
+    const alsoTechnical = { inputs: { message: "The app crashes after the lock charged overnight" }, outputs: { team: "technical" }, expected: { team: "technical" }, score: 1 };
+    const out = reflect("Route.\n- technical: photo, charged", [chargedTwice, photo, alsoTechnical]);
+    expect(out.split("\n")[1]).toBe("- technical: photo, charged");
+  });
+
+  it("removes a line left without words, and leaves prose lines as written", () => {
+    expect(reflect("Route.\n- technical: charged", [chargedTwice, photo])).toBe("Route.\n- billing: charged, twice, subscription");
+    const prose = "Route.\nCharged customers go to technical.";
+    expect(reflect(prose, [chargedTwice, photo])).toBe(`${prose}\n- billing: twice, subscription`);
+  });
+
+  it("drops nothing on records whose answer it is not shown", () => {
+    const gold = [{ inputs: chargedTwice.inputs, expected: chargedTwice.expected }];
+    expect(reflect("Route.\n- technical: charged", gold, { purpose: "propose_instruction" })).toBe("Route.\n- technical: charged\n- billing: twice, subscription");
+  });
+
+  it("says what it dropped in its reasoning, and the pruned instruction answers right", () => {
+    const out = answer({
+      purpose: "reflect",
+      signature: "examples -> reasoning, new_instruction",
+      target: { signature: TARGET, instruction: "Route.\n- technical: photo, charged", records: [chargedTwice, photo] },
+    });
+    expect(out.reasoning).toMatch(/team technical ✗ charged/);
+    const inputs = { message: "Why was I charged for a subscription I cancelled?" };
+    expect(answerOf("team", { signature: TARGET, inputs, instruction: "Route.\n- technical: photo, charged" })).toBe("technical");
+    expect(answerOf("team", { signature: TARGET, inputs, instruction: out.new_instruction as string })).toBe("billing");
+  });
+});

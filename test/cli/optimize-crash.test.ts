@@ -1,0 +1,158 @@
+import { spawn } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
+import { BIN, ROOT, offlineEnv, runCli } from "../support/cli.js";
+
+/**
+ * Crash safety, end to end: the model is the mock provider, so every LM request is observable.
+ * A run killed with SIGKILL at several points and resumed must end exactly where an uninterrupted
+ * run with the same seed ends, and must not send again any request that had completed.
+ */
+const PROGRAM = path.join(ROOT, "programs/support-triage.yaml");
+const CONCURRENCY = 4;
+let mock: MockProvider;
+let dir: string;
+
+beforeAll(async () => {
+  // Some latency, as real providers have: requests are in flight when the process is killed.
+  mock = await startMockProvider({ latencyMs: { min: 5, max: 25 } });
+  dir = await mkdtemp(path.join(os.tmpdir(), "dspx-crash-"));
+});
+afterAll(() => mock.close());
+
+const args = (extra: string[] = []) => [
+  "optimize", PROGRAM, "--optimizer", "gepa", "--seed", "7", "--budget-calls", "700", "--concurrency", String(CONCURRENCY),
+  "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl, "--json", ...extra,
+];
+const env = (db: string) => ({ DSPX_DB: db, OPENAI_API_KEY: "sk-test" });
+
+/** What the store says a run found: candidates (hash, origin, parents) and every (candidate, dataset, example, score). */
+function outcome(db: string, runId: string) {
+  const sql = new Database(db, { readonly: true });
+  const candidates = sql.prepare("SELECT hash, origin, parents FROM candidates WHERE run_id = ? ORDER BY hash").all(runId);
+  const scores = sql
+    .prepare("SELECT r.candidate, r.dataset, r.example_id, e.score FROM run_results r JOIN evaluations e ON e.id = r.eval_id WHERE r.run_id = ? ORDER BY r.candidate, r.dataset, r.example_id")
+    .all(runId);
+  const run = sql.prepare("SELECT best_candidate, best_score, status FROM runs WHERE id = ?").get(runId);
+  sql.close();
+  return { candidates, scores, run };
+}
+
+function requestKeys(): string[] {
+  return mock.requests.map((r) => JSON.stringify([r.model, r.messages, r.body.temperature]));
+}
+
+async function killAfter(db: string, requests: number): Promise<string> {
+  const start = mock.requests.length;
+  const child = spawn(process.execPath, [BIN, ...args()], { cwd: ROOT, env: offlineEnv(env(db)), stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const closed = new Promise((r) => child.on("close", r));
+  for (let i = 0; i < 600 && mock.requests.length - start < requests; i++) await new Promise((r) => setTimeout(r, 25));
+  child.kill("SIGKILL");
+  await closed;
+  const runId = /run ([2-9a-z]{8})/.exec(stderr)?.[1];
+  if (!runId) throw new Error(`no run id in: ${stderr}`);
+  return runId;
+}
+
+describe("optimize is deterministic and crash-safe", () => {
+  it("gives identical candidates and scores for the same seed, killed and resumed or not", async () => {
+    // Uninterrupted reference run.
+    const refDb = path.join(dir, "reference.db");
+    mock.reset();
+    const ref = await runCli(args(), { env: env(refDb) });
+    expect(ref.code, ref.stderr).toBe(0);
+    const refReport = JSON.parse(ref.stdout);
+    const reference = outcome(refDb, refReport.runId);
+    expect(reference.candidates.length).toBeGreaterThan(2);
+
+    // The same seed again, in another database: the same result.
+    const againDb = path.join(dir, "again.db");
+    const again = JSON.parse((await runCli(args(), { env: env(againDb) })).stdout);
+    expect(outcome(againDb, again.runId).candidates).toEqual(reference.candidates);
+    expect(outcome(againDb, again.runId).scores).toEqual(reference.scores);
+
+    // Killed at several points (early, mid-run, late), each time resumed until it finishes.
+    const crashDb = path.join(dir, "crash.db");
+    mock.reset();
+    let runId = await killAfter(crashDb, 25);
+    for (const point of [120, 300]) {
+      const before = requestKeys();
+      const child = spawn(process.execPath, [BIN, "resume", runId, "--json"], { cwd: ROOT, env: offlineEnv(env(crashDb)), stdio: ["ignore", "pipe", "pipe"] });
+      const closed = new Promise((r) => child.on("close", r));
+      for (let i = 0; i < 600 && mock.requests.length - before.length < point; i++) await new Promise((r) => setTimeout(r, 25));
+      child.kill("SIGKILL");
+      await closed;
+      const sql = new Database(crashDb);
+      expect(sql.pragma("integrity_check", { simple: true })).toBe("ok");
+      sql.close();
+    }
+    const sentBeforeFinal = requestKeys();
+    const final = await runCli(["resume", runId, "--json"], { env: env(crashDb) });
+    expect(final.code, final.stderr).toBe(0);
+    const report = JSON.parse(final.stdout);
+    runId = report.runId;
+    const resumed = outcome(crashDb, runId);
+    expect(resumed.run).toMatchObject({ best_candidate: (reference.run as { best_candidate: string }).best_candidate, status: "done" });
+    expect(resumed.candidates).toEqual(reference.candidates);
+    expect(resumed.scores).toEqual(reference.scores);
+    // Nothing that had completed is sent again. A call completes when its answer is committed, within
+    // a few milliseconds of arriving (the writer thread commits each batch); what a kill catches
+    // before that — the calls in flight and at most a couple answered in that window — is sent again.
+    const all = requestKeys();
+    const seen = new Set<string>();
+    let repeats = 0;
+    for (const k of all) {
+      if (seen.has(k)) repeats++;
+      seen.add(k);
+    }
+    expect(repeats).toBeLessThanOrEqual(3 * (CONCURRENCY + 2));
+    expect(all.length - sentBeforeFinal.length).toBeGreaterThanOrEqual(0);
+
+    // A finished run says so.
+    const done = await runCli(["resume", runId], { env: env(crashDb) });
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain("already finished");
+  });
+
+  it("stops on Ctrl-C with exit 130, prints the resume command, and resumes to the end", async () => {
+    const db = path.join(dir, "sigint.db");
+    const start = mock.requests.length;
+    const child = spawn(process.execPath, [BIN, ...args()], { cwd: ROOT, env: offlineEnv(env(db)), stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    for (let i = 0; i < 600 && mock.requests.length - start < 60; i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill("SIGINT");
+    expect(await code).toBe(130);
+    const runId = /run ([2-9a-z]{8})/.exec(stderr)![1]!;
+    expect(stderr).toContain(`dspx resume ${runId}`);
+    const sql = new Database(db, { readonly: true });
+    expect(sql.prepare("SELECT status FROM runs WHERE id = ?").get(runId)).toEqual({ status: "interrupted" });
+    sql.close();
+    const resumed = await runCli(["resume", runId, "--json"], { env: env(db) });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).runId).toBe(runId);
+  });
+});
+
+describe("optimize budgets", () => {
+  it("refuses a budget too small for one step, naming the minimum", async () => {
+    const r = await runCli(["optimize", PROGRAM, "--budget-calls", "50"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--budget-calls: 50 LM calls cannot buy a single gepa step here: .* give at least --budget-calls \d+/);
+  });
+
+  it("never exceeds the calls budget by more than what is in flight", async () => {
+    const r = await runCli(["optimize", PROGRAM, "--budget-calls", "400", "--concurrency", String(CONCURRENCY), "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.usage.calls).toBeLessThanOrEqual(400 + CONCURRENCY);
+    expect(report.best.dev.mean).toBeGreaterThanOrEqual(report.baseline.dev.mean);
+  });
+});

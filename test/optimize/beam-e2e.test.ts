@@ -1,0 +1,74 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { optimize, resume, type OptimizeReport } from "../../src/optimize/run.js";
+import { Store } from "../../src/store/store.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const PROGRAM = path.join(ROOT, "programs/support-triage.yaml");
+const ORIGINAL = "Route the message to the team that should handle it and judge its urgency.";
+const stores: Store[] = [];
+afterAll(async () => {
+  for (const s of stores.splice(0)) await s.close();
+});
+
+function openStore(): Store {
+  const store = Store.open(path.join(mkdtempSync(path.join(os.tmpdir(), "dspx-beam-")), "dspx.db"));
+  stores.push(store);
+  return store;
+}
+
+// 140 calls are kept for test and 70 score the baseline; the rest buys one full iteration and part of a second.
+const flags = { optimizer: "beam", lm: "sim", budget: { calls: 1000 }, seed: 0 } as const;
+
+describe("beam, end to end through the driver on sim", () => {
+  it("improves support-triage on dev with a rewritten instruction", async () => {
+    const store = openStore();
+    const report = await optimize(PROGRAM, { ...flags }, store, new AbortController().signal);
+    expect(report.optimizer).toBe("beam");
+    expect(report.plan.buys).toMatch(/^≈ 1 beam iteration \(width 3, 3 proposals each, 40-example minibatches/);
+    expect(report.best.dev.mean).toBeGreaterThan(report.baseline.dev.mean);
+    const instruction = report.best.state.steps.route!.instruction;
+    expect(instruction).not.toBe(ORIGINAL);
+    expect(instruction.startsWith(ORIGINAL)).toBe(true);
+    // What it learned: cue lines naming a team or an urgency.
+    expect(instruction).toMatch(/\n- (billing|technical|account|shipping|returns|security|other|low|normal|high): \S/);
+    expect(report.usage.proposalCalls).toBeGreaterThan(0);
+    expect(report.usage.calls).toBeLessThanOrEqual(1000);
+    expect(report.ended).toBe("done");
+
+    const events = store.runs.events(report.runId);
+    const types = new Set(events.map((e) => e.type));
+    for (const t of ["proposal", "pruned", "accepted", "iteration", "stopped"]) expect(types).toContain(t);
+    const candidates = store.runs.candidates(report.runId);
+    const best = candidates.find((c) => c.hash === report.best.candidate)!;
+    expect(best.origin).toMatch(/^beam:route/);
+    expect(best.parents).toHaveLength(1);
+  });
+
+  it("resumed after an interruption, ends exactly where an uninterrupted run ends", async () => {
+    const referenceStore = openStore();
+    const reference = await optimize(PROGRAM, { ...flags }, referenceStore, new AbortController().signal);
+
+    const store = openStore();
+    const abort = new AbortController();
+    let runId = "";
+    let proposals = 0;
+    await expect(
+      optimize(PROGRAM, { ...flags }, store, abort.signal, {
+        onStart: (info) => (runId = info.runId),
+        onEvent: (type) => {
+          if (type === "proposal" && ++proposals === 4) abort.abort();
+        },
+      }),
+    ).rejects.toThrow();
+    expect(store.runs.resolve(runId).status).toBe("interrupted");
+    const resumed = (await resume(runId, store, new AbortController().signal)) as OptimizeReport;
+    expect(resumed.best.candidate).toBe(reference.best.candidate);
+    expect(resumed.best.dev.mean).toBe(reference.best.dev.mean);
+    expect(resumed.usage.calls).toBe(reference.usage.calls);
+    const hashes = (s: Store, id: string) => s.runs.candidates(id).map((c) => `${c.hash} ${c.origin} ${c.parents.join(",")}`).sort();
+    expect(hashes(store, runId)).toEqual(hashes(referenceStore, reference.runId));
+  });
+});

@@ -35,7 +35,9 @@ export function progressText(p: OptimizeProgress, sessionMs: number): string {
   const limit = p.limits.calls;
   const share = limit ? used.calls / limit : p.limits.timeMs ? used.elapsedMs / p.limits.timeMs : undefined;
   const eta = share && share > 0.02 ? formatDuration((used.elapsedMs / share) * (1 - share)) : "–";
-  const rate = sessionMs > 0 ? (p.requests / sessionMs) * 1000 : 0;
+  // Provider requests per second; on sim (no provider traffic), LM calls per second.
+  const perSecond = (n: number) => (sessionMs > 0 ? (n / sessionMs) * 1000 : 0);
+  const rate = p.requests > 0 ? `${perSecond(p.requests).toFixed(1)} req/s` : `${perSecond(p.used.calls).toFixed(0)} calls/s`;
   return [
     p.phase,
     `step ${p.step}`,
@@ -43,7 +45,7 @@ export function progressText(p: OptimizeProgress, sessionMs: number): string {
     `best ${formatScore(p.best)} (baseline ${formatScore(p.baseline)})`,
     `calls ${formatInt(used.calls)}${limit ? `/${formatInt(limit)}` : ""}`,
     `rollouts ${formatInt(used.rollouts)}${p.limits.rollouts ? `/${formatInt(p.limits.rollouts)}` : ""}`,
-    `${rate.toFixed(1)} req/s`,
+    rate,
     ...(p.rateLimited > 0 ? [`${p.rateLimited} × 429`] : []),
     `cost ${formatUsd(p.costUsd)}`,
     `ETA ${eta}`,

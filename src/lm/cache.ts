@@ -54,6 +54,8 @@ export class CachedClient implements LMClient {
   readonly id: string;
   readonly provider: string;
   readonly model: string;
+  /** The wrapped endpoint, so that what fingerprints a client sees through the cache. */
+  readonly endpoint: string | undefined;
   readonly structuredOutput: boolean;
   private readonly inFlight = new Map<string, Promise<LMResponse>>();
 
@@ -64,6 +66,7 @@ export class CachedClient implements LMClient {
     this.id = inner.id;
     this.provider = inner.provider;
     this.model = inner.model;
+    this.endpoint = inner.endpoint;
     this.structuredOutput = inner.structuredOutput;
   }
 

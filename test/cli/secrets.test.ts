@@ -49,7 +49,7 @@ describe("secrets", () => {
     await run(["cache", "stats", "--json"]);
     // A failing call: the error message must not echo the key either.
     mock.setResponder(() => ({ kind: "error", status: 401, message: "Incorrect API key provided" }));
-    const failed = await run(["--verbose", "eval", program, ...lm, "--limit", "2", "--no-cache"]);
+    const failed = await run(["--verbose", "eval", program, ...lm, "--limit", "2", "--no-cache", "--no-memo"]);
     expect(failed.code).toBe(3);
     // The key did reach the provider, so the canary is live.
     expect(mock.requests.some((q) => q.headers.authorization === `Bearer ${KEY}`)).toBe(true);

@@ -66,6 +66,12 @@ async function store() {
 }
 
 describe("CachedClient", () => {
+  it("shows the endpoint it wraps, so that memo fingerprints tell two servers of one model apart", async () => {
+    const s = await store();
+    expect(new CachedClient(new CountingLM(), s.cache).endpoint).toBe("https://api.openai.com/v1");
+    await s.close();
+  });
+
   it("answers a repeated request from the store at no cost, and marks it", async () => {
     const s = await store();
     const inner = new CountingLM();

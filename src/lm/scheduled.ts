@@ -1,5 +1,6 @@
 import type { ProviderClient } from "./providers/types.js";
 import type { Scheduler } from "./scheduler/scheduler.js";
+import { nextTurn } from "../util/next-turn.js";
 import type { CallOptions, LMClient, LMRequest, LMResponse } from "./types.js";
 
 /** Rough token count of a request before it is sent: what the token bucket charges up front. */
@@ -27,7 +28,9 @@ export class ScheduledClient implements LMClient {
     this.structuredOutput = providerClient.structuredOutput;
   }
 
-  complete(request: LMRequest, options: CallOptions = {}): Promise<LMResponse> {
+  async complete(request: LMRequest, options: CallOptions = {}): Promise<LMResponse> {
+    // Calls made during one event-loop turn are dispatched together at its end (see nextTurn).
+    await nextTurn();
     return this.scheduler.run(estimateTokens(request), (context) => this.providerClient.attempt(request, context), options.signal ? { signal: options.signal } : {});
   }
 }

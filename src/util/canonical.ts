@@ -6,23 +6,43 @@ import { createHash } from "node:crypto";
  * JSON.stringify does; non-finite numbers become null.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortDeep(value));
+  return write(value) ?? "null";
 }
 
-function sortDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortDeep(v)));
-  if (value !== null && typeof value === "object") {
-    if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
-      return sortDeep((value as { toJSON: () => unknown }).toJSON());
-    }
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortDeep(v);
-    }
-    return out;
+/** The canonical text of a value, or undefined for what JSON leaves out (undefined, functions). */
+function write(value: unknown): string | undefined {
+  // Written directly rather than by sorting copies for JSON.stringify: this runs once per example
+  // per evaluation (memo keys), and building sorted copies is most of its cost.
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return Number.isFinite(value) ? String(value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      return JSON.stringify(value); // throws, as JSON.stringify does
+    case "object":
+      break;
+    default:
+      return undefined;
   }
-  return value;
+  if (value === null) return "null";
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + (write(value[i]) ?? "null");
+    return out + "]";
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return write((value as { toJSON: () => unknown }).toJSON());
+  let out = "{";
+  let first = true;
+  for (const key of Object.keys(value).sort()) {
+    const text = write((value as Record<string, unknown>)[key]);
+    if (text === undefined) continue;
+    out += (first ? "" : ",") + JSON.stringify(key) + ":" + text;
+    first = false;
+  }
+  return out + "}";
 }
 
 export function sha256(text: string): string {

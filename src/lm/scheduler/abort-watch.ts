@@ -1,3 +1,5 @@
+import { setMaxListeners } from "node:events";
+
 interface Watch {
   callbacks: Set<() => void>;
   listener: () => void;
@@ -34,18 +36,53 @@ export function watchAbort(signal: AbortSignal, callback: () => void): () => voi
   };
 }
 
+/** How many requests share one request signal before a fresh one is started. */
+export const REQUEST_SIGNAL_GENERATION = 16;
+const GENERATION = REQUEST_SIGNAL_GENERATION;
+
+interface Generation {
+  controller: AbortController;
+  issued: number;
+  open: number;
+  unwatch: () => void;
+}
+
+const generations = new WeakMap<AbortSignal, Generation>();
+
 /**
- * A signal of its own for one request, aborted when `parent` aborts; `release` detaches it. SDKs
- * attach a listener to the signal they are given and never remove it, so a long-lived signal (the
- * command's) must never be handed to them directly: every request would leave a listener behind.
+ * The signal to hand an SDK for one request, aborted when `parent` aborts; `release` once the
+ * request is over. SDKs attach a listener to the signal they are given and never remove it, so a
+ * long-lived signal (the command's) must never be handed to them directly: every request would
+ * leave a listener behind. Requests instead share a signal per generation of 16: its leftover
+ * listeners go with it once its requests are over and a new generation has taken its place.
+ * (One AbortController per request would do too, but on Node 20 creating one costs tens of
+ * microseconds, a visible share of a request's overhead at high throughput.)
  */
 export function requestSignal(parent: AbortSignal | undefined): { signal?: AbortSignal; release: () => void } {
   if (!parent) return { release: () => {} };
-  const controller = new AbortController();
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { signal: controller.signal, release: () => {} };
+  if (parent.aborted) return { signal: AbortSignal.abort(parent.reason), release: () => {} };
+  let gen = generations.get(parent);
+  if (!gen || gen.issued >= GENERATION) {
+    const controller = new AbortController();
+    // Up to GENERATION listeners by design (plus the SDKs' retries' and a margin).
+    setMaxListeners(4 * GENERATION, controller.signal);
+    const fresh: Generation = { controller, issued: 0, open: 0, unwatch: () => {} };
+    fresh.unwatch = watchAbort(parent, () => controller.abort(parent.reason));
+    generations.set(parent, fresh);
+    gen = fresh;
   }
-  const release = watchAbort(parent, () => controller.abort(parent.reason));
-  return { signal: controller.signal, release };
+  const g = gen;
+  g.issued++;
+  g.open++;
+  let released = false;
+  return {
+    signal: g.controller.signal,
+    release: () => {
+      if (released) return;
+      released = true;
+      g.open--;
+      // A full generation whose requests are all over no longer needs the parent.
+      if (g.open === 0 && g.issued >= GENERATION) g.unwatch();
+    },
+  };
 }

@@ -133,8 +133,11 @@ describe("request signals", () => {
   it("leaves no listener on the caller's long-lived signal after many requests", async () => {
     const command = new AbortController();
     const p = openai();
+    // The SDK never removes the listener it adds; dspx hands it a short-lived signal of its own, so
+    // the caller's signal carries one listener at most, however many requests went through.
     for (let i = 0; i < 50; i++) await p.attempt(request, { signal: command.signal, timeoutMs: 60_000 });
-    // The SDK never removes the listener it adds; dspx hands it a signal of its own per request.
-    expect(getEventListeners(command.signal, "abort")).toHaveLength(0);
+    expect(getEventListeners(command.signal, "abort").length).toBeLessThanOrEqual(1);
+    for (let i = 0; i < 150; i++) await p.attempt(request, { signal: command.signal, timeoutMs: 60_000 });
+    expect(getEventListeners(command.signal, "abort").length).toBeLessThanOrEqual(1);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { watchAbort } from "../../../src/lm/scheduler/abort-watch.js";
+import { REQUEST_SIGNAL_GENERATION as GEN, requestSignal, watchAbort } from "../../../src/lm/scheduler/abort-watch.js";
 import { backoffCeiling, backoffDelay } from "../../../src/lm/scheduler/backoff.js";
 import { FakeClock, realClock } from "../../../src/lm/scheduler/clock.js";
 import { cleanRateLimit } from "../../../src/lm/scheduler/header-limits.js";
@@ -196,5 +196,42 @@ describe("watchAbort", () => {
     ac.abort();
     expect(seen).toHaveLength(49);
     expect(seen).not.toContain(3);
+  });
+});
+
+describe("requestSignal", () => {
+  it("aborts every open request's signal when the parent aborts, across generations", () => {
+    const parent = new AbortController();
+    const requests = Array.from({ length: 3 * GEN + 5 }, () => requestSignal(parent.signal));
+    expect(new Set(requests.map((r) => r.signal)).size).toBe(4);
+    parent.abort(new Error("stop"));
+    for (const r of requests) expect(r.signal!.aborted).toBe(true);
+    expect(requestSignal(parent.signal).signal!.aborted).toBe(true);
+  });
+
+  it("detaches a full generation from the parent once its requests are over", () => {
+    const parent = new AbortController();
+    const first = Array.from({ length: GEN }, () => requestSignal(parent.signal));
+    const next = requestSignal(parent.signal);
+    for (const r of first) r.release();
+    first[0]!.release(); // releasing twice changes nothing
+    parent.abort();
+    expect(first[0]!.signal!.aborted).toBe(false);
+    expect(next.signal!.aborted).toBe(true);
+  });
+
+  it("takes an SDK's leftover listener per request without a MaxListeners warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    const parent = new AbortController();
+    for (let i = 0; i < 1000; i++) {
+      const r = requestSignal(parent.signal);
+      r.signal!.addEventListener("abort", () => {}); // what the SDKs do, never removed
+      r.release();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    process.off("warning", onWarning);
+    expect(warnings.filter((w) => /MaxListeners/i.test(w))).toEqual([]);
   });
 });

@@ -64,6 +64,8 @@ export interface OptimizeHooks {
   onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; limits: BudgetLimits; reserve: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number }) => void;
   onProgress?: (progress: OptimizeProgress) => void;
   onEvent?: (type: string, data: Record<string, unknown>) => void;
+  /** A notice for the user, e.g. that no LM is configured and `sim` runs. */
+  onNotice?: (message: string) => void;
 }
 
 export interface OptimizeReport {
@@ -129,7 +131,7 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
     ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
     cache: flags.cache !== false,
   };
-  const program = await loadProgram(file, programOptions(lm, store));
+  const program = await loadProgram(file, programOptions(lm, store, hooks));
   const section = readOptimizeSection(program.spec, (name) => OPTIMIZER_REGISTRY[name].defaults);
   const optimizerName = flags.optimizer ?? section.optimizer ?? DEFAULTS.optimizer;
   const optimizer = OPTIMIZER_REGISTRY[optimizerName];
@@ -184,7 +186,7 @@ export async function resume(runId: string, store: Store, signal: AbortSignal, h
   if (run.status === "running") throw new UserError(`run ${run.id} is still running (process ${run.pid}); stop it first, or wait for it`);
   const config = run.config as unknown as RunConfig;
   await checkUnchanged(config);
-  const program = await loadProgram(run.programFile, { ...programOptions(config.lm, store), source: run.programSource });
+  const program = await loadProgram(run.programFile, { ...programOptions(config.lm, store, hooks), source: run.programSource });
   const session = await Session.create(run.id, program, config, store, signal, hooks);
   const plan = session.checkPlan({ resuming: true });
   store.runs.update(run.id, { status: "running", pid: process.pid });
@@ -193,8 +195,9 @@ export async function resume(runId: string, store: Store, signal: AbortSignal, h
   return session.run(plan, checkpoint);
 }
 
-function programOptions(lm: RunConfig["lm"], store: Store): LoadProgramOptions {
+function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks): LoadProgramOptions {
   return {
+    ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
     ...(lm.override ? { lm: lm.override } : {}),
     ...(lm.baseUrl ? { baseUrl: lm.baseUrl } : {}),
     ...(lm.rpm ? { rpm: lm.rpm } : {}),

@@ -47,3 +47,24 @@ describe("dspx basics", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("running on sim", () => {
+  const NOTICE = "no LM configured and no API key found: running on `sim`";
+
+  it.each([
+    ["eval", ["eval", "programs/support-triage.yaml", "--limit", "2"]],
+    ["run", ["run", "programs/support-triage.yaml", "--input", '{"message":"I was charged twice"}']],
+    ["optimize", ["optimize", "programs/support-triage.yaml", "--optimizer", "labeled"]],
+  ])("%s says so once on stderr, and never on stdout", async (_, args) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(0);
+    expect(r.stderr.split(NOTICE)).toHaveLength(2);
+    expect(r.stdout).not.toContain(NOTICE);
+  });
+
+  it("stays quiet when a model is named", async () => {
+    const r = await runCli(["eval", "programs/support-triage.yaml", "--limit", "2", "--lm", "sim"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain(NOTICE);
+  });
+});

@@ -41,6 +41,7 @@ function hooksFor(ctx: CommandContext, seed: number | undefined, announced: { ru
       else output.out(plan);
     },
     onProgress: (p) => progress.update(() => progressText(p, performance.now() - began)),
+    onNotice: (m) => output.notice(m),
   };
   return { hooks, stop: () => progress.stop() };
 }

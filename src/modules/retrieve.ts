@@ -6,6 +6,7 @@ import { readJsonl } from "../program/jsonl.js";
 import { hashOf } from "../util/canonical.js";
 import { isStopword, valueToText, words } from "../util/text.js";
 import { ModuleOptionError, type ModuleDef } from "./types.js";
+import { displayPath } from "../util/display-path.js";
 
 const optionsSchema = z.strictObject({
   /** JSONL file of passages, relative to the program file: `{ id?, title?, text }` per line. */
@@ -62,7 +63,7 @@ async function buildIndex(file: string): Promise<Index> {
     passages.push({ id, title: typeof r.title === "string" ? r.title : "", text: r.text });
   }
   if (problems.length === 0 && passages.length === 0) problems.push("no passages (the file is empty)");
-  if (problems.length > 0) throw new Error(`bad corpus ${shown(file)}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
+  if (problems.length > 0) throw new Error(`bad corpus ${displayPath(file)}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
   const search = new MiniSearch<Passage>({
     fields: ["title", "text"],
     storeFields: ["id"],
@@ -74,19 +75,14 @@ async function buildIndex(file: string): Promise<Index> {
   return { search, byId: new Map(passages.map((p) => [p.id, p])), digest: hashOf(passages) };
 }
 
-/** A path as the user would type it: relative to where they run dspx. */
-function shown(file: string): string {
-  return path.relative(process.cwd(), file) || file;
-}
-
 async function indexFor(file: string): Promise<Index> {
   let info;
   try {
     info = await stat(file);
   } catch {
-    throw new Error(`corpus file not found: ${shown(file)}`);
+    throw new Error(`corpus file not found: ${displayPath(file)}`);
   }
-  if (info.isDirectory()) throw new Error(`corpus is a directory, expected a JSONL file: ${shown(file)}`);
+  if (info.isDirectory()) throw new Error(`corpus is a directory, expected a JSONL file: ${displayPath(file)}`);
   const mtimeMs = info.mtimeMs;
   const cached = indexes.get(file);
   if (cached && cached.mtimeMs === mtimeMs) return cached.index;

@@ -23,6 +23,7 @@ import { OPTIMIZER_REGISTRY } from "./registry.js";
 import { DEFAULTS, readOptimizeSection } from "./settings.js";
 import { splitTrainDev } from "./split.js";
 import { BudgetExhausted, type Best, type OptimizeContext, type Optimizer, type OptimizerName, type Plan, type ScoreSet } from "./types.js";
+import { displayPath } from "../util/display-path.js";
 
 /** Everything a run needs beyond the program file, as given on the command line (or by a caller). */
 export interface OptimizeFlags {
@@ -212,7 +213,7 @@ async function fileHash(file: string, what: string): Promise<string> {
   try {
     return sha256(await readFile(file, "utf8"));
   } catch {
-    throw new UserError({ message: `cannot read the ${what} file`, pos: { file: path.relative(process.cwd(), file) || file } });
+    throw new UserError({ message: `cannot read the ${what} file`, pos: { file: displayPath(file) } });
   }
 }
 

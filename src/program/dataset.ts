@@ -1,6 +1,5 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import path from "node:path";
 import { createInterface } from "node:readline";
 import { hashOf } from "../util/canonical.js";
 import { sortProblems, UserError, type Problem } from "../util/errors.js";
@@ -8,6 +7,7 @@ import { coerceValue } from "../signature/coerce.js";
 import { typeToString } from "../signature/format.js";
 import type { Field } from "../signature/types.js";
 import type { Example } from "./example.js";
+import { displayPath } from "../util/display-path.js";
 
 export interface ReadDatasetOptions {
   /** The program's input fields: each row must carry them (values are coerced to their types). */
@@ -21,7 +21,7 @@ export interface ReadDatasetOptions {
  * (file:line:column and what was expected). Rows without `id` get a stable content hash.
  */
 export async function readDataset(file: string, options: ReadDatasetOptions): Promise<Example[]> {
-  const display = path.relative(process.cwd(), file) || file;
+  const display = displayPath(file);
   try {
     const info = await stat(file);
     if (info.isDirectory()) throw new UserError({ message: "dataset is a directory, expected a JSONL file", pos: { file: display } });

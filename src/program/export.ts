@@ -19,6 +19,7 @@ import {
   type TextEdit,
 } from "./yaml-edit.js";
 import { YamlSource } from "./yaml-source.js";
+import { displayPath } from "../util/display-path.js";
 
 /** Where an exported program came from. */
 export interface ExportProvenance {
@@ -75,7 +76,7 @@ const DEMOS_AFTER = ["instruction", "signature", "module"];
 export function exportProgram(options: ExportOptions): string {
   const { state, format } = options;
   const text = stripProvenance(options.source);
-  const display = path.relative(process.cwd(), options.sourceFile) || options.sourceFile;
+  const display = displayPath(options.sourceFile);
   const source = YamlSource.parse(display, text);
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) throw new UserError(syntax);

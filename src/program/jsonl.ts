@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
-import path from "node:path";
 import { createInterface } from "node:readline";
+import { displayPath } from "../util/display-path.js";
 
 /** Non-blank lines of a JSONL file parsed as JSON, with their line numbers; the first bad line throws. */
 export async function readJsonl(file: string): Promise<{ value: unknown; line: number }[]> {
@@ -13,7 +13,7 @@ export async function readJsonl(file: string): Promise<{ value: unknown; line: n
     try {
       out.push({ value: JSON.parse(line), line: n });
     } catch (err) {
-      throw new Error(`${path.relative(process.cwd(), file) || file}:${n}: not valid JSON (${(err as Error).message})`);
+      throw new Error(`${displayPath(file)}:${n}: not valid JSON (${(err as Error).message})`);
     }
   }
   return out;

@@ -10,6 +10,7 @@ import { dataSchema, fieldsSchema, lmSchema, programSchema, STEP_BASE_KEYS, step
 import type { DataPaths, MetricSpec, ProgramSpec, Ref, StepSpec } from "./types.js";
 import { YamlSource, type YamlPath } from "./yaml-source.js";
 import { describePath, describeValue, zodProblems } from "./zod-problems.js";
+import { displayPath } from "../util/display-path.js";
 
 /** A program file read as far as it could be: the spec, its source, and every problem found. */
 export interface ReadProgram {
@@ -26,14 +27,14 @@ export interface ReadProgram {
 export async function readUserFile(file: string, what: string): Promise<string> {
   try {
     const info = await stat(file);
-    if (info.isDirectory()) throw new UserError({ message: `${what} is a directory, expected a file`, pos: { file } });
+    if (info.isDirectory()) throw new UserError({ message: `${what} is a directory, expected a file`, pos: { file: displayPath(file) } });
     return await readFile(file, "utf8");
   } catch (err) {
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const reason =
       code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : (err as Error).message;
-    throw new UserError({ message: `cannot read ${what}: ${reason}`, pos: { file } });
+    throw new UserError({ message: `cannot read ${what}: ${reason}`, pos: { file: displayPath(file) } });
   }
 }
 
@@ -53,7 +54,7 @@ export async function readProgram(file: string): Promise<ReadProgram> {
  */
 export async function readProgramText(file: string, text: string): Promise<ReadProgram> {
   const abs = path.resolve(file);
-  const display = path.relative(process.cwd(), abs) || abs;
+  const display = displayPath(abs);
   const source = YamlSource.parse(display, text);
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) throw new UserError(syntax);

@@ -3,6 +3,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { UserError } from "../util/errors.js";
 import { LATEST_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
+import { displayPath } from "../util/display-path.js";
 
 export const DEFAULT_DB = "runs/dspx.db";
 
@@ -24,7 +25,7 @@ export interface OpenOptions {
  * UserErrors naming the file.
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Database.Database {
-  const display = path.relative(process.cwd(), file) || file;
+  const display = displayPath(file);
   const fail = (message: string) => new UserError({ message, pos: { file: display } });
   let db: Database.Database;
   try {

@@ -96,12 +96,13 @@ describe("readProgram: files it cannot read", () => {
   it("a missing file", async () => {
     const file = path.join(tempDir(), "nope.yaml");
     const problems = await problemsOf(readProgram(file));
-    expect(problems).toEqual([{ message: "cannot read program file: file not found", pos: { file } }]);
+    // Named as the user would type it, like every other position.
+    expect(problems).toEqual([{ message: "cannot read program file: file not found", pos: { file: path.relative(process.cwd(), file) } }]);
   });
 
   it("a directory", async () => {
     const dir = tempDir();
-    expect(await problemsOf(readProgram(dir))).toEqual([{ message: "program file is a directory, expected a file", pos: { file: dir } }]);
+    expect(await problemsOf(readProgram(dir))).toEqual([{ message: "program file is a directory, expected a file", pos: { file: path.relative(process.cwd(), dir) } }]);
   });
 
   it("a YAML list or an empty file", async () => {

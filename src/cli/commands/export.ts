@@ -8,6 +8,7 @@ import { UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
 import { formatScore } from "../output.js";
+import { displayPath } from "../../util/display-path.js";
 
 export interface ExportFlags {
   db?: string;
@@ -49,7 +50,7 @@ export async function exportCommand(ref: string, flags: ExportFlags, ctx: Comman
   }
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, text);
-  const shown = path.relative(process.cwd(), target) || target;
+  const shown = displayPath(target);
   ctx.output.err(
     `${ctx.output.errColor.green("✓")} wrote ${shown}: run ${run.id}, candidate ${candidate.candidate.slice(0, 10)}${score !== undefined ? `, ${main} score ${formatScore(score)}` : ""}\n  run it:  dspx run ${shown} --input '{…}'\n  gate it: dspx eval ${shown} --threshold ${score !== undefined ? formatScore(Math.max(0, score - 0.05)) : "<score>"}`,
   );

@@ -10,6 +10,7 @@ import type { LMFlags } from "../flags.js";
 import { openStore } from "../open.js";
 import { createProgress } from "../progress.js";
 import { progressText, renderPlan, renderReport } from "../render/optimize.js";
+import { displayPath } from "../../util/display-path.js";
 
 export interface OptimizeCommandFlags extends LMFlags {
   optimizer?: OptimizerName;
@@ -66,7 +67,7 @@ async function finish(ctx: CommandContext, work: () => Promise<OptimizeReport>, 
   }
   stop();
   if (output.json) output.out(JSON.stringify(report));
-  else output.out(renderReport(report, path.relative(process.cwd(), programFile()) || programFile(), output));
+  else output.out(renderReport(report, displayPath(programFile()), output));
   return EXIT.ok;
 }
 

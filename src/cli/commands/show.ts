@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { runView, type RunView } from "../../api/run-views.js";
 import { sha256 } from "../../util/canonical.js";
 import type { CommandContext } from "../context.js";
@@ -7,6 +6,7 @@ import { openStore } from "../open.js";
 import { formatDuration, formatInt, formatScore, formatUsd, oneLine } from "../output.js";
 import { sparkline } from "../render/chart.js";
 import { formatWhen, runSummary } from "./runs.js";
+import { displayPath } from "../../util/display-path.js";
 
 export interface ShowFlags {
   db?: string;
@@ -44,7 +44,7 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
   const status = run.status === "done" ? c.green(run.status) : run.status === "running" ? c.cyan(run.status) : c.yellow(run.status);
   lines.push(`${c.bold(`run ${run.id}`)}${run.name ? ` ${c.dim(run.name)}` : ""} · ${run.kind} · ${run.programName} · ${status}`);
   if (run.error) lines.push(`${c.red("error")}    ${run.error}`);
-  lines.push(`${c.bold("program")}  ${path.relative(process.cwd(), run.programFile) || run.programFile}${programChanged(run.programFile, run.programHash) ? c.yellow(" (changed since this run)") : ""}`);
+  lines.push(`${c.bold("program")}  ${displayPath(run.programFile)}${programChanged(run.programFile, run.programHash) ? c.yellow(" (changed since this run)") : ""}`);
   const config = Object.entries(run.config)
     .map(([k, val]) => `${k} ${typeof val === "object" ? JSON.stringify(val) : String(val)}`)
     .join(" · ");

@@ -1,4 +1,3 @@
-import path from "node:path";
 import { validateProgram } from "../../api/validate.js";
 import { refToString } from "../../program/refs.js";
 import { typeToString } from "../../signature/format.js";
@@ -6,6 +5,7 @@ import type { Field } from "../../signature/types.js";
 import type { CommandContext } from "../context.js";
 import { openProgram } from "../open.js";
 import { oneLine } from "../output.js";
+import { displayPath } from "../../util/display-path.js";
 
 export interface ValidateFlags {
   json?: boolean;
@@ -19,7 +19,6 @@ export async function validateCommand(file: string, flags: ValidateFlags, ctx: C
   const { splits } = await validateProgram(program);
   const metric = await program.metric();
   const { spec, graph } = program;
-  const rel = (p: string) => path.relative(process.cwd(), p) || p;
   const lmName = (stepLm: typeof spec.lm) => program.pool.resolveModel(stepLm ?? spec.lm);
 
   if (output.json) {
@@ -27,7 +26,7 @@ export async function validateCommand(file: string, flags: ValidateFlags, ctx: C
       JSON.stringify({
         valid: true,
         program: spec.name,
-        file: rel(spec.file),
+        file: displayPath(spec.file),
         inputs: spec.inputs.map((f) => ({ name: f.name, type: typeToString(f.type), ...(f.desc ? { desc: f.desc } : {}) })),
         outputs: graph.outputs.map((o) => ({ name: o.name, from: refToString(o.ref), type: typeToString(o.type) })),
         steps: graph.steps.map((s) => ({
@@ -41,14 +40,14 @@ export async function validateCommand(file: string, flags: ValidateFlags, ctx: C
           demos: s.spec.demos.length,
         })),
         metric: metric.name,
-        data: splits.map((s) => ({ split: s.split, file: rel(s.file), examples: s.examples })),
+        data: splits.map((s) => ({ split: s.split, file: displayPath(s.file), examples: s.examples })),
       }),
     );
     return 0;
   }
   const c = output.color;
   const lines: string[] = [];
-  lines.push(`${c.green("✓")} ${c.bold(spec.name)} is valid ${c.dim(`(${rel(spec.file)})`)}`);
+  lines.push(`${c.green("✓")} ${c.bold(spec.name)} is valid ${c.dim(`(${displayPath(spec.file)})`)}`);
   if (spec.description) lines.push(c.dim(spec.description));
   lines.push("");
   lines.push(`${c.bold("inputs")}   ${spec.inputs.map(fieldText).join(", ")}`);

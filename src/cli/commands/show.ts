@@ -45,17 +45,17 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
   lines.push(`${c.bold(`run ${run.id}`)}${run.name ? ` ${c.dim(run.name)}` : ""} · ${run.kind} · ${run.programName} · ${status}`);
   if (run.error) lines.push(`${c.red("error")}    ${run.error}`);
   lines.push(`${c.bold("program")}  ${displayPath(run.programFile)}${programChanged(run.programFile, run.programHash) ? c.yellow(" (changed since this run)") : ""}`);
-  const config = Object.entries(run.config)
-    .map(([k, val]) => `${k} ${typeof val === "object" ? JSON.stringify(val) : String(val)}`)
-    .join(" · ");
-  lines.push(`${c.bold("config")}   ${config}${run.seed !== undefined ? ` · seed ${run.seed}` : ""}`);
+  const seedShown = run.seed !== undefined && !("seed" in run.config);
+  lines.push(`${c.bold("config")}   ${configText(run.config)}${seedShown ? ` · seed ${run.seed}` : ""}`);
   lines.push(`${c.bold("started")}  ${formatWhen(run.startedAt)} · took ${formatDuration((run.finishedAt ?? run.updatedAt) - run.startedAt)}`);
   const t = run.totals;
-  lines.push(
-    `${c.bold("totals")}   ${formatInt(Number(t.examples ?? 0))} examples · ${formatInt(Number(t.errors ?? 0))} errors${t.memoized ? ` · ${formatInt(Number(t.memoized))} reused` : ""} · ${formatInt(Number(t.calls ?? 0))} calls${
-      t.cachedCalls ? ` (${formatInt(Number(t.cachedCalls))} cached)` : ""
-    } · ${formatInt(Number(t.promptTokens ?? 0))} prompt / ${formatInt(Number(t.completionTokens ?? 0))} completion tokens · cost ${formatUsd((t.costUsd ?? 0) as number | null)}`,
-  );
+  const n = (key: string) => formatInt(Number(t[key] ?? 0));
+  // An eval run counts examples; an optimize run counts steps, candidates and rollouts.
+  const work =
+    run.kind === "optimize"
+      ? `${n("steps")} steps · ${n("candidates")} candidates · ${n("rollouts")} rollouts · ${n("calls")} calls${t.proposalCalls ? ` (${n("proposalCalls")} proposal/reflection)` : ""}`
+      : `${n("examples")} examples · ${n("errors")} errors${t.memoized ? ` · ${n("memoized")} reused` : ""} · ${n("calls")} calls${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`;
+  lines.push(`${c.bold("totals")}   ${work} · ${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens · cost ${formatUsd((t.costUsd ?? 0) as number | null)}`);
   lines.push("");
   const datasets = [...new Set(v.candidates.flatMap((cand) => Object.keys(cand.scores)))];
   lines.push(c.bold("candidates"));
@@ -104,6 +104,28 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
     for (const e of v.events.slice(-20)) lines.push(`  ${String(e.seq).padStart(4)} ${formatWhen(e.at).slice(11)} ${e.type.padEnd(10)} ${oneLine(eventText(e.data), 100)}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * A run's configuration on one line: nested settings as key=value, data files as the user would
+ * name them with the start of their hash (the full record is in --json).
+ */
+function configText(config: Record<string, unknown>): string {
+  const value = (v: unknown): string => {
+    if (v === null || typeof v !== "object") return String(v);
+    const file = (v as { file?: unknown; sha256?: unknown }).file;
+    if (typeof file === "string") {
+      const sha = (v as { sha256?: unknown }).sha256;
+      return `${displayPath(file)}${typeof sha === "string" ? ` (${sha.slice(0, 8)})` : ""}`;
+    }
+    if (Array.isArray(v)) return v.map(value).join(", ");
+    return Object.entries(v)
+      .map(([k, x]) => (x !== null && typeof x === "object" && !Array.isArray(x) && typeof (x as { file?: unknown }).file !== "string" ? `${k}={${value(x)}}` : `${k}=${value(x)}`))
+      .join(" ");
+  };
+  return Object.entries(config)
+    .map(([k, v]) => `${k} ${value(v)}`)
+    .join(" · ");
 }
 
 function eventText(data: Record<string, unknown>): string {

@@ -37,6 +37,24 @@ describe("recording eval runs", () => {
     sql.close();
   });
 
+  it("lets several dspx processes record into one database at the same time", async () => {
+    const db = dbFile("side-by-side");
+    const slow = ["--lm", "sim?latency=10ms", "--concurrency", "4"];
+    const [a, b, c] = await Promise.all([
+      dspx(["eval", TRIAGE, "--split", "train", ...slow, "--json"], db),
+      dspx(["eval", TRIAGE, "--split", "train", ...slow, "--no-memo", "--json"], db),
+      dspx(["optimize", TRIAGE, "--optimizer", "labeled", ...slow, "--json"], db),
+    ]);
+    for (const r of [a, b, c]) expect(r.code, r.stderr).toBe(0);
+    const ids = [a, b, c].map((r) => JSON.parse(r.stdout).runId as string);
+    const sql = new Database(db, { readonly: true });
+    for (const id of ids) expect(sql.prepare("SELECT status FROM runs WHERE id = ?").get(id)).toEqual({ status: "done" });
+    // Each eval linked all 200 train examples to its run, whichever of them evaluated an example first.
+    for (const id of ids.slice(0, 2)) expect(sql.prepare("SELECT COUNT(*) AS n FROM run_results WHERE run_id = ?").get(id)).toEqual({ n: 200 });
+    expect(sql.pragma("integrity_check", { simple: true })).toBe("ok");
+    sql.close();
+  });
+
   it("--no-record reuses earlier results but records nothing", async () => {
     const db = dbFile("norecord");
     await dspx(["eval", TRIAGE, "--limit", "5"], db);

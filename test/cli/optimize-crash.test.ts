@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
+import { defaultResponder, startMockProvider, type MockProvider } from "../support/mock-provider.js";
 import { BIN, ROOT, offlineEnv, runCli } from "../support/cli.js";
 
 /**
@@ -138,6 +138,37 @@ describe("optimize is deterministic and crash-safe", () => {
     const resumed = await runCli(["resume", runId, "--json"], { env: env(db) });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).runId).toBe(runId);
+  });
+});
+
+describe("optimize after a fatal provider error", () => {
+  it("stops with exit 3 naming the cause, and the run resumes to the end once the cause is fixed", async () => {
+    const db = path.join(dir, "fatal.db");
+    let served = 0;
+    // The key is revoked part-way through the run.
+    mock.setResponder((req) => (++served > 120 ? { kind: "error", status: 401, message: "Incorrect API key provided" } : defaultResponder(req)));
+    try {
+      const failed = await runCli(args(), { env: env(db) });
+      expect(failed.code, failed.stderr).toBe(3);
+      expect(failed.stderr).toMatch(/401|API key/);
+      const runId = /run ([2-9a-z]{8})/.exec(failed.stderr)![1]!;
+      expect(failed.stderr).toContain(`dspx resume ${runId}`);
+      const sql = new Database(db, { readonly: true });
+      expect((sql.prepare("SELECT status FROM runs WHERE id = ?").get(runId) as { status: string }).status).not.toBe("done");
+      const kept = (sql.prepare("SELECT COUNT(*) AS n FROM run_results WHERE run_id = ?").get(runId) as { n: number }).n;
+      sql.close();
+      expect(kept).toBeGreaterThan(0);
+
+      mock.setResponder(defaultResponder);
+      const resumed = await runCli(["resume", runId, "--json"], { env: env(db) });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout).runId).toBe(runId);
+      const after = new Database(db, { readonly: true });
+      expect(after.prepare("SELECT status FROM runs WHERE id = ?").get(runId)).toEqual({ status: "done" });
+      after.close();
+    } finally {
+      mock.setResponder(defaultResponder);
+    }
   });
 });
 

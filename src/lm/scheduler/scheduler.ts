@@ -235,7 +235,7 @@ export class Scheduler {
           new ProviderError(
             this.name,
             "unavailable",
-            `${this.name} failed ${this.consecutiveTransient} times in a row (last error: ${error.message}); the endpoint looks down`,
+            `failed ${this.consecutiveTransient} times in a row (last error: ${error.message}); the endpoint looks down`,
           ),
         );
         this.counts.failed++;

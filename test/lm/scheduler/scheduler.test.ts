@@ -481,7 +481,8 @@ describe("circuit breaker", () => {
     const err = a.settled.error as ProviderError;
     expect(err).toBeInstanceOf(ProviderError);
     expect(err.cause_).toBe("unavailable");
-    expect(err.message).toBe("test:model failed 3 times in a row (last error: 502 bad gateway); the endpoint looks down");
+    expect(err.provider).toBe("test:model");
+    expect(err.message).toBe("failed 3 times in a row (last error: 502 bad gateway); the endpoint looks down");
     expect(b.settled.error).toBe(err);
     expect(c.settled.error).toBe(err);
     expect(h.scheduler.stats().breakerOpen).toBe(true);

@@ -118,7 +118,7 @@ describe("optimize is deterministic and crash-safe", () => {
     const done = await runCli(["resume", runId], { env: env(crashDb) });
     expect(done.code).toBe(0);
     expect(done.stdout).toContain("already finished");
-  });
+  }, 240_000); // two full runs, three killed ones and a resume, on a machine running other test files
 
   it("stops on Ctrl-C with exit 130, prints the resume command, and resumes to the end", async () => {
     const db = path.join(dir, "sigint.db");
@@ -127,7 +127,11 @@ describe("optimize is deterministic and crash-safe", () => {
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const code = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-    for (let i = 0; i < 600 && mock.requests.length - start < 60; i++) await new Promise((r) => setTimeout(r, 25));
+    // Interrupt mid-run: once the run is under way (its id printed, its Ctrl-C handler installed)
+    // and has sent requests of its own.
+    const started = () => /run ([2-9a-z]{8})/.test(stderr);
+    for (let i = 0; i < 2400 && !(started() && mock.requests.length - start >= 60); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(started(), stderr).toBe(true);
     child.kill("SIGINT");
     expect(await code).toBe(130);
     const runId = /run ([2-9a-z]{8})/.exec(stderr)![1]!;
@@ -138,7 +142,7 @@ describe("optimize is deterministic and crash-safe", () => {
     const resumed = await runCli(["resume", runId, "--json"], { env: env(db) });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).runId).toBe(runId);
-  });
+  }, 120_000);
 });
 
 describe("optimize after a fatal provider error", () => {
@@ -169,7 +173,7 @@ describe("optimize after a fatal provider error", () => {
     } finally {
       mock.setResponder(defaultResponder);
     }
-  });
+  }, 120_000);
 });
 
 describe("optimize budgets", () => {

@@ -2,7 +2,7 @@ import path from "node:path";
 import { readDataset } from "../program/dataset.js";
 import type { Example } from "../program/example.js";
 import type { ProgramSpec, SplitName } from "../program/types.js";
-import { UserError, type Problem } from "../util/errors.js";
+import { UserError } from "../util/errors.js";
 
 export interface DataChoice {
   /** A JSONL file given on the command line. */
@@ -29,19 +29,10 @@ export function datasetPath(spec: ProgramSpec, choice: DataChoice): { file: stri
   throw new UserError({ flag: "--dataset", message: "the program has no `data:` section; pass --dataset <file.jsonl>" });
 }
 
-/** Reads examples and checks that every one carries the gold fields the metric reads. */
+/**
+ * Reads examples and checks that every one carries the gold fields the metric reads: those checks
+ * are reported together with the file's other bad lines.
+ */
 export async function loadExamples(spec: ProgramSpec, file: string, labels: readonly string[], limit?: number): Promise<Example[]> {
-  const examples = await readDataset(file, { inputs: spec.inputs, ...(limit !== undefined ? { limit } : {}) });
-  const problems: Problem[] = [];
-  for (const ex of examples) {
-    const missing = labels.filter((l) => !(l in ex.labels) && !(l in ex.inputs));
-    if (missing.length > 0) {
-      problems.push({
-        message: `missing ${missing.map((m) => `\`${m}\``).join(", ")}, which the metric compares against`,
-        ...(ex.source ? { pos: { file: ex.source.file, line: ex.source.line, col: 1 } } : {}),
-      });
-    }
-  }
-  if (problems.length > 0) throw new UserError(problems);
-  return examples;
+  return readDataset(file, { inputs: spec.inputs, labels, ...(limit !== undefined ? { limit } : {}) });
 }

@@ -14,6 +14,8 @@ export interface ReadDatasetOptions {
   inputs: readonly Field[];
   /** Stop after this many examples. */
   limit?: number;
+  /** Gold fields every row must carry (what the metric compares against), checked with the rest. */
+  labels?: readonly string[];
 }
 
 /**
@@ -58,6 +60,14 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
     const record = row as Record<string, unknown>;
     const inputs: Record<string, unknown> = {};
     let bad = false;
+    const missingLabels = (options.labels ?? []).filter((l) => !(l in record));
+    if (missingLabels.length > 0) {
+      problems.push({
+        message: `missing ${missingLabels.map((m) => `\`${m}\``).join(", ")}, which the metric compares against`,
+        pos: { ...pos, col: 1 },
+      });
+      bad = true;
+    }
     for (const field of options.inputs) {
       if (!(field.name in record)) {
         problems.push({

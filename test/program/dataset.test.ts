@@ -123,6 +123,16 @@ describe("readDataset", () => {
     ]);
   });
 
+  it("reports rows lacking the metric's gold fields together with the file's other bad lines", async () => {
+    const file = dataset(['{"question": "a", "answer": "x"}', '{"question": "b"}', '{"question": "c", oops}', "{}"]);
+    expect(brief(await problemsOf(readDataset(file, { inputs: [QUESTION], labels: ["answer"] })))).toEqual([
+      "2:1 missing `answer`, which the metric compares against",
+      "3:19 not valid JSON: Expected double-quoted property name",
+      "4:1 missing `answer`, which the metric compares against",
+      "4:1 missing program input `question` (row has: no fields)",
+    ]);
+  });
+
   it("reads past a byte-order mark", async () => {
     const file = dataset(['\uFEFF{"id": "a", "question": "x"}']);
     expect((await readDataset(file, { inputs: [QUESTION] })).map((r) => r.id)).toEqual(["a"]);

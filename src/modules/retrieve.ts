@@ -44,7 +44,13 @@ async function buildIndex(file: string): Promise<Index> {
   const problems: string[] = [];
   const passages: Passage[] = [];
   const seen = new Set<string>();
-  for (const { value, line } of rows) {
+  for (const row of rows) {
+    const { line } = row;
+    if ("error" in row) {
+      problems.push(`line ${line}: not valid JSON (${row.error})`);
+      continue;
+    }
+    const { value } = row;
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       problems.push(`line ${line}: expected a JSON object such as {"id": "p1", "title": "…", "text": "…"}`);
       continue;

@@ -86,10 +86,16 @@ describe("retrieve", () => {
     );
   });
 
-  it("reports a line that is not JSON with its line number", async () => {
-    const dir = writeFiles({ "corpus.jsonl": '{"text": "ok"}\n{"text": oops}\n' });
+  it("reports lines that are not JSON with their line numbers, together with the other bad lines", async () => {
+    const dir = writeFiles({ "corpus.jsonl": '\uFEFF{"text": "ok"}\n{"text": oops}\n{"title": "no text"}\n{"text": \n' });
     const err = await prepareError(dir);
-    expect(err.message).toMatch(new RegExp(`^${path.relative(process.cwd(), path.join(dir, "corpus.jsonl")).replace(/\./g, "\\.")}:2: not valid JSON \\(`));
+    expect(err.option).toBe("corpus");
+    expect(err.message).toMatch(
+      new RegExp(
+        `^bad corpus ${path.relative(process.cwd(), path.join(dir, "corpus.jsonl")).replace(/\./g, "\\.")}: ` +
+          'line 2: not valid JSON \\([^;]+\\); line 3: a passage needs a non-empty "text"; line 4: not valid JSON \\([^;]+\\)$',
+      ),
+    );
   });
 
   it("reports a missing corpus, a directory and an empty file", async () => {

@@ -86,7 +86,7 @@ export class Program<Outputs extends Record<string, unknown> = Record<string, un
   }
 
   metric(): Promise<Metric> {
-    this.metricPromise ??= buildMetric(this.spec.metric, { programDir: this.spec.dir, programFile: this.spec.file });
+    this.metricPromise ??= buildMetric(this.spec.metric, { programDir: this.spec.dir, programFile: this.spec.file, positions: this.spec.positions });
     return this.metricPromise;
   }
 

@@ -3,10 +3,11 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { exampleRecord } from "../program/example.js";
 import type { Trace } from "../graph/trace.js";
-import { errorMessage, UserError } from "../util/errors.js";
+import { errorMessage, UserError, type SourcePos } from "../util/errors.js";
 import { suggestionHint } from "../util/suggest.js";
 import type { Metric, MetricResult } from "./types.js";
 import { clip } from "./field.js";
+import { displayPath } from "../util/display-path.js";
 
 /** What a user metric module exports: called once per example, may be async. */
 export type UserMetricFunction = (
@@ -25,8 +26,9 @@ const TS_EXTENSIONS = [".ts", ".mts", ".cts"];
 const JS_EXTENSIONS = [".js", ".mjs", ".cjs"];
 const EXPECTED_SIGNATURE = "(example, prediction, trace) => number | { score, feedback? }";
 
-export async function custom(spec: CustomSpec, programDir: string, programFile: string): Promise<Metric> {
-  const fn = await loadMetricFunction(spec, programDir, programFile);
+/** `at` is where the program file names the module: its errors are reported there. */
+export async function custom(spec: CustomSpec, programDir: string, at: SourcePos): Promise<Metric> {
+  const fn = await loadMetricFunction(spec, programDir, at);
   const label = spec.export === "default" ? spec.module : `${spec.module}#${spec.export}`;
   return {
     name: `custom(${label})`,
@@ -38,9 +40,9 @@ export async function custom(spec: CustomSpec, programDir: string, programFile: 
   };
 }
 
-async function loadMetricFunction(spec: CustomSpec, programDir: string, programFile: string): Promise<UserMetricFunction> {
+async function loadMetricFunction(spec: CustomSpec, programDir: string, at: SourcePos): Promise<UserMetricFunction> {
   const problem = (message: string, hint?: string): UserError =>
-    new UserError({ message: `metric module ${spec.module}: ${message}`, pos: { file: programFile }, hint });
+    new UserError({ message: `metric module ${spec.module}: ${message}`, pos: at, hint });
 
   const path = resolve(programDir, spec.module);
   const ext = extname(path).toLowerCase();
@@ -48,7 +50,7 @@ async function loadMetricFunction(spec: CustomSpec, programDir: string, programF
     throw problem(`expected a ${[...TS_EXTENSIONS, ...JS_EXTENSIONS].join(", ")} file`);
   }
   const found = await stat(path).catch(() => undefined);
-  if (!found?.isFile()) throw problem(`file not found (looked for ${path})`, "paths are relative to the program file");
+  if (!found?.isFile()) throw problem(`file not found (looked for ${displayPath(path)})`, "paths are relative to the program file");
 
   let namespace: Record<string, unknown>;
   try {

@@ -1,11 +1,15 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildMetric } from "../../src/metrics/build.js";
 import type { MetricSpec } from "../../src/program/types.js";
 import { UserError } from "../../src/util/errors.js";
+import { loadProgram } from "../../src/api/program.js";
 import { build, example, NO_LM, PROGRAM_FILE } from "./helpers.js";
+
+/** Errors name the program file as the user would type it: relative to the working directory. */
+const SHOWN_PROGRAM_FILE = relative(process.cwd(), PROGRAM_FILE);
 
 function spec(module: string, name = "default"): MetricSpec {
   return { kind: "custom", module, export: name };
@@ -67,7 +71,7 @@ describe("custom metric in TypeScript", () => {
 
   it("suggests a close export name", async () => {
     const err = await buildError(spec("./metric.ts", "withFeedbak"));
-    expect(err.message).toContain(PROGRAM_FILE);
+    expect(err.message).toContain(SHOWN_PROGRAM_FILE);
     expect(err.message).toContain("./metric.ts");
     expect(err.message).toContain("no export named `withFeedbak`");
     expect(err.message).toContain("did you mean `withFeedback`?");
@@ -124,8 +128,38 @@ describe("custom metric modules that cannot be used", () => {
 
   it("reports a missing file", async () => {
     const err = await buildError(spec("./nope.ts"));
-    expect(err.message).toContain(PROGRAM_FILE);
+    expect(err.message).toContain(SHOWN_PROGRAM_FILE);
     expect(err.message).toContain("metric module ./nope.ts: file not found");
+  });
+
+  it("reports a bad module at the line and column where the program file names it, inside composites too", async () => {
+    const program = join(dir, "positions.yaml");
+    await writeFile(
+      program,
+      [
+        "name: positions",
+        "inputs: { message: string }",
+        "outputs: { team: route.team }",
+        "steps:",
+        "  route:",
+        '    signature: "message -> team: enum(a, b)"',
+        "metric:",
+        "  mean:",
+        "    - exact_match: team",
+        "    - { module: ./nope.ts }",
+        "",
+      ].join("\n"),
+    );
+    const loaded = await loadProgram(program, { lm: "sim" });
+    const err = await loaded.metric().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).problems).toEqual([
+      {
+        message: `metric module ./nope.ts: file not found (looked for ${relative(process.cwd(), join(dir, "nope.ts"))})`,
+        pos: { file: relative(process.cwd(), program), line: 10, col: 17 },
+        hint: "paths are relative to the program file",
+      },
+    ]);
   });
 
   it("reports an unsupported extension", async () => {
@@ -135,7 +169,7 @@ describe("custom metric modules that cannot be used", () => {
 
   it.each(["broken.ts", "broken.mjs", "throws-on-load.mjs"])("reports %s failing to load", async (file) => {
     const err = await buildError(spec(`./${file}`), dir);
-    expect(err.message).toContain(join(dir, "program.yaml"));
+    expect(err.message).toContain(relative(process.cwd(), join(dir, "program.yaml")));
     expect(err.message).toContain(`metric module ./${file}: could not be loaded:`);
   });
 

@@ -2,7 +2,7 @@ import path from "node:path";
 import { readDataset } from "../program/dataset.js";
 import type { Example } from "../program/example.js";
 import type { ProgramSpec, SplitName } from "../program/types.js";
-import { UserError } from "../util/errors.js";
+import { formatPos, UserError } from "../util/errors.js";
 
 export interface DataChoice {
   /** A JSONL file given on the command line. */
@@ -31,8 +31,27 @@ export function datasetPath(spec: ProgramSpec, choice: DataChoice): { file: stri
 
 /**
  * Reads examples and checks that every one carries the gold fields the metric reads: those checks
- * are reported together with the file's other bad lines.
+ * are reported together with the file's other bad lines. `origin` says where the file was named
+ * (see `datasetOrigin`); it is added to problems about the file as a whole (missing, a directory).
  */
-export async function loadExamples(spec: ProgramSpec, file: string, labels: readonly string[], limit?: number): Promise<Example[]> {
-  return readDataset(file, { inputs: spec.inputs, labels, ...(limit !== undefined ? { limit } : {}) });
+export async function loadExamples(
+  spec: ProgramSpec,
+  file: string,
+  labels: readonly string[],
+  limit?: number,
+  origin?: string,
+): Promise<Example[]> {
+  try {
+    return await readDataset(file, { inputs: spec.inputs, labels, ...(limit !== undefined ? { limit } : {}) });
+  } catch (err) {
+    if (!(err instanceof UserError) || origin === undefined) throw err;
+    throw new UserError(err.problems.map((p) => (p.pos && p.pos.line === undefined && !p.hint ? { ...p, hint: origin } : p)));
+  }
+}
+
+/** Where a dataset was named, for messages about it: `named by data.dev at p.yaml:13:8`, or the flag. */
+export function datasetOrigin(spec: ProgramSpec, choice: { dataset?: string; split?: SplitName }, label: string): string {
+  if (choice.dataset) return "given with --dataset";
+  const pos = spec.positions.get(`data.${label}`);
+  return `named by \`data.${label}\`${pos ? ` at ${formatPos(pos)}` : ""}`;
 }

@@ -3,7 +3,7 @@ import type { EvalReport, ExampleResult } from "../evaluate/types.js";
 import type { EvalMemo } from "../evaluate/memo.js";
 import type { Example } from "../program/example.js";
 import type { Program } from "./program.js";
-import { datasetPath, loadExamples, type DataChoice } from "./data.js";
+import { datasetOrigin, datasetPath, loadExamples, type DataChoice } from "./data.js";
 
 export interface EvaluateProgramOptions extends DataChoice {
   concurrency?: number;
@@ -29,7 +29,7 @@ export interface ProgramEvalReport extends EvalReport {
 export async function evaluateProgram(program: Program, options: EvaluateProgramOptions = {}): Promise<ProgramEvalReport> {
   const { file, label } = datasetPath(program.spec, options);
   const metric = await program.metric();
-  const examples = await loadExamples(program.spec, file, metric.labels, options.limit);
+  const examples = await loadExamples(program.spec, file, metric.labels, options.limit, datasetOrigin(program.spec, options, label));
   await options.onStart?.({ total: examples.length, dataset: label });
   const memo = options.memo ?? (options.memoFor ? await options.memoFor(label) : undefined);
   const report = await evaluate({

@@ -1,7 +1,7 @@
 import { UserError, type Problem } from "../util/errors.js";
 import type { SplitName } from "../program/types.js";
 import type { Program } from "./program.js";
-import { loadExamples } from "./data.js";
+import { datasetOrigin, loadExamples } from "./data.js";
 
 export interface SplitCheck {
   split: SplitName;
@@ -27,7 +27,7 @@ export async function validateProgram(program: Program): Promise<{ splits: Split
     const file = program.spec.data[split];
     if (!file) continue;
     try {
-      const examples = await loadExamples(program.spec, file, labels);
+      const examples = await loadExamples(program.spec, file, labels, undefined, datasetOrigin(program.spec, {}, split));
       splits.push({ split, file, examples: examples.length });
     } catch (err) {
       if (!(err instanceof UserError)) throw err;

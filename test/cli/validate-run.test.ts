@@ -42,6 +42,18 @@ describe("dspx validate", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("names where the program names a dataset it cannot read, every one at once", async () => {
+    const r = await runCli(["validate", "test/cli/fixtures/missing-data.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([
+      "error: test/cli/fixtures/no-such-train.jsonl: cannot read dataset: file not found (named by `data.train` at test/cli/fixtures/missing-data.yaml:13:10)",
+      "error: test/cli/fixtures: dataset is a directory, expected a JSONL file (named by `data.dev` at test/cli/fixtures/missing-data.yaml:14:8)",
+    ]);
+    const e = await runCli(["eval", TRIAGE, "--dataset", "test/cli/fixtures/no-such.jsonl"]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toContain("error: test/cli/fixtures/no-such.jsonl: cannot read dataset: file not found (given with --dataset)");
+  });
+
   it("shows the stack trace with --verbose", async () => {
     const r = await runCli(["--verbose", "validate", "test/cli/fixtures/broken.yaml"]);
     expect(r.code).toBe(2);

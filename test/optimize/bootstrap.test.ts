@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Program } from "../../src/api/program.js";
 import { bootstrap } from "../../src/optimize/optimizers/bootstrap.js";
 import { BOOTSTRAP_DEFAULTS } from "../../src/optimize/optimizers/bootstrap/settings.js";
+import { newCollection, stopCollecting } from "../../src/optimize/optimizers/bootstrap/collect.js";
+import { Budget } from "../../src/optimize/budget.js";
 import { BudgetExhausted } from "../../src/optimize/types.js";
 import { stateHash } from "../../src/program/state.js";
 import { UserError } from "../../src/util/errors.js";
@@ -187,5 +189,21 @@ describe("bootstrap", () => {
     expect(() => bootstrap.plan({ callsPerExample: 1, train: 10, dev: 10, lmSteps: 1, calls: 100, settings: settings({ rounds: 0 }) })).toThrow(UserError);
     expect(() => bootstrap.plan({ callsPerExample: 1, train: 10, dev: 10, lmSteps: 1, calls: 100, settings: settings({ max_labeled: 2.5 }) })).toThrow(/max_labeled/);
     expect(() => bootstrap.plan({ callsPerExample: 1, train: 10, dev: 10, lmSteps: 1, calls: 100, settings: settings({ threshold: 2 }) })).toThrow(/threshold/);
+  });
+
+  it("stops collecting when the budget left pays for the dev evaluation but not for another teacher batch too", () => {
+    // 4 traces missing: the next teacher batch is 8 examples; dev is 10 examples; 2 calls per example.
+    const c = newCollection(Array.from({ length: 50 }, (_, i) => i), 4);
+    const left = (calls: number, rollouts?: number) => new Budget({ calls: 100, ...(rollouts !== undefined ? { rollouts } : {}) }, { calls: 100 - calls, usd: 0, rollouts: 0, proposalCalls: 0, elapsedMs: 0 });
+    expect(stopCollecting(left(36), c, 10, 2)).toBe(false); // batch (16) + dev (20) fit
+    expect(stopCollecting(left(35), c, 10, 2)).toBe(true); // dev fits, batch + dev do not
+    expect(stopCollecting(left(20), c, 10, 2)).toBe(true);
+    expect(stopCollecting(left(19), c, 10, 2)).toBe(false); // not even dev fits: nothing to gain by stopping
+    expect(stopCollecting(left(100, 17), c, 10, 2)).toBe(true); // rollouts: 10 fit, 18 do not
+    expect(stopCollecting(new Budget({}), c, 10, 2)).toBe(false);
+    // One trace missing: the batch is the least one (8 examples), and never more than the train set.
+    const short = newCollection([0, 1, 2], 1);
+    expect(stopCollecting(left(26), short, 10, 2)).toBe(false); // 3 examples + dev = 26 calls
+    expect(stopCollecting(left(25), short, 10, 2)).toBe(true);
   });
 });

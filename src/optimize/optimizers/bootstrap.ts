@@ -1,6 +1,16 @@
 import type { Best, Optimizer } from "../types.js";
 import { composeDemos, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
-import { advanceCollection, collectionDone, newCollection, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
+import {
+  advanceCollection,
+  collectionDone,
+  measuredCallsPerExample,
+  newCollection,
+  reportCut,
+  stopCollecting,
+  teacherBatch,
+  type Collection,
+  type TeacherMemo,
+} from "./bootstrap/collect.js";
 import { BOOTSTRAP_DEFAULTS, readBootstrapSettings } from "./bootstrap/settings.js";
 
 export interface BootstrapState {
@@ -11,6 +21,8 @@ export interface BootstrapState {
   collection: Collection;
   /** Set once the candidate is scored. */
   scored?: { candidate: string; score: number };
+  /** Nominal LM calls per evaluated example, measured on the baseline (absent in older checkpoints). */
+  callsPerExample?: number;
 }
 
 /**
@@ -27,6 +39,9 @@ export interface BootstrapState {
  * examples, and sim, an in-context nearest-neighbour learner, needs several for a new input to have
  * a close one. threshold 1: a demo shows the model what to do, so only a fully correct trace is one;
  * for graded metrics (f1, a judge) lower it to accept near misses.
+ *
+ * When the budget left pays for the dev evaluation but not for another teacher batch as well, the
+ * collection stops short and what it has is scored: the least budget the plan names buys a candidate.
  */
 export const bootstrap: Optimizer<BootstrapState> = {
   name: "bootstrap",
@@ -48,11 +63,21 @@ export const bootstrap: Optimizer<BootstrapState> = {
     const s = readBootstrapSettings("bootstrap", ctx.settings);
     const base: Best = { candidate: baseline.candidate, state: ctx.program.state, score: baseline.mean };
     const order = ctx.rng.shuffle(ctx.trainset.map((_, i) => i));
-    return { baseline: base, best: base, memo: {}, collection: newCollection(order, s.maxBootstrapped) };
+    return {
+      baseline: base,
+      best: base,
+      memo: {},
+      collection: newCollection(order, s.maxBootstrapped),
+      callsPerExample: measuredCallsPerExample(baseline, ctx.program.graph.lmSteps.length),
+    };
   },
   step: async (ctx, state) => {
     const s = readBootstrapSettings("bootstrap", ctx.settings);
-    if (!collectionDone(state.collection, s.rounds)) {
+    const cpe = state.callsPerExample ?? ctx.program.graph.lmSteps.length;
+    if (!collectionDone(state.collection, s.rounds) && stopCollecting(ctx.budget, state.collection, ctx.devset.length, cpe)) {
+      reportCut(ctx, state.collection, "bootstrapped demos");
+      reportCollected(ctx, state.collection);
+    } else if (!collectionDone(state.collection, s.rounds)) {
       const { collection, memo } = await advanceCollection(ctx, state.collection, state.memo, s.threshold);
       if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection);
       return { state: { ...state, collection, memo }, done: false };

@@ -2,7 +2,17 @@ import { stateHash } from "../../program/state.js";
 import { UserError } from "../../util/errors.js";
 import type { Best, Optimizer } from "../types.js";
 import { composeDemos, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
-import { advanceCollection, collectionDone, newCollection, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
+import {
+  advanceCollection,
+  collectionDone,
+  measuredCallsPerExample,
+  newCollection,
+  reportCut,
+  stopCollecting,
+  teacherBatch,
+  type Collection,
+  type TeacherMemo,
+} from "./bootstrap/collect.js";
 import { BOOTSTRAP_DEFAULTS, readBootstrapSettings } from "./bootstrap/settings.js";
 import { withDemos } from "./common.js";
 
@@ -22,6 +32,8 @@ export interface RandomSearchState {
   collection?: Collection;
   /** What was scored on dev, the baseline (zero-shot) first. */
   scored: { label: string; candidate: string; score: number }[];
+  /** Nominal LM calls per evaluated example, measured on the baseline (absent in older checkpoints). */
+  callsPerExample?: number;
 }
 
 /**
@@ -31,7 +43,8 @@ export interface RandomSearchState {
  * the train set keeping a seeded number (1…`max_bootstrapped`) of traces, labeled demos filling up
  * to `max_labeled` per step. A step is one teacher batch or one candidate's dev score; teacher
  * results are kept in the state and shared, so each (example, sample) is paid for once. The run
- * stops when the list is done or the budget runs out (the best so far stands).
+ * stops when the list is done or the budget runs out (the best so far stands); a collection the
+ * budget could not both finish and score is cut short and scored with the traces it has.
  *
  * Defaults as bootstrap's (see there), and 8 shuffled candidates: with the two fixed ones, ten dev
  * evaluations — what the default budget affords on the example programs with room to spare; more
@@ -73,7 +86,15 @@ export const randomSearch: Optimizer<RandomSearchState> = {
       const max = s.maxBootstrapped === 0 ? 0 : 1 + ctx.rng.int(s.maxBootstrapped);
       queue.push({ kind: "bootstrap", label: `bootstrapped #${k} (shuffled, ${max} trace${max === 1 ? "" : "s"})`, order, max });
     }
-    return { baseline: base, best: base, memo: {}, queue, next: 0, scored: [{ label: "zero-shot (baseline)", candidate: base.candidate, score: base.score }] };
+    return {
+      baseline: base,
+      best: base,
+      memo: {},
+      queue,
+      next: 0,
+      scored: [{ label: "zero-shot (baseline)", candidate: base.candidate, score: base.score }],
+      callsPerExample: measuredCallsPerExample(baseline, ctx.program.graph.lmSteps.length),
+    };
   },
   step: async (ctx, state) => {
     const s = readBootstrapSettings("random_search", ctx.settings);
@@ -83,7 +104,11 @@ export const randomSearch: Optimizer<RandomSearchState> = {
     let memo = state.memo;
     if (plan.kind === "bootstrap") {
       collection = state.collection ?? newCollection(plan.order, plan.max);
-      if (!collectionDone(collection, s.rounds)) {
+      const cpe = state.callsPerExample ?? ctx.program.graph.lmSteps.length;
+      if (!collectionDone(collection, s.rounds) && stopCollecting(ctx.budget, collection, ctx.devset.length, cpe)) {
+        reportCut(ctx, collection, plan.label);
+        reportCollected(ctx, collection);
+      } else if (!collectionDone(collection, s.rounds)) {
         ({ collection, memo } = await advanceCollection(ctx, collection, memo, s.threshold));
         if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection);
         return { state: { ...state, memo, collection }, done: false };

@@ -2,7 +2,8 @@ import type { ExampleResult } from "../../../evaluate/types.js";
 import type { Graph } from "../../../graph/types.js";
 import type { Demo } from "../../../program/types.js";
 import { tracedDemos } from "../../demos.js";
-import type { OptimizeContext } from "../../types.js";
+import type { Budget } from "../../budget.js";
+import type { OptimizeContext, ScoreSet } from "../../types.js";
 
 /**
  * Collecting bootstrapped demos (DSPy's BootstrapFewShot): the teacher runs over the train set in
@@ -73,6 +74,41 @@ export const MIN_TEACHER_BATCH = 8;
 /** How many not-yet-run examples one step sends to the teacher: twice the traces still missing, at least MIN_TEACHER_BATCH. */
 export function teacherBatch(missing: number): number {
   return Math.max(MIN_TEACHER_BATCH, 2 * missing);
+}
+
+/**
+ * LM calls one evaluated example makes, as the baseline's dev evaluation measured them (nominal
+ * calls, so the same on a resumed run), and at least one per LM step.
+ */
+export function measuredCallsPerExample(baseline: ScoreSet, lmSteps: number): number {
+  const results = baseline.results;
+  const mean = results.length > 0 ? results.reduce((n, r) => n + r.nominal.calls, 0) / results.length : 0;
+  return Math.max(lmSteps, mean, 1);
+}
+
+/**
+ * Whether to stop collecting and score the demos collected so far: the calls and rollouts the
+ * budget has left pay for the dev evaluation of a candidate now, but not after one more teacher
+ * batch (counted at its largest). Without this, a collection still short of traces would spend
+ * the last of the budget on the teacher and end with no candidate scored at all. Decided from the
+ * budget's nominal counts, so a resumed run decides the same.
+ */
+export function stopCollecting(budget: Budget, c: Collection, dev: number, callsPerExample: number): boolean {
+  const { limits, used } = budget;
+  const calls = limits.calls === undefined ? Infinity : limits.calls - used.calls;
+  const rollouts = limits.rollouts === undefined ? Infinity : limits.rollouts - used.rollouts;
+  const batch = Math.min(teacherBatch(c.max - c.picked.length), c.order.length);
+  const fits = (examples: number) => examples * callsPerExample <= calls && examples <= rollouts;
+  return fits(dev) && !fits(batch + dev);
+}
+
+/** The "budget" event of a collection cut short by stopCollecting. */
+export function reportCut(ctx: OptimizeContext, c: Collection, label: string): void {
+  ctx.event("budget", {
+    summary: `${label}: the budget left pays for the dev evaluation but not for another teacher batch as well; scoring the ${c.picked.length} of ${c.max} traces collected`,
+    kept: c.picked.length,
+    wanted: c.max,
+  });
 }
 
 export interface Advance {

@@ -62,7 +62,7 @@ export interface OptimizeProgress {
 
 export interface OptimizeHooks {
   /** The run exists (its id is known) and the plan is made; nothing has been spent yet. */
-  onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; limits: BudgetLimits; reserve: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number }) => void;
+  onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; limits: BudgetLimits; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number }) => void;
   onProgress?: (progress: OptimizeProgress) => void;
   onEvent?: (type: string, data: Record<string, unknown>) => void;
   /** A notice for the user, e.g. that no LM is configured and `sim` runs. */
@@ -78,6 +78,8 @@ export interface OptimizeReport {
   plan: Plan;
   baseline: { candidate: string; dev: DatasetScore; test?: DatasetScore };
   best: { candidate: string; state: ProgramState; dev: DatasetScore; test?: DatasetScore };
+  /** Why there is no test score although the program has a test split: the budget (time or USD) that ran out. */
+  testSkipped?: string;
   candidates: number;
   steps: number;
   usage: BudgetUsage;
@@ -241,8 +243,10 @@ class Session {
   private step = 0;
   private baselineScore = NaN;
   private bestScore = NaN;
-  /** Budget kept back for the final test evaluation of the baseline and the best candidate. */
+  /** Budget kept back for the final test evaluation of the baseline and the best candidate: LM calls … */
   private readonly reserve: number;
+  /** … and rollouts (used only when there is a rollouts limit). */
+  private readonly reserveRollouts: number;
 
   private constructor(
     private readonly runId: string,
@@ -258,6 +262,7 @@ class Session {
     const judges = countJudges(program.spec.metric);
     this.callsPerExample = program.graph.lmSteps.length + judges;
     this.reserve = data.test ? 2 * data.test.length * this.callsPerExample : 0;
+    this.reserveRollouts = data.test ? 2 * data.test.length : 0;
   }
 
   static async create(runId: string, program: Program, config: RunConfig, store: Store, signal: AbortSignal, hooks: OptimizeHooks): Promise<Session> {
@@ -295,6 +300,17 @@ class Session {
         message: `${limits.calls} LM calls cannot buy a single ${this.config.optimizer} step here: scoring the baseline on dev takes ${baselineCalls}, the final test evaluation ${this.reserve}, and one step at least ${plan.minimumCalls}; give at least --budget-calls ${needed}`,
       });
     }
+    if (!options.resuming && limits.rollouts !== undefined) {
+      // The rollouts one step takes, from its least calls (an upper bound: proposal calls are no rollouts).
+      const stepRollouts = Math.ceil(plan.minimumCalls / this.callsPerExample);
+      const needed = this.reserveRollouts + this.data.dev.length + stepRollouts;
+      if (limits.rollouts < needed) {
+        throw new UserError({
+          flag: "--budget-rollouts",
+          message: `${limits.rollouts} rollouts cannot buy a single ${this.config.optimizer} step here: scoring the baseline on dev takes ${this.data.dev.length}, the final test evaluation ${this.reserveRollouts}, and one step at least ${stepRollouts}; give at least --budget-rollouts ${needed}`,
+        });
+      }
+    }
     if (limits.usd !== undefined && !this.program.costKnown()) {
       throw new UserError({ flag: "--budget-usd", message: "the price of the model is unknown, so a USD budget cannot be enforced; add `lm.prices: { input, output }` to the program" });
     }
@@ -303,7 +319,11 @@ class Session {
 
   async run(plan: Plan, checkpoint: Checkpoint | undefined): Promise<OptimizeReport> {
     const { config, store, runId } = this;
-    const optimizingLimits: BudgetLimits = { ...config.limits, ...(config.limits.calls !== undefined ? { calls: config.limits.calls - this.reserve } : {}) };
+    const optimizingLimits: BudgetLimits = {
+      ...config.limits,
+      ...(config.limits.calls !== undefined ? { calls: config.limits.calls - this.reserve } : {}),
+      ...(config.limits.rollouts !== undefined ? { rollouts: config.limits.rollouts - this.reserveRollouts } : {}),
+    };
     const budget = new Budget(optimizingLimits, checkpoint?.budget);
     const rng = new Rng(checkpoint?.rng ?? config.seed);
     if (checkpoint) {
@@ -318,6 +338,7 @@ class Session {
       plan,
       limits: config.limits,
       reserve: this.reserve,
+      reserveRollouts: config.limits.rollouts !== undefined ? this.reserveRollouts : 0,
       train: this.data.train.length,
       dev: this.data.dev.length,
       test: this.data.test?.length ?? 0,
@@ -393,6 +414,7 @@ class Session {
     const ctx = this.context(finalBudget, new Rng(0));
     let baselineTest: DatasetScore | undefined;
     let bestTest: DatasetScore | undefined;
+    let testSkipped: string | undefined;
     if (data.test) {
       this.setPhase("scoring the baseline and the best candidate on test");
       try {
@@ -400,7 +422,11 @@ class Session {
         bestTest = scoreOf((await ctx.evaluate(best.state, data.test, "test")).results);
       } catch (err) {
         if (!(err instanceof BudgetExhausted)) throw err;
-        store.runs.addEvent(runId, "budget", { summary: "no budget left for the test evaluation" });
+        // Calls and rollouts are kept back for it; time and money cannot be.
+        testSkipped = err.what;
+        baselineTest = undefined;
+        bestTest = undefined;
+        store.runs.addEvent(runId, "budget", { summary: `no ${err.what} budget left for the test evaluation` });
       }
     }
     const usage = finalBudget.snapshot();
@@ -418,6 +444,7 @@ class Session {
         bestDev: bestDev.mean,
         ...(baselineTest ? { baselineTest: baselineTest.mean } : {}),
         ...(bestTest ? { bestTest: bestTest.mean } : {}),
+        ...(testSkipped ? { testSkipped } : {}),
         ended,
         ...(budgetReason ? { budgetReason } : {}),
       },
@@ -431,6 +458,7 @@ class Session {
       plan,
       baseline: { candidate: baselineHash, dev: baselineDev, ...(baselineTest ? { test: baselineTest } : {}) },
       best: { candidate: best.candidate, state: best.state, dev: bestDev, ...(bestTest ? { test: bestTest } : {}) },
+      ...(testSkipped ? { testSkipped } : {}),
       candidates: this.candidates.size,
       steps: this.step,
       usage,

@@ -15,18 +15,23 @@ export function limitsText(limits: BudgetLimits): string {
 }
 
 export function renderPlan(
-  info: { optimizer: string; plan: Plan; limits: BudgetLimits; reserve: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number },
+  info: { optimizer: string; plan: Plan; limits: BudgetLimits; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number },
   seed: number | undefined,
   output: Output,
 ): string {
   const c = output.color;
   const data = `train ${info.train} · dev ${info.dev}${info.test ? ` · test ${info.test}` : ""}`;
   const lines = [
-    `${c.bold("plan")}   ${info.optimizer} · budget ${limitsText(info.limits)}${info.reserve ? ` (${formatInt(info.reserve)} calls kept for the final test evaluation)` : ""} · ${data}${seed !== undefined ? ` · seed ${seed}` : ""}`,
+    `${c.bold("plan")}   ${info.optimizer} · budget ${limitsText(info.limits)}${reserveText(info)} · ${data}${seed !== undefined ? ` · seed ${seed}` : ""}`,
     `       ${info.plan.buys}`,
   ];
   if (info.resumed) lines.push(`${c.bold("resume")} from step ${info.fromStep}: finished work is answered from the store`);
   return lines.join("\n");
+}
+
+function reserveText(info: { reserve: number; reserveRollouts: number }): string {
+  const kept = [...(info.reserve ? [`${formatInt(info.reserve)} calls`] : []), ...(info.reserveRollouts ? [`${formatInt(info.reserveRollouts)} rollouts`] : [])];
+  return kept.length > 0 ? ` (${kept.join(" and ")} kept for the final test evaluation)` : "";
 }
 
 /** The live line: phase, candidates, best so far, budget use, request rate, 429s, cost, ETA. */
@@ -69,6 +74,7 @@ export function renderReport(r: OptimizeReport, programFile: string, output: Out
     "",
     `${c.bold("baseline")} dev ${scoreText(r.baseline.dev)}${r.baseline.test ? `   test ${scoreText(r.baseline.test)}` : ""}`,
     `${c.bold("best")}     dev ${c.bold(scoreText(r.best.dev))}${r.best.test ? `   test ${c.bold(scoreText(r.best.test))}` : ""}   ${c.dim(`candidate ${r.best.candidate.slice(0, 10)}`)}`,
+    ...(r.testSkipped ? [`${c.bold("test")}     not evaluated: the ${r.testSkipped} budget was used up before it`] : []),
     `${c.bold("gain")}     dev ${delta(r.baseline.dev, r.best.dev)}${r.best.test ? `   test ${delta(r.baseline.test, r.best.test)}` : ""}`,
     `${c.bold("used")}     ${r.steps} steps · ${r.candidates} candidates · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)} · ${formatDuration(r.elapsedMs)}`,
     `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up` : "the optimizer finished"}`,

@@ -171,6 +171,17 @@ describe("provider failures", () => {
     expect(report.summary.done).toBe(6);
   });
 
+  it("records a prompt the model cannot take as that example's error, once, and goes on (no retry, no breaker)", async () => {
+    mock.setResponder(() => ({ kind: "error", status: 400, message: "This model's maximum context length is 128000 tokens" }));
+    const r = await dspx(["eval", TRIAGE, ...openaiArgs(), "--limit", "12", "--concurrency", "1", "--json"]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.summary.done).toBe(12);
+    expect(report.summary.errors).toBe(12);
+    expect(report.results[0].error.message).toMatch(/prompt is too long/);
+    expect(mock.requests).toHaveLength(12);
+  });
+
   it("opens the circuit breaker when the endpoint keeps failing: exit 3, no draining of the dataset", async () => {
     mock.setResponder(() => ({ kind: "error", status: 503 }));
     const r = await dspx(["eval", TRIAGE, ...openaiArgs(), "--max-attempts", "2", "--concurrency", "2"]);

@@ -216,6 +216,15 @@ export class Scheduler {
         throw this.fatal;
       }
 
+      if (error.kind === "rejected") {
+        // This request alone cannot be served (prompt too long, refusal): the endpoint answered, so
+        // it is up (the breaker's count restarts); retrying would get the same answer.
+        this.consecutiveTransient = 0;
+        this.counts.failed++;
+        this.pump();
+        throw error;
+      }
+
       if (error.kind === "rate_limit") {
         this.onRateLimited(error.rateLimit, ticket, now);
         if (++rateLimits > MAX_RATE_LIMIT_RETRIES) {

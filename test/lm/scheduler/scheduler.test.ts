@@ -464,6 +464,32 @@ describe("fatal errors", () => {
   });
 });
 
+describe("rejected requests", () => {
+  const rejected = (): LMCallError => new LMCallError("rejected", "the prompt is too long for the model (400)", { status: 400 });
+
+  it("fail that call at once, without a retry, and the others go on", async () => {
+    const clock = new FakeClock();
+    const s = make(clock, { rpm: 60_000, maxAttempts: 5, backoffBaseMs: 100 });
+    const { fn, starts } = scripted(clock, [{ error: rejected() }, { ok: { value: "next" } }]);
+    const err = await rejection(clock.run(s.run(0, fn)));
+    expect(err).toBeInstanceOf(LMCallError);
+    expect((err as LMCallError).kind).toBe("rejected");
+    expect(starts).toHaveLength(1);
+    expect(await clock.run(s.run(0, fn))).toBe("next");
+    expect(s.stats()).toMatchObject({ requests: 2, retries: 0, failed: 1, succeeded: 1, breakerOpen: false });
+  });
+
+  it("never open the breaker: the endpoint answered", async () => {
+    const clock = new FakeClock();
+    const s = make(clock, { rpm: 60_000, concurrency: 1, breakerThreshold: 3, maxAttempts: 2, backoffBaseMs: 1 });
+    const { fn } = scripted(clock, [{ error: transient() }, { error: transient() }], { error: rejected() });
+    // two transient failures, then rejections: the count restarts, so 10 more calls never trip it
+    expect(((await rejection(clock.run(s.run(0, fn)))) as LMCallError).kind).toBe("transient");
+    for (let i = 0; i < 10; i++) expect(((await rejection(clock.run(s.run(0, fn)))) as LMCallError).kind).toBe("rejected");
+    expect(s.stats()).toMatchObject({ breakerOpen: false, requests: 12, failed: 11 });
+  });
+});
+
 describe("circuit breaker", () => {
   it("opens after N consecutive transient failures across calls and stops everything", async () => {
     const h = harness({ concurrency: 1, rpm: 60_000, breakerThreshold: 3, maxAttempts: 2, backoffBaseMs: 1 });

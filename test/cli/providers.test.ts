@@ -119,6 +119,9 @@ describe("provider failures", () => {
     const r = await dspx(["eval", TRIAGE, ...openaiArgs(), "--concurrency", "4"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("the API key was rejected");
+    // one line, naming the endpoint once
+    expect(r.stderr).toContain(`error: openai:gpt-4.1-mini @ ${mock.openaiBaseUrl}: authentication failed`);
+    expect(r.stderr.split("openai:gpt-4.1-mini @").length - 1).toBe(1);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stderr).not.toContain(SECRET);
     expect(mock.requests.length).toBeLessThanOrEqual(4);

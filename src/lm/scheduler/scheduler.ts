@@ -211,7 +211,8 @@ export class Scheduler {
 
       if (error.kind === "fatal") {
         const cause = error.fatalCause ?? "invalid_request";
-        this.trip(new ProviderError(this.name, cause, `${this.name}: ${CAUSE_TEXT[cause]}: ${error.message}`));
+        // The endpoint's name is the error's `provider`: whoever shows the error prefixes it.
+        this.trip(new ProviderError(this.name, cause, `${CAUSE_TEXT[cause]}: ${error.message}`));
         this.counts.failed++;
         throw this.fatal;
       }

@@ -425,8 +425,7 @@ describe("fatal errors", () => {
     expect(err).toBeInstanceOf(ProviderError);
     expect(err.provider).toBe("test:model");
     expect(err.cause_).toBe("auth");
-    expect(err.message).toMatch(/authentication failed/);
-    expect(err.message).toMatch(/401 invalid api key/);
+    expect(err.message).toBe("authentication failed (check the API key): 401 invalid api key");
     // waiting calls rejected without advancing time, with the same error, never attempted
     expect(b.settled.error).toBe(err);
     expect(c.settled.error).toBe(err);

@@ -1,4 +1,5 @@
 import { LMCallError, type RateLimitInfo } from "../call-error.js";
+import { publicEndpoint } from "../resolve.js";
 
 export interface HttpFailure {
   status: number | undefined;
@@ -59,5 +60,10 @@ export function aborted(): Error {
 export function unreachable(provider: string, endpoint: string, err: Error): LMCallError {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const detail = cause?.code ? `: ${cause.code}` : cause?.message ? `: ${cause.message}` : "";
-  return new LMCallError("transient", `${provider}: cannot reach ${endpoint} (${err.message}${detail})`);
+  return new LMCallError("transient", `${provider}: cannot reach ${endpoint} (${redactUrls(`${err.message}${detail}`)})`);
+}
+
+/** URLs in a message (fetch quotes the one it refused) without credentials or query strings. */
+export function redactUrls(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi, (url) => publicEndpoint(url));
 }

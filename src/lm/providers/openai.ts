@@ -7,6 +7,7 @@ import { requestSignal } from "../scheduler/abort-watch.js";
 import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify.js";
 import { openaiRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
+import { publicEndpoint } from "../resolve.js";
 
 export interface OpenAIProviderOptions {
   provider: "openai" | "ollama";
@@ -35,7 +36,8 @@ export class OpenAIProvider implements ProviderClient {
   constructor(private readonly options: OpenAIProviderOptions) {
     this.provider = options.provider;
     this.model = options.model;
-    this.endpoint = options.baseURL;
+    // Credentials a base URL may carry (user:password@, ?api-key=) stay out of messages and keys.
+    this.endpoint = publicEndpoint(options.baseURL);
     this.structuredOutput = options.structuredOutput;
     // Retries and timeouts are the scheduler's: the SDK makes exactly one attempt.
     this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });

@@ -129,6 +129,25 @@ describe.each([
   });
 });
 
+describe("credentials in a base URL", () => {
+  it("stay out of the endpoint (cache key, fingerprints) and out of error messages", async () => {
+    const refused = "http://user:SECRET-PW@127.0.0.1:1/v1?api-key=SECRET-Q";
+    const providers: ProviderClient[] = [
+      new OpenAIProvider({ provider: "openai", model: "m", apiKey: "k", baseURL: refused, official: false, structuredOutput: false, prices: undefined }),
+      new AnthropicProvider({ model: "m", apiKey: "k", baseURL: refused.replace("/v1", ""), prices: undefined }),
+    ];
+    for (const p of providers) {
+      expect(p.endpoint).not.toContain("SECRET");
+      expect(p.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:1/);
+      const err = (await p.attempt(request, { signal: undefined, timeoutMs: 5000 }).catch((e: unknown) => e)) as LMCallError;
+      expect(err).toBeInstanceOf(LMCallError);
+      expect(err.kind).toBe("transient");
+      expect(err.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1/);
+      expect(err.message).not.toContain("SECRET");
+    }
+  });
+});
+
 describe("request signals", () => {
   it("leaves no listener on the caller's long-lived signal after many requests", async () => {
     const command = new AbortController();

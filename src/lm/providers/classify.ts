@@ -11,7 +11,8 @@ export interface HttpFailure {
 }
 
 const PROMPT_TOO_LONG = /context[_ ]length|maximum context|prompt is too long|too many tokens|context window/i;
-const OUT_OF_CREDIT = /insufficient_quota|billing_hard_limit|credit balance|spend(ing)? limit|quota/i;
+// Anthropic's workspace spend limit is a 400 "You have reached your specified API usage limits".
+const OUT_OF_CREDIT = /insufficient_quota|billing_hard_limit|credit balance|spend(ing)? limit|usage limits|quota/i;
 
 /**
  * How a provider's HTTP failure must be treated. Shared by every provider so that "quota" or

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LMCallError } from "../../../src/lm/call-error.js";
 import { AnthropicProvider } from "../../../src/lm/providers/anthropic.js";
 import { OpenAIProvider } from "../../../src/lm/providers/openai.js";
+import { classifyHttpFailure } from "../../../src/lm/providers/classify.js";
 import type { ProviderClient } from "../../../src/lm/providers/types.js";
 import type { LMRequest } from "../../../src/lm/types.js";
 import { startMockProvider, type MockProvider, type MockReply } from "../../support/mock-provider.js";
@@ -126,6 +127,19 @@ describe.each([
     setTimeout(() => controller.abort(), 50);
     const err = (await pending) as Error;
     expect(err.name).toBe("AbortError");
+  });
+});
+
+describe("classifyHttpFailure", () => {
+  it("names a reached spend limit as out of credit (Anthropic: 400 'specified API usage limits')", () => {
+    const err = classifyHttpFailure("anthropic", {
+      status: 400,
+      type: "invalid_request_error",
+      message: "You have reached your specified API usage limits. You will regain access on 2026-04-01 at 00:00 UTC.",
+    });
+    expect(err).toMatchObject({ kind: "fatal", fatalCause: "quota" });
+    // an ordinary 429 stays a rate limit
+    expect(classifyHttpFailure("anthropic", { status: 429, type: "rate_limit_error", message: "This request would exceed your account's rate limit." }).kind).toBe("rate_limit");
   });
 });
 

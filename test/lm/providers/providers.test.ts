@@ -111,6 +111,14 @@ describe.each([
     expect((await failure(make(), { kind: "text", text: "" })).message).toMatch(/empty completion/);
   });
 
+  it("makes exactly one HTTP attempt, whatever the failure (the SDK's own retries are off)", async () => {
+    for (const reply of [{ kind: "error", status: 500 }, { kind: "error", status: 529 }, { kind: "error", status: 429, headers: { "retry-after-ms": "1" } }, { kind: "reset" }] as MockReply[]) {
+      mock.reset();
+      await failure(make(), reply);
+      expect(mock.requests).toHaveLength(1);
+    }
+  });
+
   it("stops a hanging request at its timeout", async () => {
     mock.setResponder(() => ({ kind: "hang" }));
     const began = Date.now();

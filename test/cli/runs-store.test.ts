@@ -197,6 +197,20 @@ describe("CI outputs", () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ threshold: 0.1, passed: true });
   });
 
+  it("says how far below a near-miss threshold is, with the digits that show it", async () => {
+    const db = dbFile("near-miss");
+    const mean = JSON.parse((await dspx(["eval", TRIAGE, "--limit", "7", "--json"], db)).stdout).summary.mean as number;
+    const threshold = Number((mean + 0.0002).toFixed(4));
+    const r = await dspx(["eval", TRIAGE, "--limit", "7", "--threshold", String(threshold)], db);
+    expect(r.code).toBe(1);
+    const line = r.stderr.split("\n").find((l) => l.includes("is below the threshold"))!;
+    const [, score, bar, by] = /score (\S+) is below the threshold (\S+) by (\S+)/.exec(line)!;
+    // The two numbers differ as printed, and the gap is not rounded away to 0.000.
+    expect(score).not.toBe(bar);
+    expect(Number(by)).toBeGreaterThan(0);
+    expect(Number(by)).toBeCloseTo(threshold - mean, 4);
+  });
+
   it("writes JUnit XML, streams JSONL and appends the GitHub step summary", async () => {
     const db = dbFile("ci");
     const junit = path.join(dir, "out", "junit.xml");

@@ -12,12 +12,13 @@ import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
 import { openProgram, openStore } from "../open.js";
-import { formatScore, formatUsd } from "../output.js";
+import { formatUsd } from "../output.js";
 import { createProgress, evalProgressText } from "../progress.js";
 import { renderSummary, renderWorst, resultJson } from "../render/eval.js";
 import { appendGithubSummary, githubSummaryMarkdown } from "../report/github-summary.js";
 import { JsonlWriter } from "../report/jsonl.js";
 import { junitXml } from "../report/junit.js";
+import { formatGap, formatScorePair } from "../report/text.js";
 
 export interface EvalFlags extends LMFlags {
   dataset?: string;
@@ -162,12 +163,15 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   }
   if (report.summary.stopped === "interrupted") return EXIT.interrupted;
   if (below) {
+    // Enough decimals that a near miss never reads "0.314 is below 0.314 by 0.000".
+    const [score, bar] = formatScorePair(report.summary.mean, flags.threshold!);
     const by = flags.threshold! - report.summary.mean;
-    output.err(
-      `${output.errColor.red("✗")} score ${formatScore(report.summary.mean)} is below the threshold ${formatScore(flags.threshold!)} by ${formatScore(Number.isFinite(by) ? by : flags.threshold!)}`,
-    );
+    output.err(`${output.errColor.red("✗")} score ${score} is below the threshold ${bar} by ${formatGap(Number.isFinite(by) ? by : flags.threshold!)}`);
     return EXIT.failed;
   }
-  if (flags.threshold !== undefined) output.err(`${output.errColor.green("✓")} score ${formatScore(report.summary.mean)} meets the threshold ${formatScore(flags.threshold)}`);
+  if (flags.threshold !== undefined) {
+    const [score, bar] = formatScorePair(report.summary.mean, flags.threshold);
+    output.err(`${output.errColor.green("✓")} score ${score} meets the threshold ${bar}`);
+  }
   return EXIT.ok;
 }

@@ -1,9 +1,24 @@
 import { InterruptedError, ProviderError, UserError, formatProblem } from "../util/errors.js";
 import type { Output } from "./output.js";
+import { describeSqliteError } from "../store/db.js";
+import { displayPath } from "../util/display-path.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, provider: 3, interrupted: 130 } as const;
 
 const MAX_PROBLEMS = 50;
+
+let database: string | undefined;
+
+/** The database the command opened: named when a query on it fails later (a corrupt page, a lock that outlasts the busy timeout). */
+export function noteDatabase(file: string): void {
+  database = file;
+}
+
+/** An error better-sqlite3 raised (SqliteError: code SQLITE_…) after the file opened cleanly. */
+function isSqliteError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === "string" && code.startsWith("SQLITE_");
+}
 
 /** The one place errors become messages and exit codes. */
 export function reportError(err: unknown, output: Pick<Output, "err" | "errColor" | "verbose">): number {
@@ -19,6 +34,12 @@ export function reportError(err: unknown, output: Pick<Output, "err" | "errColor
     output.err(`${red("error:")} ${err.provider}: ${err.message}`);
     if (output.verbose && err.stack) output.err(err.stack);
     return EXIT.provider;
+  }
+  if (isSqliteError(err)) {
+    // Something the user can act on (repair or move the file, wait for the lock), so a usage error with no stack.
+    output.err(`${red("error:")} ${database ? `${displayPath(database)}: ` : ""}cannot use the dspx database: ${describeSqliteError(err)}`);
+    if (output.verbose && err.stack) output.err(err.stack);
+    return EXIT.usage;
   }
   if (err instanceof InterruptedError) {
     output.err("interrupted");

@@ -2,6 +2,7 @@ import { loadProgram, type Program } from "../api/program.js";
 import { parseModelFlag } from "../lm/spec.js";
 import { Store } from "../store/store.js";
 import type { CommandContext } from "./context.js";
+import { noteDatabase } from "./errors.js";
 import type { LMFlags } from "./flags.js";
 
 /**
@@ -26,6 +27,7 @@ export async function openProgram(file: string, flags: LMFlags, ctx: CommandCont
 /** The database for this command, opened once and closed when the command ends. */
 export function openStore(flags: { db?: string }, ctx: CommandContext): Store {
   const store = Store.open(flags.db);
+  noteDatabase(store.file);
   ctx.defer(() => store.close());
   return store;
 }

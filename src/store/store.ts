@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { CacheStore } from "./cache-store.js";
 import { UserError } from "../util/errors.js";
+import { displayPath } from "../util/display-path.js";
 import { dbPath, describeSqliteError, openDatabase } from "./db.js";
 import { EvaluationsStore } from "./evaluations-store.js";
 import { RunsStore } from "./runs-store.js";
@@ -43,7 +44,7 @@ export class Store {
     } catch (err) {
       void writer?.close();
       db.close();
-      throw new UserError({ message: `cannot use the dspx database: ${describeSqliteError(err)}`, pos: { file: path } });
+      throw new UserError({ message: `cannot use the dspx database: ${describeSqliteError(err)}`, pos: { file: displayPath(path) } });
     }
   }
 

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../util/errors.js";
 import { describeSqliteError } from "./db.js";
+import { displayPath } from "../util/display-path.js";
 import type { FromWriter, ToWriter, WriteOp } from "./statements.js";
 
 /**
@@ -107,7 +108,7 @@ export class StoreWriter {
   }
 
   private fail(message: string): void {
-    this.failure ??= new UserError({ message: `cannot write to the dspx database: ${message}`, pos: { file: this.file } });
+    this.failure ??= new UserError({ message: `cannot write to the dspx database: ${message}`, pos: { file: displayPath(this.file) } });
     for (const [id, w] of this.waiting) {
       this.waiting.delete(id);
       w.resolve();

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -183,6 +184,27 @@ describe("runs and show", () => {
     expect(c.code).toBe(2);
     expect(c.stderr).toContain("not a dspx database or is corrupt");
     expect(c.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("explains corruption found after the file opened (a damaged table page): the file named, exit 2", async () => {
+    const db = dbFile("damaged");
+    const runId = JSON.parse((await dspx(["eval", TRIAGE, "--limit", "20", "--json"], db)).stdout).runId as string;
+    // Overwrite the root page of run_results: the header and schema stay sound, so the file opens.
+    const sql = new Database(db);
+    sql.pragma("wal_checkpoint(TRUNCATE)");
+    sql.pragma("journal_mode = DELETE");
+    const pageSize = sql.pragma("page_size", { simple: true }) as number;
+    const { rootpage } = sql.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'run_results'").get() as { rootpage: number };
+    sql.close();
+    const fd = openSync(db, "r+");
+    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (rootpage - 1) * pageSize);
+    closeSync(fd);
+    const r = await dspx(["show", runId], db);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`${path.relative(ROOT, db)}: cannot use the dspx database: the file is not a dspx database or is corrupt`);
+    expect(r.stderr).not.toContain("--verbose");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
 

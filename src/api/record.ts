@@ -54,13 +54,14 @@ export async function beginEvalRun(store: Store, program: Program, info: { datas
     runId,
     memo,
     finish({ report, error }) {
-      const status: RunStatus =
-        error instanceof InterruptedError || report?.summary.stopped === "interrupted" ? "interrupted" : error ? "failed" : "done";
+      // Ctrl-C reaches calls in flight as an AbortError: the run was interrupted, not failed.
+      const interrupted = error instanceof InterruptedError || (error instanceof Error && error.name === "AbortError") || report?.summary.stopped === "interrupted";
+      const status: RunStatus = interrupted ? "interrupted" : error ? "failed" : "done";
       const partial = report ?? (error as { partial?: EvalReport } | undefined)?.partial;
       store.runs.update(runId, {
         status,
         finished: true,
-        ...(error ? { error: error instanceof ProviderError ? `${error.provider}: ${error.message}` : (error as Error)?.message ?? String(error) } : {}),
+        ...(error && !interrupted ? { error: error instanceof ProviderError ? `${error.provider}: ${error.message}` : (error as Error)?.message ?? String(error) } : {}),
         ...(partial ? { totals: totalsOf(partial), bestCandidate: candidate, ...(Number.isFinite(partial.summary.mean) ? { bestScore: partial.summary.mean } : {}) } : {}),
       });
     },

@@ -109,6 +109,44 @@ describe("recording eval runs", () => {
     expect(again.summary.memoized).toBeGreaterThanOrEqual(results);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
+
+  it("on Ctrl-C (calls in flight are aborted) marks the run interrupted, keeps what finished and exits 130", async () => {
+    const db = dbFile("sigint");
+    const child = spawn(process.execPath, [BIN, "eval", TRIAGE, "--split", "train", "--lm", "sim?latency=50ms", "--concurrency", "4", "--json"], {
+      cwd: ROOT,
+      env: offlineEnv({ DSPX_DB: db }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        const peek = new Database(db, { readonly: true, fileMustExist: true });
+        const n = (peek.prepare("SELECT COUNT(*) AS n FROM run_results").get() as { n: number }).n;
+        peek.close();
+        if (n >= 12) break;
+      } catch {
+        continue;
+      }
+    }
+    child.kill("SIGINT");
+    const code = await closed;
+    expect(code, stderr).toBe(130);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/interrupted after \d+ of 200 examples; they are recorded in run [2-9a-z]{8}/);
+    expect(stderr).not.toContain("aborted");
+    const runs = JSON.parse((await dspx(["runs", "--json"], db)).stdout).runs;
+    expect(runs).toHaveLength(1);
+    expect(runs[0].status).toBe("interrupted");
+    const shown = JSON.parse((await dspx(["show", runs[0].id, "--json"], db)).stdout);
+    expect(shown.run.error).toBeNull();
+    expect(shown.results.length).toBeGreaterThanOrEqual(12);
+  });
 });
 
 describe("runs and show", () => {

@@ -7,7 +7,8 @@ import { storeMemo } from "../../evaluate/memo.js";
 import type { SplitName } from "../../program/types.js";
 import type { Example } from "../../program/example.js";
 import { stateHash } from "../../program/state.js";
-import { UserError } from "../../util/errors.js";
+import { InterruptedError, UserError } from "../../util/errors.js";
+import type { EvalReport } from "../../evaluate/types.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
@@ -114,6 +115,13 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
       });
     } catch (err) {
       run?.finish({ error: err });
+      // Ctrl-C aborts the calls in flight; that is an interruption (exit 130), not a failure.
+      if (signal.aborted && (err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError"))) {
+        const done = (err as { partial?: EvalReport }).partial?.summary.done ?? 0;
+        const kept = run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : "";
+        output.err(`interrupted after ${done} of ${total} examples${kept}`);
+        throw new InterruptedError();
+      }
       throw err;
     } finally {
       progress.stop();

@@ -738,7 +738,6 @@ describe("throughput", () => {
       const { openai } = clients(mock);
       const system = { role: "system" as const, content: DSPX_SYSTEM };
       let next = 0;
-      const t0 = performance.now();
       await Promise.all(
         Array.from({ length: 64 }, async () => {
           while (next < 2000) {
@@ -748,10 +747,8 @@ describe("throughput", () => {
           }
         }),
       );
-      const seconds = (performance.now() - t0) / 1000;
       expect(mock.counts).toEqual({ total: 2000, ok: 2000, rateLimited: 0, errors: 0 });
       expect(mock.requests).toHaveLength(0);
-      expect(seconds).toBeLessThan(25); // ~2.5 s on an idle 2-core machine, client and server in one process
     } finally {
       await mock.close();
     }

@@ -41,7 +41,7 @@ describe("SimClient", () => {
     const pending = client.complete(req(), { signal: controller.signal });
     setTimeout(() => controller.abort(), 10);
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(5000); // well short of the 10 s latency: it did not wait it out
   });
 
   it("rejects at once when the signal is already aborted", async () => {

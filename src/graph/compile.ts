@@ -35,6 +35,7 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
   // 1. Modules and their options for every step (broken ones too, so all problems show at once);
   //    signature shape for the steps that parsed.
   const drafts = new Map<string, Draft>();
+  const flawed = new Map(read.flawedSteps);
   const specs = new Map(spec.steps.map((s) => [s.name, s]));
   for (const [name, { module: moduleName, options }] of read.stepModules) {
     const base = ["steps", name];
@@ -52,7 +53,7 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
       }
       continue;
     }
-    const before = problems.length;
+    const optionProblems = problems.length;
     const optionKeys = optionKeysOf(module);
     for (const key of Object.keys(options)) {
       if (!optionKeys.includes(key)) {
@@ -69,10 +70,14 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
     if (!parsed.success) problems.push(...zodProblems(parsed.error.issues, source, base, module.options, known));
     const step = specs.get(name);
     if (!step) continue;
+    const signatureProblems = problems.length;
     for (const message of module.checkSignature(step.signature)) {
       problems.push({ message: `${describePath([...base, "signature"])}: ${message}`, pos: at([...base, "signature"]) });
     }
-    if (problems.length > before) continue;
+    if (problems.length > signatureProblems) continue;
+    // A step with bad options (or other problems of its own, already reported) is still checked for
+    // its wiring and outputs, so those problems show with the rest; it is never prepared or run.
+    if (problems.length > optionProblems) flawed.set(name, read.flawedSteps.get(name) ?? new Set());
     drafts.set(step.name, { step, module, options: parsed.data, outputs: module.outputs(step.signature) });
   }
 
@@ -133,8 +138,13 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
     const sources: Record<string, Ref> = {};
     const inputs: Field[] = [];
     let ok = true;
+    const unwired = flawed.get(name);
     for (const field of step.signature.inputs) {
       let ref = step.wiring[field.name];
+      if (!ref && (unwired === "all" || unwired?.has(field.name))) {
+        ok = false; // its wiring entry is broken and reported; an implicit source would be a guess
+        continue;
+      }
       const pos = ref ? at([...base, "inputs", field.name]) : signatureFieldPos(source, [...base, "signature"], "inputs", field.name);
       const where = `step \`${name}\` input \`${field.name}\``;
       if (!ref) {
@@ -190,7 +200,8 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
       }
     }
     checkDemos(draft, problems, at, source.keyPos.bind(source));
-    if (!ok) continue;
+    // A step with wiring problems still takes part in the cycle check with the sources that resolved.
+    if (!ok) flawed.set(name, flawed.get(name) ?? new Set());
     const signature = { inputs, outputs: step.signature.outputs };
     const deps = [...new Set(Object.values(sources).flatMap((r) => (r.kind === "step" ? [r.step] : [])))];
     compiled.set(name, {
@@ -229,6 +240,7 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
   // 6. One-time module preparation (indexes) of every step that compiled, so that a missing corpus
   // is reported with the file's other problems.
   for (const step of compiled.values()) {
+    if (flawed.has(step.name)) continue;
     try {
       step.prepared = await step.module.prepare({ options: step.prepared, programDir: spec.dir, signature: step.signature });
     } catch (err) {

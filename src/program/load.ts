@@ -11,6 +11,7 @@ import type { DataPaths, MetricSpec, ProgramSpec, Ref, StepSpec } from "./types.
 import { YamlSource, type YamlPath } from "./yaml-source.js";
 import { describePath, describeValue, zodProblems } from "./zod-problems.js";
 import { displayPath } from "../util/display-path.js";
+import type { z } from "zod";
 
 /** A program file read as far as it could be: the spec, its source, and every problem found. */
 export interface ReadProgram {
@@ -21,6 +22,14 @@ export interface ReadProgram {
   brokenSteps: Set<string>;
   /** Every step's module name and module-specific keys, broken steps included, so modules can check them all. */
   stepModules: Map<string, { module: string; options: Record<string, unknown> }>;
+  /**
+   * Steps in `spec.steps` although they have problems (a bad `temperature`, a bad wiring entry, …):
+   * their signature parsed, so the compiler still checks their wiring and what reads their outputs,
+   * and the file's graph problems are reported with its schema problems. Never compiled into a graph.
+   * Maps each to the step inputs whose wiring is broken (already reported; no implicit source is
+   * looked for), or "all" when the whole `inputs:` is.
+   */
+  flawedSteps: Map<string, Set<string> | "all">;
 }
 
 /** Reads a file the user named, turning "not found" and friends into a UserError. */
@@ -103,11 +112,13 @@ export async function readProgramText(file: string, text: string): Promise<ReadP
   const steps: StepSpec[] = [];
   const brokenSteps = new Set<string>();
   const stepModules = new Map<string, { module: string; options: Record<string, unknown> }>();
+  const flawedSteps = new Map<string, Set<string> | "all">();
   if (raw.steps && typeof raw.steps === "object" && !Array.isArray(raw.steps)) {
     for (const [name, value] of Object.entries(raw.steps as Record<string, unknown>)) {
-      const step = parseStep(name, value, source, problems);
-      if (step) steps.push(step);
+      const read = parseStep(name, value, source, problems);
+      if (read) steps.push(read.step);
       else brokenSteps.add(name);
+      if (read?.unwired) flawedSteps.set(name, read.unwired);
       if (value && typeof value === "object" && !Array.isArray(value)) stepModules.set(name, moduleKeysOf(value as Record<string, unknown>));
     }
   }
@@ -141,7 +152,7 @@ export async function readProgramText(file: string, text: string): Promise<ReadP
   if (typeof raw.description === "string") spec.description = raw.description;
   if (lm) spec.lm = toLMConfig(lm);
   if (raw.optimize && typeof raw.optimize === "object") spec.optimize = raw.optimize as Record<string, unknown>;
-  return { spec, source, problems, brokenSteps, stepModules };
+  return { spec, source, problems, brokenSteps, stepModules, flawedSteps };
 }
 
 function isMapping(v: unknown): v is Record<string, unknown> {
@@ -174,7 +185,16 @@ function moduleKeysOf(value: Record<string, unknown>): { module: string; options
   return { module: typeof value.module === "string" && value.module ? value.module : "predict", options };
 }
 
-function parseStep(name: string, value: unknown, source: YamlSource, problems: Problem[]): StepSpec | undefined {
+/**
+ * A step as far as it reads. Undefined when its signature cannot be read (nothing about it can be
+ * checked); `unwired` is set when the step had problems, with the inputs whose wiring is broken.
+ */
+function parseStep(
+  name: string,
+  value: unknown,
+  source: YamlSource,
+  problems: Problem[],
+): { step: StepSpec; unwired?: Set<string> | "all" } | undefined {
   const at: YamlPath = ["steps", name];
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     problems.push({
@@ -184,9 +204,34 @@ function parseStep(name: string, value: unknown, source: YamlSource, problems: P
     return undefined;
   }
   const before = problems.length;
-  const base = parseSection(stepBaseSchema, value, source, at, problems);
-  if (!base) return undefined;
+  const whole = stepBaseSchema.safeParse(value);
+  let base: z.infer<typeof stepBaseSchema> | undefined;
+  const unwired = new Set<string>();
+  let wiringBroken = false;
+  if (whole.success) base = whole.data;
+  else {
+    problems.push(...zodProblems(whole.error.issues, source, at, stepBaseSchema, value));
+    // The keys that did validate still count: a bad `temperature` does not hide the wiring.
+    const failed = new Set(whole.error.issues.map((i) => String(i.path[0])));
+    if (failed.has("signature") || failed.has("undefined")) return undefined;
+    const rest = Object.fromEntries(Object.entries(value).filter(([k]) => !failed.has(k)));
+    const again = stepBaseSchema.safeParse(rest);
+    if (!again.success) return undefined;
+    base = again.data;
+    const rawInputs = (value as Record<string, unknown>).inputs;
+    if (failed.has("inputs")) {
+      if (isMapping(rawInputs)) {
+        const good: Record<string, string> = {};
+        for (const [field, ref] of Object.entries(rawInputs)) {
+          if (typeof ref === "string") good[field] = ref;
+          else unwired.add(field);
+        }
+        base.inputs = good;
+      } else wiringBroken = true;
+    }
+  }
   const signature = signatureFromSection(base.signature, source, [...at, "signature"], problems);
+  if (!signature) return undefined;
 
   const wiring: Record<string, Ref> = {};
   for (const [field, refText] of Object.entries(base.inputs ?? {})) {
@@ -196,9 +241,10 @@ function parseStep(name: string, value: unknown, source: YamlSource, problems: P
         message: `${describePath([...at, "inputs", field])}: expected a reference ${REF_FORMS}, got ${JSON.stringify(refText)}`,
         pos: source.posOf([...at, "inputs", field]),
       });
+      unwired.add(field);
       continue;
     }
-    if (signature && !signature.inputs.some((f) => f.name === field)) {
+    if (!signature.inputs.some((f) => f.name === field)) {
       problems.push({
         message: `${describePath([...at, "inputs"])}: \`${field}\` is not an input of this step's signature (inputs: ${signature.inputs.map((f) => f.name).join(", ")})`,
         pos: source.keyPos([...at, "inputs"], field),
@@ -208,12 +254,10 @@ function parseStep(name: string, value: unknown, source: YamlSource, problems: P
     wiring[field] = ref;
   }
 
-  const { options } = moduleKeysOf(value as Record<string, unknown>);
-  if (!signature || problems.length > before) return undefined;
-
+  const { module, options } = moduleKeysOf(value as Record<string, unknown>);
   const step: StepSpec = {
     name,
-    module: moduleKeysOf(value as Record<string, unknown>).module,
+    module,
     signature,
     instruction: base.instruction?.trim() ?? "",
     demos: base.demos ?? [],
@@ -224,5 +268,6 @@ function parseStep(name: string, value: unknown, source: YamlSource, problems: P
   if (base.lm) step.lm = toLMConfig(base.lm);
   if (base.temperature !== undefined) step.lm = { ...step.lm, temperature: base.temperature };
   if (base.max_tokens !== undefined) step.lm = { ...step.lm, maxTokens: base.max_tokens };
-  return step;
+  if (problems.length === before) return { step };
+  return { step, unwired: wiringBroken ? "all" : unwired };
 }

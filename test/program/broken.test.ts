@@ -100,6 +100,28 @@ const CORPUS: Record<string, Expected[]> = {
     ["11:13", "`steps.check.module`: unknown module `predikt` (expected one of: predict, chain_of_thought, retrieve)", "did you mean `predict`?"],
     ["14:16", "`metric.exact_match`: `verdict` is not a program output (outputs: answer)"],
   ],
+  // Schema problems and graph problems in one report: the step with a bad `temperature` and an
+  // unknown key is still checked for its wiring (dangling input, cycle) and what reads its outputs
+  // (a type mismatch, an output that names nothing); the step whose signature fails to parse
+  // causes nothing else (no "dangling" `$broken.whatever`).
+  "schema-and-graph.yaml": [
+    ["6:12", "output `summary`: `$route.summary`: step `route` has no output `summary` (outputs: team)"],
+    ["9:5", "the steps form a cycle: route → draft → route"],
+    ["10:18", "`steps.route.temperature`: expected a number at most 2, got 5"],
+    ["11:5", `unknown key \`instrution\` in \`steps.route\` ${PREDICT_KEYS}`, "did you mean `instruction`?"],
+    ["13:16", "step `route` input `message`: `$inputs.mesage`: the program has no input `mesage` (inputs: message)", "did you mean `message`?"],
+    ["18:17", "step `score` input `team` is integer but `$route.team` produces enum(billing, tech)"],
+    ["20:35", `\`steps.broken.signature\`: bad signature: unknown type "strng" ${TYPES}`],
+    ["27:5", "unknown key `fiel` in `metric.exact_match` (expected one of: field, gold)", "did you mean `field`?"],
+  ],
+  // Broken wiring entries are reported once: no implicit source is guessed for them.
+  "schema-bad-wiring.yaml": [
+    ["9:17", '`steps.solve.max_tokens`: expected a number, got the text "lots"'],
+    ["11:16", "`steps.solve.inputs.context`: expected a string, got number 3"],
+    ["12:13", '`steps.solve.inputs.hint`: expected a reference `$inputs.<field>` or `$<step>.<field>`, got "notaref"'],
+    ["13:17", "step `solve` input `question`: `$inputs.questoin`: the program has no input `questoin` (inputs: question)", "did you mean `question`?"],
+    ["15:24", "step `check` input `nope` has no source: no program input and no earlier step output is named `nope`"],
+  ],
 };
 
 async function problemsOf(file: string): Promise<Problem[]> {

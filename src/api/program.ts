@@ -9,7 +9,8 @@ import type { Metric, MetricContext } from "../metrics/types.js";
 import type { LMConfig } from "../program/types.js";
 import type { CacheStore } from "../store/cache-store.js";
 import { initialState, type ProgramState } from "../program/state.js";
-import { UserError } from "../util/errors.js";
+import { UserError, type Problem } from "../util/errors.js";
+import { didYouMean } from "../util/suggest.js";
 import { coerceValue } from "../signature/coerce.js";
 import { typeToString } from "../signature/format.js";
 
@@ -92,20 +93,34 @@ export class Program<Outputs extends Record<string, unknown> = Record<string, un
 
   /** Checks and coerces inputs against the program's input fields. */
   checkInputs(inputs: Record<string, unknown>): Record<string, unknown> {
-    const problems: string[] = [];
+    const problems: Problem[] = [];
     const out: Record<string, unknown> = {};
+    const names = this.spec.inputs.map((f) => f.name);
+    const unknown = Object.keys(inputs).filter((k) => !names.includes(k));
+    const absent = (name: string) => !(name in inputs) || inputs[name] === undefined || inputs[name] === null;
+    // An unknown key that is a near miss of a missing input is reported once, as the misspelling.
+    const misspelt = new Map<string, string>();
+    for (const key of unknown) {
+      const close = didYouMean(key, names.filter(absent));
+      if (close !== undefined && ![...misspelt.values()].includes(close)) misspelt.set(key, close);
+    }
     for (const field of this.spec.inputs) {
-      if (!(field.name in inputs) || inputs[field.name] === undefined || inputs[field.name] === null) {
-        problems.push(`missing input \`${field.name}\``);
+      if (absent(field.name)) {
+        if (![...misspelt.values()].includes(field.name)) problems.push({ message: `missing input \`${field.name}\`` });
         continue;
       }
       const r = field.typed ? coerceValue(field.type, inputs[field.name]) : { ok: true as const, value: inputs[field.name] };
       if (r.ok) out[field.name] = r.value;
-      else problems.push(`input \`${field.name}\` should be ${typeToString(field.type)}: ${r.error}`);
+      else problems.push({ message: `input \`${field.name}\` should be ${typeToString(field.type)}: ${r.error}` });
     }
-    const unknown = Object.keys(inputs).filter((k) => !this.spec.inputs.some((f) => f.name === k));
-    if (unknown.length > 0) problems.push(`unknown input${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `\`${k}\``).join(", ")} (inputs: ${this.spec.inputs.map((f) => f.name).join(", ")})`);
-    if (problems.length > 0) throw new UserError(problems.map((message) => ({ message })));
+    for (const key of unknown) {
+      const close = misspelt.get(key);
+      problems.push({
+        message: `unknown input \`${key}\` (inputs: ${names.join(", ")})`,
+        ...(close !== undefined ? { hint: `did you mean \`${close}\`?` } : {}),
+      });
+    }
+    if (problems.length > 0) throw new UserError(problems);
     return out;
   }
 

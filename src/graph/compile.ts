@@ -157,6 +157,10 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
           problems.push({
             message: `${where} has no source: no program input and no earlier step output is named \`${field.name}\` (wire it: \`inputs: { ${field.name}: $<step>.<field> }\`)`,
             pos,
+            hint: suggestionHint(field.name, [
+              ...spec.inputs.map((i) => i.name),
+              ...order.slice(0, order.indexOf(name)).flatMap((s) => (knownOutputs(s) ?? []).map((f) => f.name)),
+            ]),
           });
           ok = false;
           continue;

@@ -11,6 +11,7 @@ import type { DataPaths, MetricSpec, ProgramSpec, Ref, StepSpec } from "./types.
 import { YamlSource, type YamlPath } from "./yaml-source.js";
 import { describePath, describeValue, zodProblems } from "./zod-problems.js";
 import { displayPath } from "../util/display-path.js";
+import { suggestionHint } from "../util/suggest.js";
 import type { z } from "zod";
 
 /** A program file read as far as it could be: the spec, its source, and every problem found. */
@@ -248,6 +249,7 @@ function parseStep(
       problems.push({
         message: `${describePath([...at, "inputs"])}: \`${field}\` is not an input of this step's signature (inputs: ${signature.inputs.map((f) => f.name).join(", ")})`,
         pos: source.keyPos([...at, "inputs"], field),
+        hint: suggestionHint(field, signature.inputs.map((f) => f.name)),
       });
       continue;
     }

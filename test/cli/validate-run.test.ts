@@ -97,10 +97,16 @@ describe("dspx run", () => {
     const bad = await runCli(["run", TRIAGE, "--input", "{message: hi}"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--input: not valid JSON");
+    // A misspelt input is one problem naming the flag, with the close name; not also "missing".
     const wrong = await runCli(["run", TRIAGE, "--input", '{"mesage": "hi"}']);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain("missing input `message`");
-    expect(wrong.stderr).toContain("unknown input `mesage`");
+    expect(wrong.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([
+      "error: --input: unknown input `mesage` (inputs: message) (did you mean `message`?)",
+    ]);
+    const missing = await runCli(["run", TRIAGE, "--input-file", "-"], { stdin: '{"text": "hi"}' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("error: --input-file: missing input `message`");
+    expect(missing.stderr).toContain("error: --input-file: unknown input `text` (inputs: message)\n");
   });
 
   it("rejects an unknown LM provider naming the flag", async () => {

@@ -122,6 +122,14 @@ const CORPUS: Record<string, Expected[]> = {
     ["13:17", "step `solve` input `question`: `$inputs.questoin`: the program has no input `questoin` (inputs: question)", "did you mean `question`?"],
     ["15:24", "step `check` input `nope` has no source: no program input and no earlier step output is named `nope`"],
   ],
+  // Every name that names nothing suggests the close one.
+  "near-miss-names.yaml": [
+    ["5:9", "output `team`: `$rout.team`: there is no step `rout` (steps: route, next)", "did you mean `route`?"],
+    ["6:12", "output `urgency`: `$route.urgncy`: step `route` has no output `urgncy` (outputs: team, urgency)", "did you mean `urgency`?"],
+    ["9:24", "step `route` input `message`: `$inputs.mesage`: the program has no input `mesage` (inputs: message)", "did you mean `message`?"],
+    ["14:7", "`steps.next.inputs`: `urgncy` is not an input of this step's signature (inputs: teem, urgency)", "did you mean `urgency`?"],
+    ["15:17", "step `next` input `teem` has no source: no program input and no earlier step output is named `teem`", "did you mean `team`?"],
+  ],
 };
 
 async function problemsOf(file: string): Promise<Problem[]> {

@@ -155,7 +155,7 @@ metric:
   exact_match: answer
 `);
     expect(brief(await problemsOf(loadGraph(file)))).toEqual([
-      "10:7 `steps.solve.inputs`: `questoin` is not an input of this step's signature (inputs: question)",
+      "10:7 `steps.solve.inputs`: `questoin` is not an input of this step's signature (inputs: question) [did you mean `question`?]",
       '11:17 `steps.solve.inputs.question`: expected a reference `$inputs.<field>` or `$<step>.<field>`, got "just text"',
     ]);
   });

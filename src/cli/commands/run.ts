@@ -12,7 +12,7 @@ export interface RunFlags extends LMFlags {
   verbose?: boolean;
 }
 
-async function readInputs(flags: RunFlags): Promise<Record<string, unknown>> {
+async function readInputs(flags: RunFlags): Promise<{ inputs: Record<string, unknown>; flag: string }> {
   if (flags.input !== undefined && flags.inputFile !== undefined) {
     throw new UserError({ flag: "--input", message: "give either --input or --input-file, not both" });
   }
@@ -36,7 +36,7 @@ async function readInputs(flags: RunFlags): Promise<Record<string, unknown>> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new UserError({ flag, message: "expected a JSON object mapping input names to values" });
   }
-  return value as Record<string, unknown>;
+  return { inputs: value as Record<string, unknown>, flag };
 }
 
 async function readStdin(): Promise<string> {
@@ -48,7 +48,14 @@ async function readStdin(): Promise<string> {
 export async function runCommand(file: string, flags: RunFlags, ctx: CommandContext): Promise<number> {
   const { output, signal } = ctx;
   const program = await openProgram(file, flags, ctx);
-  const inputs = await readInputs(flags);
+  const { inputs, flag } = await readInputs(flags);
+  try {
+    program.checkInputs(inputs);
+  } catch (err) {
+    // Missing, unknown or mistyped inputs are the flag's problems: say which flag.
+    if (err instanceof UserError) throw new UserError(err.problems.map((p) => (p.pos || p.flag ? p : { ...p, flag })));
+    throw err;
+  }
   const prediction = await program.predict(inputs, { signal });
   if (output.json) {
     output.out(JSON.stringify(flags.verbose ? { outputs: prediction.outputs, steps: prediction.trace } : { outputs: prediction.outputs }));

@@ -8,6 +8,7 @@ import { typeToString } from "../signature/format.js";
 import type { Field } from "../signature/types.js";
 import type { Example } from "./example.js";
 import { displayPath } from "../util/display-path.js";
+import { jsonErrorColumn } from "./jsonl.js";
 
 export interface ReadDatasetOptions {
   /** The program's input fields: each row must carry them (values are coerced to their types). */
@@ -50,7 +51,7 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
     try {
       row = JSON.parse(line);
     } catch (err) {
-      problems.push({ message: `not valid JSON: ${jsonErrorText(err)}`, pos: { ...pos, col: jsonErrorColumn(err) } });
+      problems.push({ message: `not valid JSON: ${jsonErrorText(err)}`, pos: { ...pos, col: jsonErrorColumn(line, err) } });
       continue;
     }
     if (row === null || typeof row !== "object" || Array.isArray(row)) {
@@ -119,12 +120,7 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
 }
 
 function jsonErrorText(err: unknown): string {
-  return (err as Error).message.replace(/\s*in JSON at position \d+.*$/s, "").replace(/, ".*" is not valid JSON$/s, "");
-}
-
-function jsonErrorColumn(err: unknown): number {
-  const m = /at position (\d+)/.exec((err as Error).message);
-  return m ? Number(m[1]) + 1 : 1;
+  return (err as Error).message.replace(/\s*in JSON at position \d+.*$/s, "").replace(/, (\.\.\.)?".*" is not valid JSON$/s, "");
 }
 
 function columnOfKey(line: string, key: string): number {

@@ -24,3 +24,26 @@ export async function readJsonl(file: string): Promise<JsonlLine[]> {
   }
   return out;
 }
+
+/**
+ * The 1-based column where JSON.parse found `line` bad. V8 gives a position for most errors but not
+ * for "Unexpected end of JSON input" (the problem is at the end of the line) nor for "Unexpected
+ * token 'x', … is not valid JSON" (found as the first `x` whose prefix fails the same way).
+ */
+export function jsonErrorColumn(line: string, err: unknown): number {
+  const message = (err as Error).message;
+  const at = /at position (\d+)/.exec(message);
+  if (at) return Number(at[1]) + 1;
+  if (/^Unexpected end of JSON input/.test(message)) return line.trimEnd().length + 1;
+  const token = /^Unexpected token '(.)'/su.exec(message)?.[1];
+  if (token !== undefined) {
+    for (let i = line.indexOf(token); i >= 0; i = line.indexOf(token, i + 1)) {
+      try {
+        JSON.parse(line.slice(0, i + token.length));
+      } catch (e) {
+        if ((e as Error).message.startsWith(`Unexpected token '${token}'`)) return i + 1;
+      }
+    }
+  }
+  return 1;
+}

@@ -106,6 +106,21 @@ describe("readDataset", () => {
     ]);
   });
 
+  it("points at the real column of JSON errors V8 reports without a position", async () => {
+    const file = dataset([
+      '{"question": "cut off", "count": tru',
+      '{"question": "a}", "count": 1, "x": }',
+      '{"question": "b", "count": {"n": 1}, "y": tru}',
+      '{"question": "c", "count": 1',
+    ]);
+    expect(brief(await problemsOf(readDataset(file, { inputs: [QUESTION, COUNT] })))).toEqual([
+      "1:37 not valid JSON: Unexpected end of JSON input",
+      "2:37 not valid JSON: Unexpected token '}'",
+      "3:46 not valid JSON: Unexpected token '}'",
+      "4:29 not valid JSON: Expected ',' or '}' after property value",
+    ]);
+  });
+
   it("sorts several problems of one line by column", async () => {
     const file = dataset(['{"tags": "a, c", "count": 1.5}']);
     expect(brief(await problemsOf(readDataset(file, { inputs: [QUESTION, COUNT, TAGS] })))).toEqual([

@@ -1,6 +1,6 @@
 import ora, { type Ora } from "ora";
 import type { Output } from "./output.js";
-import { formatDuration } from "./output.js";
+import { formatDuration, plural } from "./output.js";
 
 /** A progress line for long commands: an ora spinner on a terminal, periodic plain lines otherwise. */
 export interface Progress {
@@ -73,7 +73,7 @@ export function evalProgressText(p: {
     `score ${Number.isFinite(p.meanSoFar) ? p.meanSoFar.toFixed(3) : "–"}`,
     `${rate.toFixed(1)} ex/s`,
   ];
-  if (p.errors > 0) parts.push(`${p.errors} errors`);
+  if (p.errors > 0) parts.push(plural(p.errors, "error"));
   if (p.extra) parts.push(p.extra);
   parts.push(`ETA ${eta}`);
   return parts.join(" · ");

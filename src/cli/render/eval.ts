@@ -1,15 +1,15 @@
 import type { EvalSummary, ExampleResult } from "../../evaluate/types.js";
 import type { Example } from "../../program/example.js";
 import type { Output } from "../output.js";
-import { formatDuration, formatInt, formatScore, formatUsd, oneLine } from "../output.js";
+import { formatDuration, formatInt, formatScore, formatUsd, oneLine, plural } from "../output.js";
 
 /** The headline of an evaluation: score with its interval, errors, tokens, cost, time. */
 export function renderSummary(summary: EvalSummary, output: Output, maxUsd?: number): string {
   const c = output.color;
   const [lo, hi] = summary.ci95;
   const lines = [
-    `${c.bold("score")}  ${c.bold(formatScore(summary.mean))}  ${c.dim(`95% CI [${formatScore(lo)}, ${formatScore(hi)}]`)}  ${summary.done} examples, ${
-      summary.errors > 0 ? c.red(`${summary.errors} errors`) : "0 errors"
+    `${c.bold("score")}  ${c.bold(formatScore(summary.mean))}  ${c.dim(`95% CI [${formatScore(lo)}, ${formatScore(hi)}]`)}  ${plural(summary.done, "example")}, ${
+      summary.errors > 0 ? c.red(plural(summary.errors, "error")) : "0 errors"
     }`,
     `${c.bold("tokens")} ${formatInt(summary.usage.promptTokens)} prompt · ${formatInt(summary.usage.completionTokens)} completion · ${summary.calls} calls${
       summary.cachedCalls > 0 ? ` (${summary.cachedCalls} cached)` : ""

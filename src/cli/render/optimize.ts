@@ -3,7 +3,7 @@ import type { OptimizeProgress, OptimizeReport } from "../../optimize/run.js";
 import type { BudgetLimits } from "../../optimize/budget.js";
 import type { Plan } from "../../optimize/types.js";
 import type { Output } from "../output.js";
-import { formatDuration, formatInt, formatScore, formatUsd } from "../output.js";
+import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
 
 export function limitsText(limits: BudgetLimits): string {
   const parts: string[] = [];
@@ -46,7 +46,7 @@ export function progressText(p: OptimizeProgress, sessionMs: number): string {
   return [
     p.phase,
     `step ${p.step}`,
-    `${p.candidates} candidates`,
+    plural(p.candidates, "candidate"),
     `best ${formatScore(p.best)} (baseline ${formatScore(p.baseline)})`,
     `calls ${formatInt(used.calls)}${limit ? `/${formatInt(limit)}` : ""}`,
     `rollouts ${formatInt(used.rollouts)}${p.limits.rollouts ? `/${formatInt(p.limits.rollouts)}` : ""}`,
@@ -76,7 +76,7 @@ export function renderReport(r: OptimizeReport, programFile: string, output: Out
     `${c.bold("best")}     dev ${c.bold(scoreText(r.best.dev))}${r.best.test ? `   test ${c.bold(scoreText(r.best.test))}` : ""}   ${c.dim(`candidate ${r.best.candidate.slice(0, 10)}`)}`,
     ...(r.testSkipped ? [`${c.bold("test")}     not evaluated: the ${r.testSkipped} budget was used up before it`] : []),
     `${c.bold("gain")}     dev ${delta(r.baseline.dev, r.best.dev)}${r.best.test ? `   test ${delta(r.baseline.test, r.best.test)}` : ""}`,
-    `${c.bold("used")}     ${r.steps} steps · ${r.candidates} candidates · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)} · ${formatDuration(r.elapsedMs)}`,
+    `${c.bold("used")}     ${plural(r.steps, "step")} · ${plural(r.candidates, "candidate")} · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)} · ${formatDuration(r.elapsedMs)}`,
     `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up` : "the optimizer finished"}`,
     `${c.bold("take it")}  dspx export ${r.runId} -o ${programFile.replace(/\.(ya?ml|json)$/i, "")}.optimized.yaml`,
   ];

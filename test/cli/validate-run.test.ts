@@ -15,6 +15,14 @@ describe("dspx validate", () => {
     expect(r.stdout).toMatch(/train \d+ · dev \d+ · test \d+ examples/);
   });
 
+  it("shows a retrieve step's corpus and k (defaults included)", async () => {
+    const r = await runCli(["validate", "programs/product-qa.yaml"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("corpus ../datasets/product-qa/corpus.jsonl · k 3 · include_title false");
+    const j = await runCli(["validate", "programs/product-qa.yaml", "--json"]);
+    expect(JSON.parse(j.stdout).steps[0].options).toEqual({ corpus: "../datasets/product-qa/corpus.jsonl", k: 3, include_title: false });
+  });
+
   it("prints only JSON on stdout with --json", async () => {
     const r = await runCli(["validate", TRIAGE, "--json"]);
     expect(r.code).toBe(0);

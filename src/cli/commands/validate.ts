@@ -2,6 +2,7 @@ import { validateProgram } from "../../api/validate.js";
 import { refToString } from "../../program/refs.js";
 import { typeToString } from "../../signature/format.js";
 import type { Field } from "../../signature/types.js";
+import type { CompiledStep } from "../../graph/types.js";
 import type { CommandContext } from "../context.js";
 import { openProgram } from "../open.js";
 import { oneLine } from "../output.js";
@@ -35,6 +36,7 @@ export async function validateCommand(file: string, flags: ValidateFlags, ctx: C
           lm: s.module.usesLM ? lmName(s.spec.lm) : null,
           inputs: s.signature.inputs.map((f) => ({ name: f.name, type: typeToString(f.type), from: refToString(s.sources[f.name]!) })),
           outputs: s.outputs.map((f) => ({ name: f.name, type: typeToString(f.type) })),
+          options: moduleOptions(s),
           dependsOn: s.deps,
           instruction: s.spec.instruction,
           demos: s.spec.demos.length,
@@ -59,6 +61,8 @@ export async function validateCommand(file: string, flags: ValidateFlags, ctx: C
     lines.push(`  ${i + 1}. ${c.cyan(s.name)}  ${s.module.name}${lm}${after}`);
     for (const f of s.signature.inputs) lines.push(`       ${fieldText(f)} ${c.dim("←")} ${refToString(s.sources[f.name]!)}`);
     lines.push(`       ${c.dim("→")} ${s.outputs.map(fieldText).join(", ")}`);
+    const options = Object.entries(moduleOptions(s));
+    if (options.length > 0) lines.push(`       ${options.map(([k, v]) => `${c.dim(k)} ${typeof v === "string" ? v : JSON.stringify(v)}`).join(" · ")}`);
     if (s.module.usesLM) {
       const instr = s.spec.instruction ? `"${oneLine(s.spec.instruction, 70)}"` : c.dim("(no instruction)");
       lines.push(`       ${instr} · ${s.spec.demos.length} demo${s.spec.demos.length === 1 ? "" : "s"}`);
@@ -70,4 +74,10 @@ export async function validateCommand(file: string, flags: ValidateFlags, ctx: C
   );
   output.out(lines.join("\n"));
   return 0;
+}
+
+/** A step's module options (retrieve's `corpus`, `k`, …) as the module reads them, defaults included. */
+function moduleOptions(step: CompiledStep): Record<string, unknown> {
+  const parsed = step.module.options.safeParse(step.spec.options);
+  return parsed.success && parsed.data !== null && typeof parsed.data === "object" ? (parsed.data as Record<string, unknown>) : {};
 }

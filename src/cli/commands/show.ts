@@ -50,11 +50,12 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
   lines.push(`${c.bold("started")}  ${formatWhen(run.startedAt)} · took ${formatDuration((run.finishedAt ?? run.updatedAt) - run.startedAt)}`);
   const t = run.totals;
   const n = (key: string) => formatInt(Number(t[key] ?? 0));
+  const count = (key: string, word: string) => `${n(key)} ${word}${Number(t[key] ?? 0) === 1 ? "" : "s"}`;
   // An eval run counts examples; an optimize run counts steps, candidates and rollouts.
   const work =
     run.kind === "optimize"
-      ? `${n("steps")} steps · ${n("candidates")} candidates · ${n("rollouts")} rollouts · ${n("calls")} calls${t.proposalCalls ? ` (${n("proposalCalls")} proposal/reflection)` : ""}`
-      : `${n("examples")} examples · ${n("errors")} errors${t.memoized ? ` · ${n("memoized")} reused` : ""} · ${n("calls")} calls${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`;
+      ? `${count("steps", "step")} · ${count("candidates", "candidate")} · ${count("rollouts", "rollout")} · ${count("calls", "call")}${t.proposalCalls ? ` (${n("proposalCalls")} proposal/reflection)` : ""}`
+      : `${count("examples", "example")} · ${count("errors", "error")}${t.memoized ? ` · ${n("memoized")} reused` : ""} · ${count("calls", "call")}${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`;
   lines.push(`${c.bold("totals")}   ${work} · ${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens · cost ${formatUsd((t.costUsd ?? 0) as number | null)}`);
   lines.push("");
   const datasets = [...new Set(v.candidates.flatMap((cand) => Object.keys(cand.scores)))];

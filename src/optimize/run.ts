@@ -10,6 +10,7 @@ import { addUsage, ZERO_USAGE, type Usage } from "../lm/types.js";
 import type { Example } from "../program/example.js";
 import { stateHash, type ProgramState } from "../program/state.js";
 import { newRunId } from "../store/run-id.js";
+import type { RunResultRow } from "../store/evaluations-store.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { sha256 } from "../util/canonical.js";
@@ -80,6 +81,12 @@ export interface OptimizeReport {
   best: { candidate: string; state: ProgramState; dev: DatasetScore; test?: DatasetScore };
   /** Why there is no test score although the program has a test split: the budget (time or USD) that ran out. */
   testSkipped?: string;
+  /**
+   * Set when the budget ran out while the baseline was being scored on dev: only `scored` of the
+   * `of` dev examples were, so the baseline's (and best's, the same) dev score covers only those,
+   * and no candidate was tried.
+   */
+  baselinePartial?: { scored: number; of: number };
   candidates: number;
   steps: number;
   usage: BudgetUsage;
@@ -405,11 +412,19 @@ class Session {
     const baselineState = this.program.state;
     const baselineHash = stateHash(baselineState);
     const best: Best = state === undefined ? { candidate: baselineHash, state: baselineState, score: this.baselineScore } : this.optimizer.best(state);
-    // Dev scores are already in the store (read back, not charged again); the test evaluation uses
-    // the budget kept back for it.
-    const readBack = this.context(new Budget({}), new Rng(0));
-    const baselineDev = scoreOf((await readBack.evaluate(baselineState, data.dev, "dev")).results);
-    const bestDev = scoreOf((await readBack.evaluate(best.state, data.dev, "dev")).results);
+    // Dev scores are read from what this run recorded, never evaluated again: finishing spends
+    // nothing, so a budget that ran out while the baseline was being scored leaves the examples not
+    // scored unscored (the report says how many were) instead of paying for them uncharged.
+    await store.flush();
+    const baselineRows = this.recorded(baselineHash, data.dev, "dev");
+    const baselineDev = scoreOf(baselineRows);
+    const bestDev = scoreOf(this.recorded(stateHash(best.state), data.dev, "dev"));
+    const baselinePartial = baselineRows.length < data.dev.length ? { scored: baselineRows.length, of: data.dev.length } : undefined;
+    if (baselinePartial) {
+      store.runs.addEvent(runId, "budget", {
+        summary: `the ${budgetReason ?? "LM calls"} budget ran out while the baseline was scored on dev: ${baselinePartial.scored} of ${baselinePartial.of} examples scored, no candidate tried`,
+      });
+    }
     const finalBudget = new Budget(this.config.limits, budget.snapshot());
     const ctx = this.context(finalBudget, new Rng(0));
     let baselineTest: DatasetScore | undefined;
@@ -430,18 +445,20 @@ class Session {
       }
     }
     const usage = finalBudget.snapshot();
+    const fixed = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : "–");
     store.runs.addEvent(runId, "finished", {
-      summary: `best ${best.candidate.slice(0, 10)}: dev ${bestDev.mean.toFixed(3)} (baseline ${baselineDev.mean.toFixed(3)})${bestTest && baselineTest ? `, test ${bestTest.mean.toFixed(3)} (baseline ${baselineTest.mean.toFixed(3)})` : ""}`,
+      summary: `best ${best.candidate.slice(0, 10)}: dev ${fixed(bestDev.mean)} (baseline ${fixed(baselineDev.mean)}${baselinePartial ? `, ${baselinePartial.scored} of ${baselinePartial.of} examples` : ""})${bestTest && baselineTest ? `, test ${bestTest.mean.toFixed(3)} (baseline ${baselineTest.mean.toFixed(3)})` : ""}`,
     });
     store.runs.update(runId, {
       status: "done",
       finished: true,
       bestCandidate: best.candidate,
-      bestScore: bestDev.mean,
+      ...(Number.isFinite(bestDev.mean) ? { bestScore: bestDev.mean } : {}),
       totals: {
         ...this.totals(finalBudget),
-        baselineDev: baselineDev.mean,
-        bestDev: bestDev.mean,
+        ...(Number.isFinite(baselineDev.mean) ? { baselineDev: baselineDev.mean } : {}),
+        ...(Number.isFinite(bestDev.mean) ? { bestDev: bestDev.mean } : {}),
+        ...(baselinePartial ? { baselineScored: baselinePartial.scored, devExamples: baselinePartial.of } : {}),
         ...(baselineTest ? { baselineTest: baselineTest.mean } : {}),
         ...(bestTest ? { bestTest: bestTest.mean } : {}),
         ...(testSkipped ? { testSkipped } : {}),
@@ -459,6 +476,7 @@ class Session {
       baseline: { candidate: baselineHash, dev: baselineDev, ...(baselineTest ? { test: baselineTest } : {}) },
       best: { candidate: best.candidate, state: best.state, dev: bestDev, ...(bestTest ? { test: bestTest } : {}) },
       ...(testSkipped ? { testSkipped } : {}),
+      ...(baselinePartial ? { baselinePartial } : {}),
       candidates: this.candidates.size,
       steps: this.step,
       usage,
@@ -466,6 +484,12 @@ class Session {
       costUsd: this.costUsd,
       elapsedMs: usage.elapsedMs,
     };
+  }
+
+  /** A candidate's results on a dataset as this run recorded them (after a flush), in the dataset's order. */
+  private recorded(candidate: string, examples: readonly Example[], dataset: string): RunResultRow[] {
+    const byId = new Map(this.store.evaluations.results(this.runId, { candidate, dataset }).map((r) => [r.exampleId, r]));
+    return examples.map((e) => byId.get(e.id)).filter((r): r is RunResultRow => r !== undefined);
   }
 
   private context(budget: Budget, rng: Rng): OptimizeContext {

@@ -74,11 +74,15 @@ export function renderReport(r: OptimizeReport, programFile: string, output: Out
     "",
     `${c.bold("baseline")} dev ${scoreText(r.baseline.dev)}${r.baseline.test ? `   test ${scoreText(r.baseline.test)}` : ""}`,
     `${c.bold("best")}     dev ${c.bold(scoreText(r.best.dev))}${r.best.test ? `   test ${c.bold(scoreText(r.best.test))}` : ""}   ${c.dim(`candidate ${r.best.candidate.slice(0, 10)}`)}`,
+    ...(r.baselinePartial
+      ? [`${c.bold("dev")}      only ${r.baselinePartial.scored} of ${r.baselinePartial.of} examples scored: the ${r.budgetReason ?? ""} budget was used up while scoring the baseline, so no candidate was tried`]
+      : []),
     ...(r.testSkipped ? [`${c.bold("test")}     not evaluated: the ${r.testSkipped} budget was used up before it`] : []),
     `${c.bold("gain")}     dev ${delta(r.baseline.dev, r.best.dev)}${r.best.test ? `   test ${delta(r.baseline.test, r.best.test)}` : ""}`,
     `${c.bold("used")}     ${plural(r.steps, "step")} · ${plural(r.candidates, "candidate")} · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)} · ${formatDuration(r.elapsedMs)}`,
-    `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up` : "the optimizer finished"}`,
-    `${c.bold("take it")}  dspx export ${r.runId} -o ${programFile.replace(/\.(ya?ml|json)$/i, "")}.optimized.yaml`,
+    `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up${r.baselinePartial ? " before the baseline was scored: give a larger budget" : ""}` : "the optimizer finished"}`,
+    // Nothing to take when no candidate was tried.
+    ...(r.baselinePartial ? [] : [`${c.bold("take it")}  dspx export ${r.runId} -o ${programFile.replace(/\.(ya?ml|json)$/i, "")}.optimized.yaml`]),
   ];
   return lines.join("\n");
 }

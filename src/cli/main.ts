@@ -82,7 +82,7 @@ addLMOptions(
     .option("--trainset <file>", "train examples (default: the program's data.train)")
     .option("--devset <file>", "dev examples (default: data.dev, else a seeded split of train)"),
 )
-  .option("--budget-calls <n>", "most LM calls of every kind (default 2000)", positiveInt)
+  .option("--budget-calls <n>", "most LM calls of every kind (default 2000, only when no budget of any kind is given)", positiveInt)
   .option("--budget-usd <x>", "most money to spend", positiveNumber)
   .addOption(new Option("--budget-time <duration>", "most wall time, e.g. 30m").argParser(duration))
   .option("--budget-rollouts <n>", "most (candidate, example) evaluations", positiveInt)
@@ -92,6 +92,13 @@ addLMOptions(
   .option("--reflection-lm <spec>", "model that proposes and reflects on instructions (default: the student's)")
   .option("--name <name>", "a name for the run")
   .option("--json", "print the final report as JSON on stdout")
+  .addHelpText(
+    "after",
+    "\nBudgets: every limit given applies, the first reached ends the run; the flags override the program's\n" +
+      "optimize.budget key by key. The 2000 LM-call default applies only when no budget of any kind is given\n" +
+      "(flags or optimize.budget): with only --budget-usd, --budget-time or --budget-rollouts there is no\n" +
+      "LM-call limit. The plan line lists the limits in force.",
+  )
   .action(async (file: string, flags: Record<string, unknown>) => {
     const { optimizeCommand } = await import("./commands/optimize.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => optimizeCommand(file, flags, ctx));

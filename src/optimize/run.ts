@@ -63,7 +63,7 @@ export interface OptimizeProgress {
 
 export interface OptimizeHooks {
   /** The run exists (its id is known) and the plan is made; nothing has been spent yet. */
-  onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; limits: BudgetLimits; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number }) => void;
+  onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; limits: BudgetLimits; defaultBudget: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number }) => void;
   onProgress?: (progress: OptimizeProgress) => void;
   onEvent?: (type: string, data: Record<string, unknown>) => void;
   /** A notice for the user, e.g. that no LM is configured and `sim` runs. */
@@ -102,6 +102,8 @@ interface RunConfig {
   seed: number;
   concurrency: number;
   limits: BudgetLimits;
+  /** No budget was given, so `limits` is the default LM-call cap. */
+  defaultBudget?: boolean;
   devset: string;
   data: {
     train: { file: string; sha256: string };
@@ -147,7 +149,11 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
   const optimizer = OPTIMIZER_REGISTRY[optimizerName];
   const seed = flags.seed ?? section.seed ?? DEFAULTS.seed;
   const concurrency = flags.concurrency ?? section.concurrency ?? DEFAULTS.concurrency;
-  const limits: BudgetLimits = { ...DEFAULTS.budget, ...section.budget, ...flags.budget };
+  // The default LM-call cap stands in for a budget only when none of any kind is given (flags or the
+  // program's optimize.budget): a user who says --budget-time 30m or --budget-usd 5 means that limit.
+  const given: BudgetLimits = definedLimits({ ...section.budget, ...flags.budget });
+  const defaultBudget = Object.keys(given).length === 0;
+  const limits: BudgetLimits = defaultBudget ? { ...DEFAULTS.budget } : given;
   const dir = program.spec.dir;
   const trainFile = flags.trainset ? path.resolve(flags.trainset) : section.trainset ? path.resolve(dir, section.trainset) : program.spec.data.train;
   if (!trainFile) throw new UserError({ flag: "--trainset", message: "the program has no `data.train` and no trainset was given (--trainset <file.jsonl>)" });
@@ -159,6 +165,7 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
     seed,
     concurrency,
     limits,
+    ...(defaultBudget ? { defaultBudget: true } : {}),
     devset: "dev",
     data: {
       train: { file: trainFile, sha256: await fileHash(trainFile, "--trainset") },
@@ -216,6 +223,10 @@ function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks)
     ...(lm.maxAttempts ? { maxAttempts: lm.maxAttempts } : {}),
     ...(lm.cache ? { cache: store.cache } : {}),
   };
+}
+
+function definedLimits(limits: BudgetLimits): BudgetLimits {
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as BudgetLimits;
 }
 
 async function fileHash(file: string, what: string): Promise<string> {
@@ -344,7 +355,9 @@ class Session {
       optimizer: config.optimizer,
       plan,
       limits: config.limits,
-      reserve: this.reserve,
+      defaultBudget: config.defaultBudget === true,
+      // What is kept back is shown only against a limit it is kept back from.
+      reserve: config.limits.calls !== undefined ? this.reserve : 0,
       reserveRollouts: config.limits.rollouts !== undefined ? this.reserveRollouts : 0,
       train: this.data.train.length,
       dev: this.data.dev.length,

@@ -36,7 +36,8 @@ describe("the final test evaluation under a rollouts budget", () => {
 
     let plan = "";
     const report = await run(400, { onStart: (info) => (plan = renderPlan(info, undefined, createOutput({ color: false }))) });
-    expect(plan).toContain("140 calls and 140 rollouts kept for the final test evaluation");
+    // With only a rollouts budget there is no LM-call limit, so no calls are shown kept back.
+    expect(plan).toContain("budget 400 rollouts, no LM-call limit (140 rollouts kept for the final test evaluation)");
     expect(report.ended).toBe("budget");
     expect(report.budgetReason).toBe("rollouts");
     expect(report.usage.rollouts).toBeLessThanOrEqual(400);

@@ -5,24 +5,27 @@ import type { Plan } from "../../optimize/types.js";
 import type { Output } from "../output.js";
 import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
 
-export function limitsText(limits: BudgetLimits): string {
+/** The limits in force, each named; `defaultBudget` marks the default LM-call cap (no budget given). */
+export function limitsText(limits: BudgetLimits, defaultBudget = false): string {
   const parts: string[] = [];
-  if (limits.calls !== undefined) parts.push(`${formatInt(limits.calls)} LM calls`);
+  if (limits.calls !== undefined) parts.push(`${formatInt(limits.calls)} LM calls${defaultBudget ? " (the default, as no budget was given)" : ""}`);
   if (limits.usd !== undefined) parts.push(`${formatUsd(limits.usd)}`);
   if (limits.rollouts !== undefined) parts.push(`${formatInt(limits.rollouts)} rollouts`);
-  if (limits.timeMs !== undefined) parts.push(formatDuration(limits.timeMs));
-  return parts.length > 0 ? parts.join(", ") : "unlimited";
+  if (limits.timeMs !== undefined) parts.push(`${formatDuration(limits.timeMs)} wall time`);
+  if (parts.length === 0) return "unlimited";
+  if (limits.calls === undefined) parts.push("no LM-call limit");
+  return parts.join(", ");
 }
 
 export function renderPlan(
-  info: { optimizer: string; plan: Plan; limits: BudgetLimits; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number },
+  info: { optimizer: string; plan: Plan; limits: BudgetLimits; defaultBudget?: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number },
   seed: number | undefined,
   output: Output,
 ): string {
   const c = output.color;
   const data = `train ${info.train} · dev ${info.dev}${info.test ? ` · test ${info.test}` : ""}`;
   const lines = [
-    `${c.bold("plan")}   ${info.optimizer} · budget ${limitsText(info.limits)}${reserveText(info)} · ${data}${seed !== undefined ? ` · seed ${seed}` : ""}`,
+    `${c.bold("plan")}   ${info.optimizer} · budget ${limitsText(info.limits, info.defaultBudget)}${reserveText(info)} · ${data}${seed !== undefined ? ` · seed ${seed}` : ""}`,
     `       ${info.plan.buys}`,
   ];
   if (info.resumed) lines.push(`${c.bold("resume")} from step ${info.fromStep}: finished work is answered from the store`);

@@ -63,7 +63,7 @@ export interface OptimizeProgress {
 
 export interface OptimizeHooks {
   /** The run exists (its id is known) and the plan is made; nothing has been spent yet. */
-  onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; limits: BudgetLimits; defaultBudget: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number }) => void;
+  onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; seed: number; limits: BudgetLimits; defaultBudget: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number }) => void;
   onProgress?: (progress: OptimizeProgress) => void;
   onEvent?: (type: string, data: Record<string, unknown>) => void;
   /** A notice for the user, e.g. that no LM is configured and `sim` runs. */
@@ -354,6 +354,7 @@ class Session {
       runId,
       optimizer: config.optimizer,
       plan,
+      seed: config.seed,
       limits: config.limits,
       defaultBudget: config.defaultBudget === true,
       // What is kept back is shown only against a limit it is kept back from.

@@ -38,7 +38,7 @@ async function started(flags: Partial<OptimizeFlags>, program = PROGRAM): Promis
   let seen: { limits: BudgetLimits; plan: string } | undefined;
   const run = optimize(program, { optimizer: "gepa", lm: "sim", ...flags }, store, stop.signal, {
     onStart: (info) => {
-      seen = { limits: info.limits, plan: renderPlan(info, undefined, createOutput({ color: false })) };
+      seen = { limits: info.limits, plan: renderPlan(info, createOutput({ color: false })) };
       stop.abort();
     },
   });

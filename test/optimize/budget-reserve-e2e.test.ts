@@ -35,7 +35,7 @@ describe("the final test evaluation under a rollouts budget", () => {
     await expect(run(least - 1)).rejects.toBeInstanceOf(UserError);
 
     let plan = "";
-    const report = await run(400, { onStart: (info) => (plan = renderPlan(info, undefined, createOutput({ color: false }))) });
+    const report = await run(400, { onStart: (info) => (plan = renderPlan(info, createOutput({ color: false }))) });
     // With only a rollouts budget there is no LM-call limit, so no calls are shown kept back.
     expect(plan).toContain("budget 400 rollouts, no LM-call limit (140 rollouts kept for the final test evaluation)");
     expect(report.ended).toBe("budget");

@@ -28,7 +28,7 @@ export interface OptimizeCommandFlags extends LMFlags {
   json?: boolean;
 }
 
-function hooksFor(ctx: CommandContext, seed: number | undefined, announced: { runId?: string }): { hooks: OptimizeHooks; stop: () => void } {
+function hooksFor(ctx: CommandContext, announced: { runId?: string }): { hooks: OptimizeHooks; stop: () => void } {
   const { output } = ctx;
   const progress = createProgress(output);
   const began = performance.now();
@@ -37,7 +37,8 @@ function hooksFor(ctx: CommandContext, seed: number | undefined, announced: { ru
       announced.runId = info.runId;
       if (output.json) output.err(`run ${info.runId}`);
       else output.out(`${output.color.bold("run")}    ${info.runId}`);
-      const plan = renderPlan(info, seed, output);
+      // The seed in force, wherever it came from (flag, optimize.seed, the default, a resumed run's record).
+      const plan = renderPlan(info, output);
       if (output.json) output.err(plan);
       else output.out(plan);
     },
@@ -82,7 +83,7 @@ export async function optimizeCommand(file: string, flags: OptimizeCommandFlags,
   if (flags.budgetTime !== undefined) budget.timeMs = flags.budgetTime;
   if (flags.budgetRollouts !== undefined) budget.rollouts = flags.budgetRollouts;
   const announced: { runId?: string } = {};
-  const { hooks, stop } = hooksFor(ctx, flags.seed, announced);
+  const { hooks, stop } = hooksFor(ctx, announced);
   return finish(
     ctx,
     () =>
@@ -119,7 +120,7 @@ export async function optimizeCommand(file: string, flags: OptimizeCommandFlags,
 export async function resumeCommand(ref: string, flags: { db?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
   const store = openStore(flags, ctx);
   const announced: { runId?: string } = {};
-  const { hooks, stop } = hooksFor(ctx, undefined, announced);
+  const { hooks, stop } = hooksFor(ctx, announced);
   let programFile = "";
   return finish(
     ctx,

@@ -18,14 +18,13 @@ export function limitsText(limits: BudgetLimits, defaultBudget = false): string 
 }
 
 export function renderPlan(
-  info: { optimizer: string; plan: Plan; limits: BudgetLimits; defaultBudget?: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number },
-  seed: number | undefined,
+  info: { optimizer: string; plan: Plan; seed: number; limits: BudgetLimits; defaultBudget?: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number },
   output: Output,
 ): string {
   const c = output.color;
   const data = `train ${info.train} · dev ${info.dev}${info.test ? ` · test ${info.test}` : ""}`;
   const lines = [
-    `${c.bold("plan")}   ${info.optimizer} · budget ${limitsText(info.limits, info.defaultBudget)}${reserveText(info)} · ${data}${seed !== undefined ? ` · seed ${seed}` : ""}`,
+    `${c.bold("plan")}   ${info.optimizer} · budget ${limitsText(info.limits, info.defaultBudget)}${reserveText(info)} · ${data} · seed ${info.seed}`,
     `       ${info.plan.buys}`,
   ];
   if (info.resumed) lines.push(`${c.bold("resume")} from step ${info.fromStep}: finished work is answered from the store`);

@@ -374,20 +374,22 @@ class Session {
     try {
       const baselineState = this.program.state;
       const baselineHash = ctx.candidate(baselineState, "program");
-      this.setPhase("scoring the baseline on dev");
-      // Resuming from a checkpoint, the baseline's score is already paid for (and counted in the
-      // checkpointed budget): read it back uncharged, or a resumed run would stop earlier.
-      const scorer = checkpoint ? this.context(new Budget({}), new Rng(0)) : ctx;
-      const baseline = await scorer.evaluate(baselineState, this.data.dev, "dev");
-      this.baselineScore = baseline.mean;
-      this.bestScore = Math.max(this.bestScore || -Infinity, baseline.mean);
+      let baselineMean: number;
       if (checkpoint) {
+        // Resuming: the baseline was scored before the first checkpoint, which holds its score.
+        // Scoring it again would re-send (uncharged) the calls of any example that had failed.
+        baselineMean = checkpoint.baseline.score;
         state = checkpoint.state;
       } else {
+        this.setPhase("scoring the baseline on dev");
+        const baseline = await ctx.evaluate(baselineState, this.data.dev, "dev");
+        baselineMean = baseline.mean;
         this.setPhase("starting");
         state = await this.optimizer.init(ctx, baseline);
-        this.checkpoint(state, rng, budget, { candidate: baselineHash, score: baseline.mean });
+        this.checkpoint(state, rng, budget, { candidate: baselineHash, score: baselineMean });
       }
+      this.baselineScore = baselineMean;
+      this.bestScore = Math.max(this.bestScore || -Infinity, baselineMean);
       for (;;) {
         if (this.signal.aborted) throw new InterruptedError();
         const reason = budget.exhausted();
@@ -397,7 +399,7 @@ class Session {
         this.step++;
         const best = this.optimizer.best(state);
         if (best.score > this.bestScore || !Number.isFinite(this.bestScore)) this.bestScore = best.score;
-        this.checkpoint(state, rng, budget, { candidate: baselineHash, score: baseline.mean });
+        this.checkpoint(state, rng, budget, { candidate: baselineHash, score: baselineMean });
         this.progress(budget);
         if (done) break;
       }

@@ -32,8 +32,7 @@ describe("random_search, end to end on sim", () => {
   });
 
   it("ends where an uninterrupted run ends when interrupted mid-step and resumed", async () => {
-    // A budget the search does not exhaust: a resumed run re-scores the baseline and is charged
-    // for it again (see the report), which would move where a tight budget stops it.
+    // A budget the search does not exhaust, so the run ends because the search is done.
     const flags: OptimizeFlags = { ...FLAGS, budget: { calls: 2000 } };
     const reference = openStore();
     const straight = await optimize(PROGRAM, flags, reference, new AbortController().signal);

@@ -3,6 +3,7 @@ import { config as loadEnv } from "dotenv";
 import { VERSION } from "../version.js";
 import { runCommand } from "./context.js";
 import { EXIT } from "./errors.js";
+import { guardStream } from "./output.js";
 import { addLMOptions, duration, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, score } from "./flags.js";
 import { OPTIMIZERS } from "../optimize/types.js";
 
@@ -193,6 +194,9 @@ cache
 async function main(argv: string[]): Promise<void> {
   // A .env file in the working directory supplies keys and settings; real environment variables win.
   loadEnv({ quiet: true });
+  // `dspx … | head -1`: a reader that goes away ends the output quietly, not with an EPIPE stack trace.
+  guardStream(process.stdout);
+  guardStream(process.stderr);
   if (argv.length <= 2) {
     program.outputHelp();
     return;

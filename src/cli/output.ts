@@ -35,7 +35,38 @@ export function colorAllowed(stream: NodeJS.WriteStream, flags: OutputFlags, env
   return Boolean(stream.isTTY) && env.TERM !== "dumb";
 }
 
+/** Streams whose reader went away (EPIPE): nothing more is written to them. */
+const closedStreams = new WeakSet<NodeJS.WriteStream>();
+const guardedStreams = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * When the reader of a pipe goes away (`dspx runs | head -1`), Node emits EPIPE as an 'error' event,
+ * which with no listener is an uncaught exception and a stack trace. A CLI ends quietly instead: the
+ * stream is marked closed, later writes are dropped, and the command finishes normally (closing its
+ * database, exit code as usual).
+ */
+export function guardStream(stream: NodeJS.WriteStream): void {
+  if (guardedStreams.has(stream)) return;
+  guardedStreams.add(stream);
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    closedStreams.add(stream);
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return;
+    // Any other failure to write (disk full on a redirect, …): say so once on the other stream.
+    const other = stream === process.stdout ? process.stderr : process.stdout;
+    if (!closedStreams.has(other) && !other.destroyed) other.write(`error: cannot write to ${stream === process.stdout ? "stdout" : "stderr"}: ${err.message}\n`);
+    if (!process.exitCode) process.exitCode = 1;
+  });
+}
+
+/** Writes unless the stream's reader has gone away. */
+export function safeWrite(stream: NodeJS.WriteStream, text: string): void {
+  if (closedStreams.has(stream) || stream.destroyed || !stream.writable) return;
+  stream.write(text);
+}
+
 export function createOutput(flags: OutputFlags): Output {
+  guardStream(process.stdout);
+  guardStream(process.stderr);
   const outColor = colorAllowed(process.stdout, flags);
   const errColorOn = colorAllowed(process.stderr, flags);
   const color = new Chalk({ level: outColor ? 1 : 0 });
@@ -47,9 +78,9 @@ export function createOutput(flags: OutputFlags): Output {
     verbose: Boolean(flags.verbose),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
-    out: (text) => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
-    err: (text) => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
-    notice: (text) => void process.stderr.write(`${errColor.yellow("note:")} ${text}\n`),
+    out: (text) => safeWrite(process.stdout, text.endsWith("\n") ? text : `${text}\n`),
+    err: (text) => safeWrite(process.stderr, text.endsWith("\n") ? text : `${text}\n`),
+    notice: (text) => safeWrite(process.stderr, `${errColor.yellow("note:")} ${text}\n`),
     table: (head, rows, options = {}) => {
       const table = new Table({
         head: head.map((h) => color.bold(h)),

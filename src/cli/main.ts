@@ -109,6 +109,7 @@ program
   .command("resume")
   .description("continue an optimize run that was stopped, crashed or failed, from its last checkpoint")
   .argument("<run>", "a run id (or its first characters)")
+  .option("--base-url <url>", "the run's endpoint again, in full: credentials in a --base-url (user:password@, ?api-key=) are not stored")
   .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
   .option("--json", "print the final report as JSON on stdout")
   .action(async (ref: string, flags: Record<string, unknown>) => {

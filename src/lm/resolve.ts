@@ -35,6 +35,33 @@ export function publicEndpoint(url: string): string {
   }
 }
 
+/** Whether a base URL carries something publicEndpoint removes because it may be a secret (user, password, query). */
+export function hasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== "" || u.password !== "" || u.search !== "";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A base URL split the way the SDKs need it: they append paths to the base URL as a string, so a
+ * query in it (`…/v1?api-key=…`, as some gateways want) would end up in the middle of the path.
+ * The query goes into every request as the SDK's defaultQuery instead.
+ */
+export function sdkBaseUrl(url: string): { baseURL: string; defaultQuery?: Record<string, string> } {
+  try {
+    const u = new URL(url);
+    if (u.search === "") return { baseURL: url };
+    const defaultQuery = Object.fromEntries(u.searchParams);
+    u.search = "";
+    return { baseURL: u.toString().replace(/\/$/, ""), defaultQuery };
+  } catch {
+    return { baseURL: url };
+  }
+}
+
 export interface Endpoint {
   baseURL: string;
   apiKey: string;

@@ -25,6 +25,8 @@ import { DEFAULTS, readOptimizeSection } from "./settings.js";
 import { splitTrainDev } from "./split.js";
 import { BudgetExhausted, type Best, type OptimizeContext, type Optimizer, type OptimizerName, type Plan, type ScoreSet } from "./types.js";
 import { displayPath } from "../util/display-path.js";
+import { loadGraph } from "../graph/load.js";
+import { hasCredentials, publicEndpoint } from "../lm/resolve.js";
 
 /** Everything a run needs beyond the program file, as given on the command line (or by a caller). */
 export interface OptimizeFlags {
@@ -110,7 +112,11 @@ interface RunConfig {
     dev: { file: string; sha256: string } | { splitFromTrain: true };
     test?: { file: string; sha256: string };
   };
-  lm: { override?: string; baseUrl?: string; rpm?: number; tpm?: number; timeoutMs?: number; maxAttempts?: number; teacherLm?: string; reflectionLm?: string; cache: boolean };
+  /**
+   * `baseUrl` is stored without credentials (user:password@, ?api-key=…); `baseUrlRedacted` says
+   * they were removed, so `dspx resume` must get the full URL again from where the user gave it.
+   */
+  lm: { override?: string; baseUrl?: string; baseUrlRedacted?: true; rpm?: number; tpm?: number; timeoutMs?: number; maxAttempts?: number; teacherLm?: string; reflectionLm?: string; cache: boolean };
 }
 
 /** What is checkpointed after every step. */
@@ -174,6 +180,8 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
     },
     lm: {
       ...lm,
+      // No secret reaches the database: a base URL's credentials are dropped (resume asks for them again).
+      ...(lm.baseUrl ? { baseUrl: publicEndpoint(lm.baseUrl), ...(hasCredentials(lm.baseUrl) ? { baseUrlRedacted: true as const } : {}) } : {}),
       ...((flags.teacherLm ?? section.teacherLm) ? { teacherLm: (flags.teacherLm ?? section.teacherLm)! } : {}),
       ...((flags.reflectionLm ?? section.reflectionLm) ? { reflectionLm: (flags.reflectionLm ?? section.reflectionLm)! } : {}),
     },
@@ -195,21 +203,71 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
   return session.run(plan, undefined);
 }
 
+/** What `dspx resume` may supply again: the run's base URL, whose credentials were not stored. */
+export interface ResumeOptions {
+  /** The full base URL (`dspx resume --base-url`); it must be the endpoint the run used. */
+  baseUrl?: string;
+  /** Where OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_BASE_URL are read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /** Continues a run from its last checkpoint: the library function behind `dspx resume`. */
-export async function resume(runId: string, store: Store, signal: AbortSignal, hooks: OptimizeHooks = {}): Promise<OptimizeReport | { alreadyFinished: RunRecord }> {
+export async function resume(
+  runId: string,
+  store: Store,
+  signal: AbortSignal,
+  hooks: OptimizeHooks = {},
+  options: ResumeOptions = {},
+): Promise<OptimizeReport | { alreadyFinished: RunRecord }> {
   const run = store.runs.resolve(runId);
   if (run.kind !== "optimize") throw new UserError(`run ${run.id} is an eval run: only optimize runs can be resumed (re-run \`dspx eval\`: finished examples are reused)`);
   if (run.status === STATUS_DONE) return { alreadyFinished: run };
   if (run.status === "running") throw new UserError(`run ${run.id} is still running (process ${run.pid}); stop it first, or wait for it`);
   const config = run.config as unknown as RunConfig;
   await checkUnchanged(config);
-  const program = await loadProgram(run.programFile, { ...programOptions(config.lm, store, hooks), source: run.programSource });
+  const baseUrl = await resumeBaseUrl(run, config, options);
+  const lm: RunConfig["lm"] = { ...config.lm, ...(baseUrl ? { baseUrl } : {}) };
+  const program = await loadProgram(run.programFile, { ...programOptions(lm, store, hooks), source: run.programSource });
   const session = await Session.create(run.id, program, config, store, signal, hooks);
   const plan = session.checkPlan({ resuming: true });
   store.runs.update(run.id, { status: "running", pid: process.pid });
   store.runs.addEvent(run.id, "resumed", { pid: process.pid });
   const checkpoint = store.runs.checkpoint(run.id)?.state as Checkpoint | undefined;
   return session.run(plan, checkpoint);
+}
+
+/**
+ * The base URL a resumed run calls. A URL stored as given is used as is; one whose credentials were
+ * removed before storing must come again from where the user can give it — `--base-url` on resume,
+ * OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_BASE_URL, or a `base_url` in the program — and be
+ * the same endpoint (the same URL without credentials), so the run goes on against what it started with.
+ */
+async function resumeBaseUrl(run: RunRecord, config: RunConfig, options: ResumeOptions): Promise<string | undefined> {
+  const stored = config.lm.baseUrl;
+  const given = options.baseUrl;
+  if (given !== undefined && stored !== undefined && publicEndpoint(given) !== publicEndpoint(stored)) {
+    throw new UserError({
+      flag: "--base-url",
+      message: `run ${run.id} calls ${publicEndpoint(stored)}, not ${publicEndpoint(given)}: a resumed run keeps its endpoint (start a new run to use another)`,
+    });
+  }
+  if (given !== undefined) return given;
+  if (!stored || !config.lm.baseUrlRedacted) return stored;
+  const env = options.env ?? process.env;
+  const candidates = [env.OPENAI_BASE_URL, env.ANTHROPIC_BASE_URL, env.OLLAMA_BASE_URL];
+  try {
+    const graph = await loadGraph(run.programFile, run.programSource);
+    candidates.push(graph.spec.lm?.baseUrl, ...graph.spec.steps.map((s) => s.lm?.baseUrl));
+  } catch {
+    // An unreadable program fails below, when the run loads it, with its own message.
+  }
+  const found = candidates.find((url): url is string => url !== undefined && url !== "" && publicEndpoint(url) === stored);
+  if (found !== undefined) return found;
+  throw new UserError({
+    message:
+      `run ${run.id} was started with the base URL ${stored} and credentials in it (user:password@ or a query such as ?api-key=), which are never stored; ` +
+      `give the full URL again: \`dspx resume ${run.id} --base-url <url>\`, or set it in OPENAI_BASE_URL / ANTHROPIC_BASE_URL or the program's lm.base_url`,
+  });
 }
 
 function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks): LoadProgramOptions {

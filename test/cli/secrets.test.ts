@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
+import { defaultResponder, startMockProvider, type MockProvider } from "../support/mock-provider.js";
 import { ROOT, runCli } from "../support/cli.js";
 
 /** A key nobody could confuse with anything else, so any trace of it in an artefact is a leak. */
@@ -62,5 +62,57 @@ describe("secrets", () => {
       expect(bytes.includes(KEY), f).toBe(false);
       expect(bytes.includes(ANTHROPIC_KEY), f).toBe(false);
     }
+  });
+
+  it("stores a --base-url without its credentials, and resume gets the full URL back from the user", async () => {
+    const BASE_SECRET = "sk-FAKE-BASEURL-CANARY-2d9e41";
+    const d = await mkdtemp(path.join(os.tmpdir(), "dspx-secrets-baseurl-"));
+    const db = path.join(d, "dspx.db");
+    const fullUrl = `${mock.openaiBaseUrl}?api-key=${BASE_SECRET}`;
+    const env = { OPENAI_API_KEY: KEY, DSPX_DB: db };
+    const program = path.join(ROOT, "programs/support-triage.yaml");
+    const outputs: string[] = [];
+    const run = async (args: string[], extraEnv: Record<string, string> = {}) => {
+      const r = await runCli(args, { env: { ...env, ...extraEnv } });
+      outputs.push(r.stdout, r.stderr);
+      return r;
+    };
+    // The first attempt fails (the provider refuses the key), leaving a run to resume.
+    mock.setResponder(() => ({ kind: "error", status: 401, message: "Incorrect API key provided" }));
+    const first = await run(["optimize", program, "--optimizer", "labeled", "--budget-calls", "300", "--lm", "openai:gpt-4.1-mini", "--base-url", fullUrl, "--json"]);
+    expect(first.code).toBe(3);
+    const runId = /dspx resume ([2-9a-z]{8})/.exec(first.stderr)?.[1];
+    expect(runId, first.stderr).toBeDefined();
+    // The query reached the provider (so the canary is live) …
+    expect(mock.requests.some((q) => q.url?.includes(`api-key=${BASE_SECRET}`))).toBe(true);
+    mock.setResponder(defaultResponder);
+
+    // … but resume cannot find it in the store: nothing supplies it, so it asks (exit 2).
+    const missing = await run(["resume", runId!]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/credentials/);
+    expect(missing.stderr).toContain(`--base-url`);
+    expect(missing.stderr).toContain(mock.openaiBaseUrl);
+    // Another endpoint is refused: a resumed run keeps the one it started with.
+    const other = await run(["resume", runId!, "--base-url", "http://127.0.0.1:1/v1?api-key=x"]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/keeps its endpoint/);
+    // Given again (here through OPENAI_BASE_URL), the run goes on against the full URL and finishes.
+    const before = mock.requests.length;
+    const resumed = await run(["resume", runId!, "--json"], { OPENAI_BASE_URL: fullUrl });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(mock.requests.length).toBeGreaterThan(before);
+    expect(mock.requests.slice(before).every((q) => q.url?.includes(`api-key=${BASE_SECRET}`))).toBe(true);
+    // The flag on resume works too (the run is done now, so it only has to be accepted).
+    const again = await run(["resume", runId!, "--base-url", fullUrl]);
+    expect(again.code).toBe(0);
+    await run(["show", runId!, "--json"]);
+    await run(["runs", "--json"]);
+    await run(["export", runId!, "-o", path.join(d, "exported.yaml")]);
+
+    for (const text of outputs) expect(text).not.toContain(BASE_SECRET);
+    const files = await filesUnder(d);
+    expect(files.some((f) => f.endsWith("dspx.db"))).toBe(true);
+    for (const f of files) expect((await readFile(f)).includes(BASE_SECRET), f).toBe(false);
   });
 });

@@ -117,6 +117,7 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
     const index = nextIndex++;
     const requestId = `req_mock_${index}`;
     const mreq = normalize(api, index, body, req.headers);
+    mreq.url = req.url ?? "";
     if (record) requests.push(mreq);
     const model = mreq.model;
     const headers: Record<string, string> = { [api === "openai" ? "x-request-id" : "request-id"]: requestId };

@@ -117,7 +117,7 @@ export async function optimizeCommand(file: string, flags: OptimizeCommandFlags,
   );
 }
 
-export async function resumeCommand(ref: string, flags: { db?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
+export async function resumeCommand(ref: string, flags: { db?: string; json?: boolean; baseUrl?: string }, ctx: CommandContext): Promise<number> {
   const store = openStore(flags, ctx);
   const announced: { runId?: string } = {};
   const { hooks, stop } = hooksFor(ctx, announced);
@@ -125,7 +125,7 @@ export async function resumeCommand(ref: string, flags: { db?: string; json?: bo
   return finish(
     ctx,
     async () => {
-      const result = await resume(ref, store, ctx.signal, hooks);
+      const result = await resume(ref, store, ctx.signal, hooks, flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {});
       if ("alreadyFinished" in result) {
         const run = result.alreadyFinished;
         stop();

@@ -7,7 +7,7 @@ import { requestSignal } from "../scheduler/abort-watch.js";
 import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify.js";
 import { anthropicRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
-import { publicEndpoint } from "../resolve.js";
+import { publicEndpoint, sdkBaseUrl } from "../resolve.js";
 
 export interface AnthropicProviderOptions {
   model: string;
@@ -35,7 +35,7 @@ export class AnthropicProvider implements ProviderClient {
     this.model = options.model;
     // Credentials a base URL may carry (user:password@, ?api-key=) stay out of messages and keys.
     this.endpoint = publicEndpoint(options.baseURL);
-    this.client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
+    this.client = new Anthropic({ apiKey: options.apiKey, ...sdkBaseUrl(options.baseURL), maxRetries: 0, timeout: 24 * 3600_000 });
   }
 
   async attempt(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {

@@ -7,7 +7,7 @@ import { requestSignal } from "../scheduler/abort-watch.js";
 import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify.js";
 import { openaiRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
-import { publicEndpoint } from "../resolve.js";
+import { publicEndpoint, sdkBaseUrl } from "../resolve.js";
 
 export interface OpenAIProviderOptions {
   provider: "openai" | "ollama";
@@ -40,7 +40,7 @@ export class OpenAIProvider implements ProviderClient {
     this.endpoint = publicEndpoint(options.baseURL);
     this.structuredOutput = options.structuredOutput;
     // Retries and timeouts are the scheduler's: the SDK makes exactly one attempt.
-    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
+    this.client = new OpenAI({ apiKey: options.apiKey, ...sdkBaseUrl(options.baseURL), maxRetries: 0, timeout: 24 * 3600_000 });
   }
 
   async attempt(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {

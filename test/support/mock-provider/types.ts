@@ -18,6 +18,8 @@ export interface MockRequest {
   /** The parsed JSON body. */
   body: any;
   headers: Record<string, string | string[] | undefined>;
+  /** The request's path and query as received, e.g. `/v1/chat/completions?api-key=…`. */
+  url?: string;
 }
 
 export type MockReply =

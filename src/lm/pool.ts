@@ -27,6 +27,9 @@ export interface LMPoolOptions {
   maxAttempts?: number;
   /** Most requests in flight per endpoint (default 64). */
   maxInFlight?: number;
+  /** The circuit breaker's consecutive failures and minimum duration (SchedulerOptions; defaults 8 and 3 s). */
+  breakerThreshold?: number;
+  breakerWindowMs?: number;
   /** The program's `lm:` section. */
   programLm?: LMConfig;
   env?: NodeJS.ProcessEnv;
@@ -105,6 +108,8 @@ export class LMPool {
         ...optional("tpm", this.options.tpm ?? config?.tpm ?? this.options.programLm?.tpm),
         ...optional("timeoutMs", this.options.timeoutMs),
         ...optional("maxAttempts", this.options.maxAttempts),
+        ...optional("breakerThreshold", this.options.breakerThreshold),
+        ...optional("breakerWindowMs", this.options.breakerWindowMs),
         ...optional("clock", this.options.clock),
       });
       this.schedulers.push(scheduler);

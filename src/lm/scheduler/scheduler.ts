@@ -14,6 +14,7 @@ export const SCHEDULER_DEFAULTS = {
   maxAttempts: 5,
   timeoutMs: 60_000,
   breakerThreshold: 8,
+  breakerWindowMs: 3000,
   backoffBaseMs: 500,
   backoffMaxMs: 20_000,
   seed: 0,
@@ -91,6 +92,7 @@ export class Scheduler {
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
   private readonly breakerThreshold: number;
+  private readonly breakerWindowMs: number;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
   private readonly clock: Clock;
@@ -111,6 +113,8 @@ export class Scheduler {
   private fatal: ProviderError | undefined;
   private breakerOpen = false;
   private consecutiveTransient = 0;
+  /** When the current streak of transient failures began (its first failure). */
+  private streakStartedAt = 0;
   private lastRateBlockAt = -Infinity;
   private tokensDispatched = 0;
   private readonly dispatchTimes: number[] = [];
@@ -137,6 +141,9 @@ export class Scheduler {
     positive("maxAttempts", options.maxAttempts, true);
     positive("timeoutMs", options.timeoutMs);
     positive("breakerThreshold", options.breakerThreshold, true);
+    if (options.breakerWindowMs !== undefined && !(options.breakerWindowMs >= 0 && Number.isFinite(options.breakerWindowMs))) {
+      throw new RangeError(`Scheduler: breakerWindowMs must be ≥ 0, got ${options.breakerWindowMs}`);
+    }
     positive("backoffMaxMs", options.backoffMaxMs);
     if (options.backoffBaseMs !== undefined && !(options.backoffBaseMs >= 0)) {
       throw new RangeError(`Scheduler: backoffBaseMs must be ≥ 0, got ${options.backoffBaseMs}`);
@@ -147,6 +154,7 @@ export class Scheduler {
     this.maxAttempts = options.maxAttempts ?? SCHEDULER_DEFAULTS.maxAttempts;
     this.timeoutMs = options.timeoutMs ?? SCHEDULER_DEFAULTS.timeoutMs;
     this.breakerThreshold = options.breakerThreshold ?? SCHEDULER_DEFAULTS.breakerThreshold;
+    this.breakerWindowMs = options.breakerWindowMs ?? SCHEDULER_DEFAULTS.breakerWindowMs;
     this.backoffBaseMs = options.backoffBaseMs ?? SCHEDULER_DEFAULTS.backoffBaseMs;
     this.backoffMaxMs = options.backoffMaxMs ?? SCHEDULER_DEFAULTS.backoffMaxMs;
     this.clock = options.clock ?? realClock;
@@ -238,14 +246,20 @@ export class Scheduler {
       }
 
       // transient
+      if (this.consecutiveTransient === 0) this.streakStartedAt = now;
       this.consecutiveTransient++;
-      if (this.consecutiveTransient >= this.breakerThreshold) {
+      // The endpoint looks down when failures keep coming, with no success, for a while: at high
+      // concurrency a one-second burst of 502s is already many failures in a row while every call
+      // still has retries to ride it out. While probing (one attempt at a time, nothing answered
+      // yet) failures are sequential, each after a backoff, so the count alone is enough.
+      const elapsed = now - this.streakStartedAt;
+      if (this.consecutiveTransient >= this.breakerThreshold && (elapsed >= this.breakerWindowMs || this.probing)) {
         this.breakerOpen = true;
         this.trip(
           new ProviderError(
             this.name,
             "unavailable",
-            `failed ${this.consecutiveTransient} times in a row (last error: ${error.message}); the endpoint looks down`,
+            `failed ${this.consecutiveTransient} times in a row over ${formatSeconds(elapsed)} (last error: ${error.message}); the endpoint looks down`,
           ),
         );
         this.counts.failed++;
@@ -588,6 +602,10 @@ export class Scheduler {
     const span = Math.min(OBSERVE_WINDOW_MS, Math.max(1000, now - (this.firstDispatchAt ?? now)));
     return ((this.dispatchTimes.length - this.dispatchHead) / span) * 60_000;
   }
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
 function classify<T>(err: unknown): Outcome<T> {

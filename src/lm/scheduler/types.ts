@@ -26,8 +26,16 @@ export interface SchedulerOptions {
   maxAttempts?: number;
   /** Per-attempt timeout. Default 60 000. */
   timeoutMs?: number;
-  /** Consecutive transient failures (across calls) after which the endpoint is considered down. Default 8. */
+  /**
+   * The circuit breaker: the endpoint is considered down (every call fails at once) after at least
+   * `breakerThreshold` consecutive transient failures across calls (default 8) that have also gone
+   * on for at least `breakerWindowMs` since the first of them, with no success in between (default
+   * 3000), so a short burst of errors at high concurrency leaves calls their retries. While still
+   * probing (no rpm known, one attempt at a time until the first answer), failures are sequential
+   * and the count alone opens it.
+   */
   breakerThreshold?: number;
+  breakerWindowMs?: number;
   /** Exponential backoff: base and cap, full jitter. Defaults 500 ms and 20 s. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;

@@ -491,7 +491,7 @@ describe("rejected requests", () => {
 
 describe("circuit breaker", () => {
   it("opens after N consecutive transient failures across calls and stops everything", async () => {
-    const h = harness({ concurrency: 1, rpm: 60_000, breakerThreshold: 3, maxAttempts: 2, backoffBaseMs: 1 });
+    const h = harness({ concurrency: 1, rpm: 60_000, breakerThreshold: 3, breakerWindowMs: 0, maxAttempts: 2, backoffBaseMs: 1 });
     const a = h.call("a");
     const b = h.call("b");
     const c = h.call("c");
@@ -507,13 +507,87 @@ describe("circuit breaker", () => {
     expect(err).toBeInstanceOf(ProviderError);
     expect(err.cause_).toBe("unavailable");
     expect(err.provider).toBe("test:model");
-    expect(err.message).toBe("failed 3 times in a row (last error: 502 bad gateway); the endpoint looks down");
+    expect(err.message).toBe("failed 3 times in a row over 10 ms (last error: 502 bad gateway); the endpoint looks down");
     expect(b.settled.error).toBe(err);
     expect(c.settled.error).toBe(err);
     expect(h.scheduler.stats().breakerOpen).toBe(true);
     const d = h.call("d");
     await h.clock.flush();
     expect(d.settled.error).toBe(err);
+  });
+
+  /** 200 calls at concurrency 64, each attempt taking 50 ms; attempts fail with a 502 while `down(now)`. */
+  async function outage(down: (now: number) => boolean, options: Partial<SchedulerOptions> = {}) {
+    const clock = new FakeClock();
+    const s = make(clock, { concurrency: 64, rpm: 600_000, ...options });
+    const failures: number[] = [];
+    const fn = async ({ signal }: AttemptContext): Promise<AttemptResult<string>> => {
+      await clock.sleep(50, signal);
+      if (down(clock.now())) {
+        failures.push(clock.now());
+        throw new LMCallError("transient", "502 Bad Gateway", { status: 502 });
+      }
+      return { value: "ok" };
+    };
+    const calls = Array.from({ length: 200 }, () => s.run(0, fn).then((value) => ({ value }), (error: unknown) => ({ error })));
+    const results = await clock.run(Promise.all(calls));
+    return { clock, s, failures, results };
+  }
+
+  it("stays closed through a one-second burst of 502s across 64 calls in flight: every call retries and succeeds", async () => {
+    const { s, failures, results } = await outage((now) => now < 1000);
+    // Far more than 8 failures in a row (64 at once), but they stopped within a second.
+    expect(failures.filter((t) => t <= 50)).toHaveLength(64);
+    expect(failures.length).toBeGreaterThan(100);
+    expect(results.every((r) => "value" in r && r.value === "ok")).toBe(true);
+    expect(s.stats()).toMatchObject({ breakerOpen: false, failed: 0, succeeded: 200 });
+  });
+
+  it("opens promptly on a sustained outage: soon after the minimum time, every call fails at once", async () => {
+    const { clock, s, failures, results } = await outage(() => true);
+    expect(s.stats().breakerOpen).toBe(true);
+    const err = results.find((r): r is { error: ProviderError } => "error" in r && r.error instanceof ProviderError)!.error;
+    expect(err.cause_).toBe("unavailable");
+    expect(err.message).toMatch(/^failed \d+ times in a row over 3\.\d s \(last error: 502 Bad Gateway\); the endpoint looks down$/);
+    // It opened at the first failure at least 3 s into the streak (fake time), and nothing was sent after.
+    const openedAt = failures[failures.length - 1]!;
+    expect(openedAt).toBeGreaterThanOrEqual(3050);
+    expect(openedAt).toBeLessThan(3500);
+    expect(clock.now()).toBe(openedAt);
+    // Calls still waiting or retrying failed with it rather than draining the queue.
+    expect(results.filter((r) => "error" in r && r.error === err).length).toBeGreaterThan(100);
+    expect(results.some((r) => "value" in r)).toBe(false);
+  });
+
+  it("opens on the count alone while probing (nothing answered yet, one attempt at a time)", async () => {
+    const clock = new FakeClock();
+    // No rpm: the scheduler probes with one attempt in flight until something answers.
+    const s = new Scheduler({ name: "test:model", concurrency: 64, clock, seed: 1, maxAttempts: 2, backoffBaseMs: 100 });
+    const { fn, starts } = scripted(clock, [], { after: 10, error: transient("502 Bad Gateway") });
+    const calls = Array.from({ length: 50 }, () => s.run(0, fn).then(() => "ok", (e: unknown) => e));
+    const results = await clock.run(Promise.all(calls));
+    expect(s.stats().breakerOpen).toBe(true);
+    expect(starts).toHaveLength(8);
+    expect(clock.now()).toBeLessThan(3000);
+    expect((results[49] as ProviderError).cause_).toBe("unavailable");
+  });
+
+  it("takes its threshold and minimum time as options", async () => {
+    // No minimum time: the count alone (the old rule) opens it during the burst.
+    const eager = await outage((now) => now < 1000, { breakerWindowMs: 0 });
+    expect(eager.s.stats().breakerOpen).toBe(true);
+    // … at its 8th failure, 50 ms in: only the attempts already out were answered after that.
+    expect(Math.max(...eager.failures)).toBeLessThanOrEqual(100);
+    expect(eager.results.every((r) => "error" in r)).toBe(true);
+    // A longer minimum time keeps it closed longer on a sustained outage.
+    const patient = await outage(() => true, { breakerWindowMs: 10_000, maxAttempts: 100, backoffMaxMs: 1000 });
+    expect(patient.s.stats().breakerOpen).toBe(true);
+    expect(patient.failures[patient.failures.length - 1]!).toBeGreaterThanOrEqual(10_050);
+    // And the threshold counts failures in a row (here with no minimum time).
+    const counted = await outage(() => true, { breakerThreshold: 1000, breakerWindowMs: 0, maxAttempts: 100, backoffMaxMs: 1000 });
+    expect(counted.s.stats().breakerOpen).toBe(true);
+    const counter = counted.results.find((r): r is { error: ProviderError } => "error" in r && r.error instanceof ProviderError)!.error;
+    expect(counter.message).toMatch(/^failed 1000 times in a row/);
   });
 
   it("any success resets the count", async () => {

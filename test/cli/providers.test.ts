@@ -185,6 +185,17 @@ describe("provider failures", () => {
     expect(mock.requests).toHaveLength(12);
   });
 
+  it("does not retry a 429 that no wait cures (Anthropic's long-context extra usage): that example's error, once each", async () => {
+    mock.setResponder(() => ({ kind: "error", status: 429, type: "rate_limit_error", message: "Extra usage is required for long context requests." }));
+    const r = await dspx(["eval", TRIAGE, "--lm", "anthropic:claude-haiku-4-5", "--limit", "6", "--concurrency", "2", "--json"], { ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_BASE_URL: mock.anthropicBaseUrl });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.summary.done).toBe(6);
+    expect(report.summary.errors).toBe(6);
+    expect(report.results[0].error.message).toMatch(/extra usage/);
+    expect(mock.requests).toHaveLength(6);
+  });
+
   it("opens the circuit breaker when the endpoint keeps failing: exit 3, no draining of the dataset", async () => {
     mock.setResponder(() => ({ kind: "error", status: 503 }));
     const r = await dspx(["eval", TRIAGE, ...openaiArgs(), "--max-attempts", "2", "--concurrency", "2"]);

@@ -14,6 +14,21 @@ const PROMPT_TOO_LONG = /context[_ ]length|maximum context|prompt is too long|to
 // Anthropic's workspace spend limit is a 400 "You have reached your specified API usage limits".
 const OUT_OF_CREDIT = /insufficient_quota|billing_hard_limit|credit balance|spend(ing)? limit|usage limits|quota/i;
 
+// 429s that no wait cures for this request (the endpoint serves others): Anthropic's "Extra usage
+// is required for long context requests" (the account may not send prompts that long), and OpenAI's
+// "Request too large for <model> … on tokens per min (TPM): Limit 30000, Requested 50000".
+const LONG_CONTEXT_NOT_ALLOWED = /extra usage is required|long[- ]context requests?/i;
+const REQUEST_TOO_LARGE = /request too large/i;
+
+/** Whether a 429 says the request itself exceeds the limit (Requested > Limit, when both are given). */
+function largerThanLimit(message: string): boolean {
+  if (!REQUEST_TOO_LARGE.test(message)) return false;
+  const limit = /limit[:\s]+([\d,]+)/i.exec(message)?.[1];
+  const requested = /requested[:\s]+([\d,]+)/i.exec(message)?.[1];
+  if (limit === undefined || requested === undefined) return true;
+  return Number(requested.replace(/,/g, "")) > Number(limit.replace(/,/g, ""));
+}
+
 /**
  * How a provider's HTTP failure must be treated. Shared by every provider so that "quota" or
  * "prompt too long" means the same thing everywhere.
@@ -26,6 +41,13 @@ export function classifyHttpFailure(provider: string, f: HttpFailure): LMCallErr
   const quota = OUT_OF_CREDIT.test(`${tag} ${f.message}`);
   if (status === 429) {
     if (quota) return new LMCallError("fatal", `out of quota or credit (${detail})`, { ...details, fatalCause: "quota" });
+    // Retrying these ~20 times as rate limits would only repeat the same answer.
+    if (LONG_CONTEXT_NOT_ALLOWED.test(f.message)) {
+      return new LMCallError("rejected", `the prompt is too long for this account's limits: long-context requests need extra usage enabled (${detail})`, details);
+    }
+    if (largerThanLimit(f.message)) {
+      return new LMCallError("rejected", `the request is larger than the account's rate limit allows at all (${detail})`, details);
+    }
     return new LMCallError("rate_limit", `rate limited (${detail})`, details);
   }
   if (status === 401) return new LMCallError("fatal", `the API key was rejected (${detail})`, { ...details, fatalCause: "auth" });

@@ -102,6 +102,24 @@ describe.each([
     expect((await failure(make(), { kind: "error", status: 400, message })).kind).toBe("rejected");
   });
 
+  it("classifies a 429 that no wait cures as rejected, and quota 429s as fatal, not as rate limits", async () => {
+    const type = name === "openai" ? undefined : "rate_limit_error";
+    const extra = await failure(make(), { kind: "error", status: 429, ...(type ? { type } : {}), message: "Extra usage is required for long context requests." });
+    expect(extra.kind).toBe("rejected");
+    expect(extra.message).toMatch(/extra usage/);
+    const tooLarge = await failure(make(), {
+      kind: "error",
+      status: 429,
+      code: "rate_limit_exceeded",
+      message: "Request too large for gpt-4.1-mini in organization org-x on tokens per min (TPM): Limit 30000, Requested 50000. The input or output tokens must be reduced in order to run successfully.",
+    });
+    expect(tooLarge.kind).toBe("rejected");
+    // Requested within the limit: an ordinary rate limit that waiting cures.
+    const fits = await failure(make(), { kind: "error", status: 429, message: "Request too large for gpt-4.1-mini on tokens per min (TPM): Limit 30000, Requested 20000." });
+    expect(fits.kind).toBe("rate_limit");
+    expect(await failure(make(), { kind: "error", status: 429, code: "insufficient_quota", message: "You exceeded your current quota, please check your plan and billing details." })).toMatchObject({ kind: "fatal", fatalCause: "quota" });
+  });
+
   it("classifies server errors, overload, resets and malformed bodies as transient", async () => {
     expect((await failure(make(), { kind: "error", status: 500 })).kind).toBe("transient");
     expect((await failure(make(), { kind: "error", status: 529 })).kind).toBe("transient");

@@ -6,7 +6,7 @@ import type { Store } from "../store/store.js";
 import { UserError } from "../util/errors.js";
 import type { DataChoice } from "./data.js";
 import { evaluateProgram } from "./evaluate.js";
-import { fingerprints } from "./fingerprint.js";
+import { fingerprints, modelsOf } from "./fingerprint.js";
 import type { Program } from "./program.js";
 
 export interface CompareSide {
@@ -16,8 +16,10 @@ export interface CompareSide {
 
 export interface ProgramComparison extends CompareResult {
   dataset: string;
-  a: { label: string; report: EvalReport };
-  b: { label: string; report: EvalReport };
+  a: { label: string; report: EvalReport; models: string[] };
+  b: { label: string; report: EvalReport; models: string[] };
+  /** Whether both sides ran their steps on the same models and endpoints (if not, the difference is partly the model's). */
+  sameModels: boolean;
 }
 
 /**
@@ -42,5 +44,12 @@ export async function comparePrograms(
   const pairs = ra.results.filter((r) => scoresB.has(r.exampleId)).map((r) => ({ exampleId: r.exampleId, a: r.score, b: scoresB.get(r.exampleId)! }));
   if (pairs.length === 0) throw new UserError("the two sides share no example: compare them on the same dataset (--dataset or --split)");
   const result = comparePaired(pairs, { ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.resamples !== undefined ? { resamples: options.resamples } : {}) });
-  return { ...result, dataset: ra.dataset, a: { label: a.label, report: ra }, b: { label: b.label, report: rb } };
+  const [ma, mb] = [modelsOf(a.program), modelsOf(b.program)];
+  return {
+    ...result,
+    dataset: ra.dataset,
+    a: { label: a.label, report: ra, models: ma },
+    b: { label: b.label, report: rb, models: mb },
+    sameModels: ma.join("\n") === mb.join("\n"),
+  };
 }

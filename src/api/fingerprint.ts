@@ -61,3 +61,14 @@ async function metricParts(metric: MetricSpec, dir: string, program: Program): P
       return [];
   }
 }
+
+/** The models a program's LM steps run on, each with its endpoint (`provider:model @ url`; `sim` has none), sorted. */
+export function modelsOf(program: Program): string[] {
+  const names = program.graph.steps
+    .filter((s) => s.module.usesLM)
+    .map((s) => {
+      const client = program.lmFor(s) as { id: string; endpoint?: string };
+      return client.endpoint ? `${client.id} @ ${client.endpoint}` : client.id;
+    });
+  return [...new Set(names)].sort();
+}

@@ -17,6 +17,8 @@ import { typeToString } from "../signature/format.js";
 export interface LoadProgramOptions {
   /** Run every step on this model (`provider:model`), like `--lm`. */
   lm?: string;
+  /** What a step naming no model runs on, instead of an API key's default or `sim` (a run replayed). */
+  defaultModel?: string;
   /** Endpoint, rate limits, timeout and attempts for every provider call (like the CLI flags). */
   baseUrl?: string;
   rpm?: number;
@@ -148,6 +150,7 @@ export async function loadProgram<Outputs extends Record<string, unknown> = Reco
     options.pool ??
     new LMPool({
       ...(options.lm ? { override: options.lm } : {}),
+      ...(options.defaultModel ? { defaultModel: options.defaultModel } : {}),
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
       ...(options.rpm ? { rpm: options.rpm } : {}),
       ...(options.tpm ? { tpm: options.tpm } : {}),

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { replayLm, type RecordedLm } from "../lm/pool.js";
 import type { ProgramState } from "../program/state.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
@@ -43,8 +44,36 @@ export function resolveCandidateRef(store: Store, ref: string): CandidateRef {
   return { kind: "run", label: `run ${run.id}${candidatePart !== undefined || candidates.length > 1 ? ` (candidate ${hash.slice(0, 10)})` : ""}`, run, candidate: hash, state: record.state as ProgramState };
 }
 
-/** The runnable program a reference names (a run's program as recorded, with the candidate's state). */
-export async function loadCandidate(ref: CandidateRef, options: LoadProgramOptions = {}): Promise<Program> {
-  if (ref.kind === "file") return loadProgram(ref.file, options);
-  return loadProgram(ref.run.programFile, { ...options, source: ref.run.programSource, state: ref.state });
+/**
+ * The runnable program a reference names: a file as the options and the environment say, a run's
+ * candidate (its program as recorded, with the candidate's state) as it was evaluated — on the
+ * models and endpoints of the run's config, so that its stored evaluations are what it scores. With
+ * `replay: false` (an explicit --lm) a run's candidate runs as a file would; an explicit `baseUrl`
+ * replaces the recorded endpoint.
+ */
+export async function loadCandidate(ref: CandidateRef, options: LoadProgramOptions & { replay?: boolean } = {}): Promise<Program> {
+  const { replay = true, ...rest } = options;
+  if (ref.kind === "file") return loadProgram(ref.file, rest);
+  const recorded = replay ? recordedLmOf(ref.run) : undefined;
+  let loadOptions: LoadProgramOptions = rest;
+  if (recorded) {
+    const replayed = replayLm(recorded, rest.env ?? process.env);
+    const settings = { ...replayed, ...(rest.baseUrl ? { baseUrl: rest.baseUrl } : {}) };
+    if (rest.pool) {
+      loadOptions = { ...rest, pool: rest.pool.derive(settings) };
+    } else {
+      const { override, ...others } = settings;
+      loadOptions = { ...rest, ...others, ...(override ? { lm: override } : {}) };
+      if (!override) delete loadOptions.lm;
+    }
+  }
+  return loadProgram(ref.run.programFile, { ...loadOptions, source: ref.run.programSource, state: ref.state });
+}
+
+/** How a run chose its models, from its config: `lm` (eval and optimize runs), else an old eval run's `model`. */
+export function recordedLmOf(run: RunRecord): (RecordedLm & { model?: string }) | undefined {
+  const lm = run.config.lm;
+  const model = typeof run.config.model === "string" ? run.config.model : undefined;
+  if (lm && typeof lm === "object") return { ...(lm as RecordedLm), ...(model ? { model } : {}) };
+  return model ? { model } : undefined;
 }

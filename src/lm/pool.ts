@@ -6,13 +6,54 @@ import { listedPrices, type Prices } from "./pricing.js";
 import { AnthropicProvider } from "./providers/anthropic.js";
 import { OpenAIProvider } from "./providers/openai.js";
 import type { ProviderClient } from "./providers/types.js";
-import { DEFAULT_MODELS, publicEndpoint, resolveEndpoint } from "./resolve.js";
+import { DEFAULT_MODELS, hasCredentials, publicEndpoint, resolveEndpoint } from "./resolve.js";
 import { ScheduledClient } from "./scheduled.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 import type { Clock, SchedulerStats } from "./scheduler/types.js";
 import { parseSimOptions, SimClient } from "./sim/client.js";
 import { parseModelSpec, type ModelSpec } from "./spec.js";
 import type { LMClient } from "./types.js";
+
+/** The environment variables that move a provider's endpoint. */
+export const BASE_URL_VARIABLES = ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_BASE_URL"] as const;
+
+/** A run's model choice as its config records it (`LMPool.recordedLm`). */
+export interface RecordedLm {
+  /** --lm or DSPX_LM: every step ran on this model. */
+  override?: string;
+  /** With no override: what a step naming no model ran on. */
+  defaultModel?: string;
+  /** --base-url, without credentials. */
+  baseUrl?: string;
+  /** The --base-url carried credentials, removed from `baseUrl`: they must be supplied again to replay. */
+  baseUrlRedacted?: true;
+  /** The *_BASE_URL variables that were set, without credentials (absent: recorded before dspx kept it). */
+  env?: Record<string, string>;
+}
+
+/**
+ * Pool options and environment that evaluate as a recorded run did: its models and endpoints
+ * instead of whatever DSPX_LM, *_BASE_URL or the API keys select now (the keys still come from
+ * `env`). Runs recorded before this existed carry only `model`, their program-level model.
+ */
+export function replayLm(recorded: RecordedLm & { model?: string }, env: NodeJS.ProcessEnv = process.env): Pick<LMPoolOptions, "override" | "defaultModel" | "baseUrl" | "env"> {
+  const replayEnv: NodeJS.ProcessEnv = { ...env };
+  if (recorded.env) {
+    delete replayEnv.DSPX_LM;
+    for (const name of BASE_URL_VARIABLES) delete replayEnv[name];
+    // Recorded without credentials: the variable set now, when it names the same endpoint, keeps them.
+    for (const [name, url] of Object.entries(recorded.env)) replayEnv[name] = env[name] && publicEndpoint(env[name]) === url ? env[name] : url;
+  } else if (recorded.model && !recorded.override) {
+    delete replayEnv.DSPX_LM; // an old eval run: its `model` is what DSPX_LM or the program chose then
+  }
+  const defaultModel = recorded.override ? undefined : (recorded.defaultModel ?? recorded.model);
+  return {
+    ...(recorded.override ? { override: recorded.override } : {}),
+    ...(defaultModel ? { defaultModel } : {}),
+    ...(recorded.baseUrl ? { baseUrl: recorded.baseUrl } : {}),
+    env: replayEnv,
+  };
+}
 
 export interface LMPoolOptions {
   /** `--lm`: runs every step (not judges with their own `lm`) on this model. */
@@ -32,6 +73,11 @@ export interface LMPoolOptions {
   breakerWindowMs?: number;
   /** The program's `lm:` section. */
   programLm?: LMConfig;
+  /**
+   * What a step naming no model runs on, instead of an API key's default model or `sim`: a recorded
+   * run's choice, replayed (see `recordedLm`).
+   */
+  defaultModel?: string;
   env?: NodeJS.ProcessEnv;
   /** Where responses are cached; none → no caching. `sim` is never cached (it costs nothing). */
   cache?: CacheStore;
@@ -67,19 +113,52 @@ export class LMPool {
    * endpoints' schedulers and the cache, are shared with this pool's.
    */
   withModel(model: string): LMPool {
-    return new LMPool({ ...this.options, override: model }, { clients: this.clients, schedulers: this.schedulers });
+    return this.derive({ override: model });
+  }
+
+  /** The same pool (its clients, schedulers and cache shared) with some options replaced. */
+  derive(options: Partial<LMPoolOptions>): LMPool {
+    return new LMPool({ ...this.options, ...options }, { clients: this.clients, schedulers: this.schedulers });
+  }
+
+  /**
+   * How this pool chooses models and endpoints, as a run records it so that a later command can
+   * evaluate the run's candidates the same way (`replayLm`): --lm or DSPX_LM, --base-url, the model
+   * a step naming none falls back to, and the *_BASE_URL variables (without credentials).
+   */
+  recordedLm(): RecordedLm {
+    const override = this.options.override ?? this.env.DSPX_LM;
+    const env: Record<string, string> = {};
+    for (const name of BASE_URL_VARIABLES) {
+      const value = this.env[name];
+      if (value) env[name] = publicEndpoint(value);
+    }
+    return {
+      ...(override ? { override } : { defaultModel: this.fallbackModel() }),
+      ...(this.options.baseUrl ? { baseUrl: publicEndpoint(this.options.baseUrl), ...(hasCredentials(this.options.baseUrl) ? { baseUrlRedacted: true as const } : {}) } : {}),
+      env,
+    };
+  }
+
+  /** What a step that names no model runs on when nothing overrides it. */
+  private fallbackModel(): string {
+    if (this.options.defaultModel) return this.options.defaultModel;
+    if (this.env.OPENAI_API_KEY) return DEFAULT_MODELS.openai;
+    if (this.env.ANTHROPIC_API_KEY) return DEFAULT_MODELS.anthropic;
+    return "sim";
   }
 
   /**
    * The model a call runs on: a judge's own `lm` first; then --lm > DSPX_LM > the step's `lm` >
-   * the program's `lm` > an API key in the environment (OpenAI, then Anthropic) > sim, with a notice.
+   * the program's `lm` > a replayed run's default model > an API key in the environment (OpenAI,
+   * then Anthropic) > sim, with a notice.
    */
   resolveModel(config?: LMConfig, { forJudge = false } = {}): string {
     if (forJudge && config?.model) return config.model;
     const named = this.options.override ?? this.env.DSPX_LM ?? config?.model ?? this.options.programLm?.model;
     if (named) return named;
-    if (this.env.OPENAI_API_KEY) return DEFAULT_MODELS.openai;
-    if (this.env.ANTHROPIC_API_KEY) return DEFAULT_MODELS.anthropic;
+    const fallback = this.fallbackModel();
+    if (fallback !== "sim" || this.options.defaultModel) return fallback;
     if (!this.noticeGiven) {
       this.noticeGiven = true;
       this.options.onNotice?.("no LM configured and no API key found: running on `sim`, dspx's offline model (not an LLM)");

@@ -6,6 +6,7 @@ import { loadProgram, Program, type LoadProgramOptions } from "../api/program.js
 import { scoreOf, type DatasetScore } from "../api/run-views.js";
 import { storeMemo } from "../evaluate/memo.js";
 import type { ExampleResult } from "../evaluate/types.js";
+import type { RecordedLm } from "../lm/pool.js";
 import { addUsage, ZERO_USAGE, type Usage } from "../lm/types.js";
 import type { Example } from "../program/example.js";
 import { stateHash, type ProgramState } from "../program/state.js";
@@ -26,7 +27,7 @@ import { splitTrainDev } from "./split.js";
 import { BudgetExhausted, type Best, type OptimizeContext, type Optimizer, type OptimizerName, type Plan, type ScoreSet } from "./types.js";
 import { displayPath } from "../util/display-path.js";
 import { loadGraph } from "../graph/load.js";
-import { hasCredentials, publicEndpoint } from "../lm/resolve.js";
+import { publicEndpoint } from "../lm/resolve.js";
 
 /** Everything a run needs beyond the program file, as given on the command line (or by a caller). */
 export interface OptimizeFlags {
@@ -116,7 +117,7 @@ interface RunConfig {
    * `baseUrl` is stored without credentials (user:password@, ?api-key=…); `baseUrlRedacted` says
    * they were removed, so `dspx resume` must get the full URL again from where the user gave it.
    */
-  lm: { override?: string; baseUrl?: string; baseUrlRedacted?: true; rpm?: number; tpm?: number; timeoutMs?: number; maxAttempts?: number; teacherLm?: string; reflectionLm?: string; cache: boolean };
+  lm: RecordedLm & { rpm?: number; tpm?: number; timeoutMs?: number; maxAttempts?: number; teacherLm?: string; reflectionLm?: string; cache: boolean };
 }
 
 /** What is checkpointed after every step. */
@@ -179,9 +180,9 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
       ...(testFile ? { test: { file: testFile, sha256: await fileHash(testFile, "data.test") } } : {}),
     },
     lm: {
-      ...lm,
-      // No secret reaches the database: a base URL's credentials are dropped (resume asks for them again).
-      ...(lm.baseUrl ? { baseUrl: publicEndpoint(lm.baseUrl), ...(hasCredentials(lm.baseUrl) ? { baseUrlRedacted: true as const } : {}) } : {}),
+      ...withoutBaseUrl(lm),
+      // No secret reaches the database: base URLs are recorded without credentials (resume asks again).
+      ...program.pool.recordedLm(),
       ...((flags.teacherLm ?? section.teacherLm) ? { teacherLm: (flags.teacherLm ?? section.teacherLm)! } : {}),
       ...((flags.reflectionLm ?? section.reflectionLm) ? { reflectionLm: (flags.reflectionLm ?? section.reflectionLm)! } : {}),
     },
@@ -209,6 +210,11 @@ export interface ResumeOptions {
   baseUrl?: string;
   /** Where OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_BASE_URL are read (default: process.env). */
   env?: NodeJS.ProcessEnv;
+}
+
+function withoutBaseUrl<T extends { baseUrl?: string }>(lm: T): Omit<T, "baseUrl"> {
+  const { baseUrl: _given, ...rest } = lm;
+  return rest;
 }
 
 /** Continues a run from its last checkpoint: the library function behind `dspx resume`. */

@@ -1,11 +1,12 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Store } from "../../src/store/store.js";
 import { stateHash } from "../../src/program/state.js";
 import { runCli } from "../support/cli.js";
+import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
 
 const TRIAGE = "programs/support-triage.yaml";
 let dir: string;
@@ -120,5 +121,49 @@ describe("dspx compare", () => {
     }
     expect(json.exact.pValue).toBeCloseTo(Math.min(1, (2 * tail) / 2 ** n), 12);
     expect(bOnly).toBeGreaterThan(aOnly);
+  });
+});
+
+describe("dspx compare of recorded runs", () => {
+  let mock: MockProvider;
+  beforeAll(async () => {
+    mock = await startMockProvider();
+  });
+  afterAll(() => mock.close());
+  const evalRun = async (db: string, args: string[], env: Record<string, string> = {}) => {
+    const r = await runCli(["eval", TRIAGE, "--limit", "6", "--json", ...args], { env: { DSPX_DB: db, ...env } });
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout) as { runId: string; summary: { mean: number } };
+  };
+
+  it("scores a run's candidate on the models and endpoint it was recorded with: its stored results, no new call", async () => {
+    const db = path.join(dir, "recorded-models.db");
+    const onMock = await evalRun(db, ["--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl]);
+    // The same choice made through the environment is recorded too.
+    const viaEnv = await evalRun(db, [], { DSPX_LM: "openai:gpt-4.1-mini", OPENAI_BASE_URL: mock.openaiBaseUrl });
+    const onSim = await evalRun(db, []);
+    const before = mock.requests.length;
+    // Compared later in a plain environment (which would pick sim): the recorded results count.
+    const same = JSON.parse((await dspx(["compare", onMock.runId, viaEnv.runId, "--limit", "6", "--json"], db)).stdout);
+    expect(mock.requests.length).toBe(before);
+    expect(same.meanA).toBe(onMock.summary.mean);
+    expect(same.meanB).toBe(viaEnv.summary.mean);
+    expect(same.a.summary.memoized).toBe(6);
+    expect(same.b.summary.memoized).toBe(6);
+    expect(same.sameModels).toBe(true);
+    expect(same.a.models).toEqual([`openai:gpt-4.1-mini @ ${mock.openaiBaseUrl}`]);
+    // Different models on the two sides: a valid comparison, and said so.
+    const mixed = await dspx(["compare", onMock.runId, onSim.runId, "--limit", "6"], db);
+    expect(mixed.code).toBe(0);
+    expect(mock.requests.length).toBe(before);
+    expect(mixed.stderr).toContain(`A and B ran on different models (A: openai:gpt-4.1-mini @ ${mock.openaiBaseUrl}; B: sim)`);
+    expect(mixed.stdout).toMatch(/^A {2}run \w+ {2}\d\.\d{3} {2}on openai:gpt-4\.1-mini @ /m);
+    const mixedJson = JSON.parse((await dspx(["compare", onMock.runId, onSim.runId, "--limit", "6", "--json"], db)).stdout);
+    expect(mixedJson).toMatchObject({ meanA: onMock.summary.mean, meanB: onSim.summary.mean, sameModels: false });
+    // An explicit --lm runs both sides on it.
+    const both = JSON.parse((await dspx(["compare", onMock.runId, onSim.runId, "--limit", "6", "--lm", "sim", "--json"], db)).stdout);
+    expect(mock.requests.length).toBe(before);
+    expect(both).toMatchObject({ meanA: onSim.summary.mean, meanB: onSim.summary.mean, sameModels: true });
+    expect(both.a.models).toEqual(["sim"]);
   });
 });

@@ -27,7 +27,9 @@ export async function compareCommand(refA: string, refB: string, flags: CompareF
   const store = openStore(flags, ctx);
   const a = resolveCandidateRef(store, refA);
   const b = resolveCandidateRef(store, refB);
-  // One pool: both sides share each endpoint's scheduler and the cache.
+  // One pool: both sides share each endpoint's scheduler and the cache. A run's candidate runs on
+  // the models and endpoints it was recorded with (so its stored evaluations count), unless --lm
+  // says otherwise for both sides; --base-url moves both sides' endpoint.
   const pool = new LMPool({
     ...(flags.lm ? { override: flags.lm } : {}),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
@@ -38,7 +40,8 @@ export async function compareCommand(refA: string, refB: string, flags: CompareF
     ...(flags.cache !== false ? { cache: store.cache } : {}),
     onNotice: (m) => output.notice(m),
   });
-  const [pa, pb] = await Promise.all([loadCandidate(a, { pool }), loadCandidate(b, { pool })]);
+  const sideOptions = { pool, replay: !flags.lm, ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}) };
+  const [pa, pb] = await Promise.all([loadCandidate(a, sideOptions), loadCandidate(b, sideOptions)]);
   // Default dataset: an explicit one, else the split a run was evaluated on, else dev.
   const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [r.run.config.dataset ?? r.run.config.devset] : [])).find((d) => d === "dev" || d === "test" || d === "train") as SplitName | undefined;
   const choice = flags.dataset ? { dataset: flags.dataset } : { split: flags.split ?? runSplit ?? "dev" };
@@ -50,6 +53,9 @@ export async function compareCommand(refA: string, refB: string, flags: CompareF
     concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
     signal,
   });
+  if (!comparison.sameModels) {
+    output.notice(`A and B ran on different models (A: ${comparison.a.models.join(", ")}; B: ${comparison.b.models.join(", ")}), so the difference is the models' as much as the candidates' (--lm runs both on one)`);
+  }
   if (output.json) {
     output.out(JSON.stringify(comparisonJson(comparison)));
     return 0;
@@ -62,8 +68,8 @@ function comparisonJson(c: ProgramComparison) {
   const { a, b, ...rest } = c;
   return {
     ...rest,
-    a: { label: a.label, mean: c.meanA, summary: a.report.summary },
-    b: { label: b.label, mean: c.meanB, summary: b.report.summary },
+    a: { label: a.label, mean: c.meanA, models: a.models, summary: a.report.summary },
+    b: { label: b.label, mean: c.meanB, models: b.models, summary: b.report.summary },
   };
 }
 
@@ -74,8 +80,8 @@ function signed(x: number): string {
 function renderComparison(c: ProgramComparison, { output }: CommandContext, show: number): string {
   const col = output.color;
   const lines = [
-    `${col.bold("A")}  ${c.a.label}  ${formatScore(c.meanA)}`,
-    `${col.bold("B")}  ${c.b.label}  ${formatScore(c.meanB)}`,
+    `${col.bold("A")}  ${c.a.label}  ${formatScore(c.meanA)}${c.sameModels ? "" : col.dim(`  on ${c.a.models.join(", ")}`)}`,
+    `${col.bold("B")}  ${c.b.label}  ${formatScore(c.meanB)}${c.sameModels ? "" : col.dim(`  on ${c.b.models.join(", ")}`)}`,
     `${col.dim(`${c.n} examples of ${c.dataset}, scored from the store where already evaluated`)}`,
     "",
   ];

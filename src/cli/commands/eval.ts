@@ -87,7 +87,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           run = await beginEvalRun(store, program, {
             dataset,
             ...(flags.name ? { name: flags.name } : {}),
-            config: { model, concurrency, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}) },
+            config: { model, lm: program.pool.recordedLm(), concurrency, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}) },
           });
           if (!output.json) output.out(`${output.color.bold("run")}    ${run.runId}`);
           else output.err(`run ${run.runId}`);

@@ -3,9 +3,9 @@ import { storeMemo } from "../evaluate/memo.js";
 import type { EvalReport } from "../evaluate/types.js";
 import { stateHash } from "../program/state.js";
 import type { Store } from "../store/store.js";
-import { UserError } from "../util/errors.js";
+import { InterruptedError, isInterruption, UserError } from "../util/errors.js";
 import type { DataChoice } from "./data.js";
-import { evaluateProgram } from "./evaluate.js";
+import { evaluateProgram, type ProgramEvalReport } from "./evaluate.js";
 import { fingerprints, modelsOf } from "./fingerprint.js";
 import type { Program } from "./program.js";
 
@@ -32,14 +32,28 @@ export async function comparePrograms(
   b: CompareSide,
   options: DataChoice & { concurrency?: number; signal?: AbortSignal; seed?: number; resamples?: number },
 ): Promise<ProgramComparison> {
-  const evaluateSide = async (side: CompareSide) =>
-    evaluateProgram(side.program, {
-      ...options,
-      memo: storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(side.program), candidate: stateHash(side.program.state) }),
-    });
-  const ra = await evaluateSide(a);
-  const rb = await evaluateSide(b);
-  if (ra.summary.stopped || rb.summary.stopped) throw new UserError("the comparison was interrupted before both sides were scored");
+  // Ctrl-C (the signal) stops either side: an InterruptedError saying how far it got; what finished is kept.
+  const interrupted = (name: string, report: EvalReport | undefined) =>
+    new InterruptedError(
+      `interrupted while scoring ${name}${report ? ` (${report.summary.done} of ${report.summary.total} examples done)` : ""}, so nothing was compared; the evaluations that finished are kept, and running the same command again reuses them`,
+    );
+  const evaluateSide = async (side: CompareSide, name: string) => {
+    let report: ProgramEvalReport;
+    try {
+      report = await evaluateProgram(side.program, {
+        ...options,
+        memo: storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(side.program), candidate: stateHash(side.program.state) }),
+      });
+    } catch (err) {
+      if (options.signal?.aborted && isInterruption(err)) throw interrupted(name, (err as { partial?: EvalReport }).partial);
+      throw err;
+    }
+    if (report.summary.stopped === "interrupted") throw interrupted(name, report);
+    if (report.summary.stopped) throw new UserError(`side ${name} stopped before every example was scored (${report.summary.stopped})`);
+    return report;
+  };
+  const ra = await evaluateSide(a, "A");
+  const rb = await evaluateSide(b, "B");
   const scoresB = new Map(rb.results.map((r) => [r.exampleId, r.score]));
   const pairs = ra.results.filter((r) => scoresB.has(r.exampleId)).map((r) => ({ exampleId: r.exampleId, a: r.score, b: scoresB.get(r.exampleId)! }));
   if (pairs.length === 0) throw new UserError("the two sides share no example: compare them on the same dataset (--dataset or --split)");

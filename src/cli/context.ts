@@ -1,5 +1,6 @@
 import { createOutput, type Output, type OutputFlags } from "./output.js";
 import { EXIT, reportError } from "./errors.js";
+import { InterruptedError, isInterruption } from "../util/errors.js";
 
 /** What every command gets: output, an abort signal tied to Ctrl-C, and the exit code to set. */
 export interface CommandContext {
@@ -33,7 +34,8 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
     const code = await body({ output, signal: controller.signal, defer: (fn) => void cleanups.push(fn) });
     process.exitCode = controller.signal.aborted && !code ? EXIT.interrupted : (code ?? EXIT.ok);
   } catch (err) {
-    process.exitCode = reportError(err, output);
+    // Ctrl-C aborts the calls in flight; their AbortError is the interruption, not a failure (exit 130).
+    process.exitCode = reportError(controller.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err, output);
   } finally {
     for (const fn of cleanups.reverse()) {
       try {

@@ -42,7 +42,7 @@ export function reportError(err: unknown, output: Pick<Output, "err" | "errColor
     return EXIT.usage;
   }
   if (err instanceof InterruptedError) {
-    output.err("interrupted");
+    output.err(err.message);
     return EXIT.interrupted;
   }
   const message = err instanceof Error ? err.message : String(err);

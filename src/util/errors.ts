@@ -82,6 +82,11 @@ export class InterruptedError extends Error {
   }
 }
 
+/** Whether an error is Ctrl-C reaching the work: an InterruptedError, or the AbortError of a call in flight. */
+export function isInterruption(err: unknown): boolean {
+  return err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError");
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

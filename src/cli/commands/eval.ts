@@ -7,7 +7,7 @@ import { storeMemo } from "../../evaluate/memo.js";
 import type { SplitName } from "../../program/types.js";
 import type { Example } from "../../program/example.js";
 import { stateHash } from "../../program/state.js";
-import { InterruptedError, UserError } from "../../util/errors.js";
+import { InterruptedError, isInterruption, UserError } from "../../util/errors.js";
 import type { EvalReport } from "../../evaluate/types.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
@@ -116,11 +116,10 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
     } catch (err) {
       run?.finish({ error: err });
       // Ctrl-C aborts the calls in flight; that is an interruption (exit 130), not a failure.
-      if (signal.aborted && (err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError"))) {
+      if (signal.aborted && isInterruption(err)) {
         const done = (err as { partial?: EvalReport }).partial?.summary.done ?? 0;
         const kept = run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : "";
-        output.err(`interrupted after ${done} of ${total} examples${kept}`);
-        throw new InterruptedError();
+        throw new InterruptedError(`interrupted after ${done} of ${total} examples${kept}`);
       }
       throw err;
     } finally {

@@ -24,9 +24,12 @@ export async function openProgram(file: string, flags: LMFlags, ctx: CommandCont
   return program;
 }
 
-/** The database for this command, opened once and closed when the command ends. */
-export function openStore(flags: { db?: string }, ctx: CommandContext): Store {
-  const store = Store.open(flags.db);
+/**
+ * The database for this command, opened once and closed when the command ends. A command that will
+ * record or cache (`write`, the default) fails here, before any LM call, when the file is read-only.
+ */
+export function openStore(flags: { db?: string }, ctx: CommandContext, { write = true }: { write?: boolean } = {}): Store {
+  const store = Store.open(flags.db, { write });
   noteDatabase(store.file);
   ctx.defer(() => store.close());
   return store;

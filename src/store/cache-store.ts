@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Usage } from "../lm/types.js";
-import type { StoreWriter } from "./writer.js";
+import type { Writer } from "./writer.js";
 
 /** A cached LM response: what the provider answered and what that answer cost the first time. */
 export interface CachedResponse {
@@ -50,7 +50,7 @@ export class CacheStore {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly writer: StoreWriter,
+    private readonly writer: Writer,
   ) {
     this.getStmt = db.prepare(
       "SELECT provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at FROM lm_cache WHERE key = ?",

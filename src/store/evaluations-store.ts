@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { StoreWriter } from "./writer.js";
+import type { Writer } from "./writer.js";
 
 /** One evaluation as stored: what a candidate did on an example, and what it cost. */
 export interface EvaluationRow {
@@ -72,7 +72,7 @@ export class EvaluationsStore {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly writer: StoreWriter,
+    private readonly writer: Writer,
   ) {
     this.lookupStmt = db.prepare(
       "SELECT id, score, feedback, outputs, error, trace, usage, cost_usd, nominal_cost_usd, calls, cached_calls, latency_ms FROM evaluations WHERE key = ? AND error IS NULL ORDER BY created_at DESC LIMIT 1",

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { UserError } from "../util/errors.js";
-import type { StoreWriter } from "./writer.js";
+import type { Writer } from "./writer.js";
 
 export type RunKind = "eval" | "optimize";
 export type RunStatus = "running" | "done" | "failed" | "interrupted";
@@ -125,7 +125,7 @@ export class RunsStore {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly writer: StoreWriter,
+    private readonly writer: Writer,
   ) {}
 
   create(run: Omit<RunRecord, "status" | "startedAt" | "updatedAt" | "totals"> & { startedAt?: number }): void {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { CacheStore } from "./cache-store.js";
 import { UserError } from "../util/errors.js";
@@ -5,7 +6,7 @@ import { displayPath } from "../util/display-path.js";
 import { dbPath, describeSqliteError, openDatabase } from "./db.js";
 import { EvaluationsStore } from "./evaluations-store.js";
 import { RunsStore } from "./runs-store.js";
-import { StoreWriter } from "./writer.js";
+import { ReadOnlyWriter, StoreWriter, type Writer } from "./writer.js";
 
 /**
  * The dspx database: a read connection on this thread (opened first, so it creates and migrates
@@ -16,13 +17,13 @@ export class Store {
   readonly cache: CacheStore;
   readonly runs: RunsStore;
   readonly evaluations: EvaluationsStore;
-  readonly writer: StoreWriter;
+  readonly writer: Writer;
   private closing: Promise<void> | undefined;
 
   private constructor(
     readonly db: Database.Database,
     readonly file: string,
-    writer: StoreWriter,
+    writer: Writer,
   ) {
     this.writer = writer;
     this.cache = new CacheStore(db, writer);
@@ -30,21 +31,60 @@ export class Store {
     this.evaluations = new EvaluationsStore(db, writer);
   }
 
-  /** Opens `file` (or --db / DSPX_DB / runs/dspx.db), creating and upgrading it as needed. */
-  static open(file?: string): Store {
+  /**
+   * Opens `file` (or --db / DSPX_DB / runs/dspx.db), creating and upgrading it as needed. By default
+   * it must be writable, which is checked here, before any work (an eval with a paid model would
+   * otherwise spend a concurrency's worth of calls before its first write failed). `{ write: false }`
+   * is for commands that only read (`runs`, `show`): a file that cannot be opened for writing is
+   * then opened read-only.
+   */
+  static open(file?: string, options: { write?: boolean } = {}): Store {
     const path = dbPath(file);
-    const db = openDatabase(path);
+    const write = options.write ?? true;
+    let db: Database.Database;
+    let readOnly = false;
+    try {
+      db = openDatabase(path);
+    } catch (err) {
+      if (write || !existsSync(path)) throw err;
+      try {
+        db = openDatabase(path, { readonly: true });
+        readOnly = true;
+      } catch {
+        throw err;
+      }
+    }
     // Prepare every read statement before starting the writer thread: a file that cannot be used
     // fails here, with nothing left running.
-    let writer: StoreWriter | undefined;
+    let writer: Writer | undefined;
     try {
       Store.check(db);
-      writer = new StoreWriter(path);
+      if (write) Store.checkWritable(db, path);
+      writer = readOnly ? new ReadOnlyWriter(path) : new StoreWriter(path);
       return new Store(db, path, writer);
     } catch (err) {
       void writer?.close();
       db.close();
+      if (err instanceof UserError) throw err;
       throw new UserError({ message: `cannot use the dspx database: ${describeSqliteError(err)}`, pos: { file: displayPath(path) } });
+    }
+  }
+
+  /** Starts a write and rolls it back: a read-only file or folder fails here, not at the first real write. */
+  private static checkWritable(db: Database.Database, path: string): void {
+    try {
+      // A write that changes nothing, rolled back: taking the lock alone succeeds on a read-only WAL file.
+      db.exec("BEGIN IMMEDIATE");
+      db.exec("DELETE FROM runs WHERE 0");
+      db.exec("ROLLBACK");
+    } catch (err) {
+      if (db.inTransaction) db.exec("ROLLBACK");
+      const code = (err as { code?: string }).code ?? "";
+      if (!code.startsWith("SQLITE_READONLY") && !code.startsWith("SQLITE_CANTOPEN") && !code.startsWith("SQLITE_PERM") && !code.startsWith("SQLITE_IOERR")) throw err;
+      throw new UserError({
+        message: `cannot write to the dspx database: ${describeSqliteError(err)}; nothing was started (use a writable --db; \`dspx runs\` and \`dspx show\` can still read it)`,
+        pos: { file: displayPath(path) },
+      });
     }
   }
 

@@ -5,13 +5,30 @@ import { describeSqliteError } from "./db.js";
 import { displayPath } from "../util/display-path.js";
 import type { FromWriter, ToWriter, WriteOp } from "./statements.js";
 
+/** Where the stores send their writes: the writer thread, or nothing for a database opened read-only. */
+export interface Writer {
+  write(op: WriteOp, onCommitted?: () => void): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A database opened for reading only (`runs`, `show` on a read-only file): every write is refused. */
+export class ReadOnlyWriter implements Writer {
+  constructor(private readonly file: string) {}
+  write(): void {
+    throw new UserError({ message: "cannot write to the dspx database: it is open read-only", pos: { file: displayPath(this.file) } });
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
 /**
  * The main thread's side of the writer thread. `write` queues an operation; everything queued in
  * one event-loop turn goes over as one batch and is committed in one transaction. `flush` resolves
  * once everything written so far is committed — the barrier for checkpoints and for closing.
  * A failed batch is reported (as a UserError naming the file) by the next write, flush or close.
  */
-export class StoreWriter {
+export class StoreWriter implements Writer {
   private readonly worker: Worker;
   private queue: WriteOp[] = [];
   private posting = false;

@@ -11,7 +11,7 @@ export interface CacheFlags {
 }
 
 export async function cacheStatsCommand(flags: CacheFlags, ctx: CommandContext): Promise<number> {
-  const store = openStore(flags, ctx);
+  const store = openStore(flags, ctx, { write: false });
   const stats = await store.cache.stats();
   const { output } = ctx;
   if (output.json) {

@@ -43,7 +43,8 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   if (flags.dataset && flags.split) {
     throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
   }
-  const store = openStore(flags, ctx);
+  // It writes unless it records nothing, memoizes nothing and caches nothing.
+  const store = openStore(flags, ctx, { write: !(flags.record === false && flags.memo === false && flags.cache === false) });
   const program = await openProgram(file, flags, ctx, store);
   const model = program.pool.resolveModel(program.spec.lm);
   if (flags.maxUsd !== undefined && !program.costKnown()) {

@@ -17,7 +17,7 @@ export interface ExportFlags {
 }
 
 export async function exportCommand(ref: string, flags: ExportFlags, ctx: CommandContext): Promise<number> {
-  const store = openStore(flags, ctx);
+  const store = openStore(flags, ctx, { write: false });
   const candidate = resolveCandidateRef(store, ref);
   if (candidate.kind !== "run") throw new UserError(`export takes a run (or run:candidate), not a program file: ${ref}`);
   const { run } = candidate;

@@ -29,7 +29,7 @@ export function formatWhen(ms: number): string {
 }
 
 export async function runsCommand(flags: RunsFlags, ctx: CommandContext): Promise<number> {
-  const store = openStore(flags, ctx);
+  const store = openStore(flags, ctx, { write: false });
   const runs = store.runs.list(flags.limit !== undefined ? { limit: flags.limit } : {});
   const { output } = ctx;
   if (output.json) {

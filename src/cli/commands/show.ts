@@ -15,7 +15,7 @@ export interface ShowFlags {
 }
 
 export async function showCommand(ref: string, flags: ShowFlags, ctx: CommandContext): Promise<number> {
-  const store = openStore(flags, ctx);
+  const store = openStore(flags, ctx, { write: false });
   const view = runView(store, store.runs.resolve(ref));
   const { output } = ctx;
   if (output.json) {

@@ -48,6 +48,7 @@ export class CacheStore {
   private readonly getStmt: Database.Statement<[Buffer], Row>;
   private readonly pending = new Map<string, CachedResponse>();
 
+  /** @internal Made by `Store.open`; the driver stays out of the published types. */
   constructor(
     private readonly db: Database.Database,
     private readonly writer: Writer,

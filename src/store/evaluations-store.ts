@@ -70,6 +70,7 @@ export class EvaluationsStore {
   private readonly lookupStmt: Database.Statement<[string], DbEvaluation & { id: string }>;
   private readonly pending = new Map<string, { id: string; row: EvaluationRow }>();
 
+  /** @internal Made by `Store.open`; the driver stays out of the published types. */
   constructor(
     private readonly db: Database.Database,
     private readonly writer: Writer,

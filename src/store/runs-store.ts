@@ -123,6 +123,7 @@ export class RunsStore {
   private readonly eventSeq = new Map<string, number>();
   private readonly candidateSeq = new Map<string, number>();
 
+  /** @internal Made by `Store.open`; the driver stays out of the published types. */
   constructor(
     private readonly db: Database.Database,
     private readonly writer: Writer,

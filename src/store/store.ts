@@ -21,7 +21,7 @@ export class Store {
   private closing: Promise<void> | undefined;
 
   private constructor(
-    readonly db: Database.Database,
+    private readonly db: Database.Database,
     readonly file: string,
     writer: Writer,
   ) {

@@ -18,3 +18,28 @@ describe("the library example in the README", () => {
     expect(r.stdout).toMatch(/^dev score 0\.\d{3} \(95% CI 0\.\d{3}–0\.\d{3}\) over 70 examples$/m);
   });
 });
+
+describe("the published types", () => {
+  it("need only the package's dependencies: no declaration reachable from dist/index.d.ts imports a devDependency's types (better-sqlite3's)", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const path = await import("node:path");
+    const pkg = JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as { name: string; types: string; dependencies: Record<string, string> };
+    const seen = new Set<string>();
+    const external = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = await readFile(file, "utf8");
+      for (const m of text.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) {
+        const spec = m[1]!;
+        if (spec.startsWith(".")) await visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, ".d.ts")));
+        else if (!spec.startsWith("node:") && spec !== pkg.name) external.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
+      }
+    };
+    await visit(path.join(ROOT, pkg.types));
+    expect(seen.size).toBeGreaterThan(5);
+    expect([...external].filter((name) => !(name in pkg.dependencies))).toEqual([]);
+    // better-sqlite3 is a dependency, but its types (@types/better-sqlite3) are not: the driver stays out of the public surface.
+    expect([...external]).not.toContain("better-sqlite3");
+  });
+});

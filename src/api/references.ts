@@ -4,6 +4,7 @@ import { replayLm, type RecordedLm } from "../lm/pool.js";
 import type { ProgramState } from "../program/state.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
+import { displayPath } from "../util/display-path.js";
 import { UserError } from "../util/errors.js";
 import { loadProgram, type LoadProgramOptions, type Program } from "./program.js";
 
@@ -20,7 +21,7 @@ export function resolveCandidateRef(store: Store, ref: string): CandidateRef {
   const looksLikeFile = /[\\/]|\.(ya?ml|json)$/i.test(ref);
   if (looksLikeFile || existsSync(ref)) {
     if (!existsSync(ref)) throw new UserError({ message: "no such program file", pos: { file: ref } });
-    return { kind: "file", label: path.relative(process.cwd(), path.resolve(ref)) || ref, file: path.resolve(ref) };
+    return { kind: "file", label: displayPath(ref), file: path.resolve(ref) };
   }
   const [runPart, candidatePart] = ref.split(":", 2) as [string, string | undefined];
   const run = store.runs.resolve(runPart);

@@ -205,7 +205,7 @@ export class RunsStore {
     if (!/^[0-9a-z]{4,}$/.test(text)) {
       throw new UserError(`${what} ${JSON.stringify(ref)}: expected a run id (at least its first 4 characters; see \`dspx runs\`)`);
     }
-    const rows = this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' ORDER BY started_at DESC LIMIT 6").all(text) as RunRow[];
+    const rows = this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' ORDER BY started_at DESC, rowid DESC LIMIT 6").all(text) as RunRow[];
     if (rows.length === 0) throw new UserError(`no run ${JSON.stringify(ref)} in this database (see \`dspx runs\`)`);
     if (rows.length > 1 && !rows.some((r) => r.id === text)) {
       throw new UserError(`${JSON.stringify(ref)} matches several runs (${rows.map((r) => r.id).join(", ")}): give more characters`);
@@ -214,7 +214,7 @@ export class RunsStore {
   }
 
   list(options: { limit?: number } = {}): RunRecord[] {
-    const rows = this.db.prepare("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?").all(options.limit ?? 50) as RunRow[];
+    const rows = this.db.prepare("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(options.limit ?? 50) as RunRow[];
     return rows.map(toRecord);
   }
 

@@ -64,3 +64,24 @@ describe("the dspx database", () => {
     b.close();
   });
 });
+
+describe("the runs table", () => {
+  it("lists runs that started in the same millisecond newest first, by insertion, whatever the query plan", async () => {
+    const { Store } = await import("../../src/store/store.js");
+    const file = await tmp();
+    const store = Store.open(file);
+    const ids = ["mmmm0001", "zzzz0002", "aaaa0003", "mmmm0004"];
+    for (const id of ids) store.runs.create({ id, kind: "eval", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: {}, startedAt: 1_000 });
+    await store.flush();
+    expect(store.runs.list({}).map((r) => r.id)).toEqual([...ids].reverse());
+    await store.close();
+    // Without the started_at index the order comes from a sort, not the index: still by insertion.
+    const raw = new Database(file);
+    raw.exec("DROP INDEX runs_started_at");
+    raw.close();
+    const again = Store.open(file);
+    expect(again.runs.list({}).map((r) => r.id)).toEqual([...ids].reverse());
+    expect(() => again.runs.resolve("mmmm")).toThrow(/matches several runs \(mmmm0004, mmmm0001\)/);
+    await again.close();
+  });
+});

@@ -191,7 +191,10 @@ describe("runs and show", () => {
     expect(r.stdout).toMatch(/data train=datasets\/support-triage\/train\.jsonl \([0-9a-f]{8}\)/);
     expect(r.stdout).not.toContain(ROOT);
     expect(r.stdout).not.toContain("{\"");
-    expect(r.stdout).toMatch(/totals\s+\d+ steps · \d+ candidates · [\d,]+ rollouts · [\d,]+ calls/);
+    // The built-in budget is marked as such; empty settings are left out.
+    expect(r.stdout).toMatch(/limits calls=2000 \(the default\)/);
+    expect(r.stdout).not.toMatch(/defaultBudget|env=\{\}/);
+    expect(r.stdout).toMatch(/totals\s+\d+ steps? · \d+ candidates? · [\d,]+ rollouts · [\d,]+ calls/);
   });
 
   it("rejects unknown, short and ambiguous references with exit 2", async () => {

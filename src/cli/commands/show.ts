@@ -121,13 +121,19 @@ function configText(config: Record<string, unknown>): string {
     }
     if (Array.isArray(v)) return v.map(value).join(", ");
     return Object.entries(v)
+      .filter(([, x]) => !isEmptyObject(x))
       .map(([k, x]) => (x !== null && typeof x === "object" && !Array.isArray(x) && typeof (x as { file?: unknown }).file !== "string" ? `${k}={${value(x)}}` : `${k}=${value(x)}`))
       .join(" ");
   };
-  return Object.entries(config)
-    .map(([k, v]) => `${k} ${value(v)}`)
+  // `defaultBudget` says the limits are the built-in default, not a budget the user gave.
+  const { defaultBudget, ...rest } = config;
+  return Object.entries(rest)
+    .filter(([, v]) => !isEmptyObject(v))
+    .map(([k, v]) => `${k} ${value(v)}${k === "limits" && defaultBudget === true ? " (the default)" : ""}`)
     .join(" · ");
 }
+
+const isEmptyObject = (v: unknown): boolean => v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0;
 
 function eventText(data: Record<string, unknown>): string {
   if (typeof data.summary === "string") return data.summary;

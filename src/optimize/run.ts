@@ -280,6 +280,9 @@ function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks)
   return {
     ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
     ...(lm.override ? { lm: lm.override } : {}),
+    // Resuming: a step naming no model runs on what it ran on (an API key's default model, or sim),
+    // not on whatever keys the environment holds now.
+    ...(!lm.override && lm.defaultModel ? { defaultModel: lm.defaultModel } : {}),
     ...(lm.baseUrl ? { baseUrl: lm.baseUrl } : {}),
     ...(lm.rpm ? { rpm: lm.rpm } : {}),
     ...(lm.tpm ? { tpm: lm.tpm } : {}),

@@ -1,0 +1,45 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
+import { BIN, ROOT, offlineEnv, runCli } from "../support/cli.js";
+import os from "node:os";
+
+/**
+ * A run that picked its model from an API key in the environment resumes on that model, whatever
+ * keys the environment holds when it is resumed (it used to fall back to `sim` without the key).
+ */
+const PROGRAM = path.join(ROOT, "programs/support-triage.yaml");
+let mock: MockProvider;
+beforeAll(async () => {
+  mock = await startMockProvider({ latencyMs: { min: 5, max: 15 } });
+});
+afterAll(() => mock.close());
+
+describe("dspx resume", () => {
+  it("keeps the model the run chose from an API key", async () => {
+    const db = path.join(os.tmpdir(), `dspx-resume-model-${process.pid}.db`);
+    // Chosen by the key: openai's default model, at the mock (a loopback endpoint needs no key).
+    const startEnv = { DSPX_DB: db, OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: mock.openaiBaseUrl };
+    const child = spawn(process.execPath, [BIN, "optimize", PROGRAM, "--optimizer", "gepa", "--budget-calls", "600", "--concurrency", "4", "--json"], {
+      cwd: ROOT,
+      env: offlineEnv(startEnv),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    const started = () => /run ([2-9a-z]{8})/.test(stderr);
+    for (let i = 0; i < 2400 && !(started() && mock.requests.length >= 40); i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill("SIGINT");
+    expect(await code, stderr).toBe(130);
+    const runId = /run ([2-9a-z]{8})/.exec(stderr)![1]!;
+
+    const before = mock.requests.length;
+    const resumed = await runCli(["resume", runId, "--json"], { env: { DSPX_DB: db, OPENAI_BASE_URL: mock.openaiBaseUrl } });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).not.toContain("running on `sim`");
+    expect(mock.requests.length).toBeGreaterThan(before);
+    expect(mock.requests.slice(before).every((r) => r.model === "gpt-4.1-mini")).toBe(true);
+  }, 120_000);
+});

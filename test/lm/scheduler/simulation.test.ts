@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { LMCallError, type RateLimitInfo } from "../../../src/lm/call-error.js";
 import { FakeClock } from "../../../src/lm/scheduler/clock.js";
@@ -104,6 +105,8 @@ async function simulate(opts: {
     seed: opts.seed,
   });
   const stop = new AbortController();
+  // Every caller waits on this one signal at once: 50 listeners by design, not a leak.
+  setMaxListeners(100, stop.signal);
   let failed = 0;
   const callers = Array.from({ length: opts.callers ?? 50 }, async () => {
     while (!stop.signal.aborted) {

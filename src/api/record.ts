@@ -4,7 +4,7 @@ import { stateHash } from "../program/state.js";
 import { newRunId } from "../store/run-id.js";
 import type { RunTotals, RunStatus } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
-import { InterruptedError, ProviderError } from "../util/errors.js";
+import { isInterruption, ProviderError } from "../util/errors.js";
 import { fingerprints } from "./fingerprint.js";
 import type { Program } from "./program.js";
 
@@ -55,7 +55,7 @@ export async function beginEvalRun(store: Store, program: Program, info: { datas
     memo,
     finish({ report, error }) {
       // Ctrl-C reaches calls in flight as an AbortError: the run was interrupted, not failed.
-      const interrupted = error instanceof InterruptedError || (error instanceof Error && error.name === "AbortError") || report?.summary.stopped === "interrupted";
+      const interrupted = isInterruption(error) || report?.summary.stopped === "interrupted";
       const status: RunStatus = interrupted ? "interrupted" : error ? "failed" : "done";
       const partial = report ?? (error as { partial?: EvalReport } | undefined)?.partial;
       store.runs.update(runId, {

@@ -37,17 +37,14 @@ export function colorAllowed(stream: NodeJS.WriteStream, flags: OutputFlags, env
 
 /** Streams whose reader went away (EPIPE): nothing more is written to them. */
 const closedStreams = new WeakSet<NodeJS.WriteStream>();
-const guardedStreams = new WeakSet<NodeJS.WriteStream>();
 
 /**
  * When the reader of a pipe goes away (`dspx runs | head -1`), Node emits EPIPE as an 'error' event,
  * which with no listener is an uncaught exception and a stack trace. A CLI ends quietly instead: the
  * stream is marked closed, later writes are dropped, and the command finishes normally (closing its
- * database, exit code as usual).
+ * database, exit code as usual). Called once per stream, at start-up.
  */
 export function guardStream(stream: NodeJS.WriteStream): void {
-  if (guardedStreams.has(stream)) return;
-  guardedStreams.add(stream);
   stream.on("error", (err: NodeJS.ErrnoException) => {
     closedStreams.add(stream);
     if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return;
@@ -65,8 +62,6 @@ export function safeWrite(stream: NodeJS.WriteStream, text: string): void {
 }
 
 export function createOutput(flags: OutputFlags): Output {
-  guardStream(process.stdout);
-  guardStream(process.stderr);
   const outColor = colorAllowed(process.stdout, flags);
   const errColorOn = colorAllowed(process.stderr, flags);
   const color = new Chalk({ level: outColor ? 1 : 0 });
@@ -126,5 +121,5 @@ export function formatDuration(ms: number): string {
 
 /** "1 error", "3 errors". */
 export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `${formatInt(n)} ${word}${n === 1 ? "" : "s"}`;
 }

@@ -15,7 +15,7 @@ import type { RunResultRow } from "../store/evaluations-store.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { sha256 } from "../util/canonical.js";
-import { InterruptedError, ProviderError, UserError } from "../util/errors.js";
+import { InterruptedError, isInterruption, ProviderError, UserError } from "../util/errors.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "./budget.js";
 import { scoreProgram, type EvaluatorOptions } from "./evaluator.js";
@@ -476,7 +476,7 @@ class Session {
         budgetReason = err.what;
         store.runs.addEvent(runId, "budget", { summary: `${err.what} budget used up after step ${this.step}` });
       } else {
-        const interrupted = err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError");
+        const interrupted = isInterruption(err);
         store.runs.update(runId, {
           status: interrupted ? "interrupted" : "failed",
           ...(interrupted ? {} : { error: err instanceof ProviderError ? `${err.provider}: ${err.message}` : (err as Error)?.message ?? String(err) }),

@@ -81,7 +81,7 @@ export function describeSqliteError(err: unknown): string {
   const message = (err as Error).message ?? String(err);
   // Extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_CORRUPT_INDEX…) mean what their base code means.
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "the database is locked by another process (try again when it finishes)";
-  if (code === "SQLITE_READONLY" || code.startsWith("SQLITE_READONLY")) return "the database file or its folder is read-only";
+  if (code.startsWith("SQLITE_READONLY")) return "the database file or its folder is read-only";
   if (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB") return "the file is not a dspx database or is corrupt";
   if (code.startsWith("SQLITE_CANTOPEN")) return "the file cannot be opened (check the path and permissions)";
   if (code === "SQLITE_FULL") return "the disk is full";

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, offlineEnv, ROOT } from "../support/cli.js";
+import { startCli } from "../support/cli.js";
 import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
 
 const TRIAGE = "programs/support-triage.yaml";
@@ -19,21 +18,12 @@ afterAll(() => mock.close());
 /** Starts the CLI, presses Ctrl-C once a request is in flight, and collects how it ended. */
 async function interruptWhileInFlight(args: string[], db: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   mock.reset();
-  const child = spawn(process.execPath, [BIN, ...args, "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl], {
-    cwd: ROOT,
-    env: offlineEnv({ DSPX_DB: db }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const cli = startCli([...args, "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl], { env: { DSPX_DB: db } });
   for (let i = 0; i < 800 && mock.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
-  expect(mock.requests.length, stderr).toBeGreaterThan(0);
-  child.kill("SIGINT");
-  const code = await closed;
-  return { code, stdout, stderr };
+  expect(mock.requests.length, cli.stderr()).toBeGreaterThan(0);
+  cli.child.kill("SIGINT");
+  const code = await cli.closed;
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
 
 describe("Ctrl-C while calls are in flight", () => {

@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultResponder, startMockProvider, type MockProvider } from "../support/mock-provider.js";
-import { BIN, ROOT, offlineEnv, runCli } from "../support/cli.js";
+import { ROOT, runCli, startCli } from "../support/cli.js";
 
 /**
  * Crash safety, end to end: the model is the mock provider, so every LM request is observable.
@@ -48,15 +47,12 @@ function requestKeys(): string[] {
 
 async function killAfter(db: string, requests: number): Promise<string> {
   const start = mock.requests.length;
-  const child = spawn(process.execPath, [BIN, ...args()], { cwd: ROOT, env: offlineEnv(env(db)), stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const closed = new Promise((r) => child.on("close", r));
+  const cli = startCli(args(), { env: env(db) });
   for (let i = 0; i < 600 && mock.requests.length - start < requests; i++) await new Promise((r) => setTimeout(r, 25));
-  child.kill("SIGKILL");
-  await closed;
-  const runId = /run ([2-9a-z]{8})/.exec(stderr)?.[1];
-  if (!runId) throw new Error(`no run id in: ${stderr}`);
+  cli.child.kill("SIGKILL");
+  await cli.closed;
+  const runId = /run ([2-9a-z]{8})/.exec(cli.stderr())?.[1];
+  if (!runId) throw new Error(`no run id in: ${cli.stderr()}`);
   return runId;
 }
 
@@ -83,11 +79,10 @@ describe("optimize is deterministic and crash-safe", () => {
     let runId = await killAfter(crashDb, 25);
     for (const point of [120, 300]) {
       const before = requestKeys();
-      const child = spawn(process.execPath, [BIN, "resume", runId, "--json"], { cwd: ROOT, env: offlineEnv(env(crashDb)), stdio: ["ignore", "pipe", "pipe"] });
-      const closed = new Promise((r) => child.on("close", r));
+      const cli = startCli(["resume", runId, "--json"], { env: env(crashDb) });
       for (let i = 0; i < 600 && mock.requests.length - before.length < point; i++) await new Promise((r) => setTimeout(r, 25));
-      child.kill("SIGKILL");
-      await closed;
+      cli.child.kill("SIGKILL");
+      await cli.closed;
       const sql = new Database(crashDb);
       expect(sql.pragma("integrity_check", { simple: true })).toBe("ok");
       sql.close();
@@ -123,17 +118,15 @@ describe("optimize is deterministic and crash-safe", () => {
   it("stops on Ctrl-C with exit 130, prints the resume command, and resumes to the end", async () => {
     const db = path.join(dir, "sigint.db");
     const start = mock.requests.length;
-    const child = spawn(process.execPath, [BIN, ...args()], { cwd: ROOT, env: offlineEnv(env(db)), stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const code = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    const cli = startCli(args(), { env: env(db) });
     // Interrupt mid-run: once the run is under way (its id printed, its Ctrl-C handler installed)
     // and has sent requests of its own.
-    const started = () => /run ([2-9a-z]{8})/.test(stderr);
+    const started = () => /run ([2-9a-z]{8})/.test(cli.stderr());
     for (let i = 0; i < 2400 && !(started() && mock.requests.length - start >= 60); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(started(), stderr).toBe(true);
-    child.kill("SIGINT");
-    expect(await code).toBe(130);
+    expect(started(), cli.stderr()).toBe(true);
+    cli.child.kill("SIGINT");
+    expect(await cli.closed).toBe(130);
+    const stderr = cli.stderr();
     const runId = /run ([2-9a-z]{8})/.exec(stderr)![1]!;
     expect(stderr).toContain(`dspx resume ${runId}`);
     const sql = new Database(db, { readonly: true });

@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
-import { BIN, ROOT, offlineEnv, runCli } from "../support/cli.js";
+import { ROOT, runCli, startCli } from "../support/cli.js";
 import os from "node:os";
 
 /**
@@ -21,19 +20,12 @@ describe("dspx resume", () => {
     const db = path.join(os.tmpdir(), `dspx-resume-model-${process.pid}.db`);
     // Chosen by the key: openai's default model, at the mock (a loopback endpoint needs no key).
     const startEnv = { DSPX_DB: db, OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: mock.openaiBaseUrl };
-    const child = spawn(process.execPath, [BIN, "optimize", PROGRAM, "--optimizer", "gepa", "--budget-calls", "600", "--concurrency", "4", "--json"], {
-      cwd: ROOT,
-      env: offlineEnv(startEnv),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const code = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-    const started = () => /run ([2-9a-z]{8})/.test(stderr);
+    const cli = startCli(["optimize", PROGRAM, "--optimizer", "gepa", "--budget-calls", "600", "--concurrency", "4", "--json"], { env: startEnv });
+    const started = () => /run ([2-9a-z]{8})/.test(cli.stderr());
     for (let i = 0; i < 2400 && !(started() && mock.requests.length >= 40); i++) await new Promise((r) => setTimeout(r, 25));
-    child.kill("SIGINT");
-    expect(await code, stderr).toBe(130);
-    const runId = /run ([2-9a-z]{8})/.exec(stderr)![1]!;
+    cli.child.kill("SIGINT");
+    expect(await cli.closed, cli.stderr()).toBe(130);
+    const runId = /run ([2-9a-z]{8})/.exec(cli.stderr())![1]!;
 
     const before = mock.requests.length;
     const resumed = await runCli(["resume", runId, "--json"], { env: { DSPX_DB: db, OPENAI_BASE_URL: mock.openaiBaseUrl } });

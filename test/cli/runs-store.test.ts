@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BIN, ROOT, offlineEnv, runCli } from "../support/cli.js";
+import { ROOT, runCli, startCli } from "../support/cli.js";
 
 const TRIAGE = "programs/support-triage.yaml";
 let dir: string;
@@ -14,6 +13,24 @@ beforeAll(async () => {
 });
 const dbFile = (name: string) => path.join(dir, `${name}.db`);
 const dspx = (args: string[], db: string, env: Record<string, string | undefined> = {}) => runCli(args, { env: { DSPX_DB: db, ...env } });
+
+/** Waits (up to 20 s) until the database holds at least `n` committed run results; returns how many it saw. */
+async function committedResults(db: string, n: number): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  let linked = 0;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      const peek = new Database(db, { readonly: true, fileMustExist: true });
+      linked = (peek.prepare("SELECT COUNT(*) AS n FROM run_results").get() as { n: number }).n;
+      peek.close();
+    } catch {
+      continue;
+    }
+    if (linked >= n) break;
+  }
+  return linked;
+}
 
 describe("recording eval runs", () => {
   it("records the run, prints its id, and answers a re-run from the memo", async () => {
@@ -68,29 +85,12 @@ describe("recording eval runs", () => {
 
   it("keeps every finished evaluation when the process is killed with SIGKILL, and the file stays sound", async () => {
     const db = dbFile("kill");
-    const child = spawn(process.execPath, [BIN, "eval", TRIAGE, "--split", "train", "--lm", "sim?latency=25ms", "--concurrency", "4", "--json"], {
-      cwd: ROOT,
-      env: offlineEnv({ DSPX_DB: db }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
+    const cli = startCli(["eval", TRIAGE, "--split", "train", "--lm", "sim?latency=25ms", "--concurrency", "4", "--json"], { env: { DSPX_DB: db } });
     // Wait until the run exists and some results are committed, then kill without warning.
-    const deadline = Date.now() + 20_000;
-    let linked = 0;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      try {
-        const peek = new Database(db, { readonly: true, fileMustExist: true });
-        linked = (peek.prepare("SELECT COUNT(*) AS n FROM run_results").get() as { n: number }).n;
-        peek.close();
-      } catch {
-        continue;
-      }
-      if (linked >= 20) break;
-    }
-    child.kill("SIGKILL");
-    await new Promise((r) => child.on("close", r));
+    const linked = await committedResults(db, 20);
+    cli.child.kill("SIGKILL");
+    await cli.closed;
+    const stderr = cli.stderr();
     expect(linked).toBeGreaterThanOrEqual(20);
     const sql = new Database(db);
     expect(sql.pragma("integrity_check", { simple: true })).toBe("ok");
@@ -112,30 +112,11 @@ describe("recording eval runs", () => {
 
   it("on Ctrl-C (calls in flight are aborted) marks the run interrupted, keeps what finished and exits 130", async () => {
     const db = dbFile("sigint");
-    const child = spawn(process.execPath, [BIN, "eval", TRIAGE, "--split", "train", "--lm", "sim?latency=50ms", "--concurrency", "4", "--json"], {
-      cwd: ROOT,
-      env: offlineEnv({ DSPX_DB: db }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      try {
-        const peek = new Database(db, { readonly: true, fileMustExist: true });
-        const n = (peek.prepare("SELECT COUNT(*) AS n FROM run_results").get() as { n: number }).n;
-        peek.close();
-        if (n >= 12) break;
-      } catch {
-        continue;
-      }
-    }
-    child.kill("SIGINT");
-    const code = await closed;
+    const cli = startCli(["eval", TRIAGE, "--split", "train", "--lm", "sim?latency=50ms", "--concurrency", "4", "--json"], { env: { DSPX_DB: db } });
+    await committedResults(db, 12);
+    cli.child.kill("SIGINT");
+    const code = await cli.closed;
+    const [stdout, stderr] = [cli.stdout(), cli.stderr()];
     expect(code, stderr).toBe(130);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/interrupted after \d+ of 200 examples; they are recorded in run [2-9a-z]{8}/);

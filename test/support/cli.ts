@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,4 +58,24 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     });
     child.stdin.end(options.stdin ?? "");
   });
+}
+
+/** A built `dspx` started in the background: its output so far, and how it ended once it has. */
+export interface RunningCli {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** The exit code (null when a signal ended it). */
+  closed: Promise<number | null>;
+}
+
+/** Starts the built `dspx` without waiting for it, for tests that signal or kill it mid-run. */
+export function startCli(args: string[], options: Pick<CliOptions, "cwd" | "env"> = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: offlineEnv(options.env), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { child, stdout: () => stdout, stderr: () => stderr, closed };
 }

@@ -3,7 +3,7 @@ import { runView, type RunView } from "../../api/run-views.js";
 import { sha256 } from "../../util/canonical.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
-import { formatDuration, formatInt, formatScore, formatUsd, oneLine } from "../output.js";
+import { formatDuration, formatInt, formatScore, formatUsd, oneLine, plural } from "../output.js";
 import { sparkline } from "../render/chart.js";
 import { formatWhen, runSummary } from "./runs.js";
 import { displayPath } from "../../util/display-path.js";
@@ -50,7 +50,7 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
   lines.push(`${c.bold("started")}  ${formatWhen(run.startedAt)} · took ${formatDuration((run.finishedAt ?? run.updatedAt) - run.startedAt)}`);
   const t = run.totals;
   const n = (key: string) => formatInt(Number(t[key] ?? 0));
-  const count = (key: string, word: string) => `${n(key)} ${word}${Number(t[key] ?? 0) === 1 ? "" : "s"}`;
+  const count = (key: string, word: string) => plural(Number(t[key] ?? 0), word);
   // An eval run counts examples; an optimize run counts steps, candidates and rollouts.
   const work =
     run.kind === "optimize"

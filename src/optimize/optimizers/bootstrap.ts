@@ -1,16 +1,6 @@
 import type { Best, Optimizer } from "../types.js";
-import { composeDemos, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
-import {
-  advanceCollection,
-  collectionDone,
-  measuredCallsPerExample,
-  newCollection,
-  reportCut,
-  stopCollecting,
-  teacherBatch,
-  type Collection,
-  type TeacherMemo,
-} from "./bootstrap/collect.js";
+import { composeDemos, cutShort, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
+import { advanceCollection, collectionDone, measuredCallsPerExample, newCollection, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
 import { BOOTSTRAP_DEFAULTS, readBootstrapSettings } from "./bootstrap/settings.js";
 
 export interface BootstrapState {
@@ -73,11 +63,7 @@ export const bootstrap: Optimizer<BootstrapState> = {
   },
   step: async (ctx, state) => {
     const s = readBootstrapSettings("bootstrap", ctx.settings);
-    const cpe = state.callsPerExample ?? ctx.program.graph.lmSteps.length;
-    if (!collectionDone(state.collection, s.rounds) && stopCollecting(ctx.budget, state.collection, ctx.devset.length, cpe)) {
-      reportCut(ctx, state.collection, "bootstrapped demos");
-      reportCollected(ctx, state.collection);
-    } else if (!collectionDone(state.collection, s.rounds)) {
+    if (!collectionDone(state.collection, s.rounds) && !cutShort(ctx, state.collection, state.callsPerExample, "bootstrapped demos")) {
       const { collection, memo } = await advanceCollection(ctx, state.collection, state.memo, s.threshold);
       if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection);
       return { state: { ...state, collection, memo }, done: false };

@@ -1,18 +1,8 @@
 import { stateHash } from "../../program/state.js";
 import { UserError } from "../../util/errors.js";
 import type { Best, Optimizer } from "../types.js";
-import { composeDemos, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
-import {
-  advanceCollection,
-  collectionDone,
-  measuredCallsPerExample,
-  newCollection,
-  reportCut,
-  stopCollecting,
-  teacherBatch,
-  type Collection,
-  type TeacherMemo,
-} from "./bootstrap/collect.js";
+import { composeDemos, cutShort, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
+import { advanceCollection, collectionDone, measuredCallsPerExample, newCollection, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
 import { BOOTSTRAP_DEFAULTS, readBootstrapSettings } from "./bootstrap/settings.js";
 import { withDemos } from "./common.js";
 
@@ -104,11 +94,7 @@ export const randomSearch: Optimizer<RandomSearchState> = {
     let memo = state.memo;
     if (plan.kind === "bootstrap") {
       collection = state.collection ?? newCollection(plan.order, plan.max);
-      const cpe = state.callsPerExample ?? ctx.program.graph.lmSteps.length;
-      if (!collectionDone(collection, s.rounds) && stopCollecting(ctx.budget, collection, ctx.devset.length, cpe)) {
-        reportCut(ctx, collection, plan.label);
-        reportCollected(ctx, collection);
-      } else if (!collectionDone(collection, s.rounds)) {
+      if (!collectionDone(collection, s.rounds) && !cutShort(ctx, collection, state.callsPerExample, plan.label)) {
         ({ collection, memo } = await advanceCollection(ctx, collection, memo, s.threshold));
         if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection);
         return { state: { ...state, memo, collection }, done: false };

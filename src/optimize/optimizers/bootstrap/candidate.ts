@@ -3,7 +3,7 @@ import type { Demo } from "../../../program/types.js";
 import { labeledDemo } from "../../demos.js";
 import type { Best, OptimizeContext } from "../../types.js";
 import { better, withDemos } from "../common.js";
-import { bootstrappedDemos, type Collection, type TeacherMemo } from "./collect.js";
+import { bootstrappedDemos, reportCut, stopCollecting, type Collection, type TeacherMemo } from "./collect.js";
 import { labeledFill, type BootstrapSettings } from "./settings.js";
 
 /** A candidate demo set: the demos per LM step and what they were made of (for events). */
@@ -84,4 +84,15 @@ export function reportCollected(ctx: OptimizeContext, c: Collection): void {
     examples: ids,
     samples: c.picked.map((p) => p.sample),
   });
+}
+
+/**
+ * Ends a collection the budget could not both finish and score (see `stopCollecting`): reports the
+ * cut and what was collected, and says so. `callsPerExample` is the state's measured value, if any.
+ */
+export function cutShort(ctx: OptimizeContext, c: Collection, callsPerExample: number | undefined, label: string): boolean {
+  if (!stopCollecting(ctx.budget, c, ctx.devset.length, callsPerExample ?? ctx.program.graph.lmSteps.length)) return false;
+  reportCut(ctx, c, label);
+  reportCollected(ctx, c);
+  return true;
 }

@@ -1,8 +1,10 @@
-import { predict } from "../adapters/predict.js";
+import { ParseFailure, predict } from "../adapters/predict.js";
+import { LMCallError } from "../lm/call-error.js";
 import type { FeedbackRecord, LMCallRecord, LMClient } from "../lm/types.js";
 import { signatureToString } from "../signature/format.js";
 import type { Signature } from "../signature/types.js";
 import { valueToText } from "../util/text.js";
+import type { Proposal } from "./types.js";
 
 const SIGNATURE: Signature = {
   inputs: [
@@ -47,30 +49,41 @@ function describeRecords(records: readonly FeedbackRecord[]): string {
 
 /**
  * Asks an LM for an instruction for a step. `sample` 0 asks at temperature 0; later samples at 1,
- * so repeated proposals differ (and each stays reproducible: it is cached by its sample).
+ * so repeated proposals differ (and each stays reproducible: it is cached by its sample). An answer
+ * that cannot be read (in the chat format, nor in the json one asked for next), or a request the
+ * model refused, is a failed proposal, not an error: the calls made are returned either way, to be
+ * paid for. Other LM errors (fatal, or transient after every retry) propagate.
  */
 export async function proposeInstruction(
   lm: LMClient,
   args: { step: string; signature: Signature; instruction: string; records: FeedbackRecord[]; purpose: "propose_instruction" | "reflect"; sample: number; signal?: AbortSignal },
-): Promise<{ instruction: string; calls: LMCallRecord[] }> {
-  const { values, calls } = await predict({
-    lm,
-    signature: SIGNATURE,
-    instruction: args.purpose === "reflect" ? REFLECT : PROPOSE,
-    demos: [],
-    inputs: {
-      current_instruction: args.instruction || "(none)",
-      task: signatureToString(args.signature),
-      examples: describeRecords(args.records),
-    },
-    purpose: args.purpose,
-    step: args.step,
-    target: { step: args.step, signature: args.signature, instruction: args.instruction, records: args.records },
-    temperature: args.sample === 0 ? 0 : 1,
-    maxTokens: 2048,
-    sample: args.sample,
-    ...(args.signal ? { signal: args.signal } : {}),
-  });
-  const instruction = valueToText(values.new_instruction).trim();
-  return { instruction: instruction || args.instruction, calls };
+): Promise<{ proposal: Proposal; calls: LMCallRecord[] }> {
+  try {
+    const { values, calls } = await predict({
+      lm,
+      signature: SIGNATURE,
+      instruction: args.purpose === "reflect" ? REFLECT : PROPOSE,
+      demos: [],
+      inputs: {
+        current_instruction: args.instruction || "(none)",
+        task: signatureToString(args.signature),
+        examples: describeRecords(args.records),
+      },
+      purpose: args.purpose,
+      step: args.step,
+      target: { step: args.step, signature: args.signature, instruction: args.instruction, records: args.records },
+      temperature: args.sample === 0 ? 0 : 1,
+      maxTokens: 2048,
+      sample: args.sample,
+      ...(args.signal ? { signal: args.signal } : {}),
+    });
+    const instruction = valueToText(values.new_instruction).trim();
+    return { proposal: { ok: true, instruction: instruction || args.instruction }, calls };
+  } catch (err) {
+    if (err instanceof ParseFailure) return { proposal: { ok: false, error: err.message }, calls: err.calls };
+    // Refused, or cut off before writing anything: the endpoint answered, but with nothing to use.
+    if (err instanceof LMCallError && err.kind === "rejected") return { proposal: { ok: false, error: err.message }, calls: [] };
+    throw err;
+  }
 }
+

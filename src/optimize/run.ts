@@ -615,7 +615,7 @@ class Session {
         if (reason) throw new BudgetExhausted(reason);
         if (budget.limits.calls !== undefined && budget.used.calls + 1 > budget.limits.calls) throw new BudgetExhausted("LM calls");
         const compiled = program.graph.steps.find((s) => s.name === step)!;
-        const { instruction: proposed, calls } = await proposeInstruction(reflectionLm(), {
+        const { proposal, calls } = await proposeInstruction(reflectionLm(), {
           step,
           signature: { inputs: compiled.signature.inputs, outputs: compiled.outputs },
           instruction,
@@ -629,7 +629,7 @@ class Session {
           if (!c.cached) this.tokens = addUsage(this.tokens, c.usage);
           this.costUsd = this.costUsd === null || c.costUsd === null ? null : this.costUsd + (c.cached ? 0 : c.costUsd);
         }
-        return proposed;
+        return proposal;
       },
       candidate: (state, origin, parents = []) => {
         const hash = stateHash(state);

@@ -25,6 +25,23 @@ export interface StepView {
   outputs?: Record<string, unknown>;
 }
 
+/** A request for a new instruction for one LM step (see OptimizeContext.propose). */
+export interface ProposeArgs {
+  step: string;
+  instruction: string;
+  records: FeedbackRecord[];
+  purpose: "propose_instruction" | "reflect";
+  /** Distinguishes repeated proposals of the same prompt (0: temperature 0). */
+  sample: number;
+}
+
+/**
+ * What a proposal gave: a new instruction, or — the LM's answer could not be read, in the chat
+ * format nor in the json one tried next — why not. A failed proposal was paid for and is recorded
+ * by the optimizer; it never ends a run.
+ */
+export type Proposal = { ok: true; instruction: string } | { ok: false; error: string };
+
 /** What the driver gives an optimizer. Everything an optimizer decides depends only on this and its state. */
 export interface OptimizeContext {
   /** The student program; `program.state` is the baseline (the file's instructions and demos). */
@@ -48,9 +65,10 @@ export interface OptimizeContext {
   teacher(examples: readonly Example[], options: { sample: number }): Promise<ExampleResult[]>;
   /**
    * Asks the reflection LM for a new instruction for a step, from records of what the program did
-   * (inputs, outputs, gold and feedback). `sample` distinguishes repeated proposals.
+   * (inputs, outputs, gold and feedback). `sample` distinguishes repeated proposals. An answer
+   * that cannot be read comes back as a failed Proposal (its calls charged), never as an error.
    */
-  propose(args: { step: string; instruction: string; records: FeedbackRecord[]; purpose: "propose_instruction" | "reflect"; sample: number }): Promise<string>;
+  propose(args: ProposeArgs): Promise<Proposal>;
   /** Records a candidate (once per state) with its parents and how it was made; returns its hash. */
   candidate(state: ProgramState, origin: string, parents?: string[]): string;
   /** Appends to the run's event log (proposal, accepted, rejected, merge, …). */

@@ -1,12 +1,11 @@
 import path from "node:path";
 import { loadProgram, type Program } from "../../src/api/program.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
-import type { FeedbackRecord } from "../../src/lm/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
 import { beam } from "../../src/optimize/optimizers/beam.js";
 import type { BeamState } from "../../src/optimize/optimizers/beam/state.js";
-import { BudgetExhausted, type OptimizeContext, type ScoreSet } from "../../src/optimize/types.js";
+import { BudgetExhausted, type OptimizeContext, type Proposal, type ProposeArgs, type ScoreSet } from "../../src/optimize/types.js";
 import type { Example } from "../../src/program/example.js";
 import { stateHash, type ProgramState } from "../../src/program/state.js";
 import { Rng, type RngState } from "../../src/util/rng.js";
@@ -38,14 +37,6 @@ export function incidentExamples(prefix: string, n: number): Example[] {
   }));
 }
 
-export interface ProposeArgs {
-  step: string;
-  instruction: string;
-  records: FeedbackRecord[];
-  purpose: "propose_instruction" | "reflect";
-  sample: number;
-}
-
 export interface Script {
   program: Program;
   train: Example[];
@@ -53,7 +44,7 @@ export interface Script {
   /** The scripted metric: a state's score on one example of a dataset ("train" or "dev"). */
   score(state: ProgramState, example: Example, dataset: string): number;
   /** What the proposal LM answers; default: the instruction with ` #<sample + 1>` appended (numbered rewrites). */
-  propose?(args: ProposeArgs): string;
+  propose?(args: ProposeArgs): string | Proposal;
   settings?: Record<string, unknown>;
   limits?: BudgetLimits;
   /** The budget's usage so far (a checkpoint's). */
@@ -129,7 +120,8 @@ export function fakeContext(script: Script): { ctx: OptimizeContext; log: Log; b
       log.proposals.push(args);
       budget.used.calls += 1;
       budget.used.proposalCalls += 1;
-      return script.propose ? script.propose(args) : `${args.instruction} #${args.sample + 1}`;
+      const answer = script.propose ? script.propose(args) : `${args.instruction} #${args.sample + 1}`;
+      return typeof answer === "string" ? { ok: true, instruction: answer } : answer;
     },
     candidate: (state, origin, parents = []) => {
       const hash = stateHash(state);

@@ -314,6 +314,26 @@ describe("beam: budget and stopping", () => {
   });
 });
 
+describe("beam: unreadable proposals", () => {
+  it("makes no child of a proposal that could not be read, keeps the others, and asks that request at new samples next time", async () => {
+    // One train example: the baseline, staying on the beam, is expanded on the same records each iteration.
+    const propose = (a: { instruction: string; sample: number }) => (a.sample === 1 ? { ok: false as const, error: "could not read the LM's answer" } : `${a.instruction} #${a.sample + 1}`);
+    const { ctx, log } = fakeContext({ program: support, train: triageExamples("t", 1), dev: triageExamples("d", 2), settings: { width: 4, proposals: 3, demos: 0, iterations: 2, patience: 0 }, score: () => 0.5, propose });
+    const { state } = await runBeam(ctx);
+    const ofBaseline = log.proposals.filter((p) => p.instruction === O).map((p) => p.sample);
+    expect(ofBaseline).toEqual([0, 1, 2, 3, 4, 5]);
+    // The baseline's round at samples 3-5 read every answer; its children's first rounds each lost sample 1.
+    const failed = log.events.filter((e) => e.type === "proposal-failed");
+    expect(failed.filter((e) => e.data.parent === stateHash(support.state)).map((e) => e.data)).toEqual([
+      expect.objectContaining({ sample: 1, step: "route", error: "could not read the LM's answer" }),
+    ]);
+    expect(failed).toHaveLength(3);
+    // Iteration 1: children from samples 0 and 2 only.
+    expect(log.candidates.slice(0, 2).map((c) => instructionOf(c.state))).toEqual([`${O} #1`, `${O} #3`]);
+    expect(Object.values(state.unreadable!)).toEqual([1, 1, 1]);
+  });
+});
+
 describe("beam: edge cases", () => {
   it("uses the whole train set for both demos and minibatches when it is tiny", async () => {
     const tiny: Example[] = triageExamples("t", 3);

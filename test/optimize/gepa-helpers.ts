@@ -1,9 +1,8 @@
 import type { Program } from "../../src/api/program.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
-import type { FeedbackRecord } from "../../src/lm/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
-import { BudgetExhausted, type OptimizeContext, type ScoreSet } from "../../src/optimize/types.js";
+import { BudgetExhausted, type OptimizeContext, type Proposal, type ProposeArgs, type ScoreSet } from "../../src/optimize/types.js";
 import type { Example } from "../../src/program/example.js";
 import { stateHash, type ProgramState } from "../../src/program/state.js";
 import { Rng } from "../../src/util/rng.js";
@@ -20,14 +19,6 @@ export function stateOf(instructions: Record<string, string>): ProgramState {
   return { steps };
 }
 
-export interface ProposeArgs {
-  step: string;
-  instruction: string;
-  records: FeedbackRecord[];
-  purpose: "propose_instruction" | "reflect";
-  sample: number;
-}
-
 export interface Script {
   /** The program's LM steps, in order. */
   steps: string[];
@@ -37,7 +28,7 @@ export interface Script {
   /** The score of a state on an example of a dataset: the scripted "metric". */
   score(state: ProgramState, example: Example, dataset: string): number;
   /** What reflection answers (default: the instruction with "+" appended). */
-  propose?(args: ProposeArgs): string;
+  propose?(args: ProposeArgs): string | Proposal;
   settings?: Record<string, unknown>;
   limits?: BudgetLimits;
   /** What the budget has already used (a resumed run's checkpoint). */
@@ -105,7 +96,8 @@ export function fakeContext(script: Script): { ctx: OptimizeContext; log: Log; b
       log.proposals.push(args);
       budget.used.calls += 1;
       budget.used.proposalCalls += 1;
-      return script.propose ? script.propose(args) : `${args.instruction}+`;
+      const answer = script.propose ? script.propose(args) : `${args.instruction}+`;
+      return typeof answer === "string" ? { ok: true, instruction: answer } : answer;
     },
     candidate: (state, origin, parents = []) => {
       const hash = stateHash(state);

@@ -287,6 +287,45 @@ describe("GEPA steps", () => {
     expect(state.counts.unchanged).toBe(1);
   });
 
+  it("records an unreadable reflection as a failed proposal and goes on to the next iteration", async () => {
+    const { ctx, log } = fakeContext(script({ propose: () => ({ ok: false, error: "could not read the LM's answer" }) }));
+    const first = await gepa.init(ctx, await scoreBaseline(ctx));
+    const { state, done } = await gepa.step(ctx, first);
+    expect(done).toBe(false);
+    expect(log.events.map((e) => e.type)).toEqual(["proposal-failed"]);
+    expect(log.events[0]!.data).toMatchObject({ iteration: 1, step: "s", sample: 0, error: "could not read the LM's answer" });
+    // No child, nothing evaluated after the reflection; the call is counted.
+    expect(log.candidates).toHaveLength(0);
+    expect(log.evaluations.map((e) => e.dataset)).toEqual(["dev", "train"]);
+    expect(state.counts).toMatchObject({ reflections: 1, failed: 1, proposals: 0 });
+    expect(Object.values(state.unreadable!)).toEqual([1]);
+    const next = await gepa.step(ctx, state);
+    expect(next.state.iteration).toBe(2);
+    expect(first.counts.failed).toBe(0);
+  });
+
+  it("asks a reflection that could not be read at the next sample when the same request comes again", async () => {
+    // One train example: every iteration reflects on the same parent with the same records.
+    const propose = (a: { instruction: string; sample: number }) => (a.sample === 0 ? { ok: false as const, error: "garbage" } : `${a.instruction}+`);
+    const { ctx, log } = fakeContext(script({ train: examples("t", 1), propose }));
+    let state = await gepa.init(ctx, await scoreBaseline(ctx));
+    // Each step from a JSON copy of the last state, as a resumed run would take it.
+    for (let i = 0; i < 3; i++) state = (await gepa.step(ctx, clone(state))).state;
+    expect(log.proposals.map((p) => p.sample)).toEqual([0, 1, 1]);
+    expect(log.events.map((e) => e.type)).toEqual(["proposal-failed", "proposal", "rejected", "proposal", "rejected"]);
+    expect(state.counts).toMatchObject({ reflections: 3, failed: 1, proposals: 2 });
+  });
+
+  it("reads a checkpoint from before failed reflections were counted", async () => {
+    const { ctx, log } = fakeContext(script({ propose: () => ({ ok: false, error: "garbage" }) }));
+    const old = stateWith([member(ctx.program.state, [0.5, 0.5, 0.5, 0.5])]);
+    expect(old.unreadable).toBeUndefined();
+    const { state } = await gepa.step(ctx, old);
+    expect(log.proposals[0]!.sample).toBe(0);
+    expect(state.counts.failed).toBe(1);
+    expect(Object.values(state.unreadable!)).toEqual([1]);
+  });
+
   it("stops after `iterations` iterations when set", async () => {
     const { ctx } = fakeContext(script({ settings: { minibatch: 4, merges: 0, merge_subsample: 2, iterations: 2 } }));
     let state = await gepa.init(ctx, await scoreBaseline(ctx));

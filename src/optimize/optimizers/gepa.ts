@@ -1,5 +1,6 @@
 import type { Example } from "../../program/example.js";
 import { stateHash, type ProgramState } from "../../program/state.js";
+import { noteUnreadable, proposalKey, sampleFor, type Unreadable } from "../resample.js";
 import type { Best, OptimizeContext, Optimizer, ScoreSet } from "../types.js";
 import { withInstruction } from "./common.js";
 import { mergeOptions, mergeSubsample, pickMerge, tripleKey, type MergePlan } from "./gepa/merge.js";
@@ -51,7 +52,11 @@ export interface GepaState {
     unchanged: number;
     /** The parent was perfect on the minibatch: nothing to reflect on, no call made. */
     skipped: number;
+    /** The reflection LM's answer could not be read (absent in checkpoints from before it was counted). */
+    failed?: number;
   };
+  /** Reflection requests whose answer could not be read: asked again, they go at another sample. */
+  unreadable?: Unreadable;
 }
 
 interface Settings {
@@ -162,8 +167,24 @@ async function reflect(ctx: OptimizeContext, state: GepaState, settings: Setting
   ctx.phase(`iteration ${state.iteration}: reflecting on step ${step} of ${short(parent.candidate)}`);
   const instruction = parent.state.steps[step]?.instruction ?? "";
   const records = ctx.records(parentSet.results, new Map(batch.map((e) => [e.id, e])), step);
-  const proposed = await ctx.propose({ purpose: "reflect", step, instruction, records, sample: 0 });
+  const key = proposalKey({ purpose: "reflect", step, instruction, records });
+  const sample = sampleFor(state.unreadable, key);
+  const proposal = await ctx.propose({ purpose: "reflect", step, instruction, records, sample });
   state.counts.reflections++;
+  if (!proposal.ok) {
+    state.counts.failed = (state.counts.failed ?? 0) + 1;
+    noteUnreadable((state.unreadable ??= {}), key);
+    ctx.event("proposal-failed", {
+      ...base,
+      summary: `iteration ${state.iteration}: the reflection on ${step} of ${short(parent.candidate)} could not be read (sample ${sample}); going on`,
+      error: proposal.error,
+      sample,
+      parentScores,
+      ...spent(ctx),
+    });
+    return;
+  }
+  const proposed = proposal.instruction;
   const childState = withInstruction(parent.state, step, proposed);
   const childHash = stateHash(childState);
   if (proposed.trim() === instruction.trim() || state.pool.some((m) => m.candidate === childHash)) {
@@ -323,7 +344,8 @@ export const gepa: Optimizer<GepaState> = {
       pool: [{ candidate: baseline.candidate, state: ctx.program.state, parents: [], origin: "program", scores, mean: mean(scores), next: 0, iteration: 0 }],
       sampler: newSampler(),
       merge: { due: 0, tested: 0, accepted: 0, tried: [], lastFoundNew: false },
-      counts: { reflections: 0, proposals: 0, accepted: 0, rejected: 0, unchanged: 0, skipped: 0 },
+      counts: { reflections: 0, proposals: 0, accepted: 0, rejected: 0, unchanged: 0, skipped: 0, failed: 0 },
+      unreadable: {},
     };
   },
   step: async (ctx, input) => {

@@ -1,5 +1,6 @@
 import type { Example } from "../../../program/example.js";
 import { stateHash, type ProgramState } from "../../../program/state.js";
+import { noteUnreadable, proposalKey, sampleFor } from "../../resample.js";
 import type { OptimizeContext } from "../../types.js";
 import { withDemos, withInstruction } from "../common.js";
 import { freshDemos } from "./pools.js";
@@ -37,14 +38,20 @@ export async function expandMember(ctx: OptimizeContext, state: BeamState, setti
 
   ctx.phase(`${where}: ${settings.proposals} rewrites of ${step} (${failures} of ${records.length} examples short of full marks)`);
   const current = member.state.steps[step]?.instruction ?? "";
+  const key = proposalKey({ purpose: "propose_instruction", step, instruction: current, records });
+  const samples = Array.from({ length: settings.proposals }, (_, j) => sampleFor(state.unreadable, key, j, settings.proposals));
   // All requests are made before any answer is used, and answers are used in proposal order.
-  const instructions = await Promise.all(
-    Array.from({ length: settings.proposals }, (_, j) => ctx.propose({ step, instruction: current, records, purpose: "propose_instruction", sample: j })),
-  );
+  const proposals = await Promise.all(samples.map((sample) => ctx.propose({ step, instruction: current, records, purpose: "propose_instruction", sample })));
+  if (proposals.some((p) => !p.ok)) noteUnreadable((state.unreadable ??= {}), key);
 
   const known = new Set([...state.beam.map((m) => m.candidate), ...pending.children.map((c) => c.candidate)]);
   const fresh: Omit<Child, "score">[] = [];
-  instructions.forEach((instruction, j) => {
+  proposals.forEach((proposal, j) => {
+    if (!proposal.ok) {
+      ctx.event("proposal-failed", { summary: `${where}: proposal ${j + 1} for ${step} could not be read (sample ${samples[j]}); going on`, error: proposal.error, sample: samples[j], parent: member.candidate, step });
+      return;
+    }
+    const instruction = proposal.instruction;
     const demos = demoChoice(j, settings);
     let childState: ProgramState = withInstruction(member.state, step, instruction);
     if (demos === "fresh") {

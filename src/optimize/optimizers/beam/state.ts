@@ -1,4 +1,5 @@
 import type { ProgramState } from "../../../program/state.js";
+import type { Unreadable } from "../../resample.js";
 import type { Best } from "../../types.js";
 
 /** A candidate on the beam. */
@@ -66,4 +67,6 @@ export interface BeamState {
   /** The best candidate by dev score over every candidate scored on dev (the baseline included). */
   best: Best;
   pending?: Pending;
+  /** Proposal requests whose answer could not be read: asked again, they go at other samples. */
+  unreadable?: Unreadable;
 }

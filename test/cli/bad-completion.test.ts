@@ -1,0 +1,116 @@
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultResponder, startMockProvider, type MockProvider, type MockRequest } from "../support/mock-provider.js";
+import { ROOT, runCli, startCli } from "../support/cli.js";
+
+/**
+ * Bad completions, end to end: the reflection LM (the mock provider) answers the first reflection
+ * requests with text dspx cannot read, in neither the chat nor the json format. The run must go on,
+ * record the failed proposals, finish, and resume after a kill to the same end.
+ */
+const PROGRAM = path.join(ROOT, "programs/support-triage.yaml");
+/** Reflection requests answered with garbage: chat + json fallback per proposal, so 3 failed proposals. */
+const GARBAGE = 6;
+let mock: MockProvider;
+let dir: string;
+
+/** A reflection or proposal request: its output field is the new instruction. */
+const isProposal = (req: MockRequest) => (req.system ?? "").includes("new_instruction");
+
+/**
+ * Garbage for the first GARBAGE distinct proposal requests, whatever order they arrive in and however
+ * often (a request re-sent after a kill gets the answer it got before), the mock's answer otherwise.
+ */
+function garbageFirst(): (req: MockRequest) => ReturnType<typeof defaultResponder> {
+  const bad = new Set<string>();
+  const seen = new Set<string>();
+  return (req) => {
+    if (!isProposal(req)) return defaultResponder(req);
+    const key = JSON.stringify([req.messages, req.body.temperature]);
+    if (!seen.has(key)) {
+      seen.add(key);
+      if (bad.size < GARBAGE) bad.add(key);
+    }
+    return bad.has(key) ? { kind: "text", text: "As an AI language model I would rather not say. ¯\\_(ツ)_/¯" } : defaultResponder(req);
+  };
+}
+
+beforeAll(async () => {
+  mock = await startMockProvider();
+  dir = await mkdtemp(path.join(os.tmpdir(), "dspx-badcomp-"));
+});
+afterAll(() => mock.close());
+
+const args = (extra: string[] = []) => [
+  "optimize", PROGRAM, "--optimizer", "gepa", "--seed", "7", "--budget-calls", "700",
+  "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl, "--json", ...extra,
+];
+const env = (db: string) => ({ DSPX_DB: db, OPENAI_API_KEY: "sk-test" });
+
+function outcome(db: string, runId: string) {
+  const sql = new Database(db, { readonly: true });
+  const candidates = sql.prepare("SELECT hash, origin, parents FROM candidates WHERE run_id = ? ORDER BY hash").all(runId);
+  const scores = sql
+    .prepare("SELECT r.candidate, r.dataset, r.example_id, e.score FROM run_results r JOIN evaluations e ON e.id = r.eval_id WHERE r.run_id = ? ORDER BY r.candidate, r.dataset, r.example_id")
+    .all(runId);
+  const run = sql.prepare("SELECT best_candidate, status FROM runs WHERE id = ?").get(runId);
+  sql.close();
+  return { candidates, scores, run };
+}
+
+async function events(db: string, runId: string): Promise<{ type: string; data: Record<string, unknown> }[]> {
+  const shown = await runCli(["show", runId, "--json"], { env: env(db) });
+  expect(shown.code, shown.stderr).toBe(0);
+  return JSON.parse(shown.stdout).events;
+}
+
+describe("a bad completion never poisons a run", () => {
+  let refDb: string;
+  let refRun: string;
+
+  it("records unreadable reflections as failed proposals and finishes (exit 0)", async () => {
+    refDb = path.join(dir, "reference.db");
+    mock.reset();
+    mock.setResponder(garbageFirst());
+    const r = await runCli(args(), { env: env(refDb) });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    refRun = report.runId;
+    const failed = (await events(refDb, refRun)).filter((e) => e.type === "proposal-failed");
+    expect(failed).toHaveLength(GARBAGE / 2);
+    expect(String(failed[0]!.data.error)).toContain("could not read");
+    // The later reflections were read: the run went on and made candidates from them.
+    expect(report.candidates).toBeGreaterThan(1);
+    // The failed proposals' calls were paid for and are counted: every proposal request sent.
+    expect(report.usage.proposalCalls).toBe(mock.requests.filter(isProposal).length);
+    expect(mock.requests.filter(isProposal).length).toBeGreaterThan(GARBAGE);
+  }, 120_000);
+
+  it("resumes a run killed after a failed proposal to the same end, without getting stuck", async () => {
+    const db = path.join(dir, "killed.db");
+    mock.reset();
+    mock.setResponder(garbageFirst());
+    const cli = startCli(args(), { env: env(db) });
+    // Kill once the first failed proposal's two requests (chat, then json) have been answered.
+    for (let i = 0; i < 2400 && mock.requests.filter(isProposal).length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    cli.child.kill("SIGKILL");
+    await cli.closed;
+    const runId = /run ([2-9a-z]{8})/.exec(cli.stderr())?.[1];
+    expect(runId, cli.stderr()).toBeDefined();
+    // Killed mid-run, after the failed proposal: the run is neither finished nor failed.
+    expect(outcome(db, runId!).run).toMatchObject({ status: "running" });
+
+    const resumed = await runCli(["resume", runId!, "--json"], { env: env(db) });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const reference = outcome(refDb, refRun);
+    const got = outcome(db, runId!);
+    expect(got.run).toMatchObject({ status: "done", best_candidate: (reference.run as { best_candidate: string }).best_candidate });
+    expect(got.candidates).toEqual(reference.candidates);
+    expect(got.scores).toEqual(reference.scores);
+    const failed = (await events(db, runId!)).filter((e) => e.type === "proposal-failed");
+    expect(failed.map((e) => e.data.iteration)).toEqual((await events(refDb, refRun)).filter((e) => e.type === "proposal-failed").map((e) => e.data.iteration));
+  }, 120_000);
+});

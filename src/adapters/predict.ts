@@ -69,6 +69,7 @@ async function attempt(call: PredictCall, adapter: Adapter): Promise<Attempt> {
   const request = buildRequest(call, adapter);
   const response = await call.lm.complete(request, call.signal ? { signal: call.signal } : undefined);
   const parsed = adapter.parse(call.signature, response.text);
+  if (!parsed.ok) call.lm.unreadable?.(request, parsed.error);
   return { parsed, record: callRecord(call, adapter, response, parsed) };
 }
 

@@ -7,7 +7,7 @@ import type { LMClient } from "../lm/types.js";
 import { buildMetric } from "../metrics/build.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
 import type { LMConfig } from "../program/types.js";
-import type { CacheStore } from "../store/cache-store.js";
+import type { ResponseCache } from "../store/cache-store.js";
 import { initialState, type ProgramState } from "../program/state.js";
 import { UserError, type Problem } from "../util/errors.js";
 import { didYouMean } from "../util/suggest.js";
@@ -25,8 +25,11 @@ export interface LoadProgramOptions {
   tpm?: number;
   timeoutMs?: number;
   maxAttempts?: number;
-  /** Cache LM responses here (e.g. `Store.open("runs/dspx.db").cache`); none → no cache. */
-  cache?: CacheStore;
+  /**
+   * Cache LM responses here (e.g. `Store.open("runs/dspx.db").cache`, or `.cache.forRun(id)` to link
+   * the entries used to a run); none → no cache.
+   */
+  cache?: ResponseCache;
   /** Environment to resolve models and keys from (default: process.env). */
   env?: NodeJS.ProcessEnv;
   /** A learned state to run instead of the file's instructions and demos. */

@@ -49,6 +49,7 @@ export async function beginEvalRun(store: Store, program: Program, info: { datas
     config: { dataset: info.dataset, ...info.config },
   });
   store.runs.addCandidate(runId, { hash: candidate, state: program.state, origin: "program" });
+  program.pool.linkCacheTo(runId);
   const memo = storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate, link: { runId, dataset: info.dataset } });
   return {
     runId,

@@ -183,8 +183,10 @@ cache
   });
 cache
   .command("clear")
-  .description("delete cached responses (all, or those older than a duration)")
+  .description("delete cached responses: all, or those matching every filter given")
   .option("--older-than <duration>", "only entries older than this, e.g. 30d, 12h")
+  .option("--run <id>", "only entries the run's calls used (so resuming it asks the LM again)")
+  .option("--failed", "only entries whose completion could not be read")
   .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
   .option("--json", "print JSON")
   .action(async (flags: Record<string, unknown>) => {

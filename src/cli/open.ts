@@ -18,7 +18,8 @@ export async function openProgram(file: string, flags: LMFlags, ctx: CommandCont
     ...(flags.tpm ? { tpm: flags.tpm } : {}),
     ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
     ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
-    ...(flags.cache !== false ? { cache: (store ?? openStore(flags, ctx)).cache } : {}),
+    // A run's view of the cache: a command that opens a run (eval) links the entries it uses to it.
+    ...(flags.cache !== false ? { cache: (store ?? openStore(flags, ctx)).cache.forRun() } : {}),
     onNotice: (m) => ctx.output.notice(m),
   });
   return program;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../util/canonical.js";
-import type { CacheStore } from "../store/cache-store.js";
+import type { ResponseCache } from "../store/cache-store.js";
 import type { CallOptions, ChatMessage, LMClient, LMRequest, LMResponse } from "./types.js";
 
 /**
@@ -49,6 +49,9 @@ function messageDigest(message: ChatMessage): string {
 /**
  * Answers repeated requests from the store: a hit costs nothing, is marked `cached`, and sends
  * nothing. Identical requests in flight at the same moment share one call. Errors are not cached.
+ * A completion the caller could not read stays cached and is served as it was, so a resumed run
+ * replays it: asking again is the caller's decision, made at another `sample` (see
+ * optimize/resample.ts); the mark lets `dspx cache clear --failed` find it.
  */
 export class CachedClient implements LMClient {
   readonly id: string;
@@ -61,7 +64,7 @@ export class CachedClient implements LMClient {
 
   constructor(
     private readonly inner: LMClient & { endpoint?: string },
-    private readonly store: CacheStore,
+    private readonly store: ResponseCache,
   ) {
     this.id = inner.id;
     this.provider = inner.provider;
@@ -98,5 +101,10 @@ export class CachedClient implements LMClient {
     } finally {
       this.inFlight.delete(key);
     }
+  }
+
+  /** Marks the cached completion of `request` as unreadable (it stays, and is served, as it was). */
+  unreadable(request: LMRequest, reason: string): void {
+    this.store.markUnreadable(cacheKey(request, this.inner), reason);
   }
 }

@@ -1,6 +1,6 @@
 import { UserError } from "../util/errors.js";
 import type { LMConfig } from "../program/types.js";
-import type { CacheStore } from "../store/cache-store.js";
+import type { ResponseCache } from "../store/cache-store.js";
 import { CachedClient } from "./cache.js";
 import { listedPrices, type Prices } from "./pricing.js";
 import { AnthropicProvider } from "./providers/anthropic.js";
@@ -80,7 +80,7 @@ export interface LMPoolOptions {
   defaultModel?: string;
   env?: NodeJS.ProcessEnv;
   /** Where responses are cached; none → no caching. `sim` is never cached (it costs nothing). */
-  cache?: CacheStore;
+  cache?: ResponseCache;
   clock?: Clock;
   /** Told once when dspx falls back to `sim` (the library never prints). */
   onNotice?: (message: string) => void;
@@ -197,6 +197,14 @@ export class LMPool {
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  /**
+   * Links the cache entries this pool's calls (and its derived pools') use from now on to a run, for
+   * `dspx cache clear --run`; nothing when the cache is not a run's view (`CacheStore.forRun`).
+   */
+  linkCacheTo(runId: string): void {
+    this.options.cache?.link?.(runId);
   }
 
   /** Whether calls under this config have a known price (sim and Ollama cost nothing). */

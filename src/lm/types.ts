@@ -110,6 +110,8 @@ export interface LMClient {
   /** Whether `responseFormat` is honoured natively (else the json adapter prompts for JSON only). */
   readonly structuredOutput: boolean;
   complete(request: LMRequest, options?: CallOptions): Promise<LMResponse>;
+  /** Told that the completion given for `request` could not be read (a caching client marks its entry). */
+  unreadable?(request: LMRequest, reason: string): void;
 }
 
 /** What a trace keeps of one LM call. */

@@ -150,7 +150,8 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
     ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
     cache: flags.cache !== false,
   };
-  const program = await loadProgram(file, programOptions(lm, store, hooks));
+  const runId = newRunId();
+  const program = await loadProgram(file, programOptions(lm, store, hooks, runId));
   const section = readOptimizeSection(program.spec, (name) => OPTIMIZER_REGISTRY[name].defaults);
   const optimizerName = flags.optimizer ?? section.optimizer ?? DEFAULTS.optimizer;
   const optimizer = OPTIMIZER_REGISTRY[optimizerName];
@@ -187,7 +188,6 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
       ...((flags.reflectionLm ?? section.reflectionLm) ? { reflectionLm: (flags.reflectionLm ?? section.reflectionLm)! } : {}),
     },
   };
-  const runId = newRunId();
   const session = await Session.create(runId, program, config, store, signal, hooks);
   const plan = session.checkPlan();
   store.runs.create({
@@ -233,7 +233,7 @@ export async function resume(
   await checkUnchanged(config);
   const baseUrl = await resumeBaseUrl(run, config, options);
   const lm: RunConfig["lm"] = { ...config.lm, ...(baseUrl ? { baseUrl } : {}) };
-  const program = await loadProgram(run.programFile, { ...programOptions(lm, store, hooks), source: run.programSource });
+  const program = await loadProgram(run.programFile, { ...programOptions(lm, store, hooks, run.id), source: run.programSource });
   const session = await Session.create(run.id, program, config, store, signal, hooks);
   const plan = session.checkPlan({ resuming: true });
   store.runs.update(run.id, { status: "running", pid: process.pid });
@@ -276,7 +276,7 @@ async function resumeBaseUrl(run: RunRecord, config: RunConfig, options: ResumeO
   });
 }
 
-function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks): LoadProgramOptions {
+function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks, runId: string): LoadProgramOptions {
   return {
     ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
     ...(lm.override ? { lm: lm.override } : {}),
@@ -288,7 +288,7 @@ function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks)
     ...(lm.tpm ? { tpm: lm.tpm } : {}),
     ...(lm.timeoutMs ? { timeoutMs: lm.timeoutMs } : {}),
     ...(lm.maxAttempts ? { maxAttempts: lm.maxAttempts } : {}),
-    ...(lm.cache ? { cache: store.cache } : {}),
+    ...(lm.cache ? { cache: store.cache.forRun(runId) } : {}),
   };
 }
 

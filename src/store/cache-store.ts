@@ -14,9 +14,31 @@ export interface CachedResponse {
   createdAt: number;
 }
 
+/** What the LM cache asks of the store: the CacheStore itself, or a run's view of it (`forRun`). */
+export interface ResponseCache {
+  get(key: string): CachedResponse | undefined;
+  put(key: string, entry: CachedResponse): void;
+  /** The completion cached under `key` could not be read by the call that asked for it: marked, for `dspx cache clear --failed`. */
+  markUnreadable(key: string, reason: string): void;
+  /** A run's view: links the entries used from now on to `runId`. */
+  link?(runId: string): void;
+}
+
+/** Which entries `clear` deletes: those matching every condition given (all entries when none is). */
+export interface ClearFilter {
+  /** Created before this time (ms since the epoch). */
+  before?: number;
+  /** Read or written by this run's calls. */
+  runId?: string;
+  /** Whose completion could not be read. */
+  unreadable?: boolean;
+}
+
 export interface CacheStats {
   entries: number;
   hits: number;
+  /** Entries whose completion could not be read by the call that asked for it. */
+  unreadable: number;
   /** What the cached calls cost when first made (null when some price was unknown). */
   storedCostUsd: number | null;
   /** What the hits would have cost without the cache. */
@@ -44,7 +66,7 @@ interface Row {
  * stored. Lookups read on this thread; new rows and hit counts go to the writer thread, and rows
  * not yet committed stay visible to `get` from memory until they are.
  */
-export class CacheStore {
+export class CacheStore implements ResponseCache {
   private readonly getStmt: Database.Statement<[Buffer], Row>;
   private readonly pending = new Map<string, CachedResponse>();
 
@@ -88,15 +110,27 @@ export class CacheStore {
     );
   }
 
+  markUnreadable(key: string, reason: string): void {
+    this.writer.write({ name: "cache.unreadable", params: { key, error: reason } });
+  }
+
+  /**
+   * The cache as one run's calls see it: the same entries, each one they read or write linked to the
+   * run (named now, or later with `link` — an eval run is opened after its program is loaded).
+   */
+  forRun(runId?: string): RunCache {
+    return new RunCache(this, (key, run) => this.writer.write({ name: "cache.use", params: { runId: run, key } }), runId);
+  }
+
   async stats(): Promise<CacheStats> {
     await this.writer.flush();
     const totals = this.db
       .prepare(
         `SELECT COUNT(*) AS entries, COALESCE(SUM(hits), 0) AS hits, MIN(created_at) AS oldest, MAX(created_at) AS newest,
-                SUM(cost_usd) AS stored, SUM(cost_usd * hits) AS saved, SUM(cost_usd IS NULL) AS unknown
+                SUM(cost_usd) AS stored, SUM(cost_usd * hits) AS saved, SUM(cost_usd IS NULL) AS unknown, COALESCE(SUM(parse_error IS NOT NULL), 0) AS unreadable
          FROM lm_cache`,
       )
-      .get() as { entries: number; hits: number; oldest: number | null; newest: number | null; stored: number | null; saved: number | null; unknown: number | null };
+      .get() as { entries: number; hits: number; unreadable: number; oldest: number | null; newest: number | null; stored: number | null; saved: number | null; unknown: number | null };
     const byModel = this.db
       .prepare("SELECT provider, model, COUNT(*) AS entries, COALESCE(SUM(hits), 0) AS hits FROM lm_cache GROUP BY provider, model ORDER BY entries DESC")
       .all() as CacheStats["byModel"];
@@ -104,6 +138,7 @@ export class CacheStore {
     return {
       entries: totals.entries,
       hits: totals.hits,
+      unreadable: totals.unreadable,
       storedCostUsd: unknown ? null : (totals.stored ?? 0),
       savedUsd: unknown ? null : (totals.saved ?? 0),
       byModel,
@@ -112,14 +147,60 @@ export class CacheStore {
     };
   }
 
-  /** Deletes entries (those created before `before`, when given); returns how many. */
-  async clear(options: { before?: number } = {}): Promise<number> {
+  /** Deletes the entries matching `filter` (and their links to runs); returns how many. */
+  async clear(filter: ClearFilter = {}): Promise<number> {
     await this.writer.flush();
-    const r =
-      options.before === undefined
-        ? this.db.prepare("DELETE FROM lm_cache").run()
-        : this.db.prepare("DELETE FROM lm_cache WHERE created_at < ?").run(options.before);
-    return r.changes;
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (filter.before !== undefined) {
+      where.push("created_at < @before");
+      params.before = filter.before;
+    }
+    if (filter.unreadable) where.push("parse_error IS NOT NULL");
+    if (filter.runId !== undefined) {
+      where.push("key IN (SELECT key FROM lm_cache_uses WHERE run_id = @runId)");
+      params.runId = filter.runId;
+    }
+    const remove = this.db.transaction(() => {
+      if (where.length === 0) {
+        this.db.prepare("DELETE FROM lm_cache_uses").run();
+        return this.db.prepare("DELETE FROM lm_cache").run().changes;
+      }
+      const statement = this.db.prepare(`DELETE FROM lm_cache WHERE ${where.join(" AND ")}`);
+      const removed = (Object.keys(params).length > 0 ? statement.run(params) : statement.run()).changes;
+      if (removed > 0) this.db.prepare("DELETE FROM lm_cache_uses WHERE key NOT IN (SELECT key FROM lm_cache)").run();
+      return removed;
+    });
+    return remove.immediate();
+  }
+}
+
+/** A run's view of the cache (see `CacheStore.forRun`). */
+export class RunCache implements ResponseCache {
+  constructor(
+    private readonly cache: ResponseCache,
+    private readonly use: (key: string, runId: string) => void,
+    private runId?: string,
+  ) {}
+
+  /** Links the calls from now on to `runId`. */
+  link(runId: string): void {
+    this.runId = runId;
+  }
+
+  get(key: string): CachedResponse | undefined {
+    const entry = this.cache.get(key);
+    if (entry && this.runId !== undefined) this.use(key, this.runId);
+    return entry;
+  }
+
+  put(key: string, entry: CachedResponse): void {
+    this.cache.put(key, entry);
+    if (this.runId !== undefined) this.use(key, this.runId);
+  }
+
+  markUnreadable(key: string, reason: string): void {
+    this.cache.markUnreadable(key, reason);
   }
 }
 

@@ -118,6 +118,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: "LM cache: unreadable completions marked, and which runs used which entries",
+    sql: `
+      -- Why the completion could not be read by the call that asked for it (null: it could, or was never judged).
+      ALTER TABLE lm_cache ADD COLUMN parse_error TEXT;
+
+      -- Which cache entries a run's calls read or wrote (for dspx cache clear --run). No foreign
+      -- keys: a link outliving its entry or run is harmless, and clearing tidies them.
+      CREATE TABLE lm_cache_uses (
+        run_id TEXT NOT NULL,
+        key    BLOB NOT NULL,
+        PRIMARY KEY (run_id, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX lm_cache_uses_key ON lm_cache_uses (key);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -8,6 +8,8 @@ export const WRITE_STATEMENTS = {
   "cache.put": `INSERT OR IGNORE INTO lm_cache (key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at)
                 VALUES (unhex(@key), @provider, @model, @response, @responseModel, @promptTokens, @completionTokens, @cachedTokens, @costUsd, @latencyMs, @createdAt)`,
   "cache.hit": `UPDATE lm_cache SET hits = hits + 1, last_hit_at = @at WHERE key = unhex(@key)`,
+  "cache.unreadable": `UPDATE lm_cache SET parse_error = @error WHERE key = unhex(@key)`,
+  "cache.use": `INSERT OR IGNORE INTO lm_cache_uses (run_id, key) VALUES (@runId, unhex(@key))`,
   "run.create": `INSERT INTO runs (id, kind, name, program_name, program_file, program_hash, program_source, config, seed, status, pid, started_at, updated_at)
                  VALUES (@id, @kind, @name, @programName, @programFile, @programHash, @programSource, @config, @seed, 'running', @pid, @at, @at)`,
   "run.update": `UPDATE runs SET status = COALESCE(@status, status), error = COALESCE(@error, error), best_candidate = COALESCE(@bestCandidate, best_candidate),

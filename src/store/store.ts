@@ -90,7 +90,8 @@ export class Store {
 
   /** The tables and columns this dspx reads, present as expected. */
   private static check(db: Database.Database): void {
-    db.prepare("SELECT key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at, hits FROM lm_cache LIMIT 0").all();
+    db.prepare("SELECT key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at, hits, parse_error FROM lm_cache LIMIT 0").all();
+    db.prepare("SELECT run_id, key FROM lm_cache_uses LIMIT 0").all();
     db.prepare("SELECT id, key, nominal_cost_usd FROM evaluations LIMIT 0").all();
     db.prepare("SELECT run_id, eval_id, memoized FROM run_results LIMIT 0").all();
   }

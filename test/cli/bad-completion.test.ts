@@ -112,5 +112,72 @@ describe("a bad completion never poisons a run", () => {
     expect(got.scores).toEqual(reference.scores);
     const failed = (await events(db, runId!)).filter((e) => e.type === "proposal-failed");
     expect(failed.map((e) => e.data.iteration)).toEqual((await events(refDb, refRun)).filter((e) => e.type === "proposal-failed").map((e) => e.data.iteration));
+
+    // Both processes linked what they used to the run: clearing the run's entries empties this cache.
+    const stats = JSON.parse((await runCli(["cache", "stats", "--json"], { env: env(db) })).stdout);
+    expect(stats.entries).toBeGreaterThan(0);
+    const cleared = await runCli(["cache", "clear", "--run", runId!, "--json"], { env: env(db) });
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ removed: stats.entries, run: runId });
+    expect(JSON.parse((await runCli(["cache", "stats", "--json"], { env: env(db) })).stdout).entries).toBe(0);
+  }, 120_000);
+
+  it("replays cached unreadable answers in a new run; `cache clear --failed` removes just them", async () => {
+    const before = JSON.parse((await runCli(["cache", "stats", "--json"], { env: env(refDb) })).stdout);
+    expect(before.unreadable).toBe(GARBAGE);
+
+    // The same seed again, every answer now readable: the cache answers everything, garbage included.
+    mock.reset();
+    const replay = await runCli(args(), { env: env(refDb) });
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(mock.requests).toHaveLength(0);
+    const replayed = (await events(refDb, JSON.parse(replay.stdout).runId)).filter((e) => e.type === "proposal-failed");
+    expect(replayed).toHaveLength(GARBAGE / 2);
+
+    const cleared = await runCli(["cache", "clear", "--failed", "--json"], { env: env(refDb) });
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ removed: GARBAGE, failed: true });
+    const after = JSON.parse((await runCli(["cache", "stats", "--json"], { env: env(refDb) })).stdout);
+    expect(after).toMatchObject({ entries: before.entries - GARBAGE, unreadable: 0 });
+
+    // Now the same seed asks the LM those requests again, and reads every answer.
+    const fresh = await runCli(args(), { env: env(refDb) });
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(mock.requests.filter(isProposal).length).toBeGreaterThan(0);
+    expect((await events(refDb, JSON.parse(fresh.stdout).runId)).filter((e) => e.type === "proposal-failed")).toHaveLength(0);
+  }, 120_000);
+});
+
+describe("dspx cache clear --run", () => {
+  const evalRun = async (db: string, model: string) => {
+    const r = await runCli(["eval", PROGRAM, "--lm", model, "--base-url", mock.openaiBaseUrl, "--limit", "5", "--json"], { env: env(db) });
+    expect(r.code, r.stderr).toBe(0);
+    return /run ([2-9a-z]{8})/.exec(r.stderr)![1]!;
+  };
+
+  it("removes the entries one run used and no other's; an unknown run is a usage error", async () => {
+    const db = path.join(dir, "two-runs.db");
+    mock.reset();
+    const mini = await evalRun(db, "openai:gpt-4.1-mini");
+    const full = await evalRun(db, "openai:gpt-4.1");
+    expect(JSON.parse((await runCli(["cache", "stats", "--json"], { env: env(db) })).stdout).entries).toBe(10);
+
+    const one = await runCli(["cache", "clear", "--run", mini, "--json"], { env: env(db) });
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout)).toEqual({ db, removed: 5, run: mini });
+    expect(JSON.parse((await runCli(["cache", "stats", "--json"], { env: env(db) })).stdout).entries).toBe(5);
+
+    const unknown = await runCli(["cache", "clear", "--run", "nosuchrun"], { env: env(db) });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
+    expect(unknown.stderr).toContain('no run "nosuchrun"');
+    expect(unknown.stdout).toBe("");
+
+    // Filters combine: the run's unreadable entries (none here), then all of them.
+    expect(JSON.parse((await runCli(["cache", "clear", "--run", full, "--failed", "--json"], { env: env(db) })).stdout).removed).toBe(0);
+    const text = await runCli(["cache", "clear", "--run", full.slice(0, 5)], { env: env(db) });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.trim()).toBe(`removed 5 cached responses used by run ${full}`);
+    expect(JSON.parse((await runCli(["cache", "stats", "--json"], { env: env(db) })).stdout).entries).toBe(0);
   }, 120_000);
 });

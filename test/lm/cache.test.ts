@@ -2,6 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { ParseFailure, predict } from "../../src/adapters/predict.js";
 import { CachedClient, cacheKey } from "../../src/lm/cache.js";
 import type { LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
 import { Store } from "../../src/store/store.js";
@@ -52,11 +53,13 @@ class CountingLM implements LMClient {
   readonly endpoint = "https://api.openai.com/v1";
   calls = 0;
   fail = false;
+  /** Answer this instead of echoing the last message. */
+  reply?: string;
   async complete(req: LMRequest): Promise<LMResponse> {
     this.calls++;
     await new Promise((r) => setImmediate(r));
     if (this.fail) throw new Error("boom");
-    return { text: `answer to ${req.messages.at(-1)!.content}`, usage: { promptTokens: 10, completionTokens: 2, cachedTokens: 0 }, costUsd: 0.01, cached: false, latencyMs: 5, model: "gpt-4.1-mini-2025-04-14" };
+    return { text: this.reply ?? `answer to ${req.messages.at(-1)!.content}`, usage: { promptTokens: 10, completionTokens: 2, cachedTokens: 0 }, costUsd: 0.01, cached: false, latencyMs: 5, model: "gpt-4.1-mini-2025-04-14" };
   }
 }
 
@@ -116,6 +119,93 @@ describe("CachedClient", () => {
     expect(await s.cache.clear({ before: Date.now() - 60_000 })).toBe(0);
     expect(await s.cache.clear({ before: Date.now() + 1 })).toBe(1);
     expect((await s.cache.stats()).entries).toBe(0);
+    await s.close();
+  });
+});
+
+/** An LM answering text in neither the chat nor the json format. */
+function garbage(): CountingLM {
+  const lm = new CountingLM();
+  lm.reply = "I would rather not say.";
+  return lm;
+}
+
+describe("unreadable completions", () => {
+  const signature = { inputs: [{ name: "q", type: { kind: "string" as const }, typed: true }], outputs: [{ name: "a", type: { kind: "string" as const }, typed: true }] };
+  const ask = (lm: LMClient) =>
+    predict({ lm, signature, instruction: "Answer.", demos: [], inputs: { q: "why" }, purpose: "reflect", temperature: 0, maxTokens: 64, sample: 0 });
+
+  it("are marked when predict cannot read them, stay cached and are served as they were", async () => {
+    const s = await store();
+    const inner = garbage();
+    const lm = new CachedClient(inner, s.cache);
+    await lm.complete(base); // a completion nobody tried to read
+    await expect(ask(lm)).rejects.toThrow(ParseFailure);
+    await s.flush();
+    expect(await s.cache.stats()).toMatchObject({ entries: 3, unreadable: 2 });
+    // Served again from the cache (a resumed run replays what it got), nothing sent.
+    const again = await ask(lm).catch((e: ParseFailure) => e);
+    expect(again).toBeInstanceOf(ParseFailure);
+    expect((again as ParseFailure).calls.map((c) => c.cached)).toEqual([true, true]);
+    expect(inner.calls).toBe(3);
+    await s.close();
+  });
+
+  it("are what clear({ unreadable }) removes, and nothing else", async () => {
+    const s = await store();
+    const lm = new CachedClient(garbage(), s.cache);
+    await lm.complete(base);
+    await ask(lm).catch(() => {});
+    expect(await s.cache.clear({ unreadable: true })).toBe(2);
+    expect(await s.cache.stats()).toMatchObject({ entries: 1, unreadable: 0 });
+    expect(await s.cache.clear({ unreadable: true })).toBe(0);
+    await s.close();
+  });
+});
+
+describe("a run's view of the cache", () => {
+  const request = (content: string): LMRequest => ({ ...base, messages: [{ role: "user", content }] });
+
+  it("links every entry a run's calls read or write, and clear({ runId }) removes just those", async () => {
+    const s = await store();
+    const inner = new CountingLM();
+    const first = new CachedClient(inner, s.cache.forRun("run00001"));
+    const second = new CachedClient(inner, s.cache.forRun("run00002"));
+    await first.complete(request("a"));
+    await first.complete(request("b"));
+    await second.complete(request("a")); // a hit: used by both runs
+    await second.complete(request("c"));
+    await new CachedClient(inner, s.cache).complete(request("d")); // the plain cache links nothing
+    expect(inner.calls).toBe(4);
+    expect(await s.cache.clear({ runId: "run00001" })).toBe(2);
+    expect((await s.cache.stats()).entries).toBe(2);
+    // "a" went with run00001's entries; run00002 is left with "c".
+    expect(await s.cache.clear({ runId: "run00002" })).toBe(1);
+    expect(await s.cache.clear({ runId: "run00002" })).toBe(0);
+    expect((await s.cache.stats()).entries).toBe(1);
+    await s.close();
+  });
+
+  it("links nothing until the run is named, then everything used from then on", async () => {
+    const s = await store();
+    const view = s.cache.forRun();
+    const lm = new CachedClient(new CountingLM(), view);
+    await lm.complete(request("before"));
+    view.link("run00003");
+    await lm.complete(request("after"));
+    await lm.complete(request("before")); // a hit after linking: linked
+    expect(await s.cache.clear({ runId: "run00003" })).toBe(2);
+    await s.close();
+  });
+
+  it("combines filters: the run's unreadable entries only", async () => {
+    const s = await store();
+    const lm = new CachedClient(garbage(), s.cache.forRun("run00004"));
+    await lm.complete(request("fine"));
+    const signature = { inputs: [], outputs: [{ name: "a", type: { kind: "string" as const }, typed: true }] };
+    await predict({ lm, signature, instruction: "", demos: [], inputs: {}, purpose: "predict", temperature: 0, maxTokens: 8, sample: 0 }).catch(() => {});
+    expect(await s.cache.clear({ runId: "run00004", unreadable: true })).toBe(2);
+    expect(await s.cache.clear({ runId: "run00004" })).toBe(1);
     await s.close();
   });
 });

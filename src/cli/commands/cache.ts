@@ -2,12 +2,15 @@ import { UserError } from "../../util/errors.js";
 import { parseDuration } from "../../util/duration.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
-import { formatInt, formatUsd } from "../output.js";
+import { formatInt, formatUsd, plural } from "../output.js";
+import type { ClearFilter } from "../../store/cache-store.js";
 
 export interface CacheFlags {
   db?: string;
   json?: boolean;
   olderThan?: string;
+  run?: string;
+  failed?: boolean;
 }
 
 export async function cacheStatsCommand(flags: CacheFlags, ctx: CommandContext): Promise<number> {
@@ -22,6 +25,7 @@ export async function cacheStatsCommand(flags: CacheFlags, ctx: CommandContext):
   const date = (ms?: number) => (ms === undefined ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16));
   output.out(`${c.bold("cache")}   ${store.file}`);
   output.out(`${c.bold("entries")} ${formatInt(stats.entries)} · ${formatInt(stats.hits)} hits · saved ${formatUsd(stats.savedUsd)} (the cached calls cost ${formatUsd(stats.storedCostUsd)})`);
+  if (stats.unreadable > 0) output.out(`${c.bold("failed")}  ${plural(stats.unreadable, "completion")} could not be read (\`dspx cache clear --failed\` removes them)`);
   output.out(`${c.bold("ages")}    oldest ${date(stats.oldest)} · newest ${date(stats.newest)}`);
   if (stats.byModel.length > 0) {
     output.out(output.table(["provider", "model", "entries", "hits"], stats.byModel.map((m) => [m.provider, m.model, formatInt(m.entries), formatInt(m.hits)])));
@@ -37,8 +41,14 @@ export async function cacheClearCommand(flags: CacheFlags, ctx: CommandContext):
     before = Date.now() - ms;
   }
   const store = openStore(flags, ctx);
-  const removed = await store.cache.clear(before === undefined ? {} : { before });
-  if (ctx.output.json) ctx.output.out(JSON.stringify({ db: store.file, removed }));
-  else ctx.output.out(`removed ${formatInt(removed)} cached response${removed === 1 ? "" : "s"}${flags.olderThan ? ` older than ${flags.olderThan}` : ""}`);
+  const run = flags.run !== undefined ? store.runs.resolve(flags.run) : undefined;
+  const filter: ClearFilter = { ...(before !== undefined ? { before } : {}), ...(run ? { runId: run.id } : {}), ...(flags.failed ? { unreadable: true } : {}) };
+  const removed = await store.cache.clear(filter);
+  if (ctx.output.json) {
+    ctx.output.out(JSON.stringify({ db: store.file, removed, ...(run ? { run: run.id } : {}), ...(flags.failed ? { failed: true } : {}), ...(flags.olderThan ? { olderThan: flags.olderThan } : {}) }));
+    return 0;
+  }
+  const which = [flags.failed ? "that could not be read" : "", run ? `used by run ${run.id}` : "", flags.olderThan ? `older than ${flags.olderThan}` : ""].filter((w) => w !== "");
+  ctx.output.out(`removed ${plural(removed, "cached response")}${which.length > 0 ? ` ${which.join(", ")}` : ""}`);
   return 0;
 }

@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { beforeAll, describe, it } from "vitest";
 import { OPTIMIZERS, type OptimizerName } from "../../src/optimize/types.js";
 import { ROOT, runCli, startCli } from "../support/cli.js";
+import { runOutcome } from "../support/run-outcome.js";
 
 /**
  * kill -9 inside the final test evaluation, then `dspx resume`: the run ends exactly as the same run
@@ -54,21 +55,6 @@ function recorded(db: string, runId?: string): Recorded | undefined {
   }
 }
 
-/** What must be the same, resumed or not. */
-function outcome(report: Record<string, any>) {
-  return {
-    best: report.best.candidate,
-    dev: report.best.dev.mean,
-    test: report.best.test?.mean,
-    baselineTest: report.baseline.test?.mean,
-    candidates: report.candidates,
-    steps: report.steps,
-    calls: report.usage.calls,
-    rollouts: report.usage.rollouts,
-    ended: report.ended,
-  };
-}
-
 describe.concurrent.each(OPTIMIZERS)("%s: kill -9 inside the final test evaluation, then resume", (optimizer) => {
   it("ends as the uninterrupted run: same best candidate, scores, candidates, steps and calls, each event once", async ({ expect }) => {
     const refDb = path.join(dir, `${optimizer}-reference.db`);
@@ -91,7 +77,7 @@ describe.concurrent.each(OPTIMIZERS)("%s: kill -9 inside the final test evaluati
     const ref = await reference;
     expect(ref.code, ref.stderr).toBe(0);
     const refReport = JSON.parse(ref.stdout);
-    expect(outcome(JSON.parse(resumed.stdout))).toEqual(outcome(refReport));
+    expect(runOutcome(JSON.parse(resumed.stdout))).toEqual(runOutcome(refReport));
     const after = recorded(db, runId)!;
     const straight = recorded(refDb, refReport.runId)!;
     expect(after.status).toBe("done");

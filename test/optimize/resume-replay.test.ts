@@ -4,6 +4,7 @@ import { optimize, resume, type OptimizeFlags, type OptimizeHooks, type Optimize
 import { OPTIMIZERS, type OptimizerName } from "../../src/optimize/types.js";
 import { Store } from "../../src/store/store.js";
 import { tempDir } from "./bootstrap-helpers.js";
+import { runOutcome } from "../support/run-outcome.js";
 
 /**
  * A run interrupted at any moment and resumed ends as the same run uninterrupted would, for every
@@ -27,22 +28,6 @@ function openStore(): Store {
 
 // Beam needs a larger budget than the others for one step on this program.
 const flagsFor = (optimizer: OptimizerName): OptimizeFlags => ({ optimizer, lm: "sim", budget: { calls: optimizer === "beam" ? 1100 : 800 }, seed: 7, concurrency: 4 });
-
-/** What must be the same, resumed or not. */
-function outcome(r: OptimizeReport) {
-  return {
-    ended: r.ended,
-    best: r.best.candidate,
-    dev: r.best.dev.mean,
-    test: r.best.test?.mean,
-    baselineTest: r.baseline.test?.mean,
-    candidates: r.candidates,
-    steps: r.steps,
-    calls: r.usage.calls,
-    rollouts: r.usage.rollouts,
-    proposalCalls: r.usage.proposalCalls,
-  };
-}
 
 const candidateList = (store: Store, runId: string) => store.runs.candidates(runId).map((c) => `${c.seq} ${c.hash} ${c.origin}`);
 /** The story the log tells, without the markers each resume adds. */
@@ -106,7 +91,7 @@ describe.each(OPTIMIZERS)("%s, interrupted and resumed", (optimizer) => {
     expect(store.runs.resolve(runId).status).toBe("interrupted");
     const resumed = await resume(runId, store, new AbortController().signal);
     if ("alreadyFinished" in resumed) throw new Error("the run had not finished");
-    expect(outcome(resumed)).toEqual(outcome(ref.report));
+    expect(runOutcome(resumed)).toEqual(runOutcome(ref.report));
     expect(candidateList(store, runId)).toEqual(candidateList(ref.store, ref.report.runId));
     expect(story(store, runId)).toEqual(story(ref.store, ref.report.runId));
     expect(store.runs.resolve(runId).status).toBe("done");
@@ -118,7 +103,7 @@ describe.each(OPTIMIZERS)("%s, interrupted and resumed", (optimizer) => {
     const runId = await interrupted(store, flags, atProposal(1));
     const resumed = await resume(runId, store, new AbortController().signal);
     if ("alreadyFinished" in resumed) throw new Error("the run had not finished");
-    expect(outcome(resumed)).toEqual(outcome(ref.report));
+    expect(runOutcome(resumed)).toEqual(runOutcome(ref.report));
     expect(candidateList(store, runId)).toEqual(candidateList(ref.store, ref.report.runId));
     expect(story(store, runId)).toEqual(story(ref.store, ref.report.runId));
   });

@@ -195,12 +195,11 @@ export async function resume(runId: string, store: Store, signal: AbortSignal, h
   const run = store.runs.resolve(runId);
   if (run.kind !== "optimize") throw new UserError(`run ${run.id} is an eval run: only optimize runs can be resumed (re-run \`dspx eval\`: finished examples are reused)`);
   if (run.status === "running") throw new UserError(`run ${run.id} is still running (process ${run.pid}); stop it first, or wait for it`);
-  const stored = store.runs.checkpoint(run.id);
-  const checkpoint: Checkpoint | undefined = stored && readCheckpoint(run.id, stored.state);
-  if (run.status === STATUS_DONE || checkpoint?.phase === "finished") {
-    const report = checkpoint?.phase === "finished" ? readReport(checkpoint.report) : undefined;
-    return { alreadyFinished: run, ...(report ? { report } : {}) };
-  }
+  const stored = store.runs.checkpoint(run.id)?.state;
+  if (run.status === STATUS_DONE) return finishedRun(run, stored);
+  const checkpoint: Checkpoint | undefined = stored === undefined ? undefined : readCheckpoint(run.id, stored);
+  // (A finished checkpoint is written with the run marked done; this is for a status changed since.)
+  if (checkpoint?.phase === "finished") return finishedRun(run, stored);
   const config = run.config as unknown as RunConfig;
   await checkUnchanged(config);
   const baseUrl = await resumeBaseUrl(run, config, options);
@@ -213,6 +212,18 @@ export async function resume(runId: string, store: Store, signal: AbortSignal, h
   store.runs.update(run.id, { status: "running", pid: process.pid });
   store.runs.addEvent(run.id, RESUMED, { pid: process.pid, ...(checkpoint ? { step: checkpoint.step, phase: checkpoint.phase } : {}) });
   return session.run(plan, checkpoint);
+}
+
+/** A finished run, with the report its last checkpoint keeps when it can be read (runs finished before reports were kept have none). */
+function finishedRun(run: RunRecord, stored: unknown): AlreadyFinished {
+  let report: OptimizeReport | undefined;
+  try {
+    const checkpoint = readCheckpoint(run.id, stored);
+    if (checkpoint.phase === "finished") report = readReport(checkpoint.report);
+  } catch {
+    // A finished run is finished even when what its checkpoint kept cannot be read.
+  }
+  return { alreadyFinished: run, ...(report ? { report } : {}) };
 }
 
 /**

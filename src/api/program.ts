@@ -2,6 +2,7 @@ import { executeGraph } from "../graph/execute.js";
 import { loadGraph } from "../graph/load.js";
 import type { Prediction } from "../graph/trace.js";
 import type { CompiledStep, Graph } from "../graph/types.js";
+import type { PaidCallListener } from "../lm/metered.js";
 import { LMPool } from "../lm/pool.js";
 import type { LMClient } from "../lm/types.js";
 import { buildMetric } from "../metrics/build.js";
@@ -36,6 +37,8 @@ export interface LoadProgramOptions {
   state?: ProgramState;
   /** Receives notices such as "running on sim" (the library never prints). */
   onNotice?: (message: string) => void;
+  /** Told of every LM call a model answered (not cache hits), as it completes. */
+  onPaidCall?: PaidCallListener;
   /** Share one LM pool (and so its clients) between programs. */
   pool?: LMPool;
   /** The program's text, when it is not (or no longer) what the file holds: a run's recorded program. */
@@ -163,6 +166,7 @@ export async function loadProgram<Outputs extends Record<string, unknown> = Reco
       ...(graph.spec.lm ? { programLm: graph.spec.lm } : {}),
       ...(options.env ? { env: options.env } : {}),
       ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+      ...(options.onPaidCall ? { onPaidCall: options.onPaidCall } : {}),
     });
   return new Program<Outputs>(graph, options.state ?? initialState(graph.spec, graph.lmSteps), pool);
 }

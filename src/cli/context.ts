@@ -1,8 +1,9 @@
+import { setMaxListeners } from "node:events";
 import { createOutput, type Output, type OutputFlags } from "./output.js";
 import { EXIT, reportError } from "./errors.js";
 import { InterruptedError, isInterruption } from "../util/errors.js";
 
-/** What every command gets: output, an abort signal tied to Ctrl-C, and the exit code to set. */
+/** What every command gets: output, an abort signal tied to Ctrl-C and SIGTERM, and the exit code to set. */
 export interface CommandContext {
   output: Output;
   signal: AbortSignal;
@@ -11,24 +12,29 @@ export interface CommandContext {
 }
 
 /**
- * Runs a command body with Ctrl-C wired to an AbortSignal (first press: stop gracefully; second:
- * leave at once) and every error turned into an exit code here, in one place. Never calls
- * process.exit during work: it sets process.exitCode and lets the process end.
+ * Runs a command body with Ctrl-C and SIGTERM wired to an AbortSignal (first signal: stop
+ * gracefully; second: leave at once) and every error turned into an exit code here, in one place.
+ * Never calls process.exit during work: it sets process.exitCode and lets the process end.
  */
 export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext) => Promise<number | void>): Promise<void> {
   const output = createOutput(flags);
   const controller = new AbortController();
+  // Every call in flight listens to this one signal: dozens at once is the design, not a leak.
+  setMaxListeners(0, controller.signal);
   let presses = 0;
-  const onSigint = () => {
+  // SIGTERM (a supervisor, a CI runner, `kill`) stops the command as Ctrl-C does: what is done is
+  // kept, the run is marked interrupted and can be resumed.
+  const onSignal = (signal: NodeJS.Signals) => {
     presses++;
     if (presses === 1) {
-      output.err("\nstopping: finishing the calls in flight (press Ctrl-C again to quit at once)");
+      output.err(`\nstopping${signal === "SIGINT" ? "" : ` (${signal})`}: finishing the calls in flight (press Ctrl-C again to quit at once)`);
       controller.abort();
     } else {
       process.exit(EXIT.interrupted);
     }
   };
-  process.on("SIGINT", onSigint);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const cleanups: (() => void | Promise<void>)[] = [];
   try {
     const code = await body({ output, signal: controller.signal, defer: (fn) => void cleanups.push(fn) });
@@ -44,6 +50,7 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
         if (!process.exitCode) process.exitCode = reportError(err, output);
       }
     }
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../util/canonical.js";
 import type { ResponseCache } from "../store/cache-store.js";
 import type { CallOptions, ChatMessage, LMClient, LMRequest, LMResponse } from "./types.js";
+import { WrappedClient } from "./wrapped.js";
 
 /**
  * The cache key of a request: sha256 of the canonical JSON of everything that can change the
@@ -53,24 +54,14 @@ function messageDigest(message: ChatMessage): string {
  * replays it: asking again is the caller's decision, made at another `sample` (see
  * optimize/resample.ts); the mark lets `dspx cache clear --failed` find it.
  */
-export class CachedClient implements LMClient {
-  readonly id: string;
-  readonly provider: string;
-  readonly model: string;
-  /** The wrapped endpoint, so that what fingerprints a client sees through the cache. */
-  readonly endpoint: string | undefined;
-  readonly structuredOutput: boolean;
+export class CachedClient extends WrappedClient {
   private readonly inFlight = new Map<string, Promise<LMResponse>>();
 
   constructor(
-    private readonly inner: LMClient & { endpoint?: string },
+    inner: LMClient & { endpoint?: string },
     private readonly store: ResponseCache,
   ) {
-    this.id = inner.id;
-    this.provider = inner.provider;
-    this.model = inner.model;
-    this.endpoint = inner.endpoint;
-    this.structuredOutput = inner.structuredOutput;
+    super(inner);
   }
 
   async complete(request: LMRequest, options?: CallOptions): Promise<LMResponse> {
@@ -104,7 +95,7 @@ export class CachedClient implements LMClient {
   }
 
   /** Marks the cached completion of `request` as unreadable (it stays, and is served, as it was). */
-  unreadable(request: LMRequest, reason: string): void {
+  override unreadable(request: LMRequest, reason: string): void {
     this.store.markUnreadable(cacheKey(request, this.inner), reason);
   }
 }

@@ -2,6 +2,7 @@ import { UserError } from "../util/errors.js";
 import type { LMConfig } from "../program/types.js";
 import type { ResponseCache } from "../store/cache-store.js";
 import { CachedClient } from "./cache.js";
+import { MeteredClient, type PaidCallListener } from "./metered.js";
 import { listedPrices, type Prices } from "./pricing.js";
 import { AnthropicProvider } from "./providers/anthropic.js";
 import { OpenAIProvider } from "./providers/openai.js";
@@ -84,6 +85,8 @@ export interface LMPoolOptions {
   clock?: Clock;
   /** Told once when dspx falls back to `sim` (the library never prints). */
   onNotice?: (message: string) => void;
+  /** Told of every call a model answered (not cache hits), when it completes: what a run meters. */
+  onPaidCall?: PaidCallListener;
 }
 
 /** Live totals over every endpoint, for progress lines. */
@@ -193,7 +196,7 @@ export class LMPool {
       });
       this.schedulers.push(scheduler);
       const scheduled = new ScheduledClient(provider, scheduler);
-      client = this.options.cache ? new CachedClient(scheduled, this.options.cache) : scheduled;
+      client = this.metered(this.options.cache ? new CachedClient(scheduled, this.options.cache) : scheduled);
       this.clients.set(key, client);
     }
     return client;
@@ -227,13 +230,17 @@ export class LMPool {
     return total;
   }
 
+  private metered(client: LMClient): LMClient {
+    return this.options.onPaidCall ? new MeteredClient(client, this.options.onPaidCall) : client;
+  }
+
   private simClient(spec: ModelSpec): LMClient {
     const key = `sim|${JSON.stringify(spec.params)}`;
     let client = this.clients.get(key);
     if (!client) {
       const query = Object.entries(spec.params).map(([k, v]) => `${k}=${v}`).join("&");
       try {
-        client = new SimClient(parseSimOptions(query));
+        client = this.metered(new SimClient(parseSimOptions(query)));
       } catch (err) {
         throw new UserError(`bad sim option in "${spec.text}": ${(err as Error).message}`);
       }

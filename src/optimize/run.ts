@@ -5,18 +5,16 @@ import { fingerprints, type Fingerprints } from "../api/fingerprint.js";
 import { loadProgram, Program, type LoadProgramOptions } from "../api/program.js";
 import { scoreOf, type DatasetScore } from "../api/run-views.js";
 import { storeMemo } from "../evaluate/memo.js";
-import type { ExampleResult } from "../evaluate/types.js";
 import type { RecordedLm } from "../lm/pool.js";
-import { addUsage, ZERO_USAGE, type Usage } from "../lm/types.js";
 import type { Example } from "../program/example.js";
-import { stateHash, type ProgramState } from "../program/state.js";
+import { stateHash } from "../program/state.js";
 import { newRunId } from "../store/run-id.js";
 import type { RunResultRow } from "../store/evaluations-store.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { sha256 } from "../util/canonical.js";
 import { InterruptedError, isInterruption, ProviderError, UserError } from "../util/errors.js";
-import { Rng, type RngState } from "../util/rng.js";
+import { Rng } from "../util/rng.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "./budget.js";
 import { scoreProgram, type EvaluatorOptions } from "./evaluator.js";
 import { stepRecords } from "./feedback.js";
@@ -25,6 +23,10 @@ import { OPTIMIZER_REGISTRY } from "./registry.js";
 import { DEFAULTS, readOptimizeSection } from "./settings.js";
 import { splitTrainDev } from "./split.js";
 import { BudgetExhausted, type Best, type OptimizeContext, type Optimizer, type OptimizerName, type Plan, type ScoreSet } from "./types.js";
+import { readCheckpoint, storedCheckpoint, type Checkpoint, type Finishing, type Optimizing } from "./checkpoint.js";
+import { EventLog, RESUMED } from "./event-log.js";
+import { readReport, type OptimizeReport } from "./report.js";
+import { Spend } from "./spend.js";
 import { displayPath } from "../util/display-path.js";
 import { loadGraph } from "../graph/load.js";
 import { publicEndpoint } from "../lm/resolve.js";
@@ -66,36 +68,11 @@ export interface OptimizeProgress {
 
 export interface OptimizeHooks {
   /** The run exists (its id is known) and the plan is made; nothing has been spent yet. */
-  onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; seed: number; limits: BudgetLimits; defaultBudget: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number }) => void;
+  onStart?: (info: { runId: string; optimizer: OptimizerName; plan: Plan; seed: number; limits: BudgetLimits; defaultBudget: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number; finishing: boolean }) => void;
   onProgress?: (progress: OptimizeProgress) => void;
   onEvent?: (type: string, data: Record<string, unknown>) => void;
   /** A notice for the user, e.g. that no LM is configured and `sim` runs. */
   onNotice?: (message: string) => void;
-}
-
-export interface OptimizeReport {
-  runId: string;
-  optimizer: OptimizerName;
-  /** Why the run ended: the optimizer was done, or a budget ran out. */
-  ended: "done" | "budget";
-  budgetReason?: string;
-  plan: Plan;
-  baseline: { candidate: string; dev: DatasetScore; test?: DatasetScore };
-  best: { candidate: string; state: ProgramState; dev: DatasetScore; test?: DatasetScore };
-  /** Why there is no test score although the program has a test split: the budget (time or USD) that ran out. */
-  testSkipped?: string;
-  /**
-   * Set when the budget ran out while the baseline was being scored on dev: only `scored` of the
-   * `of` dev examples were, so the baseline's (and best's, the same) dev score covers only those,
-   * and no candidate was tried.
-   */
-  baselinePartial?: { scored: number; of: number };
-  candidates: number;
-  steps: number;
-  usage: BudgetUsage;
-  tokens: Usage;
-  costUsd: number | null;
-  elapsedMs: number;
 }
 
 /** How a run was set up, recorded in the store so `dspx resume` rebuilds exactly the same run. */
@@ -120,17 +97,6 @@ interface RunConfig {
   lm: RecordedLm & { rpm?: number; tpm?: number; timeoutMs?: number; maxAttempts?: number; teacherLm?: string; reflectionLm?: string; cache: boolean };
 }
 
-/** What is checkpointed after every step. */
-interface Checkpoint {
-  v: 1;
-  step: number;
-  state: unknown;
-  rng: RngState;
-  budget: BudgetUsage;
-  baseline: { candidate: string; score: number };
-  spent: { tokens: Usage; costUsd: number | null };
-}
-
 interface Data {
   train: Example[];
   dev: Example[];
@@ -151,7 +117,8 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
     cache: flags.cache !== false,
   };
   const runId = newRunId();
-  const program = await loadProgram(file, programOptions(lm, store, hooks, runId));
+  const spend = new Spend();
+  const program = await loadProgram(file, programOptions(lm, store, hooks, runId, spend));
   const section = readOptimizeSection(program.spec, (name) => OPTIMIZER_REGISTRY[name].defaults);
   const optimizerName = flags.optimizer ?? section.optimizer ?? DEFAULTS.optimizer;
   const optimizer = OPTIMIZER_REGISTRY[optimizerName];
@@ -188,7 +155,7 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
       ...((flags.reflectionLm ?? section.reflectionLm) ? { reflectionLm: (flags.reflectionLm ?? section.reflectionLm)! } : {}),
     },
   };
-  const session = await Session.create(runId, program, config, store, signal, hooks);
+  const session = await Session.create(runId, program, config, { store, spend, signal, hooks });
   const plan = session.checkPlan();
   store.runs.create({
     id: runId,
@@ -217,29 +184,46 @@ function withoutBaseUrl<T extends { baseUrl?: string }>(lm: T): Omit<T, "baseUrl
   return rest;
 }
 
+/** A run `dspx resume` found finished: its record, and the report it finished with (absent for runs finished before reports were kept). */
+export interface AlreadyFinished {
+  alreadyFinished: RunRecord;
+  report?: OptimizeReport;
+}
+
 /** Continues a run from its last checkpoint: the library function behind `dspx resume`. */
-export async function resume(
-  runId: string,
-  store: Store,
-  signal: AbortSignal,
-  hooks: OptimizeHooks = {},
-  options: ResumeOptions = {},
-): Promise<OptimizeReport | { alreadyFinished: RunRecord }> {
+export async function resume(runId: string, store: Store, signal: AbortSignal, hooks: OptimizeHooks = {}, options: ResumeOptions = {}): Promise<OptimizeReport | AlreadyFinished> {
   const run = store.runs.resolve(runId);
   if (run.kind !== "optimize") throw new UserError(`run ${run.id} is an eval run: only optimize runs can be resumed (re-run \`dspx eval\`: finished examples are reused)`);
-  if (run.status === STATUS_DONE) return { alreadyFinished: run };
   if (run.status === "running") throw new UserError(`run ${run.id} is still running (process ${run.pid}); stop it first, or wait for it`);
+  const stored = store.runs.checkpoint(run.id)?.state;
+  if (run.status === STATUS_DONE) return finishedRun(run, stored);
+  const checkpoint: Checkpoint | undefined = stored === undefined ? undefined : readCheckpoint(run.id, stored);
+  // (A finished checkpoint is written with the run marked done; this is for a status changed since.)
+  if (checkpoint?.phase === "finished") return finishedRun(run, stored);
   const config = run.config as unknown as RunConfig;
   await checkUnchanged(config);
   const baseUrl = await resumeBaseUrl(run, config, options);
   const lm: RunConfig["lm"] = { ...config.lm, ...(baseUrl ? { baseUrl } : {}) };
-  const program = await loadProgram(run.programFile, { ...programOptions(lm, store, hooks, run.id), source: run.programSource });
-  const session = await Session.create(run.id, program, config, store, signal, hooks);
+  // What the run has paid for so far, in every earlier session, is in its totals.
+  const spend = new Spend(run.totals);
+  const program = await loadProgram(run.programFile, { ...programOptions(lm, store, hooks, run.id, spend), source: run.programSource });
+  const session = await Session.create(run.id, program, config, { store, spend, signal, hooks });
   const plan = session.checkPlan({ resuming: true });
   store.runs.update(run.id, { status: "running", pid: process.pid });
-  store.runs.addEvent(run.id, "resumed", { pid: process.pid });
-  const checkpoint = store.runs.checkpoint(run.id)?.state as Checkpoint | undefined;
+  store.runs.addEvent(run.id, RESUMED, { pid: process.pid, ...(checkpoint ? { step: checkpoint.step, phase: checkpoint.phase } : {}) });
   return session.run(plan, checkpoint);
+}
+
+/** A finished run, with the report its last checkpoint keeps when it can be read (runs finished before reports were kept have none). */
+function finishedRun(run: RunRecord, stored: unknown): AlreadyFinished {
+  let report: OptimizeReport | undefined;
+  try {
+    const checkpoint = readCheckpoint(run.id, stored);
+    if (checkpoint.phase === "finished") report = readReport(checkpoint.report);
+  } catch {
+    // A finished run is finished even when what its checkpoint kept cannot be read.
+  }
+  return { alreadyFinished: run, ...(report ? { report } : {}) };
 }
 
 /**
@@ -276,9 +260,10 @@ async function resumeBaseUrl(run: RunRecord, config: RunConfig, options: ResumeO
   });
 }
 
-function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks, runId: string): LoadProgramOptions {
+function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks, runId: string, spend: Spend): LoadProgramOptions {
   return {
     ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
+    onPaidCall: spend.paid,
     ...(lm.override ? { lm: lm.override } : {}),
     // Resuming: a step naming no model runs on what it ran on (an API key's default model, or sim),
     // not on whatever keys the environment holds now.
@@ -314,6 +299,14 @@ async function checkUnchanged(config: RunConfig): Promise<void> {
   }
 }
 
+/** Where a session records, what meters its calls, what stops it and whom it tells. */
+interface SessionEnv {
+  store: Store;
+  spend: Spend;
+  signal: AbortSignal;
+  hooks: OptimizeHooks;
+}
+
 /** One process's share of a run: the context given to the optimizer, the loop, checkpoints. */
 class Session {
   private readonly optimizer: Optimizer;
@@ -322,8 +315,7 @@ class Session {
   private fp!: Fingerprints;
   private teacherFp: Fingerprints | undefined;
   private candidates = new Set<string>();
-  private tokens: Usage = ZERO_USAGE;
-  private costUsd: number | null = 0;
+  private readonly events: EventLog;
   private phase = "starting";
   private step = 0;
   private baselineScore = NaN;
@@ -333,15 +325,24 @@ class Session {
   /** … and rollouts (used only when there is a rollouts limit). */
   private readonly reserveRollouts: number;
 
+  private readonly store: Store;
+  /** What the run's LM calls cost (the pool reports every paid call to it). */
+  private readonly spend: Spend;
+  private readonly signal: AbortSignal;
+  private readonly hooks: OptimizeHooks;
+
   private constructor(
     private readonly runId: string,
     private readonly program: Program,
     private readonly config: RunConfig,
     private readonly data: Data,
-    private readonly store: Store,
-    private readonly signal: AbortSignal,
-    private readonly hooks: OptimizeHooks,
+    env: SessionEnv,
   ) {
+    this.store = env.store;
+    this.spend = env.spend;
+    this.signal = env.signal;
+    this.hooks = env.hooks;
+    this.events = new EventLog(this.store.runs, runId, this.hooks.onEvent);
     this.optimizer = OPTIMIZER_REGISTRY[config.optimizer];
     this.examplesById = new Map([...data.train, ...data.dev, ...(data.test ?? [])].map((e) => [e.id, e]));
     const judges = countJudges(program.spec.metric);
@@ -350,7 +351,7 @@ class Session {
     this.reserveRollouts = data.test ? 2 * data.test.length : 0;
   }
 
-  static async create(runId: string, program: Program, config: RunConfig, store: Store, signal: AbortSignal, hooks: OptimizeHooks): Promise<Session> {
+  static async create(runId: string, program: Program, config: RunConfig, env: SessionEnv): Promise<Session> {
     const metric = await program.metric();
     const load = (file: string) => loadExamples(program.spec, file, metric.labels);
     const train = await load(config.data.train.file);
@@ -360,7 +361,7 @@ class Session {
     else ({ train: trainPart, dev } = splitTrainDev(train, config.seed));
     const test = config.data.test ? await load(config.data.test.file) : undefined;
     if (trainPart.length === 0) throw new UserError({ message: "the train set is empty", pos: { file: config.data.train.file } });
-    const session = new Session(runId, program, config, { train: trainPart, dev, ...(test ? { test } : {}) }, store, signal, hooks);
+    const session = new Session(runId, program, config, { train: trainPart, dev, ...(test ? { test } : {}) }, env);
     session.fp = await fingerprints(program);
     return session;
   }
@@ -402,7 +403,8 @@ class Session {
     return plan;
   }
 
-  async run(plan: Plan, checkpoint: Checkpoint | undefined): Promise<OptimizeReport> {
+  /** Runs (or, from a checkpoint, continues) the run to its end: optimizing, then finishing. */
+  async run(plan: Plan, checkpoint: Optimizing | Finishing | undefined): Promise<OptimizeReport> {
     const { config, store, runId } = this;
     const optimizingLimits: BudgetLimits = {
       ...config.limits,
@@ -411,11 +413,10 @@ class Session {
     };
     const budget = new Budget(optimizingLimits, checkpoint?.budget);
     const rng = new Rng(checkpoint?.rng ?? config.seed);
-    if (checkpoint) {
-      this.tokens = checkpoint.spent.tokens;
-      this.costUsd = checkpoint.spent.costUsd;
-      this.step = checkpoint.step;
-    }
+    if (checkpoint) this.step = checkpoint.step;
+    // What a killed process logged after the checkpoint is the start of what is done again now.
+    this.events.resumeAfter(checkpoint?.events);
+    this.spend.record((s) => store.runs.recordSpend(runId, { ...s.tokens, costUsd: s.costUsd }));
     for (const c of store.runs.candidates(runId)) this.candidates.add(c.hash);
     this.hooks.onStart?.({
       runId,
@@ -432,31 +433,52 @@ class Session {
       test: this.data.test?.length ?? 0,
       resumed: checkpoint !== undefined || this.candidates.size > 0,
       fromStep: this.step,
+      // The optimizer was done (or out of budget): only the test evaluation and the result are left.
+      finishing: checkpoint?.phase === "finishing",
     });
-    const ctx = this.context(budget, rng);
     this.budgetForProgress = budget;
-    let state: unknown;
-    let ended: OptimizeReport["ended"] = "done";
-    let budgetReason: string | undefined;
     try {
-      const baselineState = this.program.state;
-      const baselineHash = ctx.candidate(baselineState, "program");
-      let baselineMean: number;
+      const finishing = checkpoint?.phase === "finishing" ? checkpoint : await this.optimizeSteps(budget, rng, checkpoint);
+      return await this.finish(plan, finishing);
+    } catch (err) {
+      const interrupted = isInterruption(err);
+      store.runs.update(runId, {
+        status: interrupted ? "interrupted" : "failed",
+        ...(interrupted ? {} : { error: err instanceof ProviderError ? `${err.provider}: ${err.message}` : (err as Error)?.message ?? String(err) }),
+        totals: this.totals((this.budgetForProgress ?? budget).snapshot()),
+      });
+      await store.flush();
+      throw err;
+    }
+  }
+
+  /**
+   * The optimizer's steps, from the baseline (or a checkpoint) until it is done or a budget runs
+   * out; then the finishing checkpoint, which keeps the optimizer's last state so that no step
+   * ever runs again.
+   */
+  private async optimizeSteps(budget: Budget, rng: Rng, checkpoint: Optimizing | undefined): Promise<Finishing> {
+    const ctx = this.context(budget, rng);
+    const baselineState = this.program.state;
+    const baseline = { candidate: ctx.candidate(baselineState, "program"), score: NaN };
+    let state: unknown;
+    let ending: Pick<Finishing, "ended" | "budgetReason"> = { ended: "done" };
+    try {
       if (checkpoint) {
         // Resuming: the baseline was scored before the first checkpoint, which holds its score.
         // Scoring it again would re-send (uncharged) the calls of any example that had failed.
-        baselineMean = checkpoint.baseline.score;
+        baseline.score = checkpoint.baseline.score;
         state = checkpoint.state;
       } else {
         this.setPhase("scoring the baseline on dev");
-        const baseline = await ctx.evaluate(baselineState, this.data.dev, "dev");
-        baselineMean = baseline.mean;
+        const scored = await ctx.evaluate(baselineState, this.data.dev, "dev");
+        baseline.score = scored.mean;
         this.setPhase("starting");
-        state = await this.optimizer.init(ctx, baseline);
-        this.checkpoint(state, rng, budget, { candidate: baselineHash, score: baselineMean });
+        state = await this.optimizer.init(ctx, scored);
+        this.checkpoint({ phase: "optimizing", state, ...this.position(rng, budget, baseline) });
       }
-      this.baselineScore = baselineMean;
-      this.bestScore = Math.max(this.bestScore || -Infinity, baselineMean);
+      this.baselineScore = baseline.score;
+      this.bestScore = Math.max(this.bestScore || -Infinity, baseline.score);
       for (;;) {
         if (this.signal.aborted) throw new InterruptedError();
         const reason = budget.exhausted();
@@ -466,35 +488,34 @@ class Session {
         this.step++;
         const best = this.optimizer.best(state);
         if (best.score > this.bestScore || !Number.isFinite(this.bestScore)) this.bestScore = best.score;
-        this.checkpoint(state, rng, budget, { candidate: baselineHash, score: baselineMean });
-        this.progress(budget);
         if (done) break;
+        this.checkpoint({ phase: "optimizing", state, ...this.position(rng, budget, baseline) });
+        this.progress(budget);
       }
     } catch (err) {
-      if (err instanceof BudgetExhausted) {
-        ended = "budget";
-        budgetReason = err.what;
-        store.runs.addEvent(runId, "budget", { summary: `${err.what} budget used up after step ${this.step}` });
-      } else {
-        const interrupted = isInterruption(err);
-        store.runs.update(runId, {
-          status: interrupted ? "interrupted" : "failed",
-          ...(interrupted ? {} : { error: err instanceof ProviderError ? `${err.provider}: ${err.message}` : (err as Error)?.message ?? String(err) }),
-          totals: this.totals(budget),
-        });
-        await store.flush();
-        throw err;
-      }
+      if (!(err instanceof BudgetExhausted)) throw err;
+      ending = { ended: "budget", budgetReason: err.what };
     }
     // A budget used up before the optimizer could start leaves `state` undefined: the baseline stands.
-    return this.finish(plan, state, budget, ended, budgetReason);
+    const finishing: Finishing = { phase: "finishing", ...(state !== undefined ? { state } : {}), ...ending, ...this.position(rng, budget, baseline) };
+    this.checkpoint(finishing);
+    if (ending.ended === "budget") this.events.add("budget", { summary: `${ending.budgetReason} budget used up after step ${this.step}` });
+    return finishing;
   }
 
-  private async finish(plan: Plan, state: unknown, budget: Budget, ended: OptimizeReport["ended"], budgetReason: string | undefined): Promise<OptimizeReport> {
+  /**
+   * Scores the baseline and the best candidate on test and records the result. Everything here is
+   * a function of the finishing checkpoint and the store, so finishing again after a kill (test
+   * results answered from the store) ends the same way.
+   */
+  private async finish(plan: Plan, finishing: Finishing): Promise<OptimizeReport> {
     const { store, runId, data } = this;
+    const { ended, budgetReason, state } = finishing;
     const baselineState = this.program.state;
     const baselineHash = stateHash(baselineState);
+    this.baselineScore = finishing.baseline.score;
     const best: Best = state === undefined ? { candidate: baselineHash, state: baselineState, score: this.baselineScore } : this.optimizer.best(state);
+    if (!Number.isFinite(this.bestScore)) this.bestScore = best.score;
     // Dev scores are read from what this run recorded, never evaluated again: finishing spends
     // nothing, so a budget that ran out while the baseline was being scored leaves the examples not
     // scored unscored (the report says how many were) instead of paying for them uncharged.
@@ -504,11 +525,13 @@ class Session {
     const bestDev = scoreOf(this.recorded(stateHash(best.state), data.dev, "dev"));
     const baselinePartial = baselineRows.length < data.dev.length ? { scored: baselineRows.length, of: data.dev.length } : undefined;
     if (baselinePartial) {
-      store.runs.addEvent(runId, "budget", {
+      this.events.add("budget", {
         summary: `the ${budgetReason ?? "LM calls"} budget ran out while the baseline was scored on dev: ${baselinePartial.scored} of ${baselinePartial.of} examples scored, no candidate tried`,
       });
     }
-    const finalBudget = new Budget(this.config.limits, budget.snapshot());
+    // The whole budget from here: what was kept back for the test evaluation is usable.
+    const finalBudget = new Budget(this.config.limits, finishing.budget);
+    this.budgetForProgress = finalBudget;
     const ctx = this.context(finalBudget, new Rng(0));
     let baselineTest: DatasetScore | undefined;
     let bestTest: DatasetScore | undefined;
@@ -524,33 +547,11 @@ class Session {
         testSkipped = err.what;
         baselineTest = undefined;
         bestTest = undefined;
-        store.runs.addEvent(runId, "budget", { summary: `no ${err.what} budget left for the test evaluation` });
+        this.events.add("budget", { summary: `no ${err.what} budget left for the test evaluation` });
       }
     }
     const usage = finalBudget.snapshot();
-    const fixed = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : "–");
-    store.runs.addEvent(runId, "finished", {
-      summary: `best ${best.candidate.slice(0, 10)}: dev ${fixed(bestDev.mean)} (baseline ${fixed(baselineDev.mean)}${baselinePartial ? `, ${baselinePartial.scored} of ${baselinePartial.of} examples` : ""})${bestTest && baselineTest ? `, test ${bestTest.mean.toFixed(3)} (baseline ${baselineTest.mean.toFixed(3)})` : ""}`,
-    });
-    store.runs.update(runId, {
-      status: "done",
-      finished: true,
-      bestCandidate: best.candidate,
-      ...(Number.isFinite(bestDev.mean) ? { bestScore: bestDev.mean } : {}),
-      totals: {
-        ...this.totals(finalBudget),
-        ...(Number.isFinite(baselineDev.mean) ? { baselineDev: baselineDev.mean } : {}),
-        ...(Number.isFinite(bestDev.mean) ? { bestDev: bestDev.mean } : {}),
-        ...(baselinePartial ? { baselineScored: baselinePartial.scored, devExamples: baselinePartial.of } : {}),
-        ...(baselineTest ? { baselineTest: baselineTest.mean } : {}),
-        ...(bestTest ? { bestTest: bestTest.mean } : {}),
-        ...(testSkipped ? { testSkipped } : {}),
-        ended,
-        ...(budgetReason ? { budgetReason } : {}),
-      },
-    });
-    await store.flush();
-    return {
+    const report: OptimizeReport = {
       runId,
       optimizer: this.config.optimizer,
       ended,
@@ -563,10 +564,36 @@ class Session {
       candidates: this.candidates.size,
       steps: this.step,
       usage,
-      tokens: this.tokens,
-      costUsd: this.costUsd,
+      tokens: this.spend.total.tokens,
+      costUsd: this.spend.total.costUsd,
+      thisProcess: this.spend.thisProcess,
       elapsedMs: usage.elapsedMs,
     };
+    const fixed = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : "–");
+    this.events.add("finished", {
+      summary: `best ${best.candidate.slice(0, 10)}: dev ${fixed(bestDev.mean)} (baseline ${fixed(baselineDev.mean)}${baselinePartial ? `, ${baselinePartial.scored} of ${baselinePartial.of} examples` : ""})${bestTest && baselineTest ? `, test ${bestTest.mean.toFixed(3)} (baseline ${baselineTest.mean.toFixed(3)})` : ""}`,
+    });
+    // One transaction: the run is done exactly when its report is kept.
+    store.runs.update(runId, {
+      status: "done",
+      finished: true,
+      bestCandidate: best.candidate,
+      ...(Number.isFinite(bestDev.mean) ? { bestScore: bestDev.mean } : {}),
+      totals: {
+        ...this.totals(usage),
+        ...(Number.isFinite(baselineDev.mean) ? { baselineDev: baselineDev.mean } : {}),
+        ...(Number.isFinite(bestDev.mean) ? { bestDev: bestDev.mean } : {}),
+        ...(baselinePartial ? { baselineScored: baselinePartial.scored, devExamples: baselinePartial.of } : {}),
+        ...(baselineTest ? { baselineTest: baselineTest.mean } : {}),
+        ...(bestTest ? { bestTest: bestTest.mean } : {}),
+        ...(testSkipped ? { testSkipped } : {}),
+        ended,
+        ...(budgetReason ? { budgetReason } : {}),
+      },
+    });
+    this.checkpoint({ phase: "finished", report: JSON.parse(JSON.stringify(report)) as Record<string, unknown> });
+    await store.flush();
+    return report;
   }
 
   /** A candidate's results on a dataset as this run recorded them (after a flush), in the dataset's order. */
@@ -583,10 +610,7 @@ class Session {
       signal: this.signal,
       callsPerExample: this.callsPerExample,
       memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset } }),
-      onResult: (r) => {
-        this.spend(r);
-        this.progress(budget);
-      },
+      onResult: () => this.progress(budget),
     });
     const teacherPool = config.lm.teacherLm ? program.pool.withModel(config.lm.teacherLm) : program.pool;
     const reflectionLm = () => (config.lm.reflectionLm ? program.pool.withModel(config.lm.reflectionLm) : program.pool).clientFor(program.spec.lm);
@@ -625,10 +649,6 @@ class Session {
           signal: this.signal,
         });
         budget.chargeCalls(calls, "proposal");
-        for (const c of calls) {
-          if (!c.cached) this.tokens = addUsage(this.tokens, c.usage);
-          this.costUsd = this.costUsd === null || c.costUsd === null ? null : this.costUsd + (c.cached ? 0 : c.costUsd);
-        }
         return proposal;
       },
       candidate: (state, origin, parents = []) => {
@@ -637,18 +657,10 @@ class Session {
         store.runs.addCandidate(runId, { hash, state, parents, origin });
         return hash;
       },
-      event: (type, data) => {
-        store.runs.addEvent(runId, type, data);
-        this.hooks.onEvent?.(type, data);
-      },
+      event: (type, data) => this.events.add(type, data),
       phase: (text) => this.setPhase(text),
       records: (results, examples, step) => stepRecords(program.graph, results, examples, step),
     };
-  }
-
-  private spend(r: ExampleResult): void {
-    this.tokens = addUsage(this.tokens, r.usage);
-    this.costUsd = this.costUsd === null || r.costUsd === null ? null : this.costUsd + r.costUsd;
   }
 
   private budgetForProgress: Budget | undefined;
@@ -667,29 +679,35 @@ class Session {
       best: this.bestScore,
       used: budget.snapshot(),
       limits: this.config.limits,
-      costUsd: this.costUsd,
+      costUsd: this.spend.total.costUsd,
       requests: this.program.pool.stats().requests,
       rateLimited: this.program.pool.stats().rateLimited,
     });
   }
 
-  private checkpoint(state: unknown, rng: Rng, budget: Budget, baseline: { candidate: string; score: number }): void {
-    const cp: Checkpoint = { v: 1, step: this.step, state, rng: rng.state(), budget: budget.snapshot(), baseline, spent: { tokens: this.tokens, costUsd: this.costUsd } };
-    this.store.runs.putCheckpoint(this.runId, this.step, cp);
-    this.store.runs.update(this.runId, { totals: this.totals(budget), ...(Number.isFinite(this.bestScore) ? { bestScore: this.bestScore } : {}) });
+  /** Where the run is, for a checkpoint: the step, RNG and budget, the baseline, the event log's mark. */
+  private position(rng: Rng, budget: Budget, baseline: { candidate: string; score: number }) {
+    return { step: this.step, rng: rng.state(), budget: budget.snapshot(), baseline: { ...baseline }, events: this.events.mark() };
   }
 
-  private totals(budget: Budget) {
-    const u = budget.snapshot();
+  private checkpoint(checkpoint: Checkpoint): void {
+    this.store.runs.putCheckpoint(this.runId, this.step, storedCheckpoint(checkpoint));
+    if (checkpoint.phase === "finished") return;
+    this.store.runs.update(this.runId, { totals: this.totals(checkpoint.budget), ...(Number.isFinite(this.bestScore) ? { bestScore: this.bestScore } : {}) });
+  }
+
+  private totals(u: BudgetUsage) {
+    const spent = this.spend.total;
     return {
       steps: this.step,
       candidates: this.candidates.size,
       calls: u.calls,
       proposalCalls: u.proposalCalls,
       rollouts: u.rollouts,
-      promptTokens: this.tokens.promptTokens,
-      completionTokens: this.tokens.completionTokens,
-      costUsd: this.costUsd,
+      promptTokens: spent.tokens.promptTokens,
+      completionTokens: spent.tokens.completionTokens,
+      cachedTokens: spent.tokens.cachedTokens,
+      costUsd: spent.costUsd,
       nominalUsd: u.usd,
       wallMs: Math.round(u.elapsedMs),
     };
@@ -709,4 +727,4 @@ function countJudges(metric: import("../program/types.js").MetricSpec): number {
   }
 }
 
-export type { ScoreSet };
+export type { ScoreSet, OptimizeReport };

@@ -121,7 +121,8 @@ function toRecord(row: RunRow): RunRecord {
  */
 export class RunsStore {
   private readonly eventSeq = new Map<string, number>();
-  private readonly candidateSeq = new Map<string, number>();
+  /** Per run: every candidate's sequence number by hash (loaded from the database on first use). */
+  private readonly candidateSeqs = new Map<string, { byHash: Map<string, number>; next: number }>();
 
   /** @internal Made by `Store.open`; the driver stays out of the published types. */
   constructor(
@@ -170,9 +171,22 @@ export class RunsStore {
     });
   }
 
-  /** Records a candidate of a run once (by its state hash); returns its sequence number. */
+  /**
+   * Records a candidate of a run once (by its state hash); returns its sequence number. A candidate
+   * the run already has keeps its number, so a resumed run that meets it again (replaying a step)
+   * numbers its new candidates exactly as an uninterrupted run would.
+   */
   addCandidate(runId: string, c: { hash: string; state: unknown; parents?: string[]; origin: string }): number {
-    const seq = this.nextSeq(this.candidateSeq, runId, "SELECT COALESCE(MAX(seq), -1) AS n FROM candidates WHERE run_id = ?");
+    let known = this.candidateSeqs.get(runId);
+    if (!known) {
+      const rows = this.db.prepare("SELECT hash, seq FROM candidates WHERE run_id = ? ORDER BY seq").all(runId) as { hash: string; seq: number }[];
+      known = { byHash: new Map(rows.map((r) => [r.hash, r.seq])), next: (rows.at(-1)?.seq ?? -1) + 1 };
+      this.candidateSeqs.set(runId, known);
+    }
+    const existing = known.byHash.get(c.hash);
+    if (existing !== undefined) return existing;
+    const seq = known.next++;
+    known.byHash.set(c.hash, seq);
     this.writer.write({
       name: "candidate.add",
       params: { runId, hash: c.hash, seq, state: JSON.stringify(c.state), parents: JSON.stringify(c.parents ?? []), origin: c.origin, at: Date.now() },
@@ -180,9 +194,31 @@ export class RunsStore {
     return seq;
   }
 
-  addEvent(runId: string, type: string, data: Record<string, unknown> = {}): void {
-    const seq = this.nextSeq(this.eventSeq, runId, "SELECT COALESCE(MAX(seq), -1) AS n FROM events WHERE run_id = ?");
+  /** Appends to a run's event log; returns the event's sequence number. */
+  addEvent(runId: string, type: string, data: Record<string, unknown> = {}): number {
+    const seq = this.lastEventSeq(runId) + 1;
+    this.eventSeq.set(runId, seq);
     this.writer.write({ name: "event.add", params: { runId, seq, at: Date.now(), type, data: JSON.stringify(data) } });
+    return seq;
+  }
+
+  /** The sequence number of the run's last event, written or queued (-1 when it has none). */
+  lastEventSeq(runId: string): number {
+    let n = this.eventSeq.get(runId);
+    if (n === undefined) {
+      n = (this.db.prepare("SELECT COALESCE(MAX(seq), -1) AS n FROM events WHERE run_id = ?").get(runId) as { n: number }).n;
+      this.eventSeq.set(runId, n);
+    }
+    return n;
+  }
+
+  /**
+   * Records what a run's LM calls have cost so far (tokens and USD over all its sessions) in its
+   * totals, leaving the other totals as they are. Written in the same transaction as the cache
+   * entries of the calls it counts (see Spend), so a kill never keeps one without the other.
+   */
+  recordSpend(runId: string, spend: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number | null }): void {
+    this.writer.write({ name: "run.spend", params: { id: runId, ...spend, at: Date.now() } });
   }
 
   putCheckpoint(runId: string, step: number, state: unknown): void {
@@ -233,13 +269,5 @@ export class RunsStore {
   events(runId: string): EventRecord[] {
     const rows = this.db.prepare("SELECT seq, at, type, data FROM events WHERE run_id = ? ORDER BY seq").all(runId) as { seq: number; at: number; type: string; data: string }[];
     return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
-  }
-
-  private nextSeq(cache: Map<string, number>, runId: string, sql: string): number {
-    let n = cache.get(runId);
-    if (n === undefined) n = (this.db.prepare(sql).get(runId) as { n: number }).n;
-    n++;
-    cache.set(runId, n);
-    return n;
   }
 }

@@ -15,6 +15,8 @@ export const WRITE_STATEMENTS = {
   "run.update": `UPDATE runs SET status = COALESCE(@status, status), error = COALESCE(@error, error), best_candidate = COALESCE(@bestCandidate, best_candidate),
                  best_score = COALESCE(@bestScore, best_score), totals = COALESCE(@totals, totals), pid = COALESCE(@pid, pid),
                  finished_at = COALESCE(@finishedAt, finished_at), updated_at = @at WHERE id = @id`,
+  "run.spend": `UPDATE runs SET totals = json_set(totals, '$.promptTokens', @promptTokens, '$.completionTokens', @completionTokens, '$.cachedTokens', @cachedTokens, '$.costUsd', @costUsd),
+                updated_at = @at WHERE id = @id`,
   "candidate.add": `INSERT OR IGNORE INTO candidates (run_id, hash, seq, state, parents, origin, created_at)
                     VALUES (@runId, @hash, @seq, @state, @parents, @origin, @at)`,
   "evaluation.add": `INSERT INTO evaluations (id, key, candidate, example_id, score, feedback, outputs, error, trace, usage, cost_usd, nominal_cost_usd, calls, cached_calls, latency_ms, created_at)

@@ -1,6 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCli } from "../support/cli.js";
 import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
@@ -15,13 +16,13 @@ beforeAll(async () => {
 });
 afterAll(() => mock.close());
 
-/** Starts the CLI, presses Ctrl-C once a request is in flight, and collects how it ended. */
-async function interruptWhileInFlight(args: string[], db: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Starts the CLI, presses Ctrl-C (or sends `signal`) once a request is in flight, and collects how it ended. */
+async function interruptWhileInFlight(args: string[], db: string, signal: NodeJS.Signals = "SIGINT"): Promise<{ code: number | null; stdout: string; stderr: string }> {
   mock.reset();
   const cli = startCli([...args, "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl], { env: { DSPX_DB: db } });
   for (let i = 0; i < 800 && mock.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
   expect(mock.requests.length, cli.stderr()).toBeGreaterThan(0);
-  cli.child.kill("SIGINT");
+  cli.child.kill(signal);
   const code = await cli.closed;
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
@@ -42,5 +43,17 @@ describe("Ctrl-C while calls are in flight", () => {
     expect(r.stderr).toMatch(/^interrupted$/m);
     expect(r.stderr).not.toContain("aborted");
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("optimize, SIGTERM: stopped as by Ctrl-C — exit 130, the resume command printed, the run marked interrupted", async () => {
+    const db = path.join(dir, "sigterm.db");
+    const r = await interruptWhileInFlight(["optimize", TRIAGE, "--optimizer", "labeled"], db, "SIGTERM");
+    expect(r.code, r.stderr).toBe(130);
+    const runId = /^run\s+([2-9a-z]{8})$/m.exec(r.stdout)?.[1];
+    expect(runId, r.stdout).toBeDefined();
+    expect(r.stderr).toContain(`dspx resume ${runId}`);
+    const sql = new Database(db, { readonly: true });
+    expect(sql.prepare("SELECT status FROM runs WHERE id = ?").get(runId)).toEqual({ status: "interrupted" });
+    sql.close();
   });
 });

@@ -109,6 +109,16 @@ describe("optimize is deterministic and crash-safe", () => {
     expect(repeats).toBeLessThanOrEqual(3 * (CONCURRENCY + 2));
     expect(all.length - sentBeforeFinal.length).toBeGreaterThanOrEqual(0);
 
+    // Tokens and cost are the uninterrupted run's: what each killed process paid before it died is
+    // kept with the run (the requests sent again after a kill are paid again, but a call is counted
+    // once). What the last process paid itself is reported apart.
+    expect(report.tokens).toEqual(refReport.tokens);
+    expect(report.costUsd).toBeCloseTo(refReport.costUsd, 10);
+    expect(report.thisProcess.costUsd).toBeGreaterThan(0);
+    expect(report.thisProcess.costUsd).toBeLessThan(report.costUsd);
+    const listed = JSON.parse((await runCli(["runs", "--json"], { env: env(crashDb) })).stdout).runs.find((r: { id: string }) => r.id === runId);
+    expect(listed.costUsd).toBeCloseTo(refReport.costUsd, 10);
+
     // A finished run says so.
     const done = await runCli(["resume", runId], { env: env(crashDb) });
     expect(done.code).toBe(0);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { evalProgressText } from "../../src/cli/progress.js";
 import { renderSummary } from "../../src/cli/render/eval.js";
-import { progressText } from "../../src/cli/render/optimize.js";
+import { progressText, renderReport } from "../../src/cli/render/optimize.js";
 import { createOutput } from "../../src/cli/output.js";
 import type { EvalSummary } from "../../src/evaluate/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
-import type { OptimizeProgress } from "../../src/optimize/run.js";
+import type { OptimizeProgress, OptimizeReport } from "../../src/optimize/run.js";
 
 const output = createOutput({ color: false });
 
@@ -30,5 +30,20 @@ describe("counts in progress and summary lines", () => {
     };
     expect(progressText(p, 0)).toContain(" · 1 candidate · ");
     expect(progressText({ ...p, candidates: 4 }, 0)).toContain(" · 4 candidates · ");
+  });
+
+  it("gives a resumed run's cost as the whole run's, and what this process paid apart", () => {
+    const score = { n: 10, mean: 0.5, ci95: [0.2, 0.8] as [number, number], errors: 0 };
+    const tokens = { promptTokens: 400_000, completionTokens: 8_009, cachedTokens: 0 };
+    const report: OptimizeReport = {
+      runId: "abcd2345", optimizer: "gepa", ended: "done", plan: { buys: "", minimumCalls: 1 },
+      baseline: { candidate: "a", dev: score }, best: { candidate: "b", state: { steps: {} }, dev: score },
+      candidates: 3, steps: 2, usage: { calls: 10, usd: 0.22, rollouts: 10, proposalCalls: 1, elapsedMs: 1000 },
+      tokens, costUsd: 0.22, thisProcess: { tokens, costUsd: 0.22 }, elapsedMs: 1000,
+    };
+    const used = (r: OptimizeReport) => renderReport(r, "p.yaml", output).split("\n").find((l) => l.startsWith("used"))!;
+    expect(used(report)).toContain("408,009 tokens · cost $0.22 · ");
+    const resumed = { ...report, thisProcess: { tokens: { promptTokens: 100_000, completionTokens: 2_000, cachedTokens: 0 }, costUsd: 0.07 } };
+    expect(used(resumed)).toContain("408,009 tokens · cost $0.22 (this process: 102,000 tokens, $0.07) · ");
   });
 });

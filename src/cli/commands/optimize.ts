@@ -1,7 +1,7 @@
 import path from "node:path";
 import { parseModelFlag } from "../../lm/spec.js";
 import type { BudgetLimits } from "../../optimize/budget.js";
-import { optimize, resume, type OptimizeHooks, type OptimizeReport } from "../../optimize/run.js";
+import { optimize, resume, type AlreadyFinished as ResumeFinished, type OptimizeHooks, type OptimizeReport } from "../../optimize/run.js";
 import type { OptimizerName } from "../../optimize/types.js";
 import { InterruptedError, ProviderError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
@@ -127,9 +127,8 @@ export async function resumeCommand(ref: string, flags: { db?: string; json?: bo
     async () => {
       const result = await resume(ref, store, ctx.signal, hooks, flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {});
       if ("alreadyFinished" in result) {
-        const run = result.alreadyFinished;
         stop();
-        throw new AlreadyFinished(run.id, run.bestScore);
+        throw new AlreadyFinished(result);
       }
       programFile = store.runs.get(result.runId)?.programFile ?? "";
       return result;
@@ -139,18 +138,21 @@ export async function resumeCommand(ref: string, flags: { db?: string; json?: bo
     () => programFile,
   ).catch((err: unknown) => {
     if (!(err instanceof AlreadyFinished)) throw err;
-    ctx.output.out(
-      `run ${err.runId} already finished${err.bestScore !== undefined ? ` (best dev score ${err.bestScore.toFixed(3)})` : ""}: nothing to resume. Take its result with \`dspx export ${err.runId}\`.`,
-    );
+    const { alreadyFinished: run, report } = err.result;
+    const line = `run ${run.id} already finished${run.bestScore !== undefined ? ` (best dev score ${run.bestScore.toFixed(3)})` : ""}: nothing to resume. Take its result with \`dspx export ${run.id}\`.`;
+    if (!ctx.output.json) {
+      ctx.output.out(line);
+      return EXIT.ok;
+    }
+    // --json: the report the run finished with, as `optimize --json` printed it.
+    ctx.output.err(line);
+    ctx.output.out(JSON.stringify(report ?? { runId: run.id, status: run.status, bestCandidate: run.bestCandidate ?? null, bestScore: run.bestScore ?? null }));
     return EXIT.ok;
   });
 }
 
 class AlreadyFinished extends Error {
-  constructor(
-    readonly runId: string,
-    readonly bestScore: number | undefined,
-  ) {
+  constructor(readonly result: ResumeFinished) {
     super("already finished");
   }
 }

@@ -18,7 +18,7 @@ export function limitsText(limits: BudgetLimits, defaultBudget = false): string 
 }
 
 export function renderPlan(
-  info: { optimizer: string; plan: Plan; seed: number; limits: BudgetLimits; defaultBudget?: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number },
+  info: { optimizer: string; plan: Plan; seed: number; limits: BudgetLimits; defaultBudget?: boolean; reserve: number; reserveRollouts: number; train: number; dev: number; test: number; resumed: boolean; fromStep: number; finishing?: boolean },
   output: Output,
 ): string {
   const c = output.color;
@@ -27,7 +27,8 @@ export function renderPlan(
     `${c.bold("plan")}   ${info.optimizer} · budget ${limitsText(info.limits, info.defaultBudget)}${reserveText(info)} · ${data} · seed ${info.seed}`,
     `       ${info.plan.buys}`,
   ];
-  if (info.resumed) lines.push(`${c.bold("resume")} from step ${info.fromStep}: finished work is answered from the store`);
+  if (info.resumed && info.finishing) lines.push(`${c.bold("resume")} after the last step (${info.fromStep}): finishing the run; finished work is answered from the store`);
+  else if (info.resumed) lines.push(`${c.bold("resume")} from step ${info.fromStep}: finished work is answered from the store`);
   return lines.join("\n");
 }
 
@@ -70,6 +71,13 @@ function delta(a: DatasetScore | undefined, b: DatasetScore | undefined): string
   return `${d >= 0 ? "+" : "−"}${formatScore(Math.abs(d))}`;
 }
 
+/** A resumed run's cost is the whole run's; what this process paid of it is said apart. */
+function paidHere(r: OptimizeReport): string {
+  const here = r.thisProcess;
+  const same = here.costUsd === r.costUsd && here.tokens.promptTokens === r.tokens.promptTokens && here.tokens.completionTokens === r.tokens.completionTokens;
+  return same ? "" : ` (this process: ${formatInt(here.tokens.promptTokens + here.tokens.completionTokens)} tokens, ${formatUsd(here.costUsd)})`;
+}
+
 export function renderReport(r: OptimizeReport, programFile: string, output: Output): string {
   const c = output.color;
   const lines = [
@@ -81,7 +89,7 @@ export function renderReport(r: OptimizeReport, programFile: string, output: Out
       : []),
     ...(r.testSkipped ? [`${c.bold("test")}     not evaluated: the ${r.testSkipped} budget was used up before it`] : []),
     `${c.bold("gain")}     dev ${delta(r.baseline.dev, r.best.dev)}${r.best.test ? `   test ${delta(r.baseline.test, r.best.test)}` : ""}`,
-    `${c.bold("used")}     ${plural(r.steps, "step")} · ${plural(r.candidates, "candidate")} · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)} · ${formatDuration(r.elapsedMs)}`,
+    `${c.bold("used")}     ${plural(r.steps, "step")} · ${plural(r.candidates, "candidate")} · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)}${paidHere(r)} · ${formatDuration(r.elapsedMs)}`,
     `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up${r.baselinePartial ? " before the baseline was scored: give a larger budget" : ""}` : "the optimizer finished"}`,
     // Nothing to take when no candidate was tried.
     ...(r.baselinePartial ? [] : [`${c.bold("take it")}  dspx export ${r.runId} -o ${programFile.replace(/\.(ya?ml|json)$/i, "")}.optimized.yaml`]),

@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { DatasetScore } from "../api/run-views.js";
+import type { Usage } from "../lm/types.js";
+import type { ProgramState } from "../program/state.js";
+import type { BudgetUsage } from "./budget.js";
+import { OPTIMIZERS, type OptimizerName, type Plan } from "./types.js";
+
+export interface OptimizeReport {
+  runId: string;
+  optimizer: OptimizerName;
+  /** Why the run ended: the optimizer was done, or a budget ran out. */
+  ended: "done" | "budget";
+  budgetReason?: string;
+  plan: Plan;
+  baseline: { candidate: string; dev: DatasetScore; test?: DatasetScore };
+  best: { candidate: string; state: ProgramState; dev: DatasetScore; test?: DatasetScore };
+  /** Why there is no test score although the program has a test split: the budget (time or USD) that ran out. */
+  testSkipped?: string;
+  /**
+   * Set when the budget ran out while the baseline was being scored on dev: only `scored` of the
+   * `of` dev examples were, so the baseline's (and best's, the same) dev score covers only those,
+   * and no candidate was tried.
+   */
+  baselinePartial?: { scored: number; of: number };
+  candidates: number;
+  steps: number;
+  usage: BudgetUsage;
+  /** Tokens and cost of the run's LM calls over all its sessions: what an uninterrupted run reports. */
+  tokens: Usage;
+  costUsd: number | null;
+  /** What the process that finished the run paid itself (less than the run's total once it was resumed). */
+  thisProcess: { tokens: Usage; costUsd: number | null };
+  elapsedMs: number;
+}
+
+// JSON has no NaN: a mean of nothing is stored as null.
+const mean = z.number().nullable().transform((x) => x ?? NaN);
+const datasetScore = z.object({ n: z.number(), mean, ci95: z.tuple([mean, mean]), errors: z.number() });
+const usage = z.object({ promptTokens: z.number(), completionTokens: z.number(), cachedTokens: z.number() });
+const state = z.object({
+  steps: z.record(z.string(), z.object({ instruction: z.string(), demos: z.array(z.record(z.string(), z.unknown())) })),
+  meta: z.record(z.string(), z.unknown()).optional(),
+});
+
+const reportSchema = z.object({
+  runId: z.string(),
+  optimizer: z.enum(OPTIMIZERS),
+  ended: z.enum(["done", "budget"]),
+  budgetReason: z.string().optional(),
+  plan: z.object({ buys: z.string(), minimumCalls: z.number() }),
+  baseline: z.object({ candidate: z.string(), dev: datasetScore, test: datasetScore.optional() }),
+  best: z.object({ candidate: z.string(), state, dev: datasetScore, test: datasetScore.optional() }),
+  testSkipped: z.string().optional(),
+  baselinePartial: z.object({ scored: z.number(), of: z.number() }).optional(),
+  candidates: z.number(),
+  steps: z.number(),
+  usage: z.object({ calls: z.number(), usd: z.number(), rollouts: z.number(), proposalCalls: z.number(), elapsedMs: z.number() }),
+  tokens: usage,
+  costUsd: z.number().nullable(),
+  thisProcess: z.object({ tokens: usage, costUsd: z.number().nullable() }),
+  elapsedMs: z.number(),
+}) satisfies z.ZodType<OptimizeReport, unknown>;
+
+/** A finished run's report as its checkpoint stored it; undefined when it cannot be read. */
+export function readReport(json: unknown): OptimizeReport | undefined {
+  const parsed = reportSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -1,6 +1,3 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { hashOf } from "../util/canonical.js";
 import { sortProblems, UserError, type Problem } from "../util/errors.js";
 import { coerceValue } from "../signature/coerce.js";
@@ -8,9 +5,10 @@ import { typeToString } from "../signature/format.js";
 import type { Field } from "../signature/types.js";
 import type { Example } from "./example.js";
 import { displayPath } from "../util/display-path.js";
-import { jsonErrorColumn } from "./jsonl.js";
+import { parseJsonLine } from "./jsonl.js";
+import { readLines, type ReadLinesOptions } from "./lines.js";
 
-export interface ReadDatasetOptions {
+export interface ReadDatasetOptions extends Pick<ReadLinesOptions, "maxLineBytes"> {
   /** The program's input fields: each row must carry them (values are coerced to their types). */
   inputs: readonly Field[];
   /** Stop after this many examples. */
@@ -21,39 +19,25 @@ export interface ReadDatasetOptions {
 
 /**
  * Reads a JSONL dataset as a stream. Blank lines are skipped; every bad line is reported at once
- * (file:line:column and what was expected). Rows without `id` get a stable content hash.
+ * (file:line:column and what was expected). Rows without `id` get a stable content hash. A file that
+ * cannot be read as text at all (missing, a directory or device, a line longer than a string can
+ * be) is refused at once.
  */
 export async function readDataset(file: string, options: ReadDatasetOptions): Promise<Example[]> {
   const display = displayPath(file);
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw new UserError({ message: "dataset is a directory, expected a JSONL file", pos: { file: display } });
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError({
-      message: `cannot read dataset: ${code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : (err as Error).message}`,
-      pos: { file: display },
-    });
-  }
   const examples: Example[] = [];
   const problems: Problem[] = [];
   const seen = new Map<string, { line: number; hash: string }>();
-  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const rawLine of lines) {
-    lineNo++;
-    const line = lineNo === 1 ? rawLine.replace(/^\uFEFF/, "") : rawLine; // a byte-order mark is not content
+  for await (const { line: lineNo, text: line } of readLines(file, "dataset", { expected: "a JSONL file", ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}) })) {
     if (line.trim() === "") continue;
     if (options.limit !== undefined && examples.length >= options.limit) break;
     const pos = { file: display, line: lineNo };
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (err) {
-      problems.push({ message: `not valid JSON: ${jsonErrorText(err)}`, pos: { ...pos, col: jsonErrorColumn(line, err) } });
+    const parsed = parseJsonLine(line);
+    if (!parsed.ok) {
+      problems.push({ message: parsed.message, pos: { ...pos, col: parsed.col } });
       continue;
     }
+    const row = parsed.value;
     if (row === null || typeof row !== "object" || Array.isArray(row)) {
       problems.push({ message: "expected a JSON object per line", pos: { ...pos, col: 1 } });
       continue;
@@ -117,10 +101,6 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
   }
   if (problems.length > 0) throw new UserError(sortProblems(problems));
   return examples;
-}
-
-function jsonErrorText(err: unknown): string {
-  return (err as Error).message.replace(/\s*in JSON at position \d+.*$/s, "").replace(/, (\.\.\.)?".*" is not valid JSON$/s, "");
 }
 
 function columnOfKey(line: string, key: string): number {

@@ -1,5 +1,6 @@
-import { readUserFile } from "../../program/load.js";
+import { readUserText } from "../../program/user-file.js";
 import { UserError } from "../../util/errors.js";
+import { MAX_JSON_DEPTH, tooDeepAt } from "../../util/json-depth.js";
 import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
 import { openProgram } from "../open.js";
@@ -22,7 +23,7 @@ async function readInputs(flags: RunFlags): Promise<{ inputs: Record<string, unk
     text = flags.input;
     flag = "--input";
   } else if (flags.inputFile !== undefined) {
-    text = flags.inputFile === "-" ? await readStdin() : await readUserFile(flags.inputFile, "input file");
+    text = flags.inputFile === "-" ? await readStdin() : await readUserText(flags.inputFile, "input file", { expected: "a JSON file", hint: "to read the inputs from a pipe, give --input-file - and send them on standard input" });
     flag = "--input-file";
   } else {
     throw new UserError({ flag: "--input", message: `expected the program's inputs as JSON, e.g. --input '{"message": "…"}', or --input-file <file.json>` });
@@ -36,6 +37,7 @@ async function readInputs(flags: RunFlags): Promise<{ inputs: Record<string, unk
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new UserError({ flag, message: "expected a JSON object mapping input names to values" });
   }
+  if (tooDeepAt(text) !== undefined) throw new UserError({ flag, message: `the inputs nest more than ${MAX_JSON_DEPTH} levels deep (arrays and objects inside each other); dspx reads values up to ${MAX_JSON_DEPTH} levels` });
   return { inputs: value as Record<string, unknown>, flag };
 }
 

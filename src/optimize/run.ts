@@ -16,8 +16,9 @@ import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { sha256 } from "../util/canonical.js";
 import { InterruptedError, isInterruption, ProviderError, UserError } from "../util/errors.js";
-import { Rng, type RngState } from "../util/rng.js";
+import { Rng } from "../util/rng.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "./budget.js";
+import { checkpointSchema, type Checkpoint } from "./checkpoint.js";
 import { scoreProgram, type EvaluatorOptions } from "./evaluator.js";
 import { stepRecords } from "./feedback.js";
 import { proposeInstruction } from "./propose.js";
@@ -118,17 +119,6 @@ interface RunConfig {
    * they were removed, so `dspx resume` must get the full URL again from where the user gave it.
    */
   lm: RecordedLm & { rpm?: number; tpm?: number; timeoutMs?: number; maxAttempts?: number; teacherLm?: string; reflectionLm?: string; cache: boolean };
-}
-
-/** What is checkpointed after every step. */
-interface Checkpoint {
-  v: 1;
-  step: number;
-  state: unknown;
-  rng: RngState;
-  budget: BudgetUsage;
-  baseline: { candidate: string; score: number };
-  spent: { tokens: Usage; costUsd: number | null };
 }
 
 interface Data {
@@ -238,7 +228,7 @@ export async function resume(
   const plan = session.checkPlan({ resuming: true });
   store.runs.update(run.id, { status: "running", pid: process.pid });
   store.runs.addEvent(run.id, "resumed", { pid: process.pid });
-  const checkpoint = store.runs.checkpoint(run.id)?.state as Checkpoint | undefined;
+  const checkpoint = store.runs.checkpoint(run.id, checkpointSchema)?.state;
   return session.run(plan, checkpoint);
 }
 

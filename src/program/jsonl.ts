@@ -1,23 +1,42 @@
 import { MAX_JSON_DEPTH, tooDeepAt } from "../util/json-depth.js";
 import { readLines, type ReadLinesOptions } from "./lines.js";
 
-/** One line of JSON text parsed: its value, or what is wrong with it and at which 1-based column. */
-export type ParsedJsonLine = { ok: true; value: unknown } | { ok: false; message: string; col: number };
+/** JSON text parsed: its value, or what is wrong with it and at which 0-based offset. */
+export type ParsedJson = { ok: true; value: unknown } | { ok: false; message: string; offset: number };
 
 /**
- * Parses one line of a JSONL file. A value nested deeper than MAX_JSON_DEPTH is refused here, with
- * the column where it gets too deep, before anything walks it recursively.
+ * Parses JSON a user wrote (a JSONL line, an input file). A value nested deeper than MAX_JSON_DEPTH
+ * is refused here, where it gets too deep, before anything walks it recursively.
  */
-export function parseJsonLine(text: string): ParsedJsonLine {
+export function parseJsonText(text: string): ParsedJson {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { ok: false, message: `not valid JSON: ${jsonErrorText(err)}`, col: jsonErrorColumn(text, err) };
+    return { ok: false, message: `not valid JSON: ${jsonErrorText(err)}`, offset: jsonErrorColumn(text, err) - 1 };
   }
   const deep = typeof value === "object" && value !== null ? tooDeepAt(text) : undefined;
-  if (deep !== undefined) return { ok: false, message: `nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects inside each other); dspx reads values up to ${MAX_JSON_DEPTH} levels`, col: deep + 1 };
+  if (deep !== undefined) return { ok: false, message: `nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects inside each other); dspx reads values up to ${MAX_JSON_DEPTH} levels`, offset: deep };
   return { ok: true, value };
+}
+
+/** One line of JSON text parsed: its value, or what is wrong with it and at which 1-based column. */
+export type ParsedJsonLine = { ok: true; value: unknown } | { ok: false; message: string; col: number };
+
+export function parseJsonLine(text: string): ParsedJsonLine {
+  const parsed = parseJsonText(text);
+  return parsed.ok ? parsed : { ok: false, message: parsed.message, col: parsed.offset + 1 };
+}
+
+/** The 1-based line and column of a 0-based offset in `text`. */
+export function lineColOf(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
 }
 
 /** One non-blank line of a JSONL file: its parsed value, or why it cannot be used. */

@@ -28,76 +28,79 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
   const examples: Example[] = [];
   const problems: Problem[] = [];
   const seen = new Map<string, { line: number; hash: string }>();
-  for await (const { line: lineNo, text: line } of readLines(file, "dataset", { expected: "a JSONL file", ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}) })) {
-    if (line.trim() === "") continue;
-    if (options.limit !== undefined && examples.length >= options.limit) break;
-    const pos = { file: display, line: lineNo };
-    const parsed = parseJsonLine(line);
-    if (!parsed.ok) {
-      problems.push({ message: parsed.message, pos: { ...pos, col: parsed.col } });
-      continue;
-    }
-    const row = parsed.value;
-    if (row === null || typeof row !== "object" || Array.isArray(row)) {
-      problems.push({ message: "expected a JSON object per line", pos: { ...pos, col: 1 } });
-      continue;
-    }
-    const record = row as Record<string, unknown>;
-    const inputs: Record<string, unknown> = {};
-    let bad = false;
-    const missingLabels = (options.labels ?? []).filter((l) => !(l in record));
-    if (missingLabels.length > 0) {
-      problems.push({
-        message: `missing ${missingLabels.map((m) => `\`${m}\``).join(", ")}, which the metric compares against`,
-        pos: { ...pos, col: 1 },
-      });
-      bad = true;
-    }
-    for (const field of options.inputs) {
-      if (!(field.name in record)) {
+  const lines = readLines(file, "dataset", { expected: "a JSONL file", ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}) });
+  rows: for await (const batch of lines) {
+    for (const { line: lineNo, text: line } of batch) {
+      if (line.trim() === "") continue;
+      if (options.limit !== undefined && examples.length >= options.limit) break rows;
+      const pos = { file: display, line: lineNo };
+      const parsed = parseJsonLine(line);
+      if (!parsed.ok) {
+        problems.push({ message: parsed.message, pos: { ...pos, col: parsed.col } });
+        continue;
+      }
+      const row = parsed.value;
+      if (row === null || typeof row !== "object" || Array.isArray(row)) {
+        problems.push({ message: "expected a JSON object per line", pos: { ...pos, col: 1 } });
+        continue;
+      }
+      const record = row as Record<string, unknown>;
+      const inputs: Record<string, unknown> = {};
+      let bad = false;
+      const missingLabels = (options.labels ?? []).filter((l) => !(l in record));
+      if (missingLabels.length > 0) {
         problems.push({
-          message: `missing program input \`${field.name}\` (row has: ${Object.keys(record).join(", ") || "no fields"})`,
+          message: `missing ${missingLabels.map((m) => `\`${m}\``).join(", ")}, which the metric compares against`,
           pos: { ...pos, col: 1 },
         });
         bad = true;
+      }
+      for (const field of options.inputs) {
+        if (!(field.name in record)) {
+          problems.push({
+            message: `missing program input \`${field.name}\` (row has: ${Object.keys(record).join(", ") || "no fields"})`,
+            pos: { ...pos, col: 1 },
+          });
+          bad = true;
+          continue;
+        }
+        if (record[field.name] === null) {
+          problems.push({ message: `program input \`${field.name}\` is null`, pos: { ...pos, col: columnOfKey(line, field.name) } });
+          bad = true;
+          continue;
+        }
+        const coerced = field.typed ? coerceValue(field.type, record[field.name]) : { ok: true as const, value: record[field.name] };
+        if (!coerced.ok) {
+          problems.push({
+            message: `input \`${field.name}\` should be ${typeToString(field.type)}: ${coerced.error}, got ${JSON.stringify(record[field.name])}`,
+            pos: { ...pos, col: columnOfKey(line, field.name) },
+          });
+          bad = true;
+          continue;
+        }
+        inputs[field.name] = coerced.value;
+      }
+      if (bad) continue;
+      const labels: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(record)) {
+        if (k !== "id" && !(k in inputs)) labels[k] = v;
+      }
+      const hash = hashOf(record);
+      const rawId = record.id;
+      if (rawId !== undefined && typeof rawId !== "string" && typeof rawId !== "number") {
+        problems.push({ message: `\`id\` should be a string or a number, got ${JSON.stringify(rawId)}`, pos: { ...pos, col: columnOfKey(line, "id") } });
         continue;
       }
-      if (record[field.name] === null) {
-        problems.push({ message: `program input \`${field.name}\` is null`, pos: { ...pos, col: columnOfKey(line, field.name) } });
-        bad = true;
+      const id = typeof rawId === "string" || typeof rawId === "number" ? String(rawId) : hash.slice(0, 12);
+      const previous = seen.get(id);
+      if (previous && previous.hash !== hash) {
+        problems.push({ message: `duplicate id ${JSON.stringify(id)} (first on line ${previous.line}) with different content`, pos: { ...pos, col: columnOfKey(line, "id") } });
         continue;
       }
-      const coerced = field.typed ? coerceValue(field.type, record[field.name]) : { ok: true as const, value: record[field.name] };
-      if (!coerced.ok) {
-        problems.push({
-          message: `input \`${field.name}\` should be ${typeToString(field.type)}: ${coerced.error}, got ${JSON.stringify(record[field.name])}`,
-          pos: { ...pos, col: columnOfKey(line, field.name) },
-        });
-        bad = true;
-        continue;
-      }
-      inputs[field.name] = coerced.value;
+      if (previous) continue; // an identical row twice: keep one
+      seen.set(id, { line: lineNo, hash });
+      examples.push({ id, inputs, labels, source: { file: display, line: lineNo } });
     }
-    if (bad) continue;
-    const labels: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(record)) {
-      if (k !== "id" && !(k in inputs)) labels[k] = v;
-    }
-    const hash = hashOf(record);
-    const rawId = record.id;
-    if (rawId !== undefined && typeof rawId !== "string" && typeof rawId !== "number") {
-      problems.push({ message: `\`id\` should be a string or a number, got ${JSON.stringify(rawId)}`, pos: { ...pos, col: columnOfKey(line, "id") } });
-      continue;
-    }
-    const id = typeof rawId === "string" || typeof rawId === "number" ? String(rawId) : hash.slice(0, 12);
-    const previous = seen.get(id);
-    if (previous && previous.hash !== hash) {
-      problems.push({ message: `duplicate id ${JSON.stringify(id)} (first on line ${previous.line}) with different content`, pos: { ...pos, col: columnOfKey(line, "id") } });
-      continue;
-    }
-    if (previous) continue; // an identical row twice: keep one
-    seen.set(id, { line: lineNo, hash });
-    examples.push({ id, inputs, labels, source: { file: display, line: lineNo } });
   }
   if (problems.length > 0) throw new UserError(sortProblems(problems));
   return examples;

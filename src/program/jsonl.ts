@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH, tooDeepAt } from "../util/json-depth.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepAt } from "../util/json-depth.js";
 import { readLines, type ReadLinesOptions } from "./lines.js";
 
 /** JSON text parsed: its value, or what is wrong with it and at which 0-based offset. */
@@ -15,7 +15,8 @@ export function parseJsonText(text: string): ParsedJson {
   } catch (err) {
     return { ok: false, message: `not valid JSON: ${jsonErrorText(err)}`, offset: jsonErrorColumn(text, err) - 1 };
   }
-  const deep = typeof value === "object" && value !== null ? tooDeepAt(text) : undefined;
+  // The value is walked first (cheap); only a value found too deep has its text scanned, for the place.
+  const deep = nestsDeeperThan(value) ? (tooDeepAt(text) ?? 0) : undefined;
   if (deep !== undefined) return { ok: false, message: `nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects inside each other); dspx reads values up to ${MAX_JSON_DEPTH} levels`, offset: deep };
   return { ok: true, value };
 }
@@ -49,10 +50,12 @@ export type JsonlLine = { line: number; value: unknown } | { line: number; error
  */
 export async function readJsonl(file: string, what = "JSONL file", options: ReadLinesOptions = {}): Promise<JsonlLine[]> {
   const out: JsonlLine[] = [];
-  for await (const { line, text } of readLines(file, what, { expected: "a JSONL file", ...options })) {
-    if (text.trim() === "") continue;
-    const parsed = parseJsonLine(text);
-    out.push(parsed.ok ? { line, value: parsed.value } : { line, error: parsed.message, col: parsed.col });
+  for await (const batch of readLines(file, what, { expected: "a JSONL file", ...options })) {
+    for (const { line, text } of batch) {
+      if (text.trim() === "") continue;
+      const parsed = parseJsonLine(text);
+      out.push(parsed.ok ? { line, value: parsed.value } : { line, error: parsed.message, col: parsed.col });
+    }
   }
   return out;
 }

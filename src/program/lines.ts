@@ -19,13 +19,14 @@ const MAX_CHUNK_BYTES = 16 * 2 ** 20;
 const NEWLINE = 0x0a;
 
 /**
- * The lines of a regular file, streamed: the file is refused before reading if it is not a regular
+ * The lines of a regular file, streamed, in batches (the lines of one read: one await per batch, not
+ * per line): the file is refused before reading if it is not a regular
  * file (see openUserFile), and a line longer than the limit is refused at its line number as soon as
  * it has grown past it (rather than failing deep in a string operation with a RangeError). A
  * byte-order mark at the start is dropped. Lines split at the byte level, so a multi-byte character
  * across two reads decodes whole. Stopping early (break) closes the file.
  */
-export async function* readLines(file: string, what: string, options: ReadLinesOptions = {}): AsyncGenerator<TextLine> {
+export async function* readLines(file: string, what: string, options: ReadLinesOptions = {}): AsyncGenerator<TextLine[]> {
   const max = Math.min(options.maxLineBytes ?? MAX_TEXT_BYTES, MAX_TEXT_BYTES);
   const { handle } = await openUserFile(file, what, options);
   const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -61,13 +62,15 @@ export async function* readLines(file: string, what: string, options: ReadLinesO
       }
       if (bytesRead === 0) break;
       const data = buffer.subarray(0, bytesRead);
+      const batch: TextLine[] = [];
       let start = 0;
       for (let nl = data.indexOf(NEWLINE, start); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
         if (pendingBytes + (nl - start) > max) throw tooLong();
         const text = decode(data.subarray(start, nl));
         start = nl + 1;
-        yield { line: lineNo, text };
+        batch.push({ line: lineNo, text });
       }
+      if (batch.length > 0) yield batch;
       if (start < data.length) {
         pendingBytes += data.length - start;
         if (pendingBytes > max) throw tooLong();
@@ -76,7 +79,7 @@ export async function* readLines(file: string, what: string, options: ReadLinesO
     }
     if (pendingBytes > 0) {
       const text = decode(Buffer.alloc(0));
-      yield { line: lineNo, text };
+      yield [{ line: lineNo, text }];
     }
   } finally {
     await handle.close();

@@ -13,6 +13,22 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
+ * Whether a parsed value nests deeper than `max`. Recursive, but never more than `max` + 1 calls
+ * deep: it stops where the value gets too deep. Scalars cost nothing, so a row of a few strings is a
+ * few calls — much cheaper than scanning its text.
+ */
+export function nestsDeeperThan(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (max === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (nestsDeeperThan(item, max - 1)) return true;
+    return false;
+  }
+  for (const key in value) if (nestsDeeperThan((value as Record<string, unknown>)[key], max - 1)) return true;
+  return false;
+}
+
+/**
  * The 0-based offset in JSON text of the first `[` or `{` that opens a level deeper than `max`, or
  * undefined when the text nests no deeper. Strings are skipped, so brackets inside them don't count.
  */

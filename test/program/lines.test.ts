@@ -16,7 +16,7 @@ function fileWith(content: string | Buffer): string {
 
 async function linesOf(file: string, options: ReadLinesOptions = {}): Promise<[number, string][]> {
   const out: [number, string][] = [];
-  for await (const l of readLines(file, "dataset", options)) out.push([l.line, l.text]);
+  for await (const batch of readLines(file, "dataset", options)) for (const l of batch) out.push([l.line, l.text]);
   return out;
 }
 

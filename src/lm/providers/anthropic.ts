@@ -8,7 +8,7 @@ import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify
 import { anthropicRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
 import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
-import { scrubbed } from "./scrub.js";
+import { scrubbingErrors } from "./scrub.js";
 
 export interface AnthropicProviderOptions {
   model: string;
@@ -43,12 +43,8 @@ export class AnthropicProvider implements ProviderClient {
   }
 
   /** One try of a request; whatever it throws is scrubbed of secrets before anyone prints or stores it. */
-  async attempt(request: LMRequest, context: AttemptContext): Promise<AttemptResult<LMResponse>> {
-    try {
-      return await this.send(request, context);
-    } catch (err) {
-      throw scrubbed(err, this.secrets);
-    }
+  attempt(request: LMRequest, context: AttemptContext): Promise<AttemptResult<LMResponse>> {
+    return scrubbingErrors(this.secrets, () => this.send(request, context));
   }
 
   private async send(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {

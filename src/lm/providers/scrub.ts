@@ -47,3 +47,12 @@ export function scrubbed(err: unknown, secrets: readonly string[]): unknown {
     ...(err.rateLimit !== undefined ? { rateLimit: err.rateLimit } : {}),
   });
 }
+
+/** Runs `work`, scrubbing whatever it throws (see scrubbed). */
+export async function scrubbingErrors<T>(secrets: readonly string[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw scrubbed(err, secrets);
+  }
+}

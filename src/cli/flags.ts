@@ -1,5 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { statSync, type Stats } from "node:fs";
+import path from "node:path";
 import { parseDuration } from "../util/duration.js";
+import { httpUrlProblem } from "../util/http-url.js";
 
 /** Commander argument parsers: a bad value names what was expected. */
 export function positiveInt(value: string): number {
@@ -49,6 +52,39 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+/** A provider base URL: http or https, checked before anything starts (a typo would otherwise retry as an outage). */
+export function baseUrl(value: string): string {
+  const problem = httpUrlProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}
+
+/**
+ * A file a command writes when it ends (a report): refused at once when it names a folder or sits
+ * under a file, rather than after the work is done.
+ */
+export function outputFile(value: string): string {
+  const file = path.resolve(value);
+  if (statOf(file)?.isDirectory()) {
+    throw new InvalidArgumentError(`${value} is a directory; give the name of a file (in it, or elsewhere)`);
+  }
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const info = statOf(dir);
+    if (info && !info.isDirectory()) throw new InvalidArgumentError(`${path.relative(process.cwd(), dir) || dir} is a file, so nothing can be written under it`);
+    if (info || dir === path.dirname(dir)) break;
+  }
+  return value;
+}
+
+/** What is at `file`, or undefined when nothing is (or a parent is no folder). */
+function statOf(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The flags every command that calls an LM takes. */
 export interface LMFlags {
   lm?: string;
@@ -64,7 +100,7 @@ export interface LMFlags {
 export function addLMOptions(command: Command): Command {
   return command
     .option("--lm <spec>", "model to run on, provider:model (e.g. openai:gpt-4.1-mini, anthropic:claude-haiku-4-5, ollama:llama3.1, sim)")
-    .option("--base-url <url>", "send requests to this OpenAI-compatible or Anthropic endpoint (also OPENAI_BASE_URL / ANTHROPIC_BASE_URL)")
+    .option("--base-url <url>", "send requests to this OpenAI-compatible or Anthropic endpoint (also OPENAI_BASE_URL / ANTHROPIC_BASE_URL)", baseUrl)
     .option("--rpm <n>", "requests per minute allowed per endpoint (default: learned from the provider)", positiveNumber)
     .option("--tpm <n>", "tokens per minute allowed per endpoint", positiveNumber)
     .addOption(new Option("--timeout <duration>", "per-request timeout (default 60s)").argParser(duration))

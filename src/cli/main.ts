@@ -4,7 +4,7 @@ import { VERSION } from "../version.js";
 import { runCommand } from "./context.js";
 import { EXIT } from "./errors.js";
 import { guardStream } from "./output.js";
-import { addLMOptions, duration, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, score } from "./flags.js";
+import { addLMOptions, baseUrl, duration, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
 import { OPTIMIZERS } from "../optimize/types.js";
 
 /**
@@ -63,9 +63,9 @@ addLMOptions(
   .option("--no-record", "do not record this evaluation as a run (earlier results are still reused)")
   .option("--no-memo", "evaluate every example again instead of reusing recorded results (the LM cache still applies)")
   .option("--name <name>", "a name for the recorded run")
-  .option("--junit <file>", "write a JUnit XML report (one testcase per example)")
+  .option("--junit <file>", "write a JUnit XML report (one testcase per example)", outputFile)
   .option("--pass-score <x>", "the score an example needs to pass in the JUnit report (default 1)", score)
-  .option("--output <file.jsonl>", "stream per-example results to a JSONL file as they finish")
+  .option("--output <file.jsonl>", "stream per-example results to a JSONL file as they finish", outputFile)
   .option("--limit <n>", "evaluate only the first n examples", positiveInt)
   .option("--show <n>", "how many of the lowest-scoring examples to list (default 5)", positiveInt)
   .option("--json", "print one JSON object (summary and per-example results) on stdout")
@@ -109,7 +109,7 @@ program
   .command("resume")
   .description("continue an optimize run that was stopped, crashed or failed, from its last checkpoint")
   .argument("<run>", "a run id (or its first characters)")
-  .option("--base-url <url>", "the run's endpoint again, in full: credentials in a --base-url (user:password@, ?api-key=) are not stored")
+  .option("--base-url <url>", "the run's endpoint again, in full: credentials in a --base-url (user:password@, ?api-key=) are not stored", baseUrl)
   .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
   .option("--json", "print the final report as JSON on stdout")
   .action(async (ref: string, flags: Record<string, unknown>) => {

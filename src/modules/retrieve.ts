@@ -40,14 +40,14 @@ function processTerm(term: string): string | null {
 }
 
 async function buildIndex(file: string): Promise<Index> {
-  const rows = await readJsonl(file);
+  const rows = await readJsonl(file, "corpus");
   const problems: string[] = [];
   const passages: Passage[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
     const { line } = row;
     if ("error" in row) {
-      problems.push(`line ${line}: not valid JSON (${row.error})`);
+      problems.push(`line ${line}: ${row.error}`);
       continue;
     }
     const { value } = row;

@@ -62,7 +62,7 @@ const position = {
   events: z.number().int().optional(),
 };
 
-const stored = z.union([
+const v2 = z.discriminatedUnion("phase", [
   z.object({ v: z.literal(2), phase: z.literal("optimizing"), state: z.unknown(), ...position }),
   z.object({
     v: z.literal(2),
@@ -73,19 +73,22 @@ const stored = z.union([
     ...position,
   }),
   z.object({ v: z.literal(2), phase: z.literal("finished"), report: z.record(z.string(), z.unknown()) }),
-  // Version 1: written after every step only (its `spent` is no longer read: a run's spend lives in its totals).
-  z.object({ v: z.literal(1), state: z.unknown(), ...position }).transform((c) => ({ ...c, v: 2 as const, phase: "optimizing" as const })),
 ]);
+// Version 1: written after every step only (its `spent` is no longer read: a run's spend lives in its totals).
+const v1 = z.object({ v: z.literal(1), state: z.unknown(), ...position }).transform((c) => ({ ...c, v: 2 as const, phase: "optimizing" as const }));
+const stored = z.discriminatedUnion("v", [v1, v2]);
+
+/** A stored checkpoint (any version), read as the current one. */
+export const checkpointSchema: z.ZodType<Checkpoint> = stored.transform(({ v: _v, ...checkpoint }) => checkpoint as Checkpoint);
 
 /** Reads a stored checkpoint (any version), or says what is wrong with it. */
 export function readCheckpoint(runId: string, json: unknown): Checkpoint {
-  const parsed = stored.safeParse(json);
+  const parsed = checkpointSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new UserError(`run ${runId}: its checkpoint cannot be read (${issue ? `${issue.path.join(".") || "checkpoint"}: ${issue.message}` : "unknown shape"}), so it cannot be resumed; start a new run`);
   }
-  const { v: _v, ...checkpoint } = parsed.data;
-  return checkpoint as Checkpoint;
+  return parsed.data;
 }
 
 /** The checkpoint as stored (versioned). */

@@ -23,7 +23,7 @@ import { OPTIMIZER_REGISTRY } from "./registry.js";
 import { DEFAULTS, readOptimizeSection } from "./settings.js";
 import { splitTrainDev } from "./split.js";
 import { BudgetExhausted, type Best, type OptimizeContext, type Optimizer, type OptimizerName, type Plan, type ScoreSet } from "./types.js";
-import { readCheckpoint, storedCheckpoint, type Checkpoint, type Finishing, type Optimizing } from "./checkpoint.js";
+import { checkpointSchema, storedCheckpoint, type Checkpoint, type Finished, type Finishing, type Optimizing } from "./checkpoint.js";
 import { EventLog, RESUMED } from "./event-log.js";
 import { readReport, type OptimizeReport } from "./report.js";
 import { Spend } from "./spend.js";
@@ -195,11 +195,11 @@ export async function resume(runId: string, store: Store, signal: AbortSignal, h
   const run = store.runs.resolve(runId);
   if (run.kind !== "optimize") throw new UserError(`run ${run.id} is an eval run: only optimize runs can be resumed (re-run \`dspx eval\`: finished examples are reused)`);
   if (run.status === "running") throw new UserError(`run ${run.id} is still running (process ${run.pid}); stop it first, or wait for it`);
-  const stored = store.runs.checkpoint(run.id)?.state;
-  if (run.status === STATUS_DONE) return finishedRun(run, stored);
-  const checkpoint: Checkpoint | undefined = stored === undefined ? undefined : readCheckpoint(run.id, stored);
+  // A finished run is finished even when what its checkpoint kept cannot be read.
+  if (run.status === STATUS_DONE) return finishedRun(run, store);
+  const checkpoint = store.runs.checkpoint(run.id, checkpointSchema)?.state;
   // (A finished checkpoint is written with the run marked done; this is for a status changed since.)
-  if (checkpoint?.phase === "finished") return finishedRun(run, stored);
+  if (checkpoint?.phase === "finished") return { alreadyFinished: run, ...reportOf(checkpoint) };
   const config = run.config as unknown as RunConfig;
   await checkUnchanged(config);
   const baseUrl = await resumeBaseUrl(run, config, options);
@@ -215,15 +215,23 @@ export async function resume(runId: string, store: Store, signal: AbortSignal, h
 }
 
 /** A finished run, with the report its last checkpoint keeps when it can be read (runs finished before reports were kept have none). */
-function finishedRun(run: RunRecord, stored: unknown): AlreadyFinished {
-  let report: OptimizeReport | undefined;
+function finishedRun(run: RunRecord, store: Store): AlreadyFinished {
+  let checkpoint: Checkpoint | undefined;
   try {
-    const checkpoint = readCheckpoint(run.id, stored);
-    if (checkpoint.phase === "finished") report = readReport(checkpoint.report);
+    checkpoint = store.runs.checkpoint(run.id, checkpointSchema)?.state;
   } catch {
-    // A finished run is finished even when what its checkpoint kept cannot be read.
+    // Damaged: the run stays finished, with no report to show.
   }
-  return { alreadyFinished: run, ...(report ? { report } : {}) };
+  return { alreadyFinished: run, ...(checkpoint?.phase === "finished" ? reportOf(checkpoint) : {}) };
+}
+
+function reportOf(checkpoint: Finished): { report?: OptimizeReport } {
+  try {
+    const report = readReport(checkpoint.report);
+    return report ? { report } : {};
+  } catch {
+    return {};
+  }
 }
 
 /**

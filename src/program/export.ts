@@ -19,6 +19,7 @@ import {
   type TextEdit,
 } from "./yaml-edit.js";
 import { YamlSource } from "./yaml-source.js";
+import { MAX_ALIAS_COUNT } from "./yaml-aliases.js";
 import { displayPath } from "../util/display-path.js";
 
 /** Where an exported program came from. */
@@ -220,7 +221,7 @@ function withKey(record: Record<string, unknown>, key: string, value: unknown, a
 function readsAs(text: string, expected: unknown): boolean {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) return false;
-  return isDeepStrictEqual(doc.toJS({ maxAliasCount: 1000 }), expected);
+  return isDeepStrictEqual(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), expected);
 }
 
 /** The export as text edits of the source; undefined when its layout is not one they handle. */

@@ -1,4 +1,3 @@
-import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { sha256 } from "../util/canonical.js";
 import { UserError, type Problem } from "../util/errors.js";
@@ -10,6 +9,7 @@ import { dataSchema, fieldsSchema, lmSchema, programSchema, STEP_BASE_KEYS, step
 import type { DataPaths, MetricSpec, ProgramSpec, Ref, StepSpec } from "./types.js";
 import { YamlSource, type YamlPath } from "./yaml-source.js";
 import { describePath, describeValue, zodProblems } from "./zod-problems.js";
+import { readUserText } from "./user-file.js";
 import { displayPath } from "../util/display-path.js";
 import { suggestionHint } from "../util/suggest.js";
 import type { z } from "zod";
@@ -33,21 +33,6 @@ export interface ReadProgram {
   flawedSteps: Map<string, Set<string> | "all">;
 }
 
-/** Reads a file the user named, turning "not found" and friends into a UserError. */
-export async function readUserFile(file: string, what: string): Promise<string> {
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw new UserError({ message: `${what} is a directory, expected a file`, pos: { file: displayPath(file) } });
-    return await readFile(file, "utf8");
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : (err as Error).message;
-    throw new UserError({ message: `cannot read ${what}: ${reason}`, pos: { file: displayPath(file) } });
-  }
-}
-
 /**
  * Reads and validates a program file. Problems are collected rather than thrown so that, with the
  * graph compiler's, the user sees every problem of the file at once. Missing files and YAML syntax
@@ -55,7 +40,7 @@ export async function readUserFile(file: string, what: string): Promise<string> 
  */
 export async function readProgram(file: string): Promise<ReadProgram> {
   const abs = path.resolve(file);
-  return readProgramText(abs, await readUserFile(abs, "program file"));
+  return readProgramText(abs, await readUserText(abs, "program file"));
 }
 
 /**

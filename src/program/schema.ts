@@ -20,7 +20,7 @@ export const pricesSchema = z.strictObject({
 
 export const lmObjectSchema = z.strictObject({
   model: z.string().min(1).optional(),
-  base_url: z.url({ error: "expected a URL such as http://localhost:8000/v1" }).optional(),
+  base_url: z.url({ protocol: /^https?$/, hostname: /./, error: "expected an http:// or https:// URL such as http://localhost:8000/v1" }).optional(),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().positive().optional(),
   rpm: positive.optional(),

@@ -1,5 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { Problem, SourcePos } from "../util/errors.js";
+import { aliasProblems, MAX_ALIAS_COUNT } from "./yaml-aliases.js";
 
 export type YamlPath = readonly (string | number)[];
 
@@ -23,7 +24,7 @@ export class YamlSource {
     return new YamlSource(file, text);
   }
 
-  /** YAML syntax errors (and duplicate keys), each with its position. */
+  /** YAML syntax errors (and duplicate keys, undefined aliases, alias bombs), each with its position. */
   syntaxProblems(): Problem[] {
     // One problem per line: the parser's later errors on the same line follow from its first.
     const problems: Problem[] = [];
@@ -38,11 +39,14 @@ export class YamlSource {
       }
       problems.push(problem);
     }
-    return problems;
+    // Only a document that parsed: aliases in a broken one may be broken by the same mistake.
+    if (problems.length > 0) return problems;
+    return aliasProblems(this.doc).map((p) => ({ message: p.message, pos: this.posOfOffset(p.offset) }));
   }
 
+  /** The document as plain values; call after syntaxProblems() found none (aliases are checked there). */
   data(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 });
+    return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   }
 
   posOfOffset(offset: number): SourcePos {

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { UserError } from "../util/errors.js";
@@ -14,6 +14,11 @@ export function dbPath(flag?: string, env: NodeJS.ProcessEnv = process.env): str
 
 export interface OpenOptions {
   readonly?: boolean;
+  /**
+   * Read a copy of the file into memory instead of opening it (implies readonly): how a database on
+   * read-only media is read, where SQLite cannot create the shared-memory file (-shm) WAL mode needs.
+   */
+  snapshot?: boolean;
   /** For tests of upgrades: stop at this schema version. */
   migrations?: readonly Migration[];
 }
@@ -27,21 +32,26 @@ export interface OpenOptions {
 export function openDatabase(file: string, options: OpenOptions = {}): Database.Database {
   const display = displayPath(file);
   const fail = (message: string) => new UserError({ message, pos: { file: display } });
+  const readonly = Boolean(options.readonly || options.snapshot);
   let db: Database.Database;
   try {
-    if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
-    db = new Database(file, { readonly: Boolean(options.readonly), fileMustExist: Boolean(options.readonly) });
+    if (options.snapshot) db = new Database(snapshotOf(file, display), { readonly: true });
+    else {
+      if (!readonly) mkdirSync(path.dirname(file), { recursive: true });
+      db = new Database(file, { readonly, fileMustExist: readonly });
+    }
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw fail(`cannot open the dspx database: ${describeSqliteError(err)}`);
   }
   try {
     db.pragma("busy_timeout = 10000");
-    if (!options.readonly) {
+    if (!readonly) {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
     }
     db.pragma("foreign_keys = ON");
-    migrate(db, options.migrations ?? MIGRATIONS, display, Boolean(options.readonly));
+    migrate(db, options.migrations ?? MIGRATIONS, display, readonly);
     return db;
   } catch (err) {
     db.close();
@@ -51,11 +61,25 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
 }
 
 function migrate(db: Database.Database, migrations: readonly Migration[], display: string, readonly: boolean): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
+  // One snapshot: another process may be creating the tables of a new file meanwhile.
+  const { current, tables } = db.transaction(() => {
+    const version = db.pragma("user_version", { simple: true }) as number;
+    return { current: version, tables: version <= 0 ? tableNames(db) : [] };
+  })();
   const latest = migrations.length > 0 ? migrations[migrations.length - 1]!.version : 0;
   if (current > latest) {
     throw new UserError({
       message: `this database was written by a newer dspx (schema version ${current}; this dspx knows up to ${latest}): upgrade dspx, or use another --db`,
+      pos: { file: display },
+    });
+  }
+  // A new file has version 0 and no tables; version 0 over tables, or below 0, is not what dspx leaves.
+  if (current < 0 || tables.length > 0) {
+    throw new UserError({
+      message:
+        current < 0
+          ? `the file is damaged: its schema version is ${current}, which no dspx writes (tables: ${tables.join(", ") || "none"}); restore it from a copy, or use another --db`
+          : `the file is damaged or is not a dspx database: it has tables (${tables.slice(0, 5).join(", ")}${tables.length > 5 ? ", …" : ""}) but no dspx schema version; restore it from a copy, or use another --db`,
       pos: { file: display },
     });
   }
@@ -73,6 +97,28 @@ function migrate(db: Database.Database, migrations: readonly Migration[], displa
     }
   });
   apply.immediate();
+}
+
+/**
+ * The database file's bytes, to open in memory. The header of a WAL-mode file says so (bytes 18–19
+ * are 2); a copy in memory has no log beside it, so it is marked as a rollback-journal file (1), which
+ * it is as long as no log holds commits: a non-empty -wal file is refused, since the copy would miss them.
+ */
+function snapshotOf(file: string, display: string): Buffer {
+  const log = `${file}-wal`;
+  if ((statSync(log, { throwIfNoEntry: false })?.size ?? 0) > 0) {
+    throw new UserError({
+      message: `cannot read the dspx database: its write-ahead log (${path.basename(log)}) holds commits that SQLite cannot read without writing beside the file; copy the database and its -wal file to a writable folder`,
+      pos: { file: display },
+    });
+  }
+  const bytes = readFileSync(file);
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) bytes[18] = bytes[19] = 1;
+  return bytes;
+}
+
+function tableNames(db: Database.Database): string[] {
+  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
 }
 
 /** SQLite's error codes in words a user can act on. */

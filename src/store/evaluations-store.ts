@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
+import { z } from "zod";
+import { damagedRun, readStoredJson, readStoredRow, type StoredJson } from "./stored-json.js";
 import type { Writer } from "./writer.js";
 
 /** One evaluation as stored: what a candidate did on an example, and what it cost. */
@@ -29,26 +31,40 @@ export interface RunResultRow extends EvaluationRow {
   at: number;
 }
 
-interface DbEvaluation {
-  id: string;
-  score: number;
-  feedback: string | null;
-  outputs: string | null;
-  error: string | null;
-  trace: string;
-  usage: string;
-  cost_usd: number | null;
-  nominal_cost_usd: number | null;
-  calls: number;
-  cached_calls: number;
-  latency_ms: number;
-}
+/** An `evaluations` row as SQLite returns it; its JSON columns are read apart (see readEvaluation). */
+const dbEvaluationSchema = z.object({
+  id: z.string(),
+  score: z.number(),
+  feedback: z.string().nullable(),
+  outputs: z.unknown(),
+  error: z.unknown(),
+  trace: z.unknown(),
+  usage: z.unknown(),
+  cost_usd: z.number().nullable(),
+  nominal_cost_usd: z.number().nullable(),
+  calls: z.number(),
+  cached_calls: z.number(),
+  latency_ms: z.number(),
+});
+const resultLinkSchema = z.object({ candidate: z.string(), dataset: z.string(), example_id: z.string(), idx: z.number(), memoized: z.number(), at: z.number() });
+const traceSchema = z.array(z.unknown());
+const usageSchema = z.object({ promptTokens: z.number(), completionTokens: z.number(), cachedTokens: z.number() });
+const outputsSchema = z.record(z.string(), z.unknown());
+const errorSchema = z.looseObject({ kind: z.string(), message: z.string(), step: z.string().optional(), raw: z.string().optional() });
 
-function fromDb(r: DbEvaluation): EvaluationRow {
+/** A stored evaluation (with its id), or what makes it unreadable. */
+function readEvaluation(raw: unknown): StoredJson<{ id: string; row: EvaluationRow }> {
+  const read = readStoredRow(raw, dbEvaluationSchema);
+  if (!read.ok) return read;
+  const r = read.value;
+  const trace = readStoredJson(r.trace, traceSchema);
+  if (!trace.ok) return { ok: false, problem: `\`trace\` ${trace.problem}` };
+  const usage = readStoredJson(r.usage, usageSchema);
+  if (!usage.ok) return { ok: false, problem: `\`usage\` ${usage.problem}` };
   const row: EvaluationRow = {
     score: r.score,
-    trace: JSON.parse(r.trace) as unknown[],
-    usage: JSON.parse(r.usage) as EvaluationRow["usage"],
+    trace: trace.value,
+    usage: usage.value,
     costUsd: r.cost_usd,
     nominalCostUsd: r.nominal_cost_usd,
     calls: r.calls,
@@ -56,9 +72,17 @@ function fromDb(r: DbEvaluation): EvaluationRow {
     latencyMs: r.latency_ms,
   };
   if (r.feedback !== null) row.feedback = r.feedback;
-  if (r.outputs !== null) row.outputs = JSON.parse(r.outputs) as Record<string, unknown>;
-  if (r.error !== null) row.error = JSON.parse(r.error) as EvaluationRow["error"];
-  return row;
+  if (r.outputs !== null) {
+    const outputs = readStoredJson(r.outputs, outputsSchema);
+    if (!outputs.ok) return { ok: false, problem: `\`outputs\` ${outputs.problem}` };
+    row.outputs = outputs.value;
+  }
+  if (r.error !== null) {
+    const error = readStoredJson(r.error, errorSchema);
+    if (!error.ok) return { ok: false, problem: `\`error\` ${error.problem}` };
+    row.error = error.value;
+  }
+  return { ok: true, value: { id: r.id, row } };
 }
 
 /**
@@ -67,24 +91,29 @@ function fromDb(r: DbEvaluation): EvaluationRow {
  * re-run, a compare or an export costs nothing. Rows not yet committed are served from memory.
  */
 export class EvaluationsStore {
-  private readonly lookupStmt: Database.Statement<[string], DbEvaluation & { id: string }>;
+  private readonly lookupStmt: Database.Statement<[string], unknown>;
   private readonly pending = new Map<string, { id: string; row: EvaluationRow }>();
 
   /** @internal Made by `Store.open`; the driver stays out of the published types. */
   constructor(
     private readonly db: Database.Database,
     private readonly writer: Writer,
+    /** The database file, named when a run's result cannot be read. */
+    private readonly file: string,
   ) {
     this.lookupStmt = db.prepare(
       "SELECT id, score, feedback, outputs, error, trace, usage, cost_usd, nominal_cost_usd, calls, cached_calls, latency_ms FROM evaluations WHERE key = ? AND error IS NULL ORDER BY created_at DESC LIMIT 1",
     );
   }
 
+  /** The memo's answer for a key; a damaged row is no answer (the example is evaluated again, and the new row serves next time). */
   lookup(key: string): { id: string; row: EvaluationRow } | undefined {
     const waiting = this.pending.get(key);
     if (waiting) return waiting;
     const found = this.lookupStmt.get(key);
-    return found && { id: found.id, row: fromDb(found) };
+    if (found === undefined) return undefined;
+    const read = readEvaluation(found);
+    return read.ok ? read.value : undefined;
   }
 
   /** Stores a new evaluation; returns its id. */
@@ -134,23 +163,24 @@ export class EvaluationsStore {
          WHERE r.run_id = @runId AND (@candidate IS NULL OR r.candidate = @candidate) AND (@dataset IS NULL OR r.dataset = @dataset)
          ORDER BY r.candidate, r.dataset, r.idx`,
       )
-      .all({ runId, candidate: filter.candidate ?? null, dataset: filter.dataset ?? null }) as (DbEvaluation & {
-      candidate: string;
-      dataset: string;
-      example_id: string;
-      idx: number;
-      memoized: number;
-      at: number;
-    })[];
-    return rows.map((r) => ({
-      ...fromDb(r),
-      evalId: r.id,
-      candidate: r.candidate,
-      dataset: r.dataset,
-      exampleId: r.example_id,
-      idx: r.idx,
-      memoized: r.memoized === 1,
-      at: r.at,
-    }));
+      .all({ runId, candidate: filter.candidate ?? null, dataset: filter.dataset ?? null });
+    return rows.map((raw) => {
+      const fail = (problem: string) => damagedRun(this.file, runId, `its result for example ${String((raw as { example_id?: unknown }).example_id ?? "?")} ${problem}`);
+      const link = readStoredRow(raw, resultLinkSchema);
+      if (!link.ok) throw fail(link.problem);
+      const evaluation = readEvaluation(raw);
+      if (!evaluation.ok) throw fail(evaluation.problem);
+      const r = link.value;
+      return {
+        ...evaluation.value.row,
+        evalId: evaluation.value.id,
+        candidate: r.candidate,
+        dataset: r.dataset,
+        exampleId: r.example_id,
+        idx: r.idx,
+        memoized: r.memoized === 1,
+        at: r.at,
+      };
+    });
   }
 }

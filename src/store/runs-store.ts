@@ -1,5 +1,7 @@
 import type Database from "better-sqlite3";
+import { z } from "zod";
 import { UserError } from "../util/errors.js";
+import { damagedRun, readStoredJson, readStoredRow, type StoredJson } from "./stored-json.js";
 import type { Writer } from "./writer.js";
 
 export type RunKind = "eval" | "optimize";
@@ -57,26 +59,56 @@ export interface EventRecord {
   data: Record<string, unknown>;
 }
 
-interface RunRow {
+/** A run that cannot be read (a damaged row): listed with what is wrong, refused by everything else. */
+export interface DamagedRun {
   id: string;
-  kind: RunKind;
-  name: string | null;
-  program_name: string;
-  program_file: string;
-  program_hash: string;
-  program_source: string;
-  config: string;
-  seed: number | null;
-  status: RunStatus;
-  error: string | null;
-  pid: number | null;
-  started_at: number;
-  updated_at: number;
-  finished_at: number | null;
-  best_candidate: string | null;
-  best_score: number | null;
-  totals: string;
+  damaged: string;
+  startedAt?: number;
 }
+
+const runKind = z.enum(["eval", "optimize"]);
+const runStatus = z.enum(["running", "done", "failed", "interrupted"]);
+
+/** A `runs` row as SQLite returns it; its JSON columns are read apart (see readRun). */
+const runRowSchema = z.object({
+  id: z.string(),
+  kind: runKind,
+  name: z.string().nullable(),
+  program_name: z.string(),
+  program_file: z.string(),
+  program_hash: z.string(),
+  program_source: z.string(),
+  config: z.unknown(),
+  seed: z.number().nullable(),
+  status: runStatus,
+  error: z.string().nullable(),
+  pid: z.number().nullable(),
+  started_at: z.number(),
+  updated_at: z.number(),
+  finished_at: z.number().nullable(),
+  best_candidate: z.string().nullable(),
+  best_score: z.number().nullable(),
+  totals: z.unknown(),
+});
+
+const configSchema = z.record(z.string(), z.unknown());
+const count = z.number().optional();
+const totalsSchema = z.looseObject({
+  examples: count,
+  errors: count,
+  memoized: count,
+  calls: count,
+  cachedCalls: count,
+  promptTokens: count,
+  completionTokens: count,
+  costUsd: z.number().nullable().optional(),
+  wallMs: count,
+});
+const candidateRowSchema = z.object({ hash: z.string(), seq: z.number(), state: z.unknown(), parents: z.unknown(), origin: z.string(), created_at: z.number() });
+const parentsSchema = z.array(z.string());
+const eventRowSchema = z.object({ seq: z.number(), at: z.number(), type: z.string(), data: z.unknown() });
+const eventDataSchema = z.record(z.string(), z.unknown());
+const checkpointRowSchema = z.object({ step: z.number(), state: z.unknown() });
 
 /** Whether the process that owns a "running" run is gone (so the run was cut off). */
 function processGone(pid: number | undefined): boolean {
@@ -89,7 +121,18 @@ function processGone(pid: number | undefined): boolean {
   }
 }
 
-function toRecord(row: RunRow): RunRecord {
+/** A `runs` row as a RunRecord, or what makes it unreadable. */
+function readRun(raw: unknown): RunRecord | DamagedRun {
+  const id = String((raw as { id?: unknown } | undefined)?.id ?? "?");
+  const startedAt = (raw as { started_at?: unknown }).started_at;
+  const damaged = (problem: string): DamagedRun => ({ id, damaged: problem, ...(typeof startedAt === "number" ? { startedAt } : {}) });
+  const read = readStoredRow(raw, runRowSchema);
+  if (!read.ok) return damaged(`its row ${read.problem}`);
+  const row = read.value;
+  const config = readStoredJson(row.config, configSchema);
+  if (!config.ok) return damaged(`its \`config\` ${config.problem}`);
+  const totals = readStoredJson(row.totals, totalsSchema);
+  if (!totals.ok) return damaged(`its \`totals\` ${totals.problem}`);
   const r: RunRecord = {
     id: row.id,
     kind: row.kind,
@@ -97,11 +140,11 @@ function toRecord(row: RunRow): RunRecord {
     programFile: row.program_file,
     programHash: row.program_hash,
     programSource: row.program_source,
-    config: JSON.parse(row.config) as Record<string, unknown>,
+    config: config.value,
     status: row.status,
     startedAt: row.started_at,
     updatedAt: row.updated_at,
-    totals: JSON.parse(row.totals) as RunTotals,
+    totals: totals.value as RunTotals,
   };
   if (row.name !== null) r.name = row.name;
   if (row.seed !== null) r.seed = row.seed;
@@ -113,6 +156,10 @@ function toRecord(row: RunRow): RunRecord {
   // A run whose process died without saying so was interrupted (kill -9, a crash, a reboot).
   if (r.status === "running" && processGone(r.pid)) r.status = "interrupted";
   return r;
+}
+
+export function isDamaged(run: RunRecord | DamagedRun): run is DamagedRun {
+  return "damaged" in run;
 }
 
 /**
@@ -128,6 +175,8 @@ export class RunsStore {
   constructor(
     private readonly db: Database.Database,
     private readonly writer: Writer,
+    /** The database file, named when a row cannot be read. */
+    private readonly file: string,
   ) {}
 
   create(run: Omit<RunRecord, "status" | "startedAt" | "updatedAt" | "totals"> & { startedAt?: number }): void {
@@ -225,14 +274,17 @@ export class RunsStore {
     this.writer.write({ name: "checkpoint.put", params: { runId, step, state: JSON.stringify(state), at: Date.now() } });
   }
 
-  checkpoint(runId: string): { step: number; state: unknown } | undefined {
-    const row = this.db.prepare("SELECT step, state FROM checkpoints WHERE run_id = ?").get(runId) as { step: number; state: string } | undefined;
-    return row && { step: row.step, state: JSON.parse(row.state) as unknown };
+  /** A run's last checkpoint, checked against the optimizer's `schema`; a UserError naming the run when it does not read. */
+  checkpoint<T>(runId: string, schema: z.ZodType<T>): { step: number; state: T } | undefined {
+    const raw = this.db.prepare("SELECT step, state FROM checkpoints WHERE run_id = ?").get(runId);
+    if (raw === undefined) return undefined;
+    const row = this.readOrFail(runId, "its checkpoint row", readStoredRow(raw, checkpointRowSchema));
+    return { step: row.step, state: this.readOrFail(runId, "its checkpoint", readStoredJson(row.state, schema)) };
   }
 
   get(id: string): RunRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RunRow | undefined;
-    return row && toRecord(row);
+    const row: unknown = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id);
+    return row === undefined ? undefined : this.readable(readRun(row));
   }
 
   /** A run by its id or a unique prefix of it (≥ 4 characters); a UserError naming the problem otherwise. */
@@ -241,33 +293,50 @@ export class RunsStore {
     if (!/^[0-9a-z]{4,}$/.test(text)) {
       throw new UserError(`${what} ${JSON.stringify(ref)}: expected a run id (at least its first 4 characters; see \`dspx runs\`)`);
     }
-    const rows = this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' ORDER BY started_at DESC, rowid DESC LIMIT 6").all(text) as RunRow[];
+    const rows = this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' ORDER BY started_at DESC, rowid DESC LIMIT 6").all(text).map(readRun);
     if (rows.length === 0) throw new UserError(`no run ${JSON.stringify(ref)} in this database (see \`dspx runs\`)`);
     if (rows.length > 1 && !rows.some((r) => r.id === text)) {
       throw new UserError(`${JSON.stringify(ref)} matches several runs (${rows.map((r) => r.id).join(", ")}): give more characters`);
     }
-    return toRecord(rows.find((r) => r.id === text) ?? rows[0]!);
+    return this.readable(rows.find((r) => r.id === text) ?? rows[0]!);
   }
 
-  list(options: { limit?: number } = {}): RunRecord[] {
-    const rows = this.db.prepare("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(options.limit ?? 50) as RunRow[];
-    return rows.map(toRecord);
+  /** The newest runs; a damaged one is listed as such (with what is wrong), so one bad row hides no other. */
+  list(options: { limit?: number } = {}): (RunRecord | DamagedRun)[] {
+    return this.db.prepare("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(options.limit ?? 50).map(readRun);
   }
 
   candidates(runId: string): CandidateRecord[] {
-    const rows = this.db.prepare("SELECT hash, seq, state, parents, origin, created_at FROM candidates WHERE run_id = ? ORDER BY seq").all(runId) as {
-      hash: string;
-      seq: number;
-      state: string;
-      parents: string;
-      origin: string;
-      created_at: number;
-    }[];
-    return rows.map((r) => ({ hash: r.hash, seq: r.seq, state: JSON.parse(r.state), parents: JSON.parse(r.parents) as string[], origin: r.origin, createdAt: r.created_at }));
+    return this.db
+      .prepare("SELECT hash, seq, state, parents, origin, created_at FROM candidates WHERE run_id = ? ORDER BY seq")
+      .all(runId)
+      .map((raw) => {
+        const r = this.readOrFail(runId, "a candidate row", readStoredRow(raw, candidateRowSchema));
+        const what = `candidate ${r.hash.slice(0, 10)}`;
+        const state = this.readOrFail(runId, `the state of ${what}`, readStoredJson(r.state, z.unknown()));
+        const parents = this.readOrFail(runId, `the parents of ${what}`, readStoredJson(r.parents, parentsSchema));
+        return { hash: r.hash, seq: r.seq, state, parents, origin: r.origin, createdAt: r.created_at };
+      });
   }
 
   events(runId: string): EventRecord[] {
-    const rows = this.db.prepare("SELECT seq, at, type, data FROM events WHERE run_id = ? ORDER BY seq").all(runId) as { seq: number; at: number; type: string; data: string }[];
-    return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
+    return this.db
+      .prepare("SELECT seq, at, type, data FROM events WHERE run_id = ? ORDER BY seq")
+      .all(runId)
+      .map((raw) => {
+        const r = this.readOrFail(runId, "an event row", readStoredRow(raw, eventRowSchema));
+        return { seq: r.seq, at: r.at, type: r.type, data: this.readOrFail(runId, `event ${r.seq} (${r.type})`, readStoredJson(r.data, eventDataSchema)) };
+      });
+  }
+
+  /** The run, or a UserError naming it and the database when its row is damaged. */
+  private readable(run: RunRecord | DamagedRun): RunRecord {
+    if (isDamaged(run)) throw damagedRun(this.file, run.id, run.damaged);
+    return run;
+  }
+
+  private readOrFail<T>(runId: string, what: string, read: StoredJson<T>): T {
+    if (!read.ok) throw damagedRun(this.file, runId, `${what} ${read.problem}`);
+    return read.value;
   }
 }

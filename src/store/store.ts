@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
+import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { CacheStore } from "./cache-store.js";
 import { UserError } from "../util/errors.js";
@@ -7,6 +8,18 @@ import { dbPath, describeSqliteError, openDatabase } from "./db.js";
 import { EvaluationsStore } from "./evaluations-store.js";
 import { RunsStore } from "./runs-store.js";
 import { ReadOnlyWriter, StoreWriter, type Writer } from "./writer.js";
+
+/** Why the file or its folder cannot be written (a read-only mount, permissions), or undefined when both can. */
+function whyNotWritable(file: string): string | undefined {
+  for (const p of [file, dirname(file)]) {
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EROFS" ? "the database is on a read-only file system" : "the database file or its folder is read-only";
+    }
+  }
+  return undefined;
+}
 
 /**
  * The dspx database: a read connection on this thread (opened first, so it creates and migrates
@@ -27,8 +40,8 @@ export class Store {
   ) {
     this.writer = writer;
     this.cache = new CacheStore(db, writer);
-    this.runs = new RunsStore(db, writer);
-    this.evaluations = new EvaluationsStore(db, writer);
+    this.runs = new RunsStore(db, writer, file);
+    this.evaluations = new EvaluationsStore(db, writer, file);
   }
 
   /**
@@ -46,19 +59,19 @@ export class Store {
     try {
       db = openDatabase(path);
     } catch (err) {
-      if (write || !existsSync(path)) throw err;
-      try {
-        db = openDatabase(path, { readonly: true });
-        readOnly = true;
-      } catch {
-        throw err;
+      if (!existsSync(path)) throw err;
+      if (write) {
+        const why = whyNotWritable(path);
+        throw why ? Store.readOnlyError(path, why) : err;
       }
+      db = Store.openForReading(path, err);
+      readOnly = true;
     }
     // Prepare every read statement before starting the writer thread: a file that cannot be used
     // fails here, with nothing left running.
     let writer: Writer | undefined;
     try {
-      Store.check(db);
+      Store.check(db, path);
       if (write) Store.checkWritable(db, path);
       writer = readOnly ? new ReadOnlyWriter(path) : new StoreWriter(path);
       return new Store(db, path, writer);
@@ -68,6 +81,32 @@ export class Store {
       if (err instanceof UserError) throw err;
       throw new UserError({ message: `cannot use the dspx database: ${describeSqliteError(err)}`, pos: { file: displayPath(path) } });
     }
+  }
+
+  /**
+   * A file that cannot be opened for writing, opened for reading: in place, or — on read-only media,
+   * where SQLite cannot create the -shm file a WAL database needs even to read — as a copy in memory.
+   * When neither works, the error of the first attempt is the one that says what is wrong.
+   */
+  private static openForReading(path: string, first: unknown): Database.Database {
+    try {
+      return openDatabase(path, { readonly: true });
+    } catch {
+      try {
+        return openDatabase(path, { snapshot: true });
+      } catch (err) {
+        // A problem only the copy has (a log it cannot read) is the one to report.
+        if (err instanceof UserError && /write-ahead log/.test(err.message)) throw err;
+        throw first;
+      }
+    }
+  }
+
+  private static readOnlyError(path: string, reason: string): UserError {
+    return new UserError({
+      message: `cannot write to the dspx database: ${reason}; nothing was started (use a writable --db; \`dspx runs\` and \`dspx show\` can still read it)`,
+      pos: { file: displayPath(path) },
+    });
   }
 
   /** Starts a write and rolls it back: a read-only file or folder fails here, not at the first real write. */
@@ -81,19 +120,22 @@ export class Store {
       if (db.inTransaction) db.exec("ROLLBACK");
       const code = (err as { code?: string }).code ?? "";
       if (!code.startsWith("SQLITE_READONLY") && !code.startsWith("SQLITE_CANTOPEN") && !code.startsWith("SQLITE_PERM") && !code.startsWith("SQLITE_IOERR")) throw err;
-      throw new UserError({
-        message: `cannot write to the dspx database: ${describeSqliteError(err)}; nothing was started (use a writable --db; \`dspx runs\` and \`dspx show\` can still read it)`,
-        pos: { file: displayPath(path) },
-      });
+      throw Store.readOnlyError(path, describeSqliteError(err));
     }
   }
 
-  /** The tables and columns this dspx reads, present as expected. */
-  private static check(db: Database.Database): void {
-    db.prepare("SELECT key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at, hits, parse_error FROM lm_cache LIMIT 0").all();
-    db.prepare("SELECT run_id, key FROM lm_cache_uses LIMIT 0").all();
-    db.prepare("SELECT id, key, nominal_cost_usd FROM evaluations LIMIT 0").all();
-    db.prepare("SELECT run_id, eval_id, memoized FROM run_results LIMIT 0").all();
+  /** The tables and columns this dspx reads, present as expected: a file at the right version without them is damaged. */
+  private static check(db: Database.Database, path: string): void {
+    try {
+      db.prepare("SELECT key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at, hits, parse_error FROM lm_cache LIMIT 0").all();
+      db.prepare("SELECT run_id, key FROM lm_cache_uses LIMIT 0").all();
+      db.prepare("SELECT id, key, nominal_cost_usd FROM evaluations LIMIT 0").all();
+      db.prepare("SELECT run_id, eval_id, memoized FROM run_results LIMIT 0").all();
+    } catch (err) {
+      const message = (err as Error).message;
+      if (!/^no such (table|column)/.test(message)) throw err;
+      throw new UserError({ message: `the file is damaged: ${message}, which its schema version promises; restore it from a copy, or use another --db`, pos: { file: displayPath(path) } });
+    }
   }
 
   /** Resolves once everything written so far is committed. */

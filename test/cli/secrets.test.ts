@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import Database from "better-sqlite3";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,5 +115,61 @@ describe("secrets", () => {
     const files = await filesUnder(d);
     expect(files.some((f) => f.endsWith("dspx.db"))).toBe(true);
     for (const f of files) expect((await readFile(f)).includes(BASE_SECRET), f).toBe(false);
+  });
+
+  it("scrubs a key the provider echoes in its error body from stderr, runs.error and every stored error", async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), "dspx-secrets-echo-"));
+    const db = path.join(d, "dspx.db");
+    const program = path.join(ROOT, "programs/support-triage.yaml");
+    const lm = ["--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl, "--no-cache", "--no-memo"];
+    const echoed = (req: { headers: Record<string, unknown> }) => `You sent ${String(req.headers.authorization)}; the key ${KEY} is not valid here`;
+    const outputs: string[] = [];
+    // One example refused (its error is recorded and the run goes on), then every call refused as unauthorised.
+    mock.setResponder((req) => ({ kind: "error", status: 413, message: `prompt too long for ${echoed(req)}` }));
+    const rejected = await runCli(["--verbose", "eval", program, ...lm, "--limit", "2", "--json"], { env: { OPENAI_API_KEY: KEY, DSPX_DB: db } });
+    outputs.push(rejected.stdout, rejected.stderr);
+    expect(rejected.code, rejected.stderr).toBe(0);
+    mock.setResponder((req) => ({ kind: "error", status: 401, message: echoed(req) }));
+    const denied = await runCli(["--verbose", "eval", program, ...lm, "--limit", "2"], { env: { OPENAI_API_KEY: KEY, DSPX_DB: db } });
+    outputs.push(denied.stdout, denied.stderr);
+    expect(denied.code).toBe(3);
+    // The canary is live: the provider did send it back.
+    expect(mock.requests.some((q) => q.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+    expect(denied.stderr).toContain("the API key was rejected");
+    expect(denied.stderr).toContain("[redacted]");
+
+    for (const text of outputs) expect(text).not.toContain(KEY);
+    const store = new Database(db, { readonly: true });
+    const runErrors = store.prepare("SELECT error FROM runs WHERE error IS NOT NULL").all() as { error: string }[];
+    const exampleErrors = store.prepare("SELECT error FROM evaluations WHERE error IS NOT NULL").all() as { error: string }[];
+    store.close();
+    expect(runErrors.length).toBeGreaterThan(0);
+    expect(exampleErrors.length).toBeGreaterThan(0);
+    for (const { error } of [...runErrors, ...exampleErrors]) {
+      expect(error).not.toContain(KEY);
+      expect(error).toContain("[redacted]");
+    }
+    for (const f of await filesUnder(d)) expect((await readFile(f)).includes(KEY), f).toBe(false);
+  });
+
+  it("sends the user and password of a --base-url as Authorization: Basic, and stores neither", async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), "dspx-secrets-userinfo-"));
+    const db = path.join(d, "dspx.db");
+    const PASSWORD = "basic-auth-CANARY-9e8d7c";
+    const url = new URL(mock.openaiBaseUrl);
+    url.username = "dspx-user";
+    url.password = PASSWORD;
+    mock.setResponder(defaultResponder);
+    mock.reset();
+    const program = path.join(ROOT, "programs/support-triage.yaml");
+    // No OPENAI_API_KEY: the URL's credentials are the endpoint's authentication.
+    const r = await runCli(["eval", program, "--lm", "openai:gpt-4.1-mini", "--base-url", url.toString(), "--limit", "3", "--json"], { env: { DSPX_DB: db } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).summary.done).toBe(3);
+    expect(mock.requests.length).toBeGreaterThan(0);
+    const basic = `Basic ${Buffer.from(`dspx-user:${PASSWORD}`).toString("base64")}`;
+    expect(mock.requests.every((q) => q.headers.authorization === basic)).toBe(true);
+    for (const text of [r.stdout, r.stderr]) expect(text).not.toContain(PASSWORD);
+    for (const f of await filesUnder(d)) expect((await readFile(f)).includes(PASSWORD), f).toBe(false);
   });
 });

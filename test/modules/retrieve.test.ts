@@ -93,7 +93,7 @@ describe("retrieve", () => {
     expect(err.message).toMatch(
       new RegExp(
         `^bad corpus ${path.relative(process.cwd(), path.join(dir, "corpus.jsonl")).replace(/\./g, "\\.")}: ` +
-          'line 2: not valid JSON \\([^;]+\\); line 3: a passage needs a non-empty "text"; line 4: not valid JSON \\([^;]+\\)$',
+          'line 2: not valid JSON: [^;]+; line 3: a passage needs a non-empty "text"; line 4: not valid JSON: [^;]+$',
       ),
     );
   });

@@ -170,6 +170,28 @@ describe("readDataset", () => {
     ]);
   });
 
+  it("refuses rows nested too deeply at file:line:column, with the file's other bad lines", async () => {
+    const deep = `{"question": "q", "tree": ${"[".repeat(150_000)}${"]".repeat(150_000)}}`;
+    const file = dataset(['{"question": "fine"}', deep, "{oops", `{"question": "brackets in strings do not count: ${"[".repeat(500)}"}`]);
+    expect(brief(await problemsOf(readDataset(file, { inputs: [QUESTION] })))).toEqual([
+      "2:126 nested more than 100 levels deep (arrays and objects inside each other); dspx reads values up to 100 levels",
+      "3:2 not valid JSON: Expected property name or '}'",
+    ]);
+    // 100 levels are read.
+    const ok = dataset([`{"question": "q", "tree": ${"[".repeat(99)}${"]".repeat(99)}}`]);
+    expect(await readDataset(ok, { inputs: [QUESTION] })).toHaveLength(1);
+  });
+
+  it("refuses a line longer than the limit at its line number, and a file that is not a regular one before reading it", async () => {
+    const file = dataset(['{"question": "1"}', `{"question": "${"x".repeat(5000)}"}`]);
+    expect(await problemsOf(readDataset(file, { inputs: [QUESTION], maxLineBytes: 4096 }))).toEqual([
+      { message: "this line is longer than 4 KiB, the longest dspx reads", pos: { file: shown(file), line: 2 } },
+    ]);
+    expect(await problemsOf(readDataset("/dev/zero", { inputs: [QUESTION] }))).toEqual([
+      { message: "dataset is a character device, expected a JSONL file (dspx reads regular files only)", pos: { file: shown("/dev/zero") } },
+    ]);
+  });
+
   it("reads the example datasets cleanly", async () => {
     const rows = await readDataset(path.resolve("datasets/support-triage/dev.jsonl"), { inputs: [{ ...QUESTION, name: "message" }] });
     expect(rows.length).toBe(70);

@@ -92,6 +92,37 @@ describe("readProgram on a valid file", () => {
   });
 });
 
+describe("readProgram: aliases", () => {
+  const PROGRAM = 'inputs:\n  message: string\noutputs:\n  team: route.team\nsteps:\n  route:\n    signature: "message -> team"\nmetric:\n  exact_match: team\n';
+
+  it("reads anchors and aliases used the ordinary way", async () => {
+    const { spec, problems } = await readProgram(
+      writeProgram(`name: &n shared\ndescription: *n\n${PROGRAM.replace('signature: "message -> team"', 'signature: "message -> team"\n    demos: [&d { message: hi, team: billing }, *d]')}`),
+    );
+    expect(problems).toEqual([]);
+    expect(spec.description).toBe("shared");
+    expect(spec.steps[0]!.demos).toHaveLength(2);
+  });
+
+  it("names an alias with no anchor before it, every one, at its line and column", async () => {
+    const file = writeProgram(`name: x\ndescription: *nowhere\n${PROGRAM.replace("team: route.team", "team: *later\n  other: &later route.team")}`);
+    expect(brief(await problemsOf(readProgram(file)))).toEqual([
+      "2:14 the alias *nowhere names no anchor: set `&nowhere` on a value before it is used",
+      "6:9 the alias *later names no anchor: set `&later` on a value before it is used",
+    ]);
+  });
+
+  it("refuses a billion-laughs document at the alias where it explodes, before expanding it", async () => {
+    const levels = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let i = 1; i <= 9; i++) levels.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(", ")}]`);
+    const file = writeProgram(`name: bomb\n${levels.join("\n")}\n${PROGRAM}`);
+    // a4 uses a3 (1,000 aliases inside) a second time: past 1,000, where the yaml package gives up too.
+    expect(brief(await problemsOf(readProgram(file)))).toEqual([
+      '6:15 aliases nest too deeply here: expanding them would copy aliased values more than 1000 times (a "billion laughs" document); write the values out or nest fewer aliases',
+    ]);
+  });
+});
+
 describe("readProgram: files it cannot read", () => {
   it("a missing file", async () => {
     const file = path.join(tempDir(), "nope.yaml");

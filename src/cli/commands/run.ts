@@ -1,5 +1,7 @@
-import { readUserFile } from "../../program/load.js";
+import { formatBytes, MAX_TEXT_BYTES, readUserText } from "../../program/user-file.js";
 import { UserError } from "../../util/errors.js";
+import { displayPath } from "../../util/display-path.js";
+import { lineColOf, parseJsonText } from "../../program/jsonl.js";
 import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
 import { openProgram } from "../open.js";
@@ -18,30 +20,40 @@ async function readInputs(flags: RunFlags): Promise<{ inputs: Record<string, unk
   }
   let text: string;
   let flag: string;
+  let file: string | undefined;
   if (flags.input !== undefined) {
     text = flags.input;
     flag = "--input";
   } else if (flags.inputFile !== undefined) {
-    text = flags.inputFile === "-" ? await readStdin() : await readUserFile(flags.inputFile, "input file");
+    if (flags.inputFile !== "-") file = flags.inputFile;
+    text = file === undefined ? await readStdin() : await readUserText(flags.inputFile, "input file", { expected: "a JSON file", hint: "to read the inputs from a pipe, give --input-file - and send them on standard input" });
     flag = "--input-file";
   } else {
     throw new UserError({ flag: "--input", message: `expected the program's inputs as JSON, e.g. --input '{"message": "…"}', or --input-file <file.json>` });
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new UserError({ flag, message: `not valid JSON: ${(err as Error).message}` });
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    // In a file, where (file:line:col); on the command line, the flag and the column.
+    const at = lineColOf(text, parsed.offset);
+    if (file !== undefined) throw new UserError({ message: parsed.message, pos: { file: displayPath(file), ...at } });
+    throw new UserError({ flag, message: `${parsed.message} (at ${at.line > 1 ? `line ${at.line}, ` : ""}column ${at.col})` });
   }
+  const value = parsed.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new UserError({ flag, message: "expected a JSON object mapping input names to values" });
   }
   return { inputs: value as Record<string, unknown>, flag };
 }
 
+/** Standard input as text, refused once it grows past what a string can hold (`< /dev/zero` never ends). */
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of process.stdin) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > MAX_TEXT_BYTES) throw new UserError({ flag: "--input-file", message: `standard input is longer than ${formatBytes(MAX_TEXT_BYTES)}, the most dspx reads as text` });
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 

@@ -1,4 +1,4 @@
-import type { RunRecord } from "../../store/runs-store.js";
+import { isDamaged, type DamagedRun, type RunRecord } from "../../store/runs-store.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
 import { formatDuration, formatInt, formatScore, formatUsd } from "../output.js";
@@ -24,6 +24,11 @@ export function runSummary(r: RunRecord) {
   };
 }
 
+/** A run whose row cannot be read, as `runs --json` lists it. */
+function damagedSummary(r: DamagedRun) {
+  return { id: r.id, status: "damaged" as const, damaged: r.damaged, startedAt: r.startedAt === undefined ? null : new Date(r.startedAt).toISOString() };
+}
+
 export function formatWhen(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 16);
 }
@@ -33,7 +38,7 @@ export async function runsCommand(flags: RunsFlags, ctx: CommandContext): Promis
   const runs = store.runs.list(flags.limit !== undefined ? { limit: flags.limit } : {});
   const { output } = ctx;
   if (output.json) {
-    output.out(JSON.stringify({ runs: runs.map(runSummary) }));
+    output.out(JSON.stringify({ runs: runs.map((r) => (isDamaged(r) ? damagedSummary(r) : runSummary(r))) }));
     return 0;
   }
   if (runs.length === 0) {
@@ -46,6 +51,7 @@ export async function runsCommand(flags: RunsFlags, ctx: CommandContext): Promis
     output.table(
       ["run", "kind", "program", "status", "best", "calls", "cost", "started", "took"],
       runs.map((r) => {
+        if (isDamaged(r)) return [r.id, "–", "–", c.red("damaged"), "–", "–", "–", r.startedAt === undefined ? "–" : formatWhen(r.startedAt), "–"];
         const s = runSummary(r);
         return [
           r.name ? `${r.id} ${c.dim(r.name)}` : r.id,
@@ -61,5 +67,7 @@ export async function runsCommand(flags: RunsFlags, ctx: CommandContext): Promis
       }),
     ),
   );
+  // What is wrong with each damaged run, on stderr: the table stays one row per run.
+  for (const r of runs.filter(isDamaged)) output.notice(`run ${r.id} is damaged: ${r.damaged}`);
   return 0;
 }

@@ -7,7 +7,8 @@ import { requestSignal } from "../scheduler/abort-watch.js";
 import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify.js";
 import { anthropicRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
-import { publicEndpoint, sdkBaseUrl } from "../resolve.js";
+import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
+import { scrubbingErrors } from "./scrub.js";
 
 export interface AnthropicProviderOptions {
   model: string;
@@ -29,16 +30,24 @@ export class AnthropicProvider implements ProviderClient {
   readonly model: string;
   readonly endpoint: string;
   readonly structuredOutput = true;
+  /** What error text must never show: the key in use and what the base URL carries (user, password, query). */
+  private readonly secrets: readonly string[];
   private readonly client: Anthropic;
 
   constructor(private readonly options: AnthropicProviderOptions) {
     this.model = options.model;
     // Credentials a base URL may carry (user:password@, ?api-key=) stay out of messages and keys.
     this.endpoint = publicEndpoint(options.baseURL);
+    this.secrets = [options.apiKey, ...urlSecrets(options.baseURL)];
     this.client = new Anthropic({ apiKey: options.apiKey, ...sdkBaseUrl(options.baseURL), maxRetries: 0, timeout: 24 * 3600_000 });
   }
 
-  async attempt(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {
+  /** One try of a request; whatever it throws is scrubbed of secrets before anyone prints or stores it. */
+  attempt(request: LMRequest, context: AttemptContext): Promise<AttemptResult<LMResponse>> {
+    return scrubbingErrors(this.secrets, () => this.send(request, context));
+  }
+
+  private async send(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {
     const system = request.messages.filter((m) => m.role === "system").map((m) => m.content).join("\n\n");
     const messages = request.messages
       .filter((m) => m.role !== "system")

@@ -7,7 +7,8 @@ import { requestSignal } from "../scheduler/abort-watch.js";
 import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify.js";
 import { openaiRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
-import { publicEndpoint, sdkBaseUrl } from "../resolve.js";
+import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
+import { scrubbingErrors } from "./scrub.js";
 
 export interface OpenAIProviderOptions {
   provider: "openai" | "ollama";
@@ -31,6 +32,8 @@ export class OpenAIProvider implements ProviderClient {
   readonly model: string;
   readonly endpoint: string;
   readonly structuredOutput: boolean;
+  /** What error text must never show: the key in use and what the base URL carries (user, password, query). */
+  private readonly secrets: readonly string[];
   private readonly client: OpenAI;
 
   constructor(private readonly options: OpenAIProviderOptions) {
@@ -39,11 +42,17 @@ export class OpenAIProvider implements ProviderClient {
     // Credentials a base URL may carry (user:password@, ?api-key=) stay out of messages and keys.
     this.endpoint = publicEndpoint(options.baseURL);
     this.structuredOutput = options.structuredOutput;
+    this.secrets = [options.apiKey, ...urlSecrets(options.baseURL)];
     // Retries and timeouts are the scheduler's: the SDK makes exactly one attempt.
     this.client = new OpenAI({ apiKey: options.apiKey, ...sdkBaseUrl(options.baseURL), maxRetries: 0, timeout: 24 * 3600_000 });
   }
 
-  async attempt(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {
+  /** One try of a request; whatever it throws is scrubbed of secrets before anyone prints or stores it. */
+  attempt(request: LMRequest, context: AttemptContext): Promise<AttemptResult<LMResponse>> {
+    return scrubbingErrors(this.secrets, () => this.send(request, context));
+  }
+
+  private async send(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {
     const reasoning = this.options.official && isReasoningModel(this.model);
     const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
       model: this.model,

@@ -32,7 +32,7 @@ function tooWide(text: string, columns: number): string[] {
 }
 
 describe("tables on a terminal", () => {
-  it("runs fits 60 and 80 columns, without colour under NO_COLOR", async () => {
+  it("runs fits 60 and 80 columns; colour follows NO_COLOR and --no-color and is not counted as width; piped, it is tab-separated", async () => {
     for (const columns of [60, 80]) {
       const r = await runInTerminal(["runs"], columns, env);
       expect(r.code).toBe(0);
@@ -41,15 +41,24 @@ describe("tables on a terminal", () => {
       expect(tooWide(r.stdout, columns)).toEqual([]);
       expect(r.stdout).not.toContain("\x1b[");
     }
-  });
-
-  it("runs honours --no-color on a terminal, and fits with colour on", async () => {
     const plain = await runInTerminal(["--no-color", "runs"], 60, { ...env, NO_COLOR: undefined });
     expect(plain.stdout).toContain(evalRun);
     expect(plain.stdout).not.toContain("\x1b[");
     const coloured = await runInTerminal(["runs"], 60, { ...env, NO_COLOR: undefined });
     expect(coloured.stdout).toContain("\x1b[");
     expect(tooWide(coloured.stdout, 60)).toEqual([]);
+
+    // In a pipe: tab-separated rows after a header, not padded, not boxed, nothing cut.
+    const piped = await runCli(["runs"], { env });
+    expect(piped.code).toBe(0);
+    const lines = piped.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("run\tname\tkind\tprogram\tstatus\tbest\tcalls\tcost\tstarted\ttook");
+    expect(lines.slice(1).map((l) => l.split("\t")[0])).toEqual([optimizeRun, evalRun]);
+    expect(lines[2]).toContain("\ta baseline with a name long enough to need cutting\teval\t");
+    for (const line of lines) {
+      expect(line.split("\t")).toHaveLength(10);
+      expect(line).not.toMatch(/\s$|[│┌─]/);
+    }
   });
 
   it("show fits: an optimize run at 80 columns, an eval run at 60", async () => {
@@ -76,20 +85,5 @@ describe("tables on a terminal", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("B − A");
     expect(tooWide(r.stdout, 60)).toEqual([]);
-  });
-});
-
-describe("tables in a pipe", () => {
-  it("are tab-separated rows with a header, not padded, not boxed", async () => {
-    const r = await runCli(["runs"], { env });
-    expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toBe("run\tname\tkind\tprogram\tstatus\tbest\tcalls\tcost\tstarted\ttook");
-    expect(lines.slice(1).map((l) => l.split("\t")[0])).toEqual([optimizeRun, evalRun]);
-    expect(lines[2]).toContain("\ta baseline with a name long enough to need cutting\teval\t");
-    for (const line of lines) {
-      expect(line.split("\t")).toHaveLength(10);
-      expect(line).not.toMatch(/\s$|[│┌─]/);
-    }
   });
 });

@@ -95,16 +95,17 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
  */
 export function candidatesTable(candidates: readonly CandidateView[], best: string | undefined): TableSpec {
   const datasets = [...new Set(candidates.flatMap((cand) => Object.keys(cand.scores)))];
+  const n = datasets.length;
   return {
     columns: [
-      { header: "#", priority: 8, align: "right" },
+      { header: "#", priority: 3 + 2 * n, align: "right" },
       { header: "candidate", priority: 1 },
       ...datasets.flatMap((d, j): Column[] => [
         { header: d, priority: 2 + j, align: "right" },
-        { header: `${d} 95% CI`, priority: 5 + j },
+        { header: `${d} 95% CI`, priority: 2 + n + j },
       ]),
-      { header: "origin", priority: 7, truncate: true, min: 8 },
-      { header: "parents", priority: 9, truncate: true },
+      { header: "origin", priority: 2 + 2 * n, truncate: true, min: 8 },
+      { header: "parents", priority: 4 + 2 * n, truncate: true },
     ],
     rows: [...candidates]
       .sort((a, b) => (b.scores[datasets[0]!]?.mean ?? -1) - (a.scores[datasets[0]!]?.mean ?? -1) || a.seq - b.seq)

@@ -26,6 +26,17 @@ type Global = { verbose?: boolean; color?: boolean };
 const globals = (): Global => program.opts<Global>();
 
 program
+  .command("init")
+  .description("start a project: a commented program, its metric and a small dataset that run at once on sim")
+  .argument("[dir]", "where to write it (default: the current directory)", ".")
+  .option("--force", "overwrite the files if they exist")
+  .option("--json", "print the files written as JSON")
+  .action(async (dir: string, flags: { force?: boolean; json?: boolean }) => {
+    const { initCommand } = await import("./commands/init.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => initCommand(dir, flags, ctx));
+  });
+
+program
   .command("validate")
   .description("check a program file and its datasets; print the compiled graph")
   .argument("<program>", "program file (.yaml)")

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from "chalk";
-import Table from "cli-table3";
+import { layoutTable, type TableSpec, type TableStyle } from "./table.js";
 
 /**
  * Where a command writes: results to stdout, everything else (logs, progress, notices) to stderr.
@@ -14,11 +14,14 @@ export interface Output {
   verbose: boolean;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** The width tables and lists fit: the terminal's on a terminal, undefined in a pipe (no limit, no padding). */
+  columns: number | undefined;
   out(text: string): void;
   err(text: string): void;
   /** A notice on stderr (e.g. "running on sim"). */
   notice(text: string): void;
-  table(head: string[], rows: string[][], options?: { colWidths?: (number | null)[] }): string;
+  /** A table laid out for stdout (see layoutTable): boxed by default, or an indented `plain` list. */
+  table(spec: TableSpec, kind?: TableStyle["kind"]): string;
 }
 
 export interface OutputFlags {
@@ -66,6 +69,7 @@ export function createOutput(flags: OutputFlags): Output {
   const errColorOn = colorAllowed(process.stderr, flags);
   const color = new Chalk({ level: outColor ? 1 : 0 });
   const errColor = new Chalk({ level: errColorOn ? 1 : 0 });
+  const columns = stdoutColumns(process.stdout);
   return {
     color,
     errColor,
@@ -76,18 +80,15 @@ export function createOutput(flags: OutputFlags): Output {
     out: (text) => safeWrite(process.stdout, text.endsWith("\n") ? text : `${text}\n`),
     err: (text) => safeWrite(process.stderr, text.endsWith("\n") ? text : `${text}\n`),
     notice: (text) => safeWrite(process.stderr, `${errColor.yellow("note:")} ${text}\n`),
-    table: (head, rows, options = {}) => {
-      const table = new Table({
-        head: head.map((h) => color.bold(h)),
-        style: outColor ? { head: [], border: ["grey"] } : { head: [], border: [] },
-        wordWrap: true,
-        wrapOnWordBoundary: true,
-        ...(options.colWidths ? { colWidths: options.colWidths } : {}),
-      });
-      table.push(...rows);
-      return table.toString();
-    },
+    columns,
+    table: (spec, kind = "boxed") => layoutTable(spec, columns, { kind, colorBorder: color.level > 0, head: (s) => color.bold(s) }).join("\n"),
   };
+}
+
+/** A terminal's width (80 when it does not say); undefined when stdout is not a terminal. */
+export function stdoutColumns(stream: Pick<NodeJS.WriteStream, "isTTY" | "columns">): number | undefined {
+  if (!stream.isTTY) return undefined;
+  return stream.columns > 0 ? stream.columns : 80;
 }
 
 /** A value shortened to one line of at most `max` characters. */

@@ -141,7 +141,8 @@ describe("runs and show", () => {
     const table = await dspx(["runs"], db);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain(second);
-    expect(table.stdout).toMatch(/run\s+│ kind\s+│ program/);
+    // Piped: tab-separated, a header row first (on a terminal it is a table: tables-terminal.test.ts).
+    expect(table.stdout).toMatch(/^run\tname\tkind\tprogram\t/);
   });
 
   it("shows a run: config, totals, candidate score with CI, score over time, weakest examples", async () => {
@@ -152,7 +153,7 @@ describe("runs and show", () => {
     expect(r.stdout).toContain(`run ${runId} · eval · support-triage · done`);
     expect(r.stdout).toMatch(/config\s+dataset dev · model sim/);
     expect(r.stdout).toMatch(/totals\s+12 examples · 0 errors/);
-    expect(r.stdout).toMatch(/★ [0-9a-f]{10}\s+│ 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] n=12/);
+    expect(r.stdout).toMatch(/^0\t★ [0-9a-f]{10}\t0\.\d{3}\t\[0\.\d{3}, 0\.\d{3}\] n=12\tprogram\t–$/m);
     expect(r.stdout).toMatch(/score as results came in\s+\d\.\d{3} [▁▂▃▄▅▆▇█]+ \d\.\d{3}/);
     expect(r.stdout).toContain("lowest-scoring examples");
     const json = JSON.parse((await dspx(["show", runId, "--json"], db)).stdout);

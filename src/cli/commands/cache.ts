@@ -4,6 +4,8 @@ import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
 import { formatInt, formatUsd, plural } from "../output.js";
 import type { ClearFilter } from "../../store/cache-store.js";
+import type { TableSpec } from "../table.js";
+import { wrapParts } from "../wrap.js";
 
 export interface CacheFlags {
   db?: string;
@@ -24,11 +26,11 @@ export async function cacheStatsCommand(flags: CacheFlags, ctx: CommandContext):
   const c = output.color;
   const date = (ms?: number) => (ms === undefined ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16));
   output.out(`${c.bold("cache")}   ${store.file}`);
-  output.out(`${c.bold("entries")} ${formatInt(stats.entries)} · ${formatInt(stats.hits)} hits · saved ${formatUsd(stats.savedUsd)} (the cached calls cost ${formatUsd(stats.storedCostUsd)})`);
+  output.out(wrapParts(`${c.bold("entries")} `, [formatInt(stats.entries), `${formatInt(stats.hits)} hits`, `saved ${formatUsd(stats.savedUsd)} (the cached calls cost ${formatUsd(stats.storedCostUsd)})`], output.columns));
   if (stats.unreadable > 0) output.out(`${c.bold("failed")}  ${plural(stats.unreadable, "completion")} could not be read (\`dspx cache clear --failed\` removes them)`);
   output.out(`${c.bold("ages")}    oldest ${date(stats.oldest)} · newest ${date(stats.newest)}`);
   if (stats.byModel.length > 0) {
-    output.out(output.table(["provider", "model", "entries", "hits"], stats.byModel.map((m) => [m.provider, m.model, formatInt(m.entries), formatInt(m.hits)])));
+    output.out(output.table(modelsTable(stats.byModel)));
   }
   return 0;
 }
@@ -51,4 +53,17 @@ export async function cacheClearCommand(flags: CacheFlags, ctx: CommandContext):
   const which = [flags.failed ? "that could not be read" : "", run ? `used by run ${run.id}` : "", flags.olderThan ? `older than ${flags.olderThan}` : ""].filter((w) => w !== "");
   ctx.output.out(`removed ${plural(removed, "cached response")}${which.length > 0 ? ` ${which.join(", ")}` : ""}`);
   return 0;
+}
+
+/** Cache entries by model; narrowed, the hits go first, then the provider; a long model name is cut. */
+export function modelsTable(byModel: readonly { provider: string; model: string; entries: number; hits: number }[]): TableSpec {
+  return {
+    columns: [
+      { header: "provider", priority: 3 },
+      { header: "model", priority: 1, truncate: true, min: 12 },
+      { header: "entries", priority: 2, align: "right" },
+      { header: "hits", priority: 4, align: "right" },
+    ],
+    rows: byModel.map((m) => [m.provider, m.model, formatInt(m.entries), formatInt(m.hits)]),
+  };
 }

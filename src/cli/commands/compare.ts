@@ -9,6 +9,8 @@ import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
 import { openStore } from "../open.js";
 import { formatScore } from "../output.js";
+import type { TableSpec } from "../table.js";
+import { wrapParts } from "../wrap.js";
 
 export interface CompareFlags extends LMFlags {
   dataset?: string;
@@ -79,26 +81,40 @@ function signed(x: number): string {
 
 function renderComparison(c: ProgramComparison, { output }: CommandContext, show: number): string {
   const col = output.color;
+  const side = (name: string, label: string, mean: number, models: string[]) =>
+    wrapParts(`${col.bold(name)}  `, [label, formatScore(mean), ...(c.sameModels ? [] : [col.dim(`on ${models.join(", ")}`)])], output.columns, "  ");
   const lines = [
-    `${col.bold("A")}  ${c.a.label}  ${formatScore(c.meanA)}${c.sameModels ? "" : col.dim(`  on ${c.a.models.join(", ")}`)}`,
-    `${col.bold("B")}  ${c.b.label}  ${formatScore(c.meanB)}${c.sameModels ? "" : col.dim(`  on ${c.b.models.join(", ")}`)}`,
-    `${col.dim(`${c.n} examples of ${c.dataset}, scored from the store where already evaluated`)}`,
+    side("A", c.a.label, c.meanA, c.a.models),
+    side("B", c.b.label, c.meanB, c.b.models),
+    col.dim(wrapParts("", [`${c.n} examples of ${c.dataset}`, "scored from the store where already evaluated"], output.columns, ", ")),
     "",
   ];
   const [lo, hi] = c.diffCi95;
   const verdict = lo > 0 ? col.green("B is better") : hi < 0 ? col.red("B is worse") : col.yellow("no clear difference");
-  lines.push(`${col.bold("B − A")}  ${signed(c.diff)}  95% CI [${signed(lo)}, ${signed(hi)}]  (paired bootstrap, ${c.bootstrap.resamples.toLocaleString("en-US")} resamples) · ${verdict}`);
+  lines.push(wrapParts(`${col.bold("B − A")}  `, [signed(c.diff), `95% CI [${signed(lo)}, ${signed(hi)}]`, `(paired bootstrap, ${c.bootstrap.resamples.toLocaleString("en-US")} resamples)`, verdict], output.columns, "  "));
   if (c.exact) {
-    lines.push(`${col.bold("exact")}  ${c.exact.bOnly} examples only B gets right, ${c.exact.aOnly} only A · two-sided sign test p = ${c.exact.pValue < 0.001 ? c.exact.pValue.toExponential(2) : c.exact.pValue.toFixed(4)}`);
+    const p = c.exact.pValue < 0.001 ? c.exact.pValue.toExponential(2) : c.exact.pValue.toFixed(4);
+    lines.push(wrapParts(`${col.bold("exact")}  `, [`${c.exact.bOnly} examples only B gets right, ${c.exact.aOnly} only A`, `two-sided sign test p = ${p}`], output.columns));
   }
   const list = (title: string, rows: ProgramComparison["improved"]) => {
     if (rows.length === 0) return;
     lines.push("");
     lines.push(col.bold(`${title} (${rows.length})`));
-    for (const r of rows.slice(0, show)) lines.push(`  ${r.exampleId.padEnd(16)} ${formatScore(r.a)} → ${formatScore(r.b)}`);
+    lines.push(output.table(flippedTable(rows.slice(0, show)), "plain"));
     if (rows.length > show) lines.push(col.dim(`  … and ${rows.length - show} more (--json for all)`));
   };
   list("improved in B", c.improved);
   list("regressed in B", c.regressed);
   return lines.join("\n");
+}
+
+/** Examples whose score changed between A and B; a long example id is cut to fit. */
+export function flippedTable(rows: readonly { exampleId: string; a: number; b: number }[]): TableSpec {
+  return {
+    columns: [
+      { header: "", priority: 1, truncate: true, min: 8 },
+      { header: "", priority: 2 },
+    ],
+    rows: rows.map((r) => [r.exampleId, `${formatScore(r.a)} → ${formatScore(r.b)}`]),
+  };
 }

@@ -1,7 +1,9 @@
+import type { ChalkInstance } from "chalk";
 import { isDamaged, type DamagedRun, type RunRecord } from "../../store/runs-store.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
 import { formatDuration, formatInt, formatScore, formatUsd } from "../output.js";
+import type { Column, TableSpec } from "../table.js";
 
 export interface RunsFlags {
   db?: string;
@@ -45,29 +47,48 @@ export async function runsCommand(flags: RunsFlags, ctx: CommandContext): Promis
     output.out(`no runs yet in ${store.file} (dspx eval and dspx optimize record them)`);
     return 0;
   }
-  const c = output.color;
-  const status = (s: string) => (s === "done" ? c.green(s) : s === "running" ? c.cyan(s) : s === "interrupted" ? c.yellow(s) : c.red(s));
-  output.out(
-    output.table(
-      ["run", "kind", "program", "status", "best", "calls", "cost", "started", "took"],
-      runs.map((r) => {
-        if (isDamaged(r)) return [r.id, "–", "–", c.red("damaged"), "–", "–", "–", r.startedAt === undefined ? "–" : formatWhen(r.startedAt), "–"];
-        const s = runSummary(r);
-        return [
-          r.name ? `${r.id} ${c.dim(r.name)}` : r.id,
-          r.kind,
-          r.programName,
-          status(r.status),
-          s.bestScore === null ? "–" : formatScore(s.bestScore),
-          formatInt(s.calls),
-          formatUsd(s.costUsd),
-          formatWhen(r.startedAt),
-          formatDuration(s.durationMs),
-        ];
-      }),
-    ),
-  );
+  output.out(output.table(runsTable(runs, output.color)));
   // What is wrong with each damaged run, on stderr: the table stays one row per run.
   for (const r of runs.filter(isDamaged)) output.notice(`run ${r.id} is damaged: ${r.damaged}`);
   return 0;
+}
+
+/**
+ * The runs list. Narrowed, it keeps the run, its status and best score longest; calls, the time it
+ * took, cost, kind and names go first. The name column is there when some run has a name.
+ */
+export function runsTable(runs: readonly (RunRecord | DamagedRun)[], c: ChalkInstance): TableSpec {
+  const status = (s: string) => (s === "done" ? c.green(s) : s === "running" ? c.cyan(s) : s === "interrupted" ? c.yellow(s) : c.red(s));
+  const named = runs.some((r) => !isDamaged(r) && r.name);
+  const columns: Column[] = [
+    { header: "run", priority: 1 },
+    ...(named ? [{ header: "name", priority: 6, truncate: true, min: 8 }] : []),
+    { header: "kind", priority: 7 },
+    { header: "program", priority: 4, truncate: true, min: 8 },
+    { header: "status", priority: 2 },
+    { header: "best", priority: 3, align: "right" },
+    { header: "calls", priority: 10, align: "right" },
+    { header: "cost", priority: 8, align: "right" },
+    { header: "started", priority: 5 },
+    { header: "took", priority: 9, align: "right" },
+  ];
+  return {
+    columns,
+    rows: runs.map((r) => {
+      if (isDamaged(r)) return [r.id, ...(named ? [""] : []), "–", "–", c.red("damaged"), "–", "–", "–", r.startedAt === undefined ? "–" : formatWhen(r.startedAt), "–"];
+      const s = runSummary(r);
+      return [
+        r.id,
+        ...(named ? [c.dim(r.name ?? "")] : []),
+        r.kind,
+        r.programName,
+        status(r.status),
+        s.bestScore === null ? "–" : formatScore(s.bestScore),
+        formatInt(s.calls),
+        formatUsd(s.costUsd),
+        formatWhen(r.startedAt),
+        formatDuration(s.durationMs),
+      ];
+    }),
+  };
 }

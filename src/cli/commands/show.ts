@@ -1,10 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
-import { runView, type RunView } from "../../api/run-views.js";
+import { runView, type CandidateView, type RunView } from "../../api/run-views.js";
+import type { EventRecord } from "../../store/runs-store.js";
 import { sha256 } from "../../util/canonical.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
-import { formatDuration, formatInt, formatScore, formatUsd, oneLine, plural } from "../output.js";
+import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
 import { sparkline } from "../render/chart.js";
+import { worstTable } from "../render/worst.js";
+import type { Column, TableSpec } from "../table.js";
+import { wrapParts } from "../wrap.js";
 import { formatWhen, runSummary } from "./runs.js";
 import { displayPath } from "../../util/display-path.js";
 
@@ -42,11 +46,11 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
   const { run } = v;
   const lines: string[] = [];
   const status = run.status === "done" ? c.green(run.status) : run.status === "running" ? c.cyan(run.status) : c.yellow(run.status);
-  lines.push(`${c.bold(`run ${run.id}`)}${run.name ? ` ${c.dim(run.name)}` : ""} · ${run.kind} · ${run.programName} · ${status}`);
+  lines.push(wrapParts("", [`${c.bold(`run ${run.id}`)}${run.name ? ` ${c.dim(run.name)}` : ""}`, run.kind, run.programName, status], output.columns));
   if (run.error) lines.push(`${c.red("error")}    ${run.error}`);
   lines.push(`${c.bold("program")}  ${displayPath(run.programFile)}${programChanged(run.programFile, run.programHash) ? c.yellow(" (changed since this run)") : ""}`);
   const seedShown = run.seed !== undefined && !("seed" in run.config);
-  lines.push(`${c.bold("config")}   ${configText(run.config)}${seedShown ? ` · seed ${run.seed}` : ""}`);
+  lines.push(wrapParts(`${c.bold("config")}   `, [...configParts(run.config), ...(seedShown ? [`seed ${run.seed}`] : [])], output.columns));
   lines.push(`${c.bold("started")}  ${formatWhen(run.startedAt)} · took ${formatDuration((run.finishedAt ?? run.updatedAt) - run.startedAt)}`);
   const t = run.totals;
   const n = (key: string) => formatInt(Number(t[key] ?? 0));
@@ -54,29 +58,14 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
   // An eval run counts examples; an optimize run counts steps, candidates and rollouts.
   const work =
     run.kind === "optimize"
-      ? `${count("steps", "step")} · ${count("candidates", "candidate")} · ${count("rollouts", "rollout")} · ${count("calls", "call")}${t.proposalCalls ? ` (${n("proposalCalls")} proposal/reflection)` : ""}`
-      : `${count("examples", "example")} · ${count("errors", "error")}${t.memoized ? ` · ${n("memoized")} reused` : ""} · ${count("calls", "call")}${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`;
-  lines.push(`${c.bold("totals")}   ${work} · ${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens · cost ${formatUsd((t.costUsd ?? 0) as number | null)}`);
-  lines.push("");
-  const datasets = [...new Set(v.candidates.flatMap((cand) => Object.keys(cand.scores)))];
-  lines.push(c.bold("candidates"));
+      ? [count("steps", "step"), count("candidates", "candidate"), count("rollouts", "rollout"), `${count("calls", "call")}${t.proposalCalls ? ` (${n("proposalCalls")} proposal/reflection)` : ""}`]
+      : [count("examples", "example"), count("errors", "error"), ...(t.memoized ? [`${n("memoized")} reused`] : []), `${count("calls", "call")}${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`];
   lines.push(
-    output.table(
-      ["#", "candidate", ...datasets.map((d) => `${d} score (95% CI)`), "origin", "parents"],
-      [...v.candidates]
-        .sort((a, b) => (b.scores[datasets[0]!]?.mean ?? -1) - (a.scores[datasets[0]!]?.mean ?? -1) || a.seq - b.seq)
-        .map((cand) => [
-          String(cand.seq),
-          (cand.hash === run.bestCandidate ? "★ " : "") + cand.hash.slice(0, 10),
-          ...datasets.map((d) => {
-            const s = cand.scores[d];
-            return s ? `${formatScore(s.mean)} [${formatScore(s.ci95[0])}, ${formatScore(s.ci95[1])}] n=${s.n}` : "–";
-          }),
-          cand.origin,
-          cand.parents.map((p) => p.slice(0, 10)).join(", ") || "–",
-        ]),
-    ),
+    wrapParts(`${c.bold("totals")}   `, [...work, `${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens`, `cost ${formatUsd((t.costUsd ?? 0) as number | null)}`], output.columns),
   );
+  lines.push("");
+  lines.push(c.bold("candidates"));
+  lines.push(output.table(candidatesTable(v.candidates, run.bestCandidate)));
   if (v.progression.length > 1) {
     lines.push("");
     lines.push(`${c.bold(run.kind === "eval" ? "score as results came in" : "best score by candidate")}  ${sparkline(v.progression)}`);
@@ -85,33 +74,72 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
     lines.push("");
     const low = [...v.results].filter((r) => r.score < 1 || r.error).sort((a, b) => a.score - b.score || a.idx - b.idx).slice(0, worst);
     lines.push(c.bold("lowest-scoring examples"));
-    lines.push(
-      low.length === 0
-        ? c.green("every example scored 1")
-        : output.table(
-            ["example", "score", "input", "feedback"],
-            low.map((r) => {
-              const first = (r.trace[0] as { inputs?: Record<string, unknown> } | undefined)?.inputs ?? {};
-              const input = Object.values(first).length === 1 ? Object.values(first)[0] : first;
-              return [r.exampleId, formatScore(r.score), oneLine(input, 80), r.error ? c.red(oneLine(r.error.message, 80)) : oneLine((r.feedback ?? "").replace(/\n+/g, "; "), 80)];
-            }),
-            { colWidths: [14, 7, 44, 44] },
-          ),
-    );
+    const rows = low.map((r) => {
+      const first = (r.trace[0] as { inputs?: Record<string, unknown> } | undefined)?.inputs ?? {};
+      const input = Object.values(first).length === 1 ? Object.values(first)[0] : first;
+      return { id: r.exampleId, score: r.score, input, ...(r.error ? { error: r.error.message } : {}), ...(r.feedback !== undefined ? { feedback: r.feedback } : {}) };
+    });
+    lines.push(low.length === 0 ? c.green("every example scored 1") : output.table(worstTable(rows, c)));
   }
   if (v.events.length > 0) {
     lines.push("");
     lines.push(c.bold(`events (${v.events.length})`));
-    for (const e of v.events.slice(-20)) lines.push(`  ${String(e.seq).padStart(4)} ${formatWhen(e.at).slice(11)} ${e.type.padEnd(10)} ${oneLine(eventText(e.data), 100)}`);
+    lines.push(output.table(eventsTable(v.events.slice(-20)), "plain"));
   }
   return lines.join("\n");
 }
 
 /**
- * A run's configuration on one line: nested settings as key=value, data files as the user would
- * name them with the start of their hash (the full record is in --json).
+ * The candidates, best first: each dataset's score, then its 95% CI and count, origin and parents.
+ * Narrowed, parents go first, then the sequence number, origin and the intervals (whole or not at all).
  */
-function configText(config: Record<string, unknown>): string {
+export function candidatesTable(candidates: readonly CandidateView[], best: string | undefined): TableSpec {
+  const datasets = [...new Set(candidates.flatMap((cand) => Object.keys(cand.scores)))];
+  const n = datasets.length;
+  return {
+    columns: [
+      { header: "#", priority: 3 + 2 * n, align: "right" },
+      { header: "candidate", priority: 1 },
+      ...datasets.flatMap((d, j): Column[] => [
+        { header: d, priority: 2 + j, align: "right" },
+        { header: `${d} 95% CI`, priority: 2 + n + j },
+      ]),
+      { header: "origin", priority: 2 + 2 * n, truncate: true, min: 8 },
+      { header: "parents", priority: 4 + 2 * n, truncate: true },
+    ],
+    rows: [...candidates]
+      .sort((a, b) => (b.scores[datasets[0]!]?.mean ?? -1) - (a.scores[datasets[0]!]?.mean ?? -1) || a.seq - b.seq)
+      .map((cand) => [
+        String(cand.seq),
+        (cand.hash === best ? "★ " : "") + cand.hash.slice(0, 10),
+        ...datasets.flatMap((d) => {
+          const s = cand.scores[d];
+          return s ? [formatScore(s.mean), `[${formatScore(s.ci95[0])}, ${formatScore(s.ci95[1])}] n=${s.n}`] : ["–", ""];
+        }),
+        cand.origin,
+        cand.parents.map((p) => p.slice(0, 10)).join(", ") || "–",
+      ]),
+  };
+}
+
+/** The event log: the text is cut to fit; narrowed, the time goes first, then the sequence number. */
+export function eventsTable(events: readonly EventRecord[]): TableSpec {
+  return {
+    columns: [
+      { header: "", priority: 3, align: "right" },
+      { header: "", priority: 4 },
+      { header: "", priority: 2 },
+      { header: "", priority: 1, truncate: true },
+    ],
+    rows: events.map((e) => [String(e.seq), formatWhen(e.at).slice(11), e.type, eventText(e.data)]),
+  };
+}
+
+/**
+ * A run's configuration, one part per setting: nested settings as key=value, data files as the user
+ * would name them with the start of their hash (the full record is in --json).
+ */
+function configParts(config: Record<string, unknown>): string[] {
   const value = (v: unknown): string => {
     if (v === null || typeof v !== "object") return String(v);
     const file = (v as { file?: unknown; sha256?: unknown }).file;
@@ -129,8 +157,7 @@ function configText(config: Record<string, unknown>): string {
   const { defaultBudget, ...rest } = config;
   return Object.entries(rest)
     .filter(([, v]) => !isEmptyObject(v))
-    .map(([k, v]) => `${k} ${value(v)}${k === "limits" && defaultBudget === true ? " (the default)" : ""}`)
-    .join(" · ");
+    .map(([k, v]) => `${k} ${value(v)}${k === "limits" && defaultBudget === true ? " (the default)" : ""}`);
 }
 
 const isEmptyObject = (v: unknown): boolean => v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0;

@@ -1,7 +1,9 @@
 import type { EvalSummary, ExampleResult } from "../../evaluate/types.js";
 import type { Example } from "../../program/example.js";
 import type { Output } from "../output.js";
-import { formatDuration, formatInt, formatScore, formatUsd, oneLine, plural } from "../output.js";
+import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
+import { inputValue } from "../report/text.js";
+import { worstTable } from "./worst.js";
 
 /** The headline of an evaluation: score with its interval, errors, tokens, cost, time. */
 export function renderSummary(summary: EvalSummary, output: Output, maxUsd?: number): string {
@@ -30,18 +32,14 @@ export function renderWorst(results: readonly ExampleResult[], examples: Readonl
     .sort((a, b) => a.score - b.score || Number(Boolean(b.error)) - Number(Boolean(a.error)) || a.index - b.index)
     .slice(0, count);
   if (worst.length === 0) return output.color.green("every example scored 1");
-  const width = Math.max(60, Math.min(process.stdout.columns ?? 100, 160));
-  const inputWidth = Math.floor((width - 24) * 0.45);
-  const noteWidth = width - 24 - inputWidth;
-  const rows = worst.map((r) => {
-    const ex = examples.get(r.exampleId);
-    const input = ex ? oneLine(Object.values(ex.inputs).length === 1 ? Object.values(ex.inputs)[0] : ex.inputs, inputWidth * 2) : "";
-    const note = r.error ? output.color.red(oneLine(`${r.error.message}`, noteWidth * 2)) : oneLine((r.feedback ?? "").replace(/\n+/g, "; "), noteWidth * 2);
-    return [r.exampleId, formatScore(r.score), input, note];
-  });
-  return `${output.color.bold("lowest-scoring examples")}\n${output.table(["example", "score", "input", "feedback"], rows, {
-    colWidths: [14, 7, inputWidth, noteWidth],
-  })}`;
+  const rows = worst.map((r) => ({
+    id: r.exampleId,
+    score: r.score,
+    input: inputValue(examples.get(r.exampleId)),
+    ...(r.error ? { error: r.error.message } : {}),
+    ...(r.feedback !== undefined ? { feedback: r.feedback } : {}),
+  }));
+  return `${output.color.bold("lowest-scoring examples")}\n${output.table(worstTable(rows, output.color))}`;
 }
 
 /** One example result as JSON (no trace: it is in the store and in --verbose runs). */

@@ -5,7 +5,7 @@ import { Rng } from "../../util/rng.js";
 import { backoffDelay } from "./backoff.js";
 import { watchAbort } from "./abort-watch.js";
 import { abortError, realClock, toAbortError } from "./clock.js";
-import { cleanRateLimit, minDefined } from "./header-limits.js";
+import { cleanRateLimit, minDefined, remainingNow } from "./header-limits.js";
 import { PACING_MARGIN, RateControl } from "./rate-control.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { AttemptResult, Clock, SchedulerOptions, SchedulerStatsDetail, AttemptContext } from "./types.js";
@@ -26,8 +26,6 @@ export const DEFAULT_RETRY_AFTER_MS = 1000;
 export const MAX_RATE_LIMIT_RETRIES = 20;
 /** Burst capacity of the buckets, in seconds of allowance. */
 export const BURST_SECONDS = 1;
-/** A provider-reported "remaining: 0" holds dispatch until its reset, at most this long when the rate is known. */
-export const KNOWN_LIMIT_HOLD_CAP_MS = 1000;
 /** Window over which the dispatched rate is measured (for the decrease on 429). */
 const OBSERVE_WINDOW_MS = 2000;
 /** The rate counts as "what holds calls back" if it blocked a dispatch this recently. */
@@ -334,30 +332,51 @@ export class Scheduler {
     this.requestBucket?.clampTo(0, now);
   }
 
-  /** Learns limits from rate-limit headers and keeps our buckets from overrunning the provider's window. */
+  /**
+   * Learns limits from rate-limit headers and keeps our buckets from overrunning the provider's.
+   *
+   * Providers stamp `remaining` when they admit a request, not when they answer it (seconds later
+   * for an LLM). So a `remaining` read now is the provider's level when this attempt was admitted
+   * (taken as its dispatch time): since then the provider has refilled at its limit, and has taken
+   * one for every attempt we sent after this one, whether still in flight or answered since. With a
+   * rate known (`--rpm` or a reported limit) that estimate only corrects our bucket's level, by at
+   * most one burst below empty: it never holds dispatch until `reset`, which is when the provider's
+   * window is full again, not when the next request fits.
+   */
   private applyHeaders(info: RateLimitInfo | undefined, ticket: Ticket, now: number): void {
     const rl = cleanRateLimit(info);
     if (!rl) return;
     if (rl.limitRequests !== undefined) this.rate.learn(rl.limitRequests);
     if (rl.limitTokens !== undefined) this.learnedTpm = rl.limitTokens;
     this.syncBuckets(now);
-
+    const elapsed = now - ticket.dispatchedAt;
     if (rl.remainingRequests !== undefined) {
-      // The provider counted this attempt; those sent after it may not be counted yet.
       const sentAfter = this.counts.requests - ticket.requestIndex - 1;
-      this.requestBucket?.clampTo(rl.remainingRequests - sentAfter, now);
-      if (rl.remainingRequests <= 0 && rl.resetRequestsMs !== undefined) {
-        const hold = this.requestBucket ? Math.min(rl.resetRequestsMs, KNOWN_LIMIT_HOLD_CAP_MS) : rl.resetRequestsMs;
-        this.heldUntil = Math.max(this.heldUntil, now + hold);
-      }
+      // The provider refills at its limit; with none known, at least at our own pace.
+      const rpm = this.rate.ceiling() ?? this.rate.allowed();
+      this.correctFromRemaining(this.requestBucket, rpm, rl.remainingRequests, sentAfter, elapsed, rl.resetRequestsMs, now);
     }
     if (rl.remainingTokens !== undefined) {
       const sentAfter = this.tokensDispatched - ticket.tokensThrough;
-      this.tokenBucket?.clampTo(rl.remainingTokens - sentAfter, now);
-      if (rl.remainingTokens <= 0 && rl.resetTokensMs !== undefined) {
-        const hold = this.tokenBucket ? Math.min(rl.resetTokensMs, KNOWN_LIMIT_HOLD_CAP_MS) : rl.resetTokensMs;
-        this.heldUntil = Math.max(this.heldUntil, now + hold);
-      }
+      this.correctFromRemaining(this.tokenBucket, this.tpmCeiling(), rl.remainingTokens, sentAfter, elapsed, rl.resetTokensMs, now);
+    }
+  }
+
+  /** Lowers `bucket` to what the provider has left now (see applyHeaders), or holds until the reset when no rate is known. */
+  private correctFromRemaining(
+    bucket: TokenBucket | undefined,
+    perMinute: number | undefined,
+    remaining: number,
+    sentAfter: number,
+    elapsedMs: number,
+    resetMs: number | undefined,
+    now: number,
+  ): void {
+    if (bucket && perMinute !== undefined) {
+      bucket.clampTo(Math.max(-bucket.capacity, remainingNow(remaining, sentAfter, elapsedMs, perMinute)), now);
+    } else if (remaining <= 0 && resetMs !== undefined) {
+      // No rate known: nothing tells when the next one fits but the reset.
+      this.heldUntil = Math.max(this.heldUntil, now + resetMs);
     }
   }
 

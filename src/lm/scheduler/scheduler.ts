@@ -6,7 +6,8 @@ import { backoffDelay } from "./backoff.js";
 import { watchAbort } from "./abort-watch.js";
 import { abortError, realClock, toAbortError } from "./clock.js";
 import { cleanRateLimit, minDefined, remainingNow } from "./header-limits.js";
-import { PACING_MARGIN, RateControl } from "./rate-control.js";
+import { PACING_MARGIN, RateControl, type Decrease } from "./rate-control.js";
+import { RateLimitEpisodes } from "./rate-limit-episodes.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { AttemptResult, Clock, SchedulerOptions, SchedulerStatsDetail, AttemptContext } from "./types.js";
 
@@ -22,6 +23,8 @@ export const SCHEDULER_DEFAULTS = {
 
 /** Pause after a 429 that says nothing about when to come back. */
 export const DEFAULT_RETRY_AFTER_MS = 1000;
+/** The shortest retry-after the rate floor is based on (one request per this long at least). */
+const FLOOR_RETRY_AFTER_MIN_MS = 1000;
 /** 429s one call may retry before it fails (they do not use up `maxAttempts`). */
 export const MAX_RATE_LIMIT_RETRIES = 20;
 /** Burst capacity of the buckets, in seconds of allowance. */
@@ -80,8 +83,8 @@ function positive(name: string, value: number | undefined, integer = false): voi
 /**
  * Every LM call in a process to one (provider, endpoint, model) goes through one Scheduler. It
  * owns the concurrency cap, the request and token buckets (explicit or learned from headers),
- * the pause and AIMD slow-down on 429, retries with backoff for transient failures, per-attempt
- * timeouts, and the circuit breaker; a fatal error stops every call at once.
+ * the pause on 429 (and the AIMD slow-down when 429s repeat), retries with backoff for transient
+ * failures, per-attempt timeouts, and the circuit breaker; a fatal error stops every call at once.
  */
 export class Scheduler {
   private readonly name: string;
@@ -97,6 +100,7 @@ export class Scheduler {
   private readonly rng: Rng;
 
   private readonly rate: RateControl;
+  private readonly episodes: RateLimitEpisodes<Decrease>;
   private requestBucket: TokenBucket | undefined;
   private tokenBucket: TokenBucket | undefined;
   private learnedTpm: number | undefined;
@@ -118,6 +122,8 @@ export class Scheduler {
   private readonly dispatchTimes: number[] = [];
   private dispatchHead = 0;
   private firstDispatchAt: number | undefined;
+  /** When dispatch first ran at full concurrency (after the probe, if there was one). */
+  private fullSince: number | undefined;
 
   private wakeAt: number | undefined;
   private wakeCancel: (() => void) | undefined;
@@ -158,6 +164,13 @@ export class Scheduler {
     this.clock = options.clock ?? realClock;
     this.rng = new Rng(`scheduler:${options.seed ?? SCHEDULER_DEFAULTS.seed}`);
     this.rate = new RateControl(options.rpm);
+    this.episodes = new RateLimitEpisodes<Decrease>({
+      slowDown: () => this.slowDown(),
+      undo: (d) => {
+        this.rate.undo(d);
+        this.syncBuckets(this.clock.now());
+      },
+    });
     this.probing = options.rpm === undefined;
     this.syncBuckets(this.clock.now());
   }
@@ -186,6 +199,7 @@ export class Scheduler {
       const outcome = await this.attemptOnce(attempt, signal);
       const now = this.clock.now();
       this.inFlight--;
+      this.episodes.onAnswer(ticket.requestIndex, outcome.kind === "ok");
 
       if (outcome.kind === "ok") {
         this.onSuccess(outcome.result, ticket, now);
@@ -315,7 +329,7 @@ export class Scheduler {
       else if (delta < 0) this.tokenBucket.give(-delta, now);
     }
     this.applyHeaders(result.rateLimit, ticket, now);
-    this.endProbe();
+    this.endProbe(now);
     this.rate.onSuccess(now, now - this.lastRateBlockAt <= RATE_BOUND_WINDOW_MS);
     this.syncBuckets(now);
   }
@@ -325,11 +339,26 @@ export class Scheduler {
     const retryAfter = clean?.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
     // Concurrent 429s extend the pause to the latest end; they do not add up.
     this.pausedUntil = Math.max(this.pausedUntil, now + retryAfter);
-    this.rate.onRateLimited(now, ticket.requestIndex, this.observedRpm(now), this.counts.requests);
-    this.probing = false;
+    // A probe waiting for its answer is no good stretch of sending.
+    const sendingSince = this.fullSince ?? now;
+    this.episodes.onRateLimited(ticket.requestIndex, this.counts.requests, now, retryAfter, this.pausedUntil, sendingSince);
+    this.endProbe(now);
     this.syncBuckets(now);
     // The provider's bucket is empty: so is ours (else the pause would end in a burst of 429s).
     this.requestBucket?.clampTo(0, now);
+  }
+
+  /**
+   * Repeated 429s say the rate is too high: lower it, but never below one request per retry-after
+   * (the provider's own word on how soon a request may come). A retry-after under a second is the
+   * time until the provider's next free slot, not a pace it sustains, so the floor counts it as one.
+   */
+  private slowDown(): Decrease {
+    const now = this.clock.now();
+    const retryAfter = Math.max(FLOOR_RETRY_AFTER_MIN_MS, this.episodes.retryAfterMs());
+    const d = this.rate.decrease(now, this.observedRpm(now), 60_000 / retryAfter);
+    this.syncBuckets(now);
+    return d;
   }
 
   /**
@@ -381,8 +410,9 @@ export class Scheduler {
   }
 
   /** The first answer is in (and with it any rate-limit headers): dispatch at full concurrency. */
-  private endProbe(): void {
+  private endProbe(now: number): void {
     this.probing = false;
+    this.fullSince ??= now;
   }
 
   /** The endpoint is unusable: every waiting call fails now, and every future call at once. */
@@ -503,6 +533,7 @@ export class Scheduler {
       ticket.tokenBucket = this.tokenBucket;
     }
     this.firstDispatchAt ??= now;
+    if (!this.probing) this.fullSince ??= now;
     this.dispatchTimes.push(now);
     this.pruneDispatchTimes(now);
     w.resolve(ticket);

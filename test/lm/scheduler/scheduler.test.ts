@@ -367,28 +367,73 @@ describe("429: pause, slow down, retry", () => {
     expect(h.attempts).toHaveLength(2);
   });
 
-  it("lowers the rate once per episode (×0.7) and climbs back on successes", async () => {
+  // Replaces "lowers the rate once per episode (×0.7)", which pinned the bug of issue 10: a batch of
+  // 429s at the start (nothing admitted in between) cut the rate, whatever had been working before.
+  it("a single 429 after a good stretch pauses for retry-after and leaves the rate as it was", async () => {
     const clock = new FakeClock();
     const s = make(clock, { rpm: 600, concurrency: 10 });
     let n = 0;
     const fn = async ({ signal }: AttemptContext): Promise<AttemptResult<string>> => {
       const i = n++;
       await clock.sleep(50, signal);
-      // the first three attempts go out together and all get a 429
-      if (i < 3) throw rateLimited(100);
+      if (i === 40) throw rateLimited(1000);
       return { value: "ok" };
     };
-    const calls = Array.from({ length: 3 }, () => s.run(0, fn));
-    await clock.advance(60);
-    expect(s.stats().rateLimited).toBe(3);
-    expect(s.stats().currentRpm).toBeCloseTo(600 * 0.7 * PACING_MARGIN, 6); // once, not 0.7³
+    const starts: number[] = [];
+    const calls = Array.from({ length: 60 }, () => s.run(0, (ctx) => (starts.push(clock.now()), fn(ctx))));
     await clock.run(Promise.all(calls));
-    // keep succeeding: +2 % of 600 per second of success → back to the paced limit within ~15 s
+    const refusedAt = starts[40]! + 50;
+    const pauseEnd = refusedAt + 1000;
+    // Nothing went out during the pause.
+    expect(starts.filter((t) => t > refusedAt && t < pauseEnd)).toEqual([]);
+    // Then the rest at the same pace as before: the 1 s of allowance the pause refilled, then 9.8/s.
+    const rest = starts.filter((t) => t >= pauseEnd);
+    expect(rest.length).toBeGreaterThan(12);
+    expect(rest.filter((t) => t === pauseEnd)).toHaveLength(9);
+    for (let i = 10; i < rest.length; i++) expect(rest[i]! - rest[i - 1]!).toBeLessThanOrEqual(103);
+    expect(s.stats()).toMatchObject({ rateLimited: 1, succeeded: 60 });
+    expect(s.stats().currentRpm).toBeCloseTo(600 * PACING_MARGIN, 6);
+  });
+
+  it("repeated 429s lower the rate once per episode (×0.7), and it climbs back", async () => {
+    const h = harness({ rpm: 60_000, concurrency: 4 });
+    for (const id of ["a", "b", "c", "d"]) h.call(id);
+    await h.clock.advance(10);
+    h.last("a").fail(rateLimited(100)); // in the first seconds of sending: no good stretch to protect
+    await h.clock.flush();
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * 0.7 * PACING_MARGIN, 6);
+    h.last("b").succeed(); // the provider admitted part of the batch: the rate is what it refused
+    h.last("c").fail(rateLimited(100)); // same batch, same episode: not 0.7²
+    await h.clock.flush();
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * 0.7 * PACING_MARGIN, 6);
+    h.last("d").succeed();
+    // keep succeeding: +2 % of the explicit 60,000 per second → back at the paced limit within ~15 s
+    const clock = h.clock;
     const more = (async () => {
-      while (clock.now() < 20_000) await s.run(0, fn);
+      while (clock.now() < 20_000) await h.scheduler.run(0, async ({ signal }) => (await clock.sleep(50, signal), { value: "ok" }));
     })();
     await clock.run(more);
-    expect(s.stats().currentRpm).toBeCloseTo(600 * PACING_MARGIN, 6);
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * PACING_MARGIN, 6);
+  });
+
+  it("a batch refused whole after a pause (the provider refusing everything) does not lower the rate for good", async () => {
+    const h = harness({ rpm: 60_000, concurrency: 4 });
+    for (const id of ["a", "b", "c", "d"]) h.call(id);
+    await h.clock.flush();
+    for (const id of ["a", "b", "c", "d"]) h.last(id).fail(rateLimited(1000));
+    await h.clock.advanceTo(1000);
+    expect(h.attempts).toHaveLength(8);
+    h.last("a").fail(rateLimited(1000)); // still refusing: a repeat, so the rate comes down at once…
+    await h.clock.flush();
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * 0.7 * PACING_MARGIN, 6);
+    for (const id of ["b", "c", "d"]) h.last(id).fail(rateLimited(1000)); // …and back up: nothing got through
+    await h.clock.flush();
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * PACING_MARGIN, 6);
+    await h.clock.advanceTo(2000);
+    for (const id of ["a", "b", "c", "d"]) h.last(id).succeed();
+    await h.clock.flush();
+    expect(h.scheduler.stats()).toMatchObject({ rateLimited: 8, succeeded: 4 });
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * PACING_MARGIN, 6);
   });
 
   it("429 retries do not use up the transient budget", async () => {

@@ -1,0 +1,99 @@
+/** A 429 episode that opens within this long after the previous pause ended (or sending began) is a repeat. */
+export const REPEAT_WINDOW_MS = 2000;
+
+/** What the episodes do to the rate: lower it (returning what it takes to undo that), or undo a lowering. */
+export interface RateActions<T> {
+  slowDown(): T;
+  undo(token: T): void;
+}
+
+/** The attempts of one batch: those dispatched between two pauses. */
+interface Batch {
+  /** Attempts with index in [from, to). */
+  from: number;
+  to: number;
+  /** How many of them have answered (in any way), and whether any was admitted (succeeded). */
+  answered: number;
+  admitted: boolean;
+}
+
+interface Slowed<T> extends Batch {
+  token: T;
+}
+
+/**
+ * Decides which 429s mean "too fast". Attempts fall into batches: those dispatched since the last
+ * pause. A 429 for an attempt of the current batch opens an episode (the scheduler pauses, which
+ * ends the batch); 429s for attempts of earlier batches belong to episodes already open.
+ *
+ * - An episode that opens after a good stretch — more than REPEAT_WINDOW_MS after the previous
+ *   pause ended, or after sending began — is a blip (another client's burst, a provider hiccup):
+ *   the pause is enough, and the rate that was working stays.
+ * - A repeat lowers the rate at once (at most once per episode): waiting to learn more would let
+ *   batches go out at a rate the provider just refused, and an LLM's successes answer seconds after
+ *   its refusals.
+ * - But if every attempt of that episode's batch turns out refused, nothing was admitted at any
+ *   rate: the provider refuses everything (a storm, a pause too short), a lower rate would change
+ *   nothing, and the lowering is undone. When it admits some and refuses others, the rate is what
+ *   it refuses, and the lowering stands.
+ */
+export class RateLimitEpisodes<T> {
+  private batch: Batch = { from: 0, to: Infinity, answered: 0, admitted: false };
+  /** Episodes that lowered the rate, until their batch has answered. */
+  private slowed: Slowed<T>[] = [];
+  /** The longest retry-after of the 429s since the last blip (what the rate floor is based on). */
+  private longestRetryAfter = 0;
+  /** When the last pause ends (undefined: there was none yet). */
+  private pauseEnd: number | undefined;
+
+  constructor(private readonly actions: RateActions<T>) {}
+
+  /** Attempt `index` answered: admitted (it succeeded) or not (a 429, another failure, an abort). */
+  onAnswer(index: number, admitted: boolean): void {
+    if (index >= this.batch.from) {
+      this.batch.answered++;
+      if (admitted) this.batch.admitted = true;
+      return;
+    }
+    for (let i = 0; i < this.slowed.length; i++) {
+      const e = this.slowed[i]!;
+      if (index < e.from || index >= e.to) continue;
+      e.answered++;
+      if (admitted) e.admitted = true;
+      if (e.admitted || e.answered >= e.to - e.from) {
+        this.slowed.splice(i, 1);
+        if (!e.admitted) this.actions.undo(e.token);
+      }
+      return;
+    }
+  }
+
+  /**
+   * A 429 for attempt `index` (already counted by onAnswer), with `sent` attempts dispatched so
+   * far, at `now`; sending began at `sendingSince`, and the scheduler now pauses until `pausedUntil`.
+   */
+  onRateLimited(index: number, sent: number, now: number, retryAfterMs: number, pausedUntil: number, sendingSince: number): void {
+    const goodSince = this.pauseEnd ?? sendingSince;
+    this.pauseEnd = pausedUntil;
+    if (index < this.batch.from) {
+      // An attempt of an earlier batch: its episode is already open (or over).
+      this.longestRetryAfter = Math.max(this.longestRetryAfter, retryAfterMs);
+      return;
+    }
+    const episode: Batch = { ...this.batch, to: sent };
+    this.batch = { from: sent, to: Infinity, answered: 0, admitted: false };
+    const repeated = now - goodSince <= REPEAT_WINDOW_MS;
+    if (!repeated) this.longestRetryAfter = 0;
+    this.longestRetryAfter = Math.max(this.longestRetryAfter, retryAfterMs);
+    if (!repeated) return;
+    const refusedWhole = !episode.admitted && episode.answered >= episode.to - episode.from;
+    if (refusedWhole) return;
+    const token = this.actions.slowDown();
+    if (!episode.admitted) this.slowed.push({ ...episode, token });
+  }
+
+  /** The longest retry-after the provider asked for since the last blip (ms). */
+  retryAfterMs(): number {
+    return this.longestRetryAfter;
+  }
+}

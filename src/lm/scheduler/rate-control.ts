@@ -45,6 +45,8 @@ export class RateControl {
   private floor = 0;
   private lastIncreaseAt = 0;
   private decreases = 0;
+  /** Decreases not undone, oldest first. */
+  private standing: number[] = [];
 
   constructor(explicitRpm?: number) {
     this.explicit = explicitRpm;
@@ -105,16 +107,21 @@ export class RateControl {
     this.floor = Math.max(MIN_RPM, floorRpm);
     this.aimd = Math.max(this.floor, base * DECREASE_FACTOR);
     this.lastIncreaseAt = now;
-    return { seq: ++this.decreases, before, after: this.aimd };
+    const seq = ++this.decreases;
+    this.standing.push(seq);
+    return { seq, before, after: this.aimd };
   }
 
   /**
    * Takes a decrease back (it turned out the rate was not what the provider refused). The latest
-   * decrease is undone exactly (keeping what was climbed since); an earlier one, by scaling the
-   * rate back up by what it took off.
+   * standing decrease is undone exactly (keeping what was climbed since); an earlier one, by scaling
+   * the rate back up by what it took off.
    */
   undo(d: Decrease): void {
-    if (d.seq === this.decreases) {
+    const i = this.standing.indexOf(d.seq);
+    if (i < 0) return;
+    this.standing.splice(i, 1);
+    if (i === this.standing.length) {
       this.aimd = d.before.aimd === undefined ? undefined : Math.max(d.before.aimd, this.aimd ?? 0);
       this.reference = d.before.reference;
       this.floor = d.before.floor;

@@ -32,15 +32,18 @@ interface Slowed<T> extends Batch {
  * - A repeat lowers the rate at once (at most once per episode): waiting to learn more would let
  *   batches go out at a rate the provider just refused, and an LLM's successes answer seconds after
  *   its refusals.
- * - But if every attempt of that episode's batch turns out refused, nothing was admitted at any
- *   rate: the provider refuses everything (a storm, a pause too short), a lower rate would change
- *   nothing, and the lowering is undone. When it admits some and refuses others, the rate is what
- *   it refuses, and the lowering stands.
+ * - But if every attempt of a repeat's batch turns out refused, nothing was admitted at any rate:
+ *   the provider refuses everything (a storm, a pause too short) and a lower rate would change
+ *   nothing. Its lowering is undone, and so is the one before it in the streak: the refusals that
+ *   opened a storm came amid admissions, so they looked like the rate's. When a batch has some
+ *   admitted and some refused, the rate is what the provider refuses, and the lowering stands.
  */
 export class RateLimitEpisodes<T> {
   private batch: Batch = { from: 0, to: Infinity, answered: 0, admitted: false };
   /** Episodes that lowered the rate, until their batch has answered. */
   private slowed: Slowed<T>[] = [];
+  /** The lowerings of the current streak (repeats since the last blip) that still stand, oldest first. */
+  private streak: T[] = [];
   /** The longest retry-after of the 429s since the last blip (what the rate floor is based on). */
   private longestRetryAfter = 0;
   /** When the last pause ends (undefined: there was none yet). */
@@ -62,7 +65,7 @@ export class RateLimitEpisodes<T> {
       if (admitted) e.admitted = true;
       if (e.admitted || e.answered >= e.to - e.from) {
         this.slowed.splice(i, 1);
-        if (!e.admitted) this.actions.undo(e.token);
+        if (!e.admitted) this.refusedWhole(e.token);
       }
       return;
     }
@@ -83,13 +86,31 @@ export class RateLimitEpisodes<T> {
     const episode: Batch = { ...this.batch, to: sent };
     this.batch = { from: sent, to: Infinity, answered: 0, admitted: false };
     const repeated = now - goodSince <= REPEAT_WINDOW_MS;
-    if (!repeated) this.longestRetryAfter = 0;
+    if (!repeated) {
+      // A blip after a good stretch starts a new streak; what the last one lowered stands.
+      this.longestRetryAfter = 0;
+      this.streak = [];
+    }
     this.longestRetryAfter = Math.max(this.longestRetryAfter, retryAfterMs);
     if (!repeated) return;
-    const refusedWhole = !episode.admitted && episode.answered >= episode.to - episode.from;
-    if (refusedWhole) return;
+    if (!episode.admitted && episode.answered >= episode.to - episode.from) {
+      this.refusedWhole(undefined);
+      return;
+    }
     const token = this.actions.slowDown();
+    this.streak.push(token);
     if (!episode.admitted) this.slowed.push({ ...episode, token });
+  }
+
+  /** A repeat's batch was refused whole: undo its own lowering (if any) and the one before it. */
+  private refusedWhole(own: T | undefined): void {
+    let i = own === undefined ? this.streak.length : this.streak.indexOf(own);
+    if (i < 0) return; // its streak is over: what it lowered stands
+    const undo = this.streak.slice(Math.max(0, i - 1), own === undefined ? i : i + 1);
+    this.streak.splice(Math.max(0, i - 1), undo.length);
+    // The one before may still be waiting for its own batch: it is settled now.
+    this.slowed = this.slowed.filter((e) => !undo.includes(e.token));
+    for (const token of undo.reverse()) this.actions.undo(token);
   }
 
   /** The longest retry-after the provider asked for since the last blip (ms). */

@@ -185,6 +185,16 @@ describe("RateControl", () => {
     rc.decrease(1100, 0, 60); // 420 → 294
     rc.undo(first); // the later one stands: 294 / 0.7
     expect(rc.allowed()).toBeCloseTo(420 * PACING_MARGIN, 9);
+    rc.undo(first); // once only
+    expect(rc.allowed()).toBeCloseTo(420 * PACING_MARGIN, 9);
+
+    // Undoing the latest makes the one before it the latest: both undone, it is unpaced again.
+    const twice = new RateControl();
+    const a = twice.decrease(1000, 900, 60);
+    const b = twice.decrease(1100, 900, 60);
+    twice.undo(b);
+    twice.undo(a);
+    expect(twice.allowed()).toBeUndefined();
   });
 
   it("never decreases below the floor it is given, nor above the ceiling", () => {

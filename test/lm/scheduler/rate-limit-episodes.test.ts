@@ -62,6 +62,21 @@ describe("RateLimitEpisodes: which 429s mean too fast", () => {
     expect(log).toEqual(["slow#1", "undo#1"]);
   });
 
+  it("a repeat refused whole also takes back the lowering before it in the streak (a storm's first 429s came amid admissions)", () => {
+    const { log, refuse, admit } = episodes();
+    refuse(50, 60, 10_000); // blip: pause until 11,000
+    admit(60);
+    refuse(61, 70, 12_500); // a repeat with part of its batch admitted: stands for now
+    expect(log).toEqual(["slow#1"]);
+    refuse(70, 74, 13_600); // the next batch, refused whole
+    for (let i = 71; i < 74; i++) refuse(i, 74, 13_650);
+    expect(log).toEqual(["slow#1", "slow#2", "undo#2", "undo#1"]);
+    // after a blip, the streak is over: a batch refused whole takes back nothing before it
+    refuse(74, 80, 60_000);
+    refuse(80, 81, 61_100); // a repeat, refused whole at once
+    expect(log).toEqual(["slow#1", "slow#2", "undo#2", "undo#1"]);
+  });
+
   it("any answer other than a success counts as not admitted (a timeout, a 5xx, an abort)", () => {
     const { e, log, refuse } = episodes();
     refuse(50, 60, 10_000);

@@ -87,6 +87,16 @@ describe("a storm of 429s two seconds in every five", () => {
     expect(r.finishedAt).toBeLessThan(ideal * 1.2);
   });
 
+  it("with 429s answered as slowly as successes, each storm's lowering is taken back", async () => {
+    // The pause after a storm's last 429 ends late, so the next storm's first 429 comes within the
+    // repeat window, amid admissions: it looks like the rate's fault until the batch after the pause
+    // is refused whole. 4 in flight, 200-800 ms for every answer.
+    const r = await run(70, { latencyMs: { min: 200, max: 800 }, rejectMs: { min: 200, max: 800 }, uplinkMs: 1, refusals: storm }, { concurrency: 4 });
+    expect(r.failed).toBe(0);
+    expect(r.stats.rateLimited).toBeGreaterThan(20); // several storms were met
+    expect(r.stats.currentRpm).toBeUndefined(); // before: paced at 276/min after the third
+  });
+
   it("against a 600 rpm limit the provider does not report: within 20% of the limit in the good stretches", async () => {
     const r = await run(300, { rpm: 600, refusals: storm });
     expect(r.failed).toBe(0);

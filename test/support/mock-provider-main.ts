@@ -4,15 +4,17 @@
  *   node --import tsx test/support/mock-provider-main.ts --rpm 600 --burst 1 --headers --latency 20
  *
  * Prints one JSON line `{"url","openaiBaseUrl","anthropicBaseUrl"}` on stdout once listening,
- * serves until SIGTERM (or SIGINT), then prints `{"counts":{"total","ok","rateLimited","errors"},"cpuMs"}`
- * (cpuMs: the server process's CPU time, to check it was not the bottleneck) and exits 0. Requests are not recorded (memory stays flat over long runs).
+ * serves until SIGTERM (or SIGINT), then prints `{"counts":{"total","ok","rateLimited","errors"},"cpuMs","admittedMs"}`
+ * (cpuMs: the server process's CPU time, to check it was not the bottleneck; admittedMs: the time from
+ * the first to the last request it admitted, or null) and exits 0. Requests are not recorded (memory
+ * stays flat over long runs).
  *
  * Flags: --port N (default: random), --rpm N, --burst SECONDS, --tpm N, --headers,
  * --stamp answer|admission (when the headers are computed; default answer), --latency MS | MIN-MAX,
  * --require-key KEY, and 429s whatever the rate: --refuse-first N, --storm PERIOD_MS:DURATION_MS,
  * --refusal-retry-after MS (default 1000).
  */
-import { startMockProvider, type MockProviderOptions } from "./mock-provider.js";
+import { defaultResponder, startMockProvider, type MockProviderOptions } from "./mock-provider.js";
 
 function parseArgs(argv: string[]): MockProviderOptions {
   const options: MockProviderOptions = { record: false };
@@ -101,6 +103,14 @@ async function main(): Promise<void> {
     process.stderr.write(`mock-provider: ${(err as Error).message}\n`);
     process.exit(2);
   }
+  // The responder runs once a request is admitted (past the rate limit and the refusals).
+  let firstAdmitted: number | undefined;
+  let lastAdmitted: number | undefined;
+  options.respond = (req) => {
+    lastAdmitted = performance.now();
+    firstAdmitted ??= lastAdmitted;
+    return defaultResponder(req);
+  };
   const mock = await startMockProvider(options);
   process.stdout.write(`${JSON.stringify({ url: mock.url, openaiBaseUrl: mock.openaiBaseUrl, anthropicBaseUrl: mock.anthropicBaseUrl })}\n`);
   let stopping = false;
@@ -110,7 +120,8 @@ async function main(): Promise<void> {
     void mock.close().then(() => {
       const cpu = process.cpuUsage();
       const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-      process.stdout.write(`${JSON.stringify({ counts: mock.counts, cpuMs })}\n`, () => process.exit(0));
+      const admittedMs = firstAdmitted === undefined || lastAdmitted === undefined ? null : Math.round(lastAdmitted - firstAdmitted);
+      process.stdout.write(`${JSON.stringify({ counts: mock.counts, cpuMs, admittedMs })}\n`, () => process.exit(0));
     });
   };
   process.on("SIGTERM", stop);

@@ -54,7 +54,8 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
   const timers = new Set<NodeJS.Timeout>();
   const latency = latencyFn(options.latencyMs);
-  const startedAt = performance.now();
+  /** When the first LLM request arrived: storms count from it. */
+  let firstRequestAt: number | undefined;
   const refusals = options.refusals;
   const stampAtAdmission = options.rateLimit?.stamp === "admission";
 
@@ -150,7 +151,8 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
     const invalid = validate(api, body);
     if (invalid) return later(res, delay, () => fail(400, { message: invalid }));
 
-    if (refusals && refused(refusals, index, performance.now() - startedAt)) {
+    firstRequestAt ??= performance.now();
+    if (refusals && refused(refusals, index, performance.now() - firstRequestAt)) {
       stampNow();
       const retry: Record<string, string> = {};
       writeRetryAfter(retry, refusals.retryAfterMs ?? 1000);
@@ -257,6 +259,7 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
           requests.length = 0;
           counts.total = counts.ok = counts.rateLimited = counts.errors = 0;
           nextIndex = 0;
+          firstRequestAt = undefined;
           limiter?.reset();
           responder = initialResponder;
         },
@@ -338,7 +341,7 @@ function estimateTokens(req: MockRequest): number {
   return Math.max(1, Math.ceil(chars / 4));
 }
 
-/** Whether a refusal rule answers this request 429 (`elapsedMs`: since the mock started). */
+/** Whether a refusal rule answers this request 429 (`elapsedMs`: since the first request arrived). */
 function refused(r: MockRefusals, index: number, elapsedMs: number): boolean {
   if (r.first !== undefined && index < r.first) return true;
   return r.storm !== undefined && elapsedMs % r.storm.periodMs < r.storm.durationMs;

@@ -66,7 +66,10 @@ export interface MockRateLimit {
 export interface MockRefusals {
   /** The first `first` LLM requests are answered 429. */
   first?: number;
-  /** Every LLM request arriving in the first `durationMs` of every `periodMs` (counted from start) is answered 429. */
+  /**
+   * Every LLM request arriving in the first `durationMs` of every `periodMs` is answered 429, counted
+   * from the first LLM request (so a client's start-up time does not decide where it lands).
+   */
   storm?: { periodMs: number; durationMs: number };
   /** The retry-after these 429s carry. Default 1000 (sent as `retry-after: 1` and `retry-after-ms: 1000`). */
   retryAfterMs?: number;

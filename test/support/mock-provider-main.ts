@@ -6,8 +6,9 @@
  * Prints one JSON line `{"url","openaiBaseUrl","anthropicBaseUrl"}` on stdout once listening,
  * serves until SIGTERM (or SIGINT), then prints `{"counts":{"total","ok","rateLimited","errors"},"cpuMs","admittedMs"}`
  * (cpuMs: the server process's CPU time, to check it was not the bottleneck; admittedMs: the time from
- * the first to the last request it admitted, or null) and exits 0. Requests are not recorded (memory
- * stays flat over long runs).
+ * the second request it admitted to the last — the first may be a client's probe, waiting for its
+ * answer before it sends more — or null with fewer than two) and exits 0. Requests are not recorded
+ * (memory stays flat over long runs).
  *
  * Flags: --port N (default: random), --rpm N, --burst SECONDS, --tpm N, --headers,
  * --stamp answer|admission (when the headers are computed; default answer), --latency MS | MIN-MAX,
@@ -104,11 +105,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   // The responder runs once a request is admitted (past the rate limit and the refusals).
-  let firstAdmitted: number | undefined;
+  let admitted = 0;
+  let secondAdmitted: number | undefined;
   let lastAdmitted: number | undefined;
   options.respond = (req) => {
     lastAdmitted = performance.now();
-    firstAdmitted ??= lastAdmitted;
+    if (++admitted === 2) secondAdmitted = lastAdmitted;
     return defaultResponder(req);
   };
   const mock = await startMockProvider(options);
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
     void mock.close().then(() => {
       const cpu = process.cpuUsage();
       const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-      const admittedMs = firstAdmitted === undefined || lastAdmitted === undefined ? null : Math.round(lastAdmitted - firstAdmitted);
+      const admittedMs = secondAdmitted === undefined || lastAdmitted === undefined ? null : Math.round(lastAdmitted - secondAdmitted);
       process.stdout.write(`${JSON.stringify({ counts: mock.counts, cpuMs, admittedMs })}\n`, () => process.exit(0));
     });
   };

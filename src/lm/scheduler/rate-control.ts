@@ -14,6 +14,8 @@ export const RESTORE_MS = 3000;
 export const MIN_RPM = 1;
 /** Successes credit at most this much time each toward the climb (ms). */
 const MAX_CREDIT_MS = 1000;
+/** Decreases remembered for undo (older ones are settled long since). */
+const UNDOABLE = 64;
 
 /** A decrease, as RateControl.undo needs it. */
 export interface Decrease {
@@ -109,6 +111,7 @@ export class RateControl {
     this.lastIncreaseAt = now;
     const seq = ++this.decreases;
     this.standing.push(seq);
+    if (this.standing.length > UNDOABLE) this.standing.shift();
     return { seq, before, after: this.aimd };
   }
 

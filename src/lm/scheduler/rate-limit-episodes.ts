@@ -1,5 +1,7 @@
 /** A 429 episode that opens within this long after the previous pause ended (or sending began) is a repeat. */
 export const REPEAT_WINDOW_MS = 2000;
+/** Lowerings of a streak remembered (a streak of 429s for hours must not grow a list for hours). */
+const STREAK_MEMORY = 64;
 
 /** What the episodes do to the rate: lower it (returning what it takes to undo that), or undo a lowering. */
 export interface RateActions<T> {
@@ -99,6 +101,7 @@ export class RateLimitEpisodes<T> {
     }
     const token = this.actions.slowDown();
     this.streak.push(token);
+    if (this.streak.length > STREAK_MEMORY) this.streak.shift();
     if (!episode.admitted) this.slowed.push({ ...episode, token });
   }
 

@@ -197,6 +197,17 @@ describe("RateControl", () => {
     expect(twice.allowed()).toBeUndefined();
   });
 
+  it("remembers only the last 64 decreases for undo (a streak of 429s for hours keeps no list for hours)", () => {
+    const rc = new RateControl();
+    const all = Array.from({ length: 70 }, (_, i) => rc.decrease(1000 + i, 1e12, 0));
+    const before = rc.allowed()!;
+    expect(before).toBeGreaterThan(10); // 1e12 × 0.7^70: not at the floor
+    rc.undo(all[1]!); // settled long since: nothing to take back
+    expect(rc.allowed()).toBe(before);
+    rc.undo(all[69]!);
+    expect(rc.allowed()).toBeCloseTo(before / DECREASE_FACTOR, 6);
+  });
+
   it("never decreases below the floor it is given, nor above the ceiling", () => {
     const rc = new RateControl(600);
     for (let i = 0; i < 20; i++) rc.decrease(1000 + i, 10_000, 60);

@@ -1,5 +1,5 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
-// "Performance"). Suites: eval-offline, read-dataset, overhead, limit-tracking, cache, optimizers, resume.
+// "Performance"). Suites: eval-offline, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume.
 import * as evalOffline from "./eval-offline.js";
 import * as optimizers from "./optimizers.js";
 import * as providers from "./providers.js";
@@ -10,7 +10,7 @@ const only = process.argv.slice(2);
 const wants = (name) => only.length === 0 || only.includes(name);
 if (wants("eval-offline")) await evalOffline.run();
 if (wants("read-dataset")) await readDataset.run();
-const providerParts = ["overhead", "limit-tracking", "cache"].filter(wants);
+const providerParts = ["overhead", "limit-tracking", "429-recovery", "cache"].filter(wants);
 if (providerParts.length > 0) await providers.run(providerParts);
 if (wants("optimizers")) await optimizers.run();
 if (wants("resume")) await resume.run();

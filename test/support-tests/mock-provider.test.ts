@@ -719,6 +719,54 @@ describe("rate limits", () => {
     }
   });
 
+  it("headers stamped at admission: a slow reply reports what remained when it was admitted", async () => {
+    // 60 rpm with a minute of burst: one request back per second, so the few ms here refill nothing.
+    const slowFirst = (req: MockRequest): MockReply =>
+      req.index === 0 ? { kind: "slow", ms: 300, reply: { kind: "text", text: "slow" } } : defaultResponder(req);
+    for (const stamp of ["admission", "answer"] as const) {
+      const mock = await startMockProvider({ rateLimit: { rpm: 60, burstSeconds: 60, headers: true, stamp }, respond: slowFirst });
+      try {
+        const { openai } = clients(mock);
+        const first = openai.chat.completions.create({ model: "m", messages: USER }).withResponse();
+        while (mock.counts.total < 1) await sleep(5);
+        for (let i = 0; i < 3; i++) await openai.chat.completions.create({ model: "m", messages: USER });
+        const { response } = await first;
+        // Admitted first (59 left); answered after the three others were admitted (56 left).
+        expect(response.headers.get("x-ratelimit-remaining-requests")).toBe(stamp === "admission" ? "59" : "56");
+      } finally {
+        await mock.close();
+      }
+    }
+  });
+
+  it("refusals whatever the rate: the first requests, or a storm, answered 429 with retry-after", async () => {
+    const mock = await startMockProvider({ refusals: { first: 2, retryAfterMs: 1500 } });
+    try {
+      const { openai, anthropic } = clients(mock);
+      const err = await rejection(openai.chat.completions.create({ model: "m", messages: USER }));
+      expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(err.code).toBe("rate_limit_exceeded");
+      expect(err.headers.get("retry-after")).toBe("2");
+      expect(err.headers.get("retry-after-ms")).toBe("1500");
+      expect(await rejection(anthropic.messages.create({ model: "m", max_tokens: 10, messages: USER }))).toBeInstanceOf(Anthropic.RateLimitError);
+      await expect(openai.chat.completions.create({ model: "m", messages: USER })).resolves.toMatchObject({ object: "chat.completion" });
+      expect(mock.counts).toMatchObject({ total: 3, ok: 1, rateLimited: 2 });
+    } finally {
+      await mock.close();
+    }
+    // A storm that covers all time refuses everything; one of no length, nothing.
+    for (const [durationMs, refused] of [[1e9, true], [0, false]] as const) {
+      const m = await startMockProvider({ refusals: { storm: { periodMs: 1e9, durationMs } } });
+      try {
+        const result = await Promise.allSettled([clients(m).openai.chat.completions.create({ model: "m", messages: USER })]);
+        expect(result[0]!.status).toBe(refused ? "rejected" : "fulfilled");
+        if (refused) expect((result[0] as PromiseRejectedResult).reason.headers.get("retry-after")).toBe("1");
+      } finally {
+        await m.close();
+      }
+    }
+  });
+
   it("latency ranges are deterministic and added to every reply", async () => {
     const mock = await startMockProvider({ latencyMs: { min: 80, max: 120 } });
     try {
@@ -785,19 +833,21 @@ describe("processes", () => {
   });
 
   it("mock-provider-main: prints its url, serves, prints counts on SIGTERM", async () => {
-    const child = run([path.join(ROOT, "test/support/mock-provider-main.ts"), "--rpm", "600", "--burst", "1", "--headers", "--latency", "5-10"]);
+    const args = ["--rpm", "600", "--burst", "1", "--headers", "--stamp", "admission", "--latency", "5-10", "--refuse-first", "1", "--storm", "5000:0"];
+    const child = run([path.join(ROOT, "test/support/mock-provider-main.ts"), ...args]);
     const done = exit(child, 20_000);
     const lines = createInterface({ input: child.stdout! });
     const first = await new Promise<string>((resolve) => lines.once("line", resolve));
     const { url, openaiBaseUrl } = JSON.parse(first);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const openai = new OpenAI({ apiKey: "test", baseURL: openaiBaseUrl, maxRetries: 0 });
+    expect(await rejection(openai.chat.completions.create({ model: "m", messages: USER }))).toBeInstanceOf(OpenAI.RateLimitError);
     const { response } = await openai.chat.completions.create({ model: "m", messages: USER }).withResponse();
     expect(response.headers.get("x-ratelimit-limit-requests")).toBe("600");
     const last = new Promise<string>((resolve) => lines.on("line", resolve));
     child.kill("SIGTERM");
     const result = await done;
     expect(result.code).toBe(0);
-    expect(JSON.parse(await last)).toEqual({ counts: { total: 1, ok: 1, rateLimited: 0, errors: 0 }, cpuMs: expect.any(Number) });
+    expect(JSON.parse(await last)).toEqual({ counts: { total: 2, ok: 1, rateLimited: 1, errors: 0 }, cpuMs: expect.any(Number), admittedMs: null });
   });
 });

@@ -4,13 +4,18 @@
  *   node --import tsx test/support/mock-provider-main.ts --rpm 600 --burst 1 --headers --latency 20
  *
  * Prints one JSON line `{"url","openaiBaseUrl","anthropicBaseUrl"}` on stdout once listening,
- * serves until SIGTERM (or SIGINT), then prints `{"counts":{"total","ok","rateLimited","errors"},"cpuMs"}`
- * (cpuMs: the server process's CPU time, to check it was not the bottleneck) and exits 0. Requests are not recorded (memory stays flat over long runs).
+ * serves until SIGTERM (or SIGINT), then prints `{"counts":{"total","ok","rateLimited","errors"},"cpuMs","admittedMs"}`
+ * (cpuMs: the server process's CPU time, to check it was not the bottleneck; admittedMs: the time from
+ * the second request it admitted to the last — the first may be a client's probe, waiting for its
+ * answer before it sends more — or null with fewer than two) and exits 0. Requests are not recorded
+ * (memory stays flat over long runs).
  *
  * Flags: --port N (default: random), --rpm N, --burst SECONDS, --tpm N, --headers,
- * --latency MS | MIN-MAX, --require-key KEY.
+ * --stamp answer|admission (when the headers are computed; default answer), --latency MS | MIN-MAX,
+ * --require-key KEY, and 429s whatever the rate: --refuse-first N, --storm PERIOD_MS:DURATION_MS,
+ * --refusal-retry-after MS (default 1000).
  */
-import { startMockProvider, type MockProviderOptions } from "./mock-provider.js";
+import { defaultResponder, startMockProvider, type MockProviderOptions } from "./mock-provider.js";
 
 function parseArgs(argv: string[]): MockProviderOptions {
   const options: MockProviderOptions = { record: false };
@@ -28,6 +33,8 @@ function parseArgs(argv: string[]): MockProviderOptions {
   let burst: number | undefined;
   let tpm: number | undefined;
   let headers = false;
+  let stamp: "answer" | "admission" | undefined;
+  const refusals: NonNullable<MockProviderOptions["refusals"]> = {};
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     switch (flag) {
@@ -52,6 +59,24 @@ function parseArgs(argv: string[]): MockProviderOptions {
         options.latencyMs = range ? { min: Number(range[1]), max: Number(range[2]) } : num(i - 1, flag);
         break;
       }
+      case "--stamp": {
+        const v = value(i++, flag);
+        if (v !== "answer" && v !== "admission") throw new Error(`${flag} needs answer or admission`);
+        stamp = v;
+        break;
+      }
+      case "--refuse-first":
+        refusals.first = num(i++, flag);
+        break;
+      case "--storm": {
+        const m = /^(\d+):(\d+)$/.exec(value(i++, flag));
+        if (!m || Number(m[1]) <= 0) throw new Error(`${flag} needs PERIOD_MS:DURATION_MS`);
+        refusals.storm = { periodMs: Number(m[1]), durationMs: Number(m[2]) };
+        break;
+      }
+      case "--refusal-retry-after":
+        refusals.retryAfterMs = num(i++, flag);
+        break;
       case "--require-key":
         options.requireKey = value(i++, flag);
         break;
@@ -63,9 +88,11 @@ function parseArgs(argv: string[]): MockProviderOptions {
     options.rateLimit = { rpm, headers };
     if (burst !== undefined) options.rateLimit.burstSeconds = burst;
     if (tpm !== undefined) options.rateLimit.tpm = tpm;
-  } else if (burst !== undefined || tpm !== undefined || headers) {
-    throw new Error("--burst, --tpm and --headers need --rpm");
+    if (stamp !== undefined) options.rateLimit.stamp = stamp;
+  } else if (burst !== undefined || tpm !== undefined || headers || stamp !== undefined) {
+    throw new Error("--burst, --tpm, --headers and --stamp need --rpm");
   }
+  if (Object.keys(refusals).length > 0) options.refusals = refusals;
   return options;
 }
 
@@ -77,6 +104,15 @@ async function main(): Promise<void> {
     process.stderr.write(`mock-provider: ${(err as Error).message}\n`);
     process.exit(2);
   }
+  // The responder runs once a request is admitted (past the rate limit and the refusals).
+  let admitted = 0;
+  let secondAdmitted: number | undefined;
+  let lastAdmitted: number | undefined;
+  options.respond = (req) => {
+    lastAdmitted = performance.now();
+    if (++admitted === 2) secondAdmitted = lastAdmitted;
+    return defaultResponder(req);
+  };
   const mock = await startMockProvider(options);
   process.stdout.write(`${JSON.stringify({ url: mock.url, openaiBaseUrl: mock.openaiBaseUrl, anthropicBaseUrl: mock.anthropicBaseUrl })}\n`);
   let stopping = false;
@@ -86,7 +122,8 @@ async function main(): Promise<void> {
     void mock.close().then(() => {
       const cpu = process.cpuUsage();
       const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-      process.stdout.write(`${JSON.stringify({ counts: mock.counts, cpuMs })}\n`, () => process.exit(0));
+      const admittedMs = secondAdmitted === undefined || lastAdmitted === undefined ? null : Math.round(lastAdmitted - secondAdmitted);
+      process.stdout.write(`${JSON.stringify({ counts: mock.counts, cpuMs, admittedMs })}\n`, () => process.exit(0));
     });
   };
   process.on("SIGTERM", stop);

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { RateLimiter, writeRetryAfter } from "./mock-provider/rate-limit.js";
 import { defaultResponder, forcedTool } from "./mock-provider/responder.js";
-import type { MockApi, MockCounts, MockProvider, MockProviderOptions, MockReply, MockRequest, MockResponder } from "./mock-provider/types.js";
+import type { MockApi, MockCounts, MockProvider, MockProviderOptions, MockRefusals, MockReply, MockRequest, MockResponder } from "./mock-provider/types.js";
 import {
   anthropicMessage,
   anthropicModel,
@@ -36,6 +36,7 @@ export type {
   MockProvider,
   MockProviderOptions,
   MockRateLimit,
+  MockRefusals,
   MockReply,
   MockRequest,
   MockResponder,
@@ -53,6 +54,10 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
   const timers = new Set<NodeJS.Timeout>();
   const latency = latencyFn(options.latencyMs);
+  /** When the first LLM request arrived: storms count from it. */
+  let firstRequestAt: number | undefined;
+  const refusals = options.refusals;
+  const stampAtAdmission = options.rateLimit?.stamp === "admission";
 
   const server = http.createServer({ keepAlive: true, noDelay: true }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -122,10 +127,21 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
     const model = mreq.model;
     const headers: Record<string, string> = { [api === "openai" ? "x-request-id" : "request-id"]: requestId };
 
+    // Headers stamped at admission (or at the refusal) are the ones sent, however late the reply.
+    let stamped: Record<string, string> | undefined;
+    const stampNow = () => {
+      if (!limiter?.sendHeaders || !stampAtAdmission) return;
+      stamped = {};
+      limiter.writeHeaders(api, stamped);
+    };
+    const writeRateHeaders = () => {
+      if (stamped) Object.assign(headers, stamped);
+      else if (limiter?.sendHeaders) limiter.writeHeaders(api, headers);
+    };
     const fail = (status: number, given: { type?: string; code?: string; message?: string }, extra?: Record<string, string>) => {
       if (status === 429) counts.rateLimited++;
       else counts.errors++;
-      if (limiter?.sendHeaders) limiter.writeHeaders(api, headers);
+      writeRateHeaders();
       if (extra) Object.assign(headers, extra);
       sendJson(res, status, providerError(api, status, given, model, requestId), headers);
     };
@@ -135,9 +151,19 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
     const invalid = validate(api, body);
     if (invalid) return later(res, delay, () => fail(400, { message: invalid }));
 
+    firstRequestAt ??= performance.now();
+    if (refusals && refused(refusals, index, performance.now() - firstRequestAt)) {
+      stampNow();
+      const retry: Record<string, string> = {};
+      writeRetryAfter(retry, refusals.retryAfterMs ?? 1000);
+      const message = "The server is receiving too many requests right now. Please try again later.";
+      return later(res, delay, () => fail(429, api === "openai" ? { type: "requests", code: "rate_limit_exceeded", message } : { message }, retry));
+    }
+
     const promptTokens = estimateTokens(mreq);
     if (limiter) {
       const admission = limiter.admit(promptTokens);
+      stampNow();
       if (!admission.ok) {
         const retry: Record<string, string> = {};
         writeRetryAfter(retry, admission.waitMs);
@@ -166,7 +192,7 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
           const completion = given?.completion ?? Math.ceil((tool ? JSON.stringify(r.kind === "json" ? r.value : {}) : text).length / 4);
           const usage: WireUsage = { prompt: given?.prompt ?? promptTokens, completion, cached: given?.cached ?? 0 };
           limiter?.charge(completion);
-          if (limiter?.sendHeaders) limiter.writeHeaders(api, headers);
+          writeRateHeaders();
           if (r.kind === "text" && r.headers) Object.assign(headers, r.headers);
           counts.ok++;
           if (api === "openai") return sendJson(res, 200, openaiCompletion(`chatcmpl-mock${index}`, model, text, usage), headers);
@@ -233,6 +259,7 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
           requests.length = 0;
           counts.total = counts.ok = counts.rateLimited = counts.errors = 0;
           nextIndex = 0;
+          firstRequestAt = undefined;
           limiter?.reset();
           responder = initialResponder;
         },
@@ -312,6 +339,12 @@ function estimateTokens(req: MockRequest): number {
   let chars = req.api === "anthropic" ? (req.system?.length ?? 0) : 0;
   for (const m of req.messages) chars += m.content.length;
   return Math.max(1, Math.ceil(chars / 4));
+}
+
+/** Whether a refusal rule answers this request 429 (`elapsedMs`: since the first request arrived). */
+function refused(r: MockRefusals, index: number, elapsedMs: number): boolean {
+  if (r.first !== undefined && index < r.first) return true;
+  return r.storm !== undefined && elapsedMs % r.storm.periodMs < r.storm.durationMs;
 }
 
 /** Latency per request index: fixed, or drawn deterministically from [min, max]. */

@@ -20,3 +20,12 @@ export function minDefined(a: number | undefined, b: number | undefined): number
   if (b === undefined) return a;
   return Math.min(a, b);
 }
+
+/**
+ * What a provider has left now, from the `remaining` it reported when it admitted a request
+ * `elapsedMs` ago: it has refilled at `perMinute` since, and taken one (or the tokens) for each
+ * thing sent after that request (`sentAfter`), which its `remaining` did not count yet.
+ */
+export function remainingNow(remaining: number, sentAfter: number, elapsedMs: number, perMinute: number): number {
+  return remaining + (Math.max(0, elapsedMs) * perMinute) / 60_000 - sentAfter;
+}

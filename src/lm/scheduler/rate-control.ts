@@ -2,16 +2,27 @@ import { minDefined } from "./header-limits.js";
 
 /** Dispatch is paced at this share of a known limit, so jitter in arrival times never overruns it. */
 export const PACING_MARGIN = 0.98;
-/** On a 429 episode the allowed rate becomes this share of the rate in use. */
+/** When 429s show the rate is too high, the allowed rate becomes this share of the rate in use. */
 export const DECREASE_FACTOR = 0.7;
 /** After a decrease the rate climbs back by this share of the ceiling per second of success. */
 export const INCREASE_SHARE_PER_SECOND = 0.02;
 /** With no ceiling known, the climb is at least this many requests/min per second. */
 export const MIN_INCREASE_RPM_PER_SECOND = 6;
-/** The rate never drops below this (requests/min). */
+/** Under a limit the provider reported, one decrease is regained within this long (ms). */
+export const RESTORE_MS = 3000;
+/** The rate never drops below this (requests/min), whatever the floor a retry-after implies. */
 export const MIN_RPM = 1;
 /** Successes credit at most this much time each toward the climb (ms). */
 const MAX_CREDIT_MS = 1000;
+/** Decreases remembered for undo (older ones are settled long since). */
+const UNDOABLE = 64;
+
+/** A decrease, as RateControl.undo needs it. */
+export interface Decrease {
+  readonly seq: number;
+  readonly before: { aimd: number | undefined; reference: number | undefined; floor: number };
+  readonly after: number;
+}
 
 /**
  * The request rate a scheduler allows, per minute: AIMD under a ceiling.
@@ -19,8 +30,11 @@ const MAX_CREDIT_MS = 1000;
  * The ceiling is the user's `rpm` and/or the provider's `limitRequests` (the lower wins; headers
  * never raise an explicit limit). With a ceiling, dispatch is paced at `PACING_MARGIN` of
  * min(AIMD rate, ceiling). With none — a server that sends no rate-limit headers, like vLLM,
- * llama.cpp or Ollama — nothing is paced (only the concurrency cap applies) until a 429 says there
+ * llama.cpp or Ollama — nothing is paced (only the concurrency cap applies) until 429s show there
  * is a limit after all; from then on the AIMD rate climbs additively without bound.
+ *
+ * Which 429s lower the rate is not decided here (see RateLimitEpisodes): a single 429 pauses the
+ * scheduler but leaves the rate that was working as it was.
  */
 export class RateControl {
   private readonly explicit: number | undefined;
@@ -29,9 +43,12 @@ export class RateControl {
   private aimd: number | undefined;
   /** The rate at the last decrease: the step of the climb when no ceiling is known. */
   private reference: number | undefined;
-  /** Attempts dispatched before this index were sent before the last decrease. */
-  private decreasedAtRequest = -1;
+  /** The lowest pace the last decrease allowed (requests/min): one request per retry-after. */
+  private floor = 0;
   private lastIncreaseAt = 0;
+  private decreases = 0;
+  /** Decreases not undone, oldest first. */
+  private standing: number[] = [];
 
   constructor(explicitRpm?: number) {
     this.explicit = explicitRpm;
@@ -45,7 +62,7 @@ export class RateControl {
   /** The pace of dispatch in requests/min; undefined: not paced (no limit known yet). */
   allowed(): number | undefined {
     const c = this.ceiling();
-    if (c !== undefined) return Math.min(this.aimd ?? c, c) * PACING_MARGIN;
+    if (c !== undefined) return this.aimd === undefined ? c * PACING_MARGIN : Math.min(c, Math.max(this.floor, Math.min(this.aimd, c) * PACING_MARGIN));
     return this.aimd;
   }
 
@@ -64,7 +81,12 @@ export class RateControl {
     if (this.aimd === undefined) return;
     const c = this.ceiling();
     if (c !== undefined) {
-      if (this.aimd < c) this.aimd = Math.min(c, this.aimd + INCREASE_SHARE_PER_SECOND * c * dt);
+      // A limit the provider reports is the truth: what lowered the rate under it (other clients,
+      // a hiccup) is regained within RESTORE_MS. The user's rpm alone may be above the real limit,
+      // so the climb under it stays slow.
+      const reported = this.learned !== undefined && this.learned === c;
+      const share = reported ? Math.max(INCREASE_SHARE_PER_SECOND, (1 - DECREASE_FACTOR) / (RESTORE_MS / 1000)) : INCREASE_SHARE_PER_SECOND;
+      if (this.aimd < c) this.aimd = Math.min(c, this.aimd + share * c * dt);
       return;
     }
     if (!rateBound) return;
@@ -73,22 +95,43 @@ export class RateControl {
   }
 
   /**
-   * A 429 on the attempt that was the `requestIndex`-th dispatched. Lowers the rate once per
-   * episode: 429s of attempts sent before the last decrease do not lower it again.
-   * `observedRpm` is the rate actually dispatched lately; `requestsSent` the attempts sent so far.
-   * Returns whether the rate was lowered.
+   * Too fast: the rate becomes DECREASE_FACTOR of the rate in use, never below `floorRpm`.
+   * `observedRpm` is the rate actually dispatched lately. Returns what `undo` needs.
    */
-  onRateLimited(now: number, requestIndex: number, observedRpm: number, requestsSent: number): boolean {
-    if (requestIndex < this.decreasedAtRequest) return false;
+  decrease(now: number, observedRpm: number, floorRpm: number): Decrease {
+    const before = { aimd: this.aimd, reference: this.reference, floor: this.floor };
     const c = this.ceiling();
     // With a ceiling, the rate in use is the allowed one (a 429 while we send far less means others
     // share the quota: the pause handles that). Without one, the allowed rate may be far above what
     // was really sent (unpaced bursts, idle time), so the observed rate bounds it.
     const base = c !== undefined ? Math.min(this.aimd ?? c, c) : Math.min(this.aimd ?? Infinity, observedRpm);
     this.reference = base;
-    this.aimd = Math.max(MIN_RPM, base * DECREASE_FACTOR);
-    this.decreasedAtRequest = requestsSent;
+    this.floor = Math.max(MIN_RPM, floorRpm);
+    this.aimd = Math.max(this.floor, base * DECREASE_FACTOR);
     this.lastIncreaseAt = now;
-    return true;
+    const seq = ++this.decreases;
+    this.standing.push(seq);
+    if (this.standing.length > UNDOABLE) this.standing.shift();
+    return { seq, before, after: this.aimd };
+  }
+
+  /**
+   * Takes a decrease back (it turned out the rate was not what the provider refused). The latest
+   * standing decrease is undone exactly (keeping what was climbed since); an earlier one, by scaling
+   * the rate back up by what it took off.
+   */
+  undo(d: Decrease): void {
+    const i = this.standing.indexOf(d.seq);
+    if (i < 0) return;
+    this.standing.splice(i, 1);
+    if (i === this.standing.length) {
+      this.aimd = d.before.aimd === undefined ? undefined : Math.max(d.before.aimd, this.aimd ?? 0);
+      this.reference = d.before.reference;
+      this.floor = d.before.floor;
+    } else {
+      // Following the ceiling counts as being at it.
+      const before = d.before.aimd ?? this.ceiling();
+      if (before !== undefined && this.aimd !== undefined) this.aimd *= before / d.after;
+    }
   }
 }

@@ -5,8 +5,9 @@ import { Rng } from "../../util/rng.js";
 import { backoffDelay } from "./backoff.js";
 import { watchAbort } from "./abort-watch.js";
 import { abortError, realClock, toAbortError } from "./clock.js";
-import { cleanRateLimit, minDefined } from "./header-limits.js";
-import { PACING_MARGIN, RateControl } from "./rate-control.js";
+import { cleanRateLimit, minDefined, remainingNow } from "./header-limits.js";
+import { PACING_MARGIN, RateControl, type Decrease } from "./rate-control.js";
+import { RateLimitEpisodes } from "./rate-limit-episodes.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { AttemptResult, Clock, SchedulerOptions, SchedulerStatsDetail, AttemptContext } from "./types.js";
 
@@ -22,12 +23,12 @@ export const SCHEDULER_DEFAULTS = {
 
 /** Pause after a 429 that says nothing about when to come back. */
 export const DEFAULT_RETRY_AFTER_MS = 1000;
+/** The shortest retry-after the rate floor is based on (one request per this long at least). */
+const FLOOR_RETRY_AFTER_MIN_MS = 1000;
 /** 429s one call may retry before it fails (they do not use up `maxAttempts`). */
 export const MAX_RATE_LIMIT_RETRIES = 20;
 /** Burst capacity of the buckets, in seconds of allowance. */
 export const BURST_SECONDS = 1;
-/** A provider-reported "remaining: 0" holds dispatch until its reset, at most this long when the rate is known. */
-export const KNOWN_LIMIT_HOLD_CAP_MS = 1000;
 /** Window over which the dispatched rate is measured (for the decrease on 429). */
 const OBSERVE_WINDOW_MS = 2000;
 /** The rate counts as "what holds calls back" if it blocked a dispatch this recently. */
@@ -82,8 +83,8 @@ function positive(name: string, value: number | undefined, integer = false): voi
 /**
  * Every LM call in a process to one (provider, endpoint, model) goes through one Scheduler. It
  * owns the concurrency cap, the request and token buckets (explicit or learned from headers),
- * the pause and AIMD slow-down on 429, retries with backoff for transient failures, per-attempt
- * timeouts, and the circuit breaker; a fatal error stops every call at once.
+ * the pause on 429 (and the AIMD slow-down when 429s repeat), retries with backoff for transient
+ * failures, per-attempt timeouts, and the circuit breaker; a fatal error stops every call at once.
  */
 export class Scheduler {
   private readonly name: string;
@@ -99,6 +100,7 @@ export class Scheduler {
   private readonly rng: Rng;
 
   private readonly rate: RateControl;
+  private readonly episodes: RateLimitEpisodes<Decrease>;
   private requestBucket: TokenBucket | undefined;
   private tokenBucket: TokenBucket | undefined;
   private learnedTpm: number | undefined;
@@ -120,6 +122,8 @@ export class Scheduler {
   private readonly dispatchTimes: number[] = [];
   private dispatchHead = 0;
   private firstDispatchAt: number | undefined;
+  /** When dispatch first ran at full concurrency (after the probe, if there was one). */
+  private fullSince: number | undefined;
 
   private wakeAt: number | undefined;
   private wakeCancel: (() => void) | undefined;
@@ -160,6 +164,13 @@ export class Scheduler {
     this.clock = options.clock ?? realClock;
     this.rng = new Rng(`scheduler:${options.seed ?? SCHEDULER_DEFAULTS.seed}`);
     this.rate = new RateControl(options.rpm);
+    this.episodes = new RateLimitEpisodes<Decrease>({
+      slowDown: () => this.slowDown(),
+      undo: (d) => {
+        this.rate.undo(d);
+        this.syncBuckets(this.clock.now());
+      },
+    });
     this.probing = options.rpm === undefined;
     this.syncBuckets(this.clock.now());
   }
@@ -188,6 +199,7 @@ export class Scheduler {
       const outcome = await this.attemptOnce(attempt, signal);
       const now = this.clock.now();
       this.inFlight--;
+      this.episodes.onAnswer(ticket.requestIndex, outcome.kind === "ok");
 
       if (outcome.kind === "ok") {
         this.onSuccess(outcome.result, ticket, now);
@@ -317,7 +329,7 @@ export class Scheduler {
       else if (delta < 0) this.tokenBucket.give(-delta, now);
     }
     this.applyHeaders(result.rateLimit, ticket, now);
-    this.endProbe();
+    this.endProbe(now);
     this.rate.onSuccess(now, now - this.lastRateBlockAt <= RATE_BOUND_WINDOW_MS);
     this.syncBuckets(now);
   }
@@ -327,43 +339,80 @@ export class Scheduler {
     const retryAfter = clean?.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
     // Concurrent 429s extend the pause to the latest end; they do not add up.
     this.pausedUntil = Math.max(this.pausedUntil, now + retryAfter);
-    this.rate.onRateLimited(now, ticket.requestIndex, this.observedRpm(now), this.counts.requests);
-    this.probing = false;
+    // A probe waiting for its answer is no good stretch of sending.
+    const sendingSince = this.fullSince ?? now;
+    this.episodes.onRateLimited(ticket.requestIndex, this.counts.requests, now, retryAfter, this.pausedUntil, sendingSince);
+    this.endProbe(now);
     this.syncBuckets(now);
     // The provider's bucket is empty: so is ours (else the pause would end in a burst of 429s).
     this.requestBucket?.clampTo(0, now);
   }
 
-  /** Learns limits from rate-limit headers and keeps our buckets from overrunning the provider's window. */
+  /**
+   * Repeated 429s say the rate is too high: lower it, but never below one request per retry-after
+   * (the provider's own word on how soon a request may come). A retry-after under a second is the
+   * time until the provider's next free slot, not a pace it sustains, so the floor counts it as one.
+   */
+  private slowDown(): Decrease {
+    const now = this.clock.now();
+    const retryAfter = Math.max(FLOOR_RETRY_AFTER_MIN_MS, this.episodes.retryAfterMs());
+    const d = this.rate.decrease(now, this.observedRpm(now), 60_000 / retryAfter);
+    this.syncBuckets(now);
+    return d;
+  }
+
+  /**
+   * Learns limits from rate-limit headers and keeps our buckets from overrunning the provider's.
+   *
+   * Providers stamp `remaining` when they admit a request, not when they answer it (seconds later
+   * for an LLM). So a `remaining` read now is the provider's level when this attempt was admitted
+   * (taken as its dispatch time): since then the provider has refilled at its limit, and has taken
+   * one for every attempt we sent after this one, whether still in flight or answered since. With a
+   * rate known (`--rpm` or a reported limit) that estimate only corrects our bucket's level, by at
+   * most one burst below empty: it never holds dispatch until `reset`, which is when the provider's
+   * window is full again, not when the next request fits.
+   */
   private applyHeaders(info: RateLimitInfo | undefined, ticket: Ticket, now: number): void {
     const rl = cleanRateLimit(info);
     if (!rl) return;
     if (rl.limitRequests !== undefined) this.rate.learn(rl.limitRequests);
     if (rl.limitTokens !== undefined) this.learnedTpm = rl.limitTokens;
     this.syncBuckets(now);
-
+    const elapsed = now - ticket.dispatchedAt;
     if (rl.remainingRequests !== undefined) {
-      // The provider counted this attempt; those sent after it may not be counted yet.
       const sentAfter = this.counts.requests - ticket.requestIndex - 1;
-      this.requestBucket?.clampTo(rl.remainingRequests - sentAfter, now);
-      if (rl.remainingRequests <= 0 && rl.resetRequestsMs !== undefined) {
-        const hold = this.requestBucket ? Math.min(rl.resetRequestsMs, KNOWN_LIMIT_HOLD_CAP_MS) : rl.resetRequestsMs;
-        this.heldUntil = Math.max(this.heldUntil, now + hold);
-      }
+      // The provider refills at its limit; with none known, at least at our own pace.
+      const rpm = this.rate.ceiling() ?? this.rate.allowed();
+      this.correctFromRemaining(this.requestBucket, rpm, rl.remainingRequests, sentAfter, elapsed, rl.resetRequestsMs, now);
     }
     if (rl.remainingTokens !== undefined) {
       const sentAfter = this.tokensDispatched - ticket.tokensThrough;
-      this.tokenBucket?.clampTo(rl.remainingTokens - sentAfter, now);
-      if (rl.remainingTokens <= 0 && rl.resetTokensMs !== undefined) {
-        const hold = this.tokenBucket ? Math.min(rl.resetTokensMs, KNOWN_LIMIT_HOLD_CAP_MS) : rl.resetTokensMs;
-        this.heldUntil = Math.max(this.heldUntil, now + hold);
-      }
+      this.correctFromRemaining(this.tokenBucket, this.tpmCeiling(), rl.remainingTokens, sentAfter, elapsed, rl.resetTokensMs, now);
+    }
+  }
+
+  /** Lowers `bucket` to what the provider has left now (see applyHeaders), or holds until the reset when no rate is known. */
+  private correctFromRemaining(
+    bucket: TokenBucket | undefined,
+    perMinute: number | undefined,
+    remaining: number,
+    sentAfter: number,
+    elapsedMs: number,
+    resetMs: number | undefined,
+    now: number,
+  ): void {
+    if (bucket && perMinute !== undefined) {
+      bucket.clampTo(Math.max(-bucket.capacity, remainingNow(remaining, sentAfter, elapsedMs, perMinute)), now);
+    } else if (remaining <= 0 && resetMs !== undefined) {
+      // No rate known: nothing tells when the next one fits but the reset.
+      this.heldUntil = Math.max(this.heldUntil, now + resetMs);
     }
   }
 
   /** The first answer is in (and with it any rate-limit headers): dispatch at full concurrency. */
-  private endProbe(): void {
+  private endProbe(now: number): void {
     this.probing = false;
+    this.fullSince ??= now;
   }
 
   /** The endpoint is unusable: every waiting call fails now, and every future call at once. */
@@ -484,6 +533,7 @@ export class Scheduler {
       ticket.tokenBucket = this.tokenBucket;
     }
     this.firstDispatchAt ??= now;
+    if (!this.probing) this.fullSince ??= now;
     this.dispatchTimes.push(now);
     this.pruneDispatchTimes(now);
     w.resolve(ticket);

@@ -92,6 +92,9 @@ export interface SchedulerStatsDetail extends SchedulerStats {
   timeouts: number;
   /** The token rate the scheduler currently allows, per minute (undefined: no limit known). */
   currentTpm?: number;
-  /** Clock time until which dispatch is held because the provider reported nothing remaining (0: not held). */
+  /**
+   * Clock time until which dispatch is held because the provider reported nothing remaining and no
+   * rate is known to tell when the next request fits (0: not held).
+   */
   heldUntil: number;
 }

@@ -6,8 +6,10 @@ import { cleanRateLimit } from "../../../src/lm/scheduler/header-limits.js";
 import {
   DECREASE_FACTOR,
   MIN_INCREASE_RPM_PER_SECOND,
+  MIN_RPM,
   PACING_MARGIN,
   RateControl,
+  RESTORE_MS,
 } from "../../../src/lm/scheduler/rate-control.js";
 import { TokenBucket } from "../../../src/lm/scheduler/token-bucket.js";
 import { Rng } from "../../../src/util/rng.js";
@@ -149,18 +151,73 @@ describe("RateControl", () => {
     expect(rc.allowed()).toBeCloseTo(300 * PACING_MARGIN, 9);
   });
 
-  it("decreases ×0.7 once per episode and climbs +2 % of the ceiling per second of success", () => {
+  it("decreases ×0.7 and climbs +2 % of an explicit ceiling per second of success", () => {
     const rc = new RateControl(600);
-    expect(rc.onRateLimited(1000, 10, 10_000, 12)).toBe(true);
+    rc.decrease(1000, 10_000, 60);
     expect(rc.allowed()).toBeCloseTo(600 * DECREASE_FACTOR * PACING_MARGIN, 9);
-    // attempts 0–11 were out before the decrease: their 429s belong to the same episode
-    expect(rc.onRateLimited(1100, 11, 10_000, 13)).toBe(false);
     for (let t = 2000; t <= 6000; t += 1000) rc.onSuccess(t, true);
     expect(rc.allowed()).toBeCloseTo((420 + 5 * 12) * PACING_MARGIN, 9);
     for (let t = 7000; t <= 30_000; t += 1000) rc.onSuccess(t, false);
     expect(rc.allowed()).toBeCloseTo(600 * PACING_MARGIN, 9); // capped at the ceiling
-    // a 429 from an attempt sent after the decrease starts a new episode
-    expect(rc.onRateLimited(31_000, 13, 10_000, 40)).toBe(true);
+  });
+
+  it("under a limit the provider reported, one decrease is regained within RESTORE_MS", () => {
+    const rc = new RateControl();
+    rc.learn(600);
+    rc.decrease(1000, 10_000, 60);
+    expect(rc.allowed()).toBeCloseTo(420 * PACING_MARGIN, 9);
+    const steps = RESTORE_MS / 1000;
+    for (let i = 1; i < steps; i++) rc.onSuccess(1000 + i * 1000, true);
+    expect(rc.allowed()!).toBeLessThan(600 * PACING_MARGIN);
+    rc.onSuccess(1000 + steps * 1000, true);
+    expect(rc.allowed()).toBeCloseTo(600 * PACING_MARGIN, 9);
+  });
+
+  it("undoes a decrease: the latest exactly (back to unpaced, if it was), an earlier one by its factor", () => {
+    const unpaced = new RateControl();
+    const d = unpaced.decrease(1000, 900, 60);
+    expect(unpaced.allowed()).toBeCloseTo(630, 9);
+    unpaced.undo(d);
+    expect(unpaced.allowed()).toBeUndefined();
+
+    const rc = new RateControl(600);
+    const first = rc.decrease(1000, 0, 60); // 600 → 420
+    rc.decrease(1100, 0, 60); // 420 → 294
+    rc.undo(first); // the later one stands: 294 / 0.7
+    expect(rc.allowed()).toBeCloseTo(420 * PACING_MARGIN, 9);
+    rc.undo(first); // once only
+    expect(rc.allowed()).toBeCloseTo(420 * PACING_MARGIN, 9);
+
+    // Undoing the latest makes the one before it the latest: both undone, it is unpaced again.
+    const twice = new RateControl();
+    const a = twice.decrease(1000, 900, 60);
+    const b = twice.decrease(1100, 900, 60);
+    twice.undo(b);
+    twice.undo(a);
+    expect(twice.allowed()).toBeUndefined();
+  });
+
+  it("remembers only the last 64 decreases for undo (a streak of 429s for hours keeps no list for hours)", () => {
+    const rc = new RateControl();
+    const all = Array.from({ length: 70 }, (_, i) => rc.decrease(1000 + i, 1e12, 0));
+    const before = rc.allowed()!;
+    expect(before).toBeGreaterThan(10); // 1e12 × 0.7^70: not at the floor
+    rc.undo(all[1]!); // settled long since: nothing to take back
+    expect(rc.allowed()).toBe(before);
+    rc.undo(all[69]!);
+    expect(rc.allowed()).toBeCloseTo(before / DECREASE_FACTOR, 6);
+  });
+
+  it("never decreases below the floor it is given, nor above the ceiling", () => {
+    const rc = new RateControl(600);
+    for (let i = 0; i < 20; i++) rc.decrease(1000 + i, 10_000, 60);
+    expect(rc.allowed()).toBe(60); // one request per second: 0.7^20 × 600 would be 0.5 per minute
+    const low = new RateControl(30);
+    low.decrease(1000, 10_000, 60);
+    expect(low.allowed()).toBe(30);
+    const none = new RateControl();
+    none.decrease(1000, 0, 0);
+    expect(none.allowed()).toBe(MIN_RPM);
   });
 
   it("without a ceiling: nothing is paced until a 429", () => {
@@ -170,9 +227,9 @@ describe("RateControl", () => {
     expect(rc.allowed()).toBeUndefined();
   });
 
-  it("without a ceiling: a 429 cuts from the observed rate and the climb is additive, only while rate-bound", () => {
+  it("without a ceiling: a decrease cuts from the observed rate and the climb is additive, only while rate-bound", () => {
     const rc = new RateControl();
-    rc.onRateLimited(6000, 50, 900, 60); // sent at 900/min lately
+    rc.decrease(6000, 900, 60); // sent at 900/min lately
     expect(rc.allowed()).toBeCloseTo(630, 9);
     rc.onSuccess(7000, true);
     expect(rc.allowed()).toBeCloseTo(630 + Math.max(MIN_INCREASE_RPM_PER_SECOND, 0.02 * 900), 9);

@@ -226,18 +226,94 @@ describe("rate-limit headers", () => {
     expect(h.last("b").startedAt).toBe(500);
   });
 
-  it("remaining 0 with a known rate holds until the reset, at most one second", async () => {
+  // This test pinned the old reading: "remaining 0" held dispatch until the reset (capped at 1 s).
+  // But the reset is when the provider's window is full again; with the rate known, the next
+  // request fits as soon as one has refilled.
+  it("remaining 0 with a known rate waits for one request to refill, not for the reset", async () => {
     const h = harness({ rpm: 600, concurrency: 2 });
     h.call("a");
     h.call("b");
     h.call("c");
     await h.clock.flush();
+    // Stamped when a was admitted (t=0): b, sent after a, is not counted in it yet.
     h.last("a").succeed("a", { rateLimit: { limitRequests: 600, remainingRequests: 0, resetRequestsMs: 30_000 } });
     h.last("b").succeed();
-    await h.clock.advance(999);
+    await h.clock.flush();
+    expect(h.scheduler.stats().heldUntil).toBe(0);
+    // The provider has −1 (b) left: c goes when two have refilled at 9.8/s (204.1 ms).
+    await h.clock.advance(204);
     expect(h.attempts).toHaveLength(2);
     await h.clock.advance(1);
-    expect(h.last("c").startedAt).toBe(1000);
+    expect(h.last("c").startedAt).toBe(205);
+  });
+
+  it("a remaining stamped at admission counts the refill since then and every request sent after", async () => {
+    const h = harness({ rpm: 600, concurrency: 20 });
+    for (let i = 0; i < 12; i++) h.call(`c${i}`);
+    await h.clock.flush();
+    expect(h.attempts).toHaveLength(9); // the burst: 9.8 requests
+    await h.clock.advance(1000); // the other 3 went as the bucket refilled: it holds 7.6 now
+    expect(h.attempts).toHaveLength(12);
+    // c0 (sent at 0) answers after 1 s with the remaining stamped when it was admitted: 3.
+    // Since then the provider refilled 10 and took the 11 sent after c0: 2 left.
+    h.last("c0").succeed("c0", { rateLimit: { limitRequests: 600, remainingRequests: 3, resetRequestsMs: 700 } });
+    await h.clock.flush();
+    for (let i = 12; i < 20; i++) h.call(`c${i}`);
+    await h.clock.flush();
+    expect(h.attempts).toHaveLength(14); // 2 more, not 6 (our bucket) and not none (3 − 11 < 0)
+    await h.clock.advance(103);
+    expect(h.attempts).toHaveLength(15); // then paced
+  });
+
+  it("remaining 0 from an attempt sent long ago: the requests sent after it that the refill does not cover", async () => {
+    const h = harness({ rpm: 600, concurrency: 50 });
+    for (let i = 0; i < 40; i++) h.call(`c${i}`);
+    await h.clock.advanceTo(3200); // 9 at once, then 9.8/s: all 40 out
+    expect(h.attempts).toHaveLength(40);
+    // c0's remaining 0, stamped 3.2 s ago: 32 refilled since, 39 sent after → 7 short.
+    h.last("c0").succeed("c0", { rateLimit: { limitRequests: 600, remainingRequests: 0 } });
+    await h.clock.flush();
+    h.call("next");
+    await h.clock.flush();
+    const wait = (1 + 7) / ((600 * PACING_MARGIN) / 60_000);
+    await h.clock.advance(Math.ceil(wait) - 1);
+    expect(h.attempts).toHaveLength(40);
+    await h.clock.advance(2);
+    expect(h.attempts).toHaveLength(41);
+  });
+
+  it("a remaining reading holds dispatch back by at most one burst below empty", async () => {
+    const h = harness({ rpm: 2400, concurrency: 50 }); // a burst of 39
+    for (let i = 0; i < 39; i++) h.call(`c${i}`);
+    await h.clock.flush();
+    expect(h.attempts).toHaveLength(39);
+    // The provider says its limit is 600 and nothing is left, the 38 sent after c0 not counted:
+    // 38 short. At 9.8/s that would stop dispatch for 4 s; it counts as one burst (9.8) at most.
+    h.last("c0").succeed("c0", { rateLimit: { limitRequests: 600, remainingRequests: 0 } });
+    await h.clock.flush();
+    h.call("next");
+    await h.clock.flush();
+    const wait = (1 + 600 * PACING_MARGIN / 60) / ((600 * PACING_MARGIN) / 60_000);
+    await h.clock.advance(Math.ceil(wait) - 1);
+    expect(h.attempts).toHaveLength(39);
+    await h.clock.advance(2);
+    expect(h.attempts).toHaveLength(40);
+  });
+
+  it("remaining tokens stamped at admission: the refill since and the tokens sent after count", async () => {
+    const h = harness({ rpm: 60_000, tpm: 60_000, concurrency: 10 }); // 980 tokens/s, capacity 980
+    h.call("a", { tokens: 100 });
+    h.call("b", { tokens: 100 });
+    await h.clock.advance(500);
+    // a's remaining 200, stamped at its admission 500 ms ago: +500 refilled, −100 for b → 600.
+    h.last("a").succeed("a", { tokens: 100, rateLimit: { limitTokens: 60_000, remainingTokens: 200 } });
+    await h.clock.flush();
+    h.call("c", { tokens: 500 });
+    h.call("d", { tokens: 200 });
+    await h.clock.flush();
+    expect(h.attempts.map((x) => x.id)).toEqual(["a", "b", "c"]); // 600 − 500 = 100 left: d waits
+    await h.clock.advance(103); // (200 − 100) / 0.98 per ms = 102.04 ms
+    expect(h.attempts.map((x) => x.id)).toEqual(["a", "b", "c", "d"]);
   });
 
   it("learns from the headers on a 429 too", async () => {
@@ -291,28 +367,73 @@ describe("429: pause, slow down, retry", () => {
     expect(h.attempts).toHaveLength(2);
   });
 
-  it("lowers the rate once per episode (×0.7) and climbs back on successes", async () => {
+  // Replaces "lowers the rate once per episode (×0.7)", which pinned the bug of issue 10: a batch of
+  // 429s at the start (nothing admitted in between) cut the rate, whatever had been working before.
+  it("a single 429 after a good stretch pauses for retry-after and leaves the rate as it was", async () => {
     const clock = new FakeClock();
     const s = make(clock, { rpm: 600, concurrency: 10 });
     let n = 0;
     const fn = async ({ signal }: AttemptContext): Promise<AttemptResult<string>> => {
       const i = n++;
       await clock.sleep(50, signal);
-      // the first three attempts go out together and all get a 429
-      if (i < 3) throw rateLimited(100);
+      if (i === 40) throw rateLimited(1000);
       return { value: "ok" };
     };
-    const calls = Array.from({ length: 3 }, () => s.run(0, fn));
-    await clock.advance(60);
-    expect(s.stats().rateLimited).toBe(3);
-    expect(s.stats().currentRpm).toBeCloseTo(600 * 0.7 * PACING_MARGIN, 6); // once, not 0.7³
+    const starts: number[] = [];
+    const calls = Array.from({ length: 60 }, () => s.run(0, (ctx) => (starts.push(clock.now()), fn(ctx))));
     await clock.run(Promise.all(calls));
-    // keep succeeding: +2 % of 600 per second of success → back to the paced limit within ~15 s
+    const refusedAt = starts[40]! + 50;
+    const pauseEnd = refusedAt + 1000;
+    // Nothing went out during the pause.
+    expect(starts.filter((t) => t > refusedAt && t < pauseEnd)).toEqual([]);
+    // Then the rest at the same pace as before: the 1 s of allowance the pause refilled, then 9.8/s.
+    const rest = starts.filter((t) => t >= pauseEnd);
+    expect(rest.length).toBeGreaterThan(12);
+    expect(rest.filter((t) => t === pauseEnd)).toHaveLength(9);
+    for (let i = 10; i < rest.length; i++) expect(rest[i]! - rest[i - 1]!).toBeLessThanOrEqual(103);
+    expect(s.stats()).toMatchObject({ rateLimited: 1, succeeded: 60 });
+    expect(s.stats().currentRpm).toBeCloseTo(600 * PACING_MARGIN, 6);
+  });
+
+  it("repeated 429s lower the rate once per episode (×0.7), and it climbs back", async () => {
+    const h = harness({ rpm: 60_000, concurrency: 4 });
+    for (const id of ["a", "b", "c", "d"]) h.call(id);
+    await h.clock.advance(10);
+    h.last("a").fail(rateLimited(100)); // in the first seconds of sending: no good stretch to protect
+    await h.clock.flush();
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * 0.7 * PACING_MARGIN, 6);
+    h.last("b").succeed(); // the provider admitted part of the batch: the rate is what it refused
+    h.last("c").fail(rateLimited(100)); // same batch, same episode: not 0.7²
+    await h.clock.flush();
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * 0.7 * PACING_MARGIN, 6);
+    h.last("d").succeed();
+    // keep succeeding: +2 % of the explicit 60,000 per second → back at the paced limit within ~15 s
+    const clock = h.clock;
     const more = (async () => {
-      while (clock.now() < 20_000) await s.run(0, fn);
+      while (clock.now() < 20_000) await h.scheduler.run(0, async ({ signal }) => (await clock.sleep(50, signal), { value: "ok" }));
     })();
     await clock.run(more);
-    expect(s.stats().currentRpm).toBeCloseTo(600 * PACING_MARGIN, 6);
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * PACING_MARGIN, 6);
+  });
+
+  it("a batch refused whole after a pause (the provider refusing everything) does not lower the rate for good", async () => {
+    const h = harness({ rpm: 60_000, concurrency: 4 });
+    for (const id of ["a", "b", "c", "d"]) h.call(id);
+    await h.clock.flush();
+    for (const id of ["a", "b", "c", "d"]) h.last(id).fail(rateLimited(1000));
+    await h.clock.advanceTo(1000);
+    expect(h.attempts).toHaveLength(8);
+    h.last("a").fail(rateLimited(1000)); // still refusing: a repeat, so the rate comes down at once…
+    await h.clock.flush();
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * 0.7 * PACING_MARGIN, 6);
+    for (const id of ["b", "c", "d"]) h.last(id).fail(rateLimited(1000)); // …and back up: nothing got through
+    await h.clock.flush();
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * PACING_MARGIN, 6);
+    await h.clock.advanceTo(2000);
+    for (const id of ["a", "b", "c", "d"]) h.last(id).succeed();
+    await h.clock.flush();
+    expect(h.scheduler.stats()).toMatchObject({ rateLimited: 8, succeeded: 4 });
+    expect(h.scheduler.stats().currentRpm).toBeCloseTo(60_000 * PACING_MARGIN, 6);
   });
 
   it("429 retries do not use up the transient budget", async () => {

@@ -54,6 +54,25 @@ export interface MockRateLimit {
   tpm?: number;
   /** Send the provider's rate-limit headers on every reply. Default false (retry-after is always sent on the mock's own 429s). */
   headers?: boolean;
+  /**
+   * When the headers are computed: when the reply is sent (default), or when the request was
+   * admitted, as OpenAI and Anthropic do — then `remaining` does not count requests admitted while
+   * this one was being answered.
+   */
+  stamp?: "answer" | "admission";
+}
+
+/** 429s that do not depend on the rate the client sends (each with `retry-after`). */
+export interface MockRefusals {
+  /** The first `first` LLM requests are answered 429. */
+  first?: number;
+  /**
+   * Every LLM request arriving in the first `durationMs` of every `periodMs` is answered 429, counted
+   * from the first LLM request (so a client's start-up time does not decide where it lands).
+   */
+  storm?: { periodMs: number; durationMs: number };
+  /** The retry-after these 429s carry. Default 1000 (sent as `retry-after: 1` and `retry-after-ms: 1000`). */
+  retryAfterMs?: number;
 }
 
 export interface MockProviderOptions {
@@ -61,6 +80,8 @@ export interface MockProviderOptions {
   respond?: MockResponder;
   /** Enforce a token bucket: 429 + retry-after / retry-after-ms when empty. */
   rateLimit?: MockRateLimit;
+  /** 429s whatever the rate: the first requests, or storms. */
+  refusals?: MockRefusals;
   /** Added to every reply; a range draws deterministically from the request index. */
   latencyMs?: number | { min: number; max: number };
   /** 401 unless `Authorization: Bearer <key>` or `x-api-key: <key>` matches. */

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { RateLimitEpisodes, REPEAT_WINDOW_MS } from "../../../src/lm/scheduler/rate-limit-episodes.js";
+
+/** Episodes whose actions are logged: `slow#n` for the n-th slow-down, `undo#n` when it is taken back. */
+function episodes() {
+  const log: string[] = [];
+  let n = 0;
+  const e = new RateLimitEpisodes<number>({
+    slowDown: () => {
+      log.push(`slow#${++n}`);
+      return n;
+    },
+    undo: (token) => log.push(`undo#${token}`),
+  });
+  /** Attempt `index` answered 429 at `now`, with `sent` dispatched so far; pause `retryAfter`. */
+  const refuse = (index: number, sent: number, now: number, retryAfter = 1000, sendingSince = 0): void => {
+    e.onAnswer(index, false);
+    e.onRateLimited(index, sent, now, retryAfter, now + retryAfter, sendingSince);
+  };
+  const admit = (index: number): void => e.onAnswer(index, true);
+  return { e, log, refuse, admit };
+}
+
+describe("RateLimitEpisodes: which 429s mean too fast", () => {
+  it("a 429 after a good stretch is a blip: the rate stays", () => {
+    const { log, refuse, admit } = episodes();
+    for (let i = 0; i < 50; i++) admit(i);
+    refuse(50, 60, 10_000);
+    for (let i = 51; i < 60; i++) admit(i);
+    expect(log).toEqual([]);
+  });
+
+  it("a repeat within the window after the previous pause slows down at once, and once per episode", () => {
+    const { log, refuse, admit } = episodes();
+    refuse(50, 60, 10_000); // blip; the pause ends at 11,000
+    refuse(60, 70, 11_000 + REPEAT_WINDOW_MS); // the next batch: a repeat, nothing of it answered yet
+    expect(log).toEqual(["slow#1"]);
+    refuse(61, 70, 11_100 + REPEAT_WINDOW_MS); // same batch, same episode
+    admit(62); // the provider admitted part of the batch: the slow-down stands
+    for (let i = 63; i < 70; i++) refuse(i, 70, 11_200 + REPEAT_WINDOW_MS);
+    expect(log).toEqual(["slow#1"]);
+  });
+
+  it("just after the window, a 429 is a blip again", () => {
+    const { log, refuse } = episodes();
+    refuse(50, 60, 10_000);
+    refuse(60, 70, 11_001 + REPEAT_WINDOW_MS);
+    expect(log).toEqual([]);
+  });
+
+  it("a repeat whose whole batch turns out refused (a storm) has its slow-down undone", () => {
+    const { log, refuse, admit } = episodes();
+    refuse(50, 60, 10_000);
+    refuse(60, 76, 11_050);
+    expect(log).toEqual(["slow#1"]);
+    for (let i = 61; i < 75; i++) refuse(i, 76, 11_060);
+    expect(log).toEqual(["slow#1"]); // one still out
+    refuse(75, 76, 11_070);
+    expect(log).toEqual(["slow#1", "undo#1"]);
+    // the storm is over: the next batch gets through, and nothing is lowered on the way
+    for (let i = 76; i < 90; i++) admit(i);
+    expect(log).toEqual(["slow#1", "undo#1"]);
+  });
+
+  it("a repeat refused whole also takes back the lowering before it in the streak (a storm's first 429s came amid admissions)", () => {
+    const { log, refuse, admit } = episodes();
+    refuse(50, 60, 10_000); // blip: pause until 11,000
+    admit(60);
+    refuse(61, 70, 12_500); // a repeat with part of its batch admitted: stands for now
+    expect(log).toEqual(["slow#1"]);
+    refuse(70, 74, 13_600); // the next batch, refused whole
+    for (let i = 71; i < 74; i++) refuse(i, 74, 13_650);
+    expect(log).toEqual(["slow#1", "slow#2", "undo#2", "undo#1"]);
+    // after a blip, the streak is over: a batch refused whole takes back nothing before it
+    refuse(74, 80, 60_000);
+    refuse(80, 81, 61_100); // a repeat, refused whole at once
+    expect(log).toEqual(["slow#1", "slow#2", "undo#2", "undo#1"]);
+  });
+
+  it("any answer other than a success counts as not admitted (a timeout, a 5xx, an abort)", () => {
+    const { e, log, refuse } = episodes();
+    refuse(50, 60, 10_000);
+    refuse(60, 63, 11_050);
+    e.onAnswer(61, false);
+    e.onAnswer(62, false);
+    expect(log).toEqual(["slow#1", "undo#1"]);
+  });
+
+  it("a 429 on the very first request (a batch of one, refused whole): nothing to slow down", () => {
+    const { log, refuse, admit } = episodes();
+    refuse(0, 1, 40, 1000, 40);
+    admit(1);
+    expect(log).toEqual([]);
+  });
+
+  it("429s in the first seconds of sending are repeats: no good stretch to protect", () => {
+    const { log, refuse, admit } = episodes();
+    for (let i = 0; i < 10; i++) admit(i);
+    refuse(12, 50, 200, 90);
+    expect(log).toEqual(["slow#1"]);
+  });
+
+  it("429s of attempts sent before the episode opened do not open another", () => {
+    const { log, refuse } = episodes();
+    refuse(50, 60, 10_000);
+    refuse(60, 70, 11_100); // a repeat: slow#1
+    refuse(55, 70, 11_110); // sent before the episode at 10,000 opened: nothing new
+    refuse(65, 70, 11_120); // in slow#1's batch
+    expect(log).toEqual(["slow#1"]);
+  });
+
+  it("remembers the longest retry-after since the last blip", () => {
+    const { e, refuse } = episodes();
+    refuse(10, 20, 10_000, 300);
+    refuse(11, 20, 10_010, 2000);
+    expect(e.retryAfterMs()).toBe(2000);
+    refuse(20, 30, 12_500, 500);
+    expect(e.retryAfterMs()).toBe(2000);
+    refuse(30, 40, 60_000, 400); // a blip: a new streak
+    expect(e.retryAfterMs()).toBe(400);
+  });
+});

@@ -161,7 +161,7 @@ describe("a damaged database", () => {
     ]);
     const table = await runCli(["runs"], { env });
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`${evalRun} .*damaged`));
+    expect(table.stdout).toMatch(new RegExp(`${evalRun}\\s.*damaged`));
     expect(table.stderr).toContain(`run ${evalRun} is damaged: its \`config\` is not valid JSON`);
     expectRefused(await runCli(["show", evalRun], { env }), new RegExp(`^error: ${at("config.db")}: run ${evalRun} is damaged: its \`config\` is not valid JSON`));
     expect((await runCli(["show", optRun, "--json"], { env })).code).toBe(0);

@@ -17,7 +17,8 @@ export async function forEachConcurrent(
   const worker = async () => {
     for (;;) {
       // Tasks answered at once (memo, cache, sim) would otherwise hold the event loop for the whole run.
-      await turnIfBusy();
+      const turn = turnIfBusy();
+      if (turn) await turn;
       if (!(next < n && !failure && shouldDispatch())) break;
       const i = next++;
       try {

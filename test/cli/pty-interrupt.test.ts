@@ -123,12 +123,26 @@ describe.sequential("Ctrl-C at a terminal", () => {
     reference = runCli(["optimize", program, ...optimizeArgs, "--json"], { env: { DSPX_DB: path.join(dir, "reference.db") }, timeoutMs: 85_000 });
   });
 
-  it("optimize: the first Ctrl-C stops dispatching, lets the work in flight end, keeps it, prints the resume command and exits 130; resume ends as the uninterrupted run", async () => {
-    const db = path.join(dir, "optimize-once.db");
+  /** An optimize run at the terminal with an example held in flight, after one Ctrl-C: it is stopping. */
+  async function stoppingWithWorkInFlight(db: string): Promise<PtyCli> {
     const pty = await underWay(["optimize", program, ...optimizeArgs], db);
     await holdInFlight(pty, db);
     pty.ctrlC();
     await waitFor(() => /stopping: finishing the calls in flight/.test(pty.screen()), "the stopping line", pty);
+    return pty;
+  }
+
+  async function expectResumeEndsAsUninterrupted(db: string, runId: string): Promise<void> {
+    const resumed = await runCli(["resume", runId, "--json"], { env: { DSPX_DB: db } });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const ref = await reference;
+    expect(ref.code, ref.stderr).toBe(0);
+    expect(runOutcome(JSON.parse(resumed.stdout))).toEqual(runOutcome(JSON.parse(ref.stdout)));
+  }
+
+  it("optimize: the first Ctrl-C stops dispatching, lets the work in flight end, keeps it, prints the resume command and exits 130; resume ends as the uninterrupted run", async () => {
+    const db = path.join(dir, "optimize-once.db");
+    const pty = await stoppingWithWorkInFlight(db);
     // It waits for the example held in flight instead of leaving without it.
     expect(pty.child.exitCode).toBeNull();
     const before = evaluationsByExample(db);
@@ -144,37 +158,22 @@ describe.sequential("Ctrl-C at a terminal", () => {
     expect(held().length).toBeGreaterThan(0);
     for (const id of held()) expect((after.get(id) ?? 0) - (before.get(id) ?? 0), id).toBe(1);
     expectTerminalRestored(pty);
-
-    const resumed = await runCli(["resume", runId!, "--json"], { env: { DSPX_DB: db } });
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const ref = await reference;
-    expect(ref.code, ref.stderr).toBe(0);
-    expect(runOutcome(JSON.parse(resumed.stdout))).toEqual(runOutcome(JSON.parse(ref.stdout)));
+    await expectResumeEndsAsUninterrupted(db, runId!);
   });
 
   it("optimize: a second Ctrl-C leaves at once, with work still in flight; the store stays consistent and resume ends as the uninterrupted run", async () => {
     const db = path.join(dir, "optimize-twice.db");
-    const pty = await underWay(["optimize", program, ...optimizeArgs], db);
-    await holdInFlight(pty, db);
+    const pty = await stoppingWithWorkInFlight(db);
     pty.ctrlC();
-    await waitFor(() => /stopping: finishing the calls in flight/.test(pty.screen()), "the stopping line", pty);
-    pty.ctrlC();
-    // Left with an example still held at its metric: it did not wait.
+    // It ends with the example still held at its metric (HOLD is removed only afterwards): it did not wait.
     const code = await pty.closed;
     const screen = pty.screen();
-    expect(existsSync(hold)).toBe(true);
     rmSync(hold);
     expect(code, screen).toBe(130);
     expect(screen).not.toContain("the run is saved");
     expectTerminalRestored(pty);
     expect(query(db, "PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
-    const runId = query<{ id: string }>(db, "SELECT id FROM runs")!.id;
-
-    const resumed = await runCli(["resume", runId, "--json"], { env: { DSPX_DB: db } });
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const ref = await reference;
-    expect(ref.code, ref.stderr).toBe(0);
-    expect(runOutcome(JSON.parse(resumed.stdout))).toEqual(runOutcome(JSON.parse(ref.stdout)));
+    await expectResumeEndsAsUninterrupted(db, query<{ id: string }>(db, "SELECT id FROM runs")!.id);
   });
 
   it("eval: Ctrl-C stops it with exit 130, saying how many examples are recorded; running it again reuses them", async () => {

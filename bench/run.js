@@ -1,10 +1,11 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
-// "Performance"). Suites: eval-offline, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume.
+// "Performance"). Suites: eval-offline, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume, signals.
 import * as evalOffline from "./eval-offline.js";
 import * as optimizers from "./optimizers.js";
 import * as providers from "./providers.js";
 import * as readDataset from "./read-dataset.js";
 import * as resume from "./resume.js";
+import * as signals from "./signals.js";
 
 const only = process.argv.slice(2);
 const wants = (name) => only.length === 0 || only.includes(name);
@@ -14,3 +15,4 @@ const providerParts = ["overhead", "limit-tracking", "429-recovery", "cache"].fi
 if (providerParts.length > 0) await providers.run(providerParts);
 if (wants("optimizers")) await optimizers.run();
 if (wants("resume")) await resume.run();
+if (wants("signals")) await signals.run();

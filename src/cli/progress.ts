@@ -28,7 +28,8 @@ export function createProgress(output: Output, options: ProgressOptions = {}): P
         const now = Date.now();
         if (spinner && now - lastDraw < 100) return;
         lastDraw = now;
-        if (!spinner) spinner = ora({ text: text(), stream: process.stderr, color: "cyan", isEnabled: true }).start();
+        // discardStdin would put the terminal in raw mode, where Ctrl-C is a byte on stdin, not SIGINT.
+        if (!spinner) spinner = ora({ text: text(), stream: process.stderr, color: "cyan", isEnabled: true, discardStdin: false }).start();
         else spinner.text = text();
       },
       stop() {

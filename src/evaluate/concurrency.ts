@@ -1,3 +1,5 @@
+import { turnIfBusy } from "../util/next-turn.js";
+
 /**
  * Runs `task(i)` for i in [0, n) with at most `limit` running at once, in index order of dispatch.
  * `shouldDispatch` is asked before each new task (budgets, interrupts); once it says no, nothing
@@ -13,7 +15,11 @@ export async function forEachConcurrent(
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < n && !failure && shouldDispatch()) {
+    for (;;) {
+      // Tasks answered at once (memo, cache, sim) would otherwise hold the event loop for the whole run.
+      const turn = turnIfBusy();
+      if (turn) await turn;
+      if (!(next < n && !failure && shouldDispatch())) break;
       const i = next++;
       try {
         await task(i);

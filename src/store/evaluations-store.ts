@@ -120,6 +120,11 @@ export class EvaluationsStore {
     return id;
   }
 
+  /** Backpressure for whoever adds evaluations: see `Writer.room`. */
+  room(): Promise<void> | undefined {
+    return this.writer.room();
+  }
+
   /** Records that a run used an evaluation for an example of a dataset. */
   link(link: { runId: string; candidate: string; dataset: string; exampleId: string; idx: number; evalId: string; memoized: boolean }): void {
     this.writer.write({ name: "result.link", params: { ...link, memoized: link.memoized ? 1 : 0, at: Date.now() } });

@@ -1,7 +1,8 @@
-import type { EvalSummary, ExampleResult } from "../../evaluate/types.js";
+import type { EvalSummary, ResultDigest } from "../../evaluate/types.js";
 import type { Example } from "../../program/example.js";
 import type { Output } from "../output.js";
 import { formatDuration, formatInt, formatScore, formatUsd, oneLine, plural } from "../output.js";
+import { worstResults } from "../report/text.js";
 
 /** The headline of an evaluation: score with its interval, errors, tokens, cost, time. */
 export function renderSummary(summary: EvalSummary, output: Output, maxUsd?: number): string {
@@ -23,12 +24,14 @@ export function renderSummary(summary: EvalSummary, output: Output, maxUsd?: num
   return lines.join("\n");
 }
 
-/** The lowest-scoring examples (errors first), with their input and what went wrong. */
-export function renderWorst(results: readonly ExampleResult[], examples: ReadonlyMap<string, Example>, output: Output, count = 5): string {
-  const worst = [...results]
-    .filter((r) => r.score < 1 || r.error)
-    .sort((a, b) => a.score - b.score || Number(Boolean(b.error)) - Number(Boolean(a.error)) || a.index - b.index)
-    .slice(0, count);
+/**
+ * The lowest-scoring examples (errors first), with their input and what went wrong. `lowest` holds
+ * at least `count` of them when there are (an evaluation's `lowest`); `done` is how many examples
+ * were scored, so that none scored is not mistaken for all of them scoring 1.
+ */
+export function renderWorst(lowest: readonly ResultDigest[], done: number, examples: ReadonlyMap<string, Example>, output: Output, count = 5): string {
+  if (done === 0) return output.color.yellow("no examples were evaluated");
+  const worst = worstResults(lowest, count);
   if (worst.length === 0) return output.color.green("every example scored 1");
   const width = Math.max(60, Math.min(process.stdout.columns ?? 100, 160));
   const inputWidth = Math.floor((width - 24) * 0.45);
@@ -45,7 +48,7 @@ export function renderWorst(results: readonly ExampleResult[], examples: Readonl
 }
 
 /** One example result as JSON (no trace: it is in the store and in --verbose runs). */
-export function resultJson(r: ExampleResult) {
+export function resultJson(r: ResultDigest) {
   return {
     id: r.exampleId,
     score: r.score,

@@ -1,5 +1,6 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
-// "Performance"). Suites: eval-offline, overhead, limit-tracking, cache, optimizers, resume.
+// "Performance"). Suites: eval-offline, eval-memory, overhead, limit-tracking, cache, optimizers, resume.
+import * as evalMemory from "./eval-memory.js";
 import * as evalOffline from "./eval-offline.js";
 import * as optimizers from "./optimizers.js";
 import * as providers from "./providers.js";
@@ -8,6 +9,7 @@ import * as resume from "./resume.js";
 const only = process.argv.slice(2);
 const wants = (name) => only.length === 0 || only.includes(name);
 if (wants("eval-offline")) await evalOffline.run();
+if (wants("eval-memory")) await evalMemory.run();
 const providerParts = ["overhead", "limit-tracking", "cache"].filter(wants);
 if (providerParts.length > 0) await providers.run(providerParts);
 if (wants("optimizers")) await optimizers.run();

@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BIN, offlineEnv, ROOT, runCli } from "../support/cli.js";
+import { ROOT, runCli } from "../support/cli.js";
 import { children, parseXml } from "./report/xml-check.js";
 
 const TRIAGE = "programs/support-triage.yaml";
@@ -108,18 +107,9 @@ describe("dspx eval on large datasets", () => {
     const file = await dataset(20_000);
     const xmlFile = path.join(dir, "big.xml");
     const jsonl = path.join(dir, "big.jsonl");
-    const r = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ["--max-old-space-size=64", BIN, "eval", TRIAGE, "--dataset", file, "--junit", xmlFile, "--output", jsonl, "--json", "--concurrency", "16"],
-        { cwd: ROOT, env: offlineEnv(), stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    const r = await runCli(["eval", TRIAGE, "--dataset", file, "--junit", xmlFile, "--output", jsonl, "--json", "--concurrency", "16"], {
+      nodeArgs: ["--max-old-space-size=64"],
+      timeoutMs: 280_000,
     });
     expect(r.stderr).not.toContain("heap out of memory");
     expect(r.code).toBe(0);

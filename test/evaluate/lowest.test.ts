@@ -1,23 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { LowestResults } from "../../src/evaluate/lowest.js";
-import type { ResultDigest } from "../../src/evaluate/types.js";
 import { worstResults } from "../../src/cli/report/text.js";
 import { Rng } from "../../src/util/rng.js";
+import { result } from "../cli/report/fixtures.js";
 
-function digest(index: number, score: number, error = false): ResultDigest {
-  return {
-    exampleId: `ex${index}`,
-    index,
-    score,
-    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
-    costUsd: 0,
-    calls: 0,
-    cachedCalls: 0,
-    latencyMs: 0,
-    nominal: { calls: 0, costUsd: 0 },
-    ...(error ? { error: { kind: "metric" as const, message: "boom" } } : {}),
-  };
-}
+const digest = (index: number, score: number, error = false) =>
+  result(`ex${index}`, index, { score, ...(error ? { error: { kind: "metric" as const, message: "boom" } } : {}) });
 
 describe("LowestResults", () => {
   it("keeps the same k results, in the same order, as sorting everything would, whatever the arrival order", () => {

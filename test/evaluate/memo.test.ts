@@ -7,22 +7,12 @@ import { storeMemo } from "../../src/evaluate/memo.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import type { Example } from "../../src/program/example.js";
 import { Store } from "../../src/store/store.js";
+import { result as fixture } from "../cli/report/fixtures.js";
 
 const fingerprints = { program: "p", lm: "sim", metric: "m" };
 const example = (id: string): Example => ({ id, inputs: { message: `m${id}` }, labels: { team: "billing" } });
-const result = (id: string, index: number): ExampleResult => ({
-  exampleId: id,
-  index,
-  score: 0.5,
-  outputs: { team: "billing" },
-  trace: [{ step: "route", module: "predict", inputs: { message: `m${id}` }, calls: [], latencyMs: 1 }],
-  usage: { promptTokens: 10, completionTokens: 2, cachedTokens: 0 },
-  costUsd: 0.01,
-  calls: 1,
-  cachedCalls: 0,
-  latencyMs: 3,
-  nominal: { calls: 1, costUsd: 0.01 },
-});
+const result = (id: string, index: number): ExampleResult =>
+  fixture(id, index, { score: 0.5, trace: [{ step: "route", module: "predict", inputs: { message: `m${id}` }, calls: [], latencyMs: 1 }], costUsd: 0.01, nominal: { calls: 1, costUsd: 0.01 } });
 
 async function openStore(): Promise<{ store: Store; file: string }> {
   const file = path.join(await mkdtemp(path.join(os.tmpdir(), "dspx-memo-")), "dspx.db");

@@ -3,22 +3,16 @@ import { meanWithCI } from "../../src/evaluate/stats.js";
 import { EvalTally } from "../../src/evaluate/tally.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import { Rng } from "../../src/util/rng.js";
+import { result as fixture } from "../cli/report/fixtures.js";
 
-function result(index: number, score: number, extra: Partial<ExampleResult> = {}): ExampleResult {
-  return {
-    exampleId: `ex${index}`,
-    index,
+const result = (index: number, score: number, extra: Partial<ExampleResult> = {}) =>
+  fixture(`ex${index}`, index, {
     score,
-    trace: [],
     usage: { promptTokens: 100 + index, completionTokens: 7, cachedTokens: 0 },
-    costUsd: 0.001 * (1 + (index % 7)) / 3,
-    calls: 1,
+    costUsd: (0.001 * (1 + (index % 7))) / 3,
     cachedCalls: index % 3 === 0 ? 1 : 0,
-    latencyMs: 1,
-    nominal: { calls: 1, costUsd: 0.001 },
     ...extra,
-  };
-}
+  });
 
 describe("EvalTally", () => {
   it("gives exactly the figures of the results reduced in example order, whatever order they finish in", () => {

@@ -1,5 +1,7 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
-// "Performance"). Suites: eval-offline, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume, signals.
+// "Performance"). Suites: eval-offline, eval-memory, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume,
+// signals.
+import * as evalMemory from "./eval-memory.js";
 import * as evalOffline from "./eval-offline.js";
 import * as optimizers from "./optimizers.js";
 import * as providers from "./providers.js";
@@ -10,6 +12,7 @@ import * as signals from "./signals.js";
 const only = process.argv.slice(2);
 const wants = (name) => only.length === 0 || only.includes(name);
 if (wants("eval-offline")) await evalOffline.run();
+if (wants("eval-memory")) await evalMemory.run();
 if (wants("read-dataset")) await readDataset.run();
 const providerParts = ["overhead", "limit-tracking", "429-recovery", "cache"].filter(wants);
 if (providerParts.length > 0) await providers.run(providerParts);

@@ -6,12 +6,19 @@
  *   const { team, urgency } = await triage.run({ message: "I was charged twice" });
  */
 export { loadProgram, Program, type LoadProgramOptions, type RunOptions } from "./api/program.js";
-export { evaluateProgram, evaluateProgram as evaluate, type EvaluateProgramOptions, type ProgramEvalReport } from "./api/evaluate.js";
+export {
+  evaluateProgram,
+  evaluateProgram as evaluate,
+  evaluateProgramStreaming,
+  type EvaluateProgramOptions,
+  type ProgramEvalReport,
+  type ProgramEvalOutcome,
+} from "./api/evaluate.js";
 export { validateProgram } from "./api/validate.js";
 export { comparePrograms, type ProgramComparison } from "./api/compare.js";
 export { exportProgram, type ExportOptions } from "./program/export.js";
 export { Store } from "./store/store.js";
-export type { EvalReport, EvalSummary, ExampleResult } from "./evaluate/types.js";
+export type { EvalOutcome, EvalReport, EvalSummary, ExampleResult, ResultDigest } from "./evaluate/types.js";
 export type { Prediction, StepTrace, Trace } from "./graph/trace.js";
 export type { ProgramState, StepState } from "./program/state.js";
 export type { Example } from "./program/example.js";

@@ -1,4 +1,4 @@
-import type { EvalReport } from "../evaluate/types.js";
+import type { EvalOutcome } from "../evaluate/types.js";
 import { storeMemo, type EvalMemo } from "../evaluate/memo.js";
 import { stateHash } from "../program/state.js";
 import { newRunId } from "../store/run-id.js";
@@ -13,11 +13,11 @@ export interface EvalRun {
   /** Reuses earlier evaluations and records this run's results as they finish. */
   memo: EvalMemo;
   /** Marks the run done (or failed / interrupted) with its totals. */
-  finish(outcome: { report?: EvalReport; error?: unknown }): void;
+  finish(outcome: { report?: EvalOutcome; error?: unknown }): void;
 }
 
 /** Totals of an evaluation as a run records them. */
-export function totalsOf(report: EvalReport): RunTotals {
+export function totalsOf(report: EvalOutcome): RunTotals {
   const s = report.summary;
   return {
     examples: s.done,
@@ -35,7 +35,11 @@ export function totalsOf(report: EvalReport): RunTotals {
 }
 
 /** Opens an eval run in the store: the run row, its one candidate, and the memo that records into it. */
-export async function beginEvalRun(store: Store, program: Program, info: { dataset: string; config: Record<string, unknown>; name?: string }): Promise<EvalRun> {
+export async function beginEvalRun(
+  store: Store,
+  program: Program,
+  info: { dataset: string; config: Record<string, unknown>; name?: string; /** false: evaluate every example again (`--no-memo`). */ reuse?: boolean },
+): Promise<EvalRun> {
   const runId = newRunId();
   const candidate = stateHash(program.state);
   store.runs.create({
@@ -50,7 +54,13 @@ export async function beginEvalRun(store: Store, program: Program, info: { datas
   });
   store.runs.addCandidate(runId, { hash: candidate, state: program.state, origin: "program" });
   program.pool.linkCacheTo(runId);
-  const memo = storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate, link: { runId, dataset: info.dataset } });
+  const memo = storeMemo({
+    evaluations: store.evaluations,
+    fingerprints: await fingerprints(program),
+    candidate,
+    link: { runId, dataset: info.dataset },
+    ...(info.reuse === false ? { reuse: false } : {}),
+  });
   return {
     runId,
     memo,
@@ -58,7 +68,7 @@ export async function beginEvalRun(store: Store, program: Program, info: { datas
       // Ctrl-C reaches calls in flight as an AbortError: the run was interrupted, not failed.
       const interrupted = isInterruption(error) || report?.summary.stopped === "interrupted";
       const status: RunStatus = interrupted ? "interrupted" : error ? "failed" : "done";
-      const partial = report ?? (error as { partial?: EvalReport } | undefined)?.partial;
+      const partial = report ?? (error as { partial?: EvalOutcome } | undefined)?.partial;
       store.runs.update(runId, {
         status,
         finished: true,

@@ -71,15 +71,15 @@ addLMOptions(
   .option("--concurrency <n>", "examples in flight at once (default 8)", positiveInt)
   .option("--max-usd <x>", "stop dispatching new examples once this much has been spent", nonNegativeNumber)
   .option("--threshold <x>", "exit 1 when the mean score is below x (for CI)", score)
-  .option("--no-record", "do not record this evaluation as a run (earlier results are still reused)")
+  .option("--no-record", "record nothing of this evaluation: no run, no per-example rows (earlier results are still reused; the LM cache still applies)")
   .option("--no-memo", "evaluate every example again instead of reusing recorded results (the LM cache still applies)")
   .option("--name <name>", "a name for the recorded run")
-  .option("--junit <file>", "write a JUnit XML report (one testcase per example)", outputFile)
+  .option("--junit <file>", "write a JUnit XML report (one testcase per example, in the order they finished)", outputFile)
   .option("--pass-score <x>", "the score an example needs to pass in the JUnit report (default 1)", score)
   .option("--output <file.jsonl>", "stream per-example results to a JSONL file as they finish", outputFile)
   .option("--limit <n>", "evaluate only the first n examples", positiveInt)
   .option("--show <n>", "how many of the lowest-scoring examples to list (default 5)", positiveInt)
-  .option("--json", "print one JSON object (summary and per-example results) on stdout")
+  .option("--json", "print one JSON object on stdout: summary, the lowest-scoring examples, per-example results for the first 1,000")
   .action(async (file: string, flags: Record<string, unknown>) => {
     const { evalCommand } = await import("./commands/eval.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => evalCommand(file, flags, ctx));

@@ -8,13 +8,17 @@ import type { ProgramState } from "../program/state.js";
 import { InterruptedError } from "../util/errors.js";
 import { forEachConcurrent } from "./concurrency.js";
 import type { EvalMemo } from "./memo.js";
-import { meanWithCI } from "./stats.js";
-import type { EvalReport, ExampleError, ExampleResult, StopReason } from "./types.js";
+import type { ExampleList } from "./packed-examples.js";
+import { EvalTally } from "./tally.js";
+import type { EvalOutcome, EvalReport, ExampleError, ExampleResult, StopReason } from "./types.js";
+
+/** How many lowest-scoring results an outcome keeps unless asked otherwise. */
+export const DEFAULT_LOWEST = 10;
 
 export interface EvaluateOptions {
   graph: Graph;
   state: ProgramState;
-  examples: readonly Example[];
+  examples: ExampleList;
   metric: Metric;
   exec: Omit<ExecContext, "signal">;
   metricContext: Omit<MetricContext, "signal">;
@@ -22,20 +26,28 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Asked before each example is dispatched; false stops (e.g. a cost cap reached). */
   canDispatch?: () => boolean;
-  /** Told about every result as it finishes (progress, streaming output, the store). */
-  onResult?: (result: ExampleResult) => void;
-  /** Earlier results to reuse and where to record new ones. */
+  /**
+   * Told about every result as it finishes (progress, streaming output, the store). A promise it
+   * returns is awaited before that worker takes its next example: a consumer that cannot keep up
+   * (a file, the database) slows the evaluation down instead of letting results pile up.
+   */
+  onResult?: (result: ExampleResult) => void | Promise<void>;
+  /** Earlier results to reuse and where to record new ones (its `put` may ask to wait the same way). */
   memo?: EvalMemo;
+  /** How many of the lowest-scoring results to keep (default 10). */
+  lowest?: number;
 }
 
 /**
- * Evaluates one candidate over examples concurrently. Failed examples are recorded with their
- * reason and score 0; fatal errors (provider unusable, interrupt) stop dispatching, let the
- * in-flight examples finish, and are rethrown with the partial report attached.
+ * Evaluates one candidate over examples concurrently, keeping only the summary and the lowest-scoring
+ * results: each result goes to `memo` and `onResult` and is then let go, so memory does not grow
+ * with the number of examples. Failed examples are recorded with their reason and score 0; fatal
+ * errors (provider unusable, interrupt) stop dispatching, let the in-flight examples finish, and are
+ * rethrown with the partial outcome attached (`partial`).
  */
-export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
+export async function evaluateStreaming(options: EvaluateOptions): Promise<EvalOutcome> {
   const began = performance.now();
-  const results: (ExampleResult | undefined)[] = new Array(options.examples.length);
+  const tally = new EvalTally(options.examples.length, options.lowest ?? DEFAULT_LOWEST);
   let stopped: StopReason | undefined;
   const signal = options.signal;
   const canDispatch = () => {
@@ -56,29 +68,55 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       options.examples.length,
       options.concurrency,
       async (index) => {
-        const example = options.examples[index]!;
-        const result = options.memo?.get(example, index) ?? (await evaluateOne(options, index, exec, metricContext));
-        options.memo?.put(example, result);
-        results[index] = result;
-        options.onResult?.(result);
+        const example = options.examples.at(index)!;
+        const result = (await options.memo?.get(example, index)) ?? (await evaluateOne(options, example, index, exec, metricContext));
+        const recorded = options.memo?.put(example, result);
+        tally.add(result);
+        const consumed = options.onResult?.(result);
+        if (recorded || consumed) await Promise.all([recorded, consumed]);
       },
       canDispatch,
     );
   } catch (err) {
-    const report = buildReport(options.examples.length, results, began, isFatal(err) ? (err instanceof InterruptedError ? "interrupted" : "fatal") : undefined);
-    if (err && typeof err === "object") (err as { partial?: EvalReport }).partial = report;
+    const outcome = tally.outcome(performance.now() - began, isFatal(err) ? (err instanceof InterruptedError ? "interrupted" : "fatal") : undefined);
+    if (err && typeof err === "object") (err as { partial?: EvalOutcome }).partial = outcome;
     throw err;
   }
-  return buildReport(options.examples.length, results, began, stopped);
+  return tally.outcome(performance.now() - began, stopped);
+}
+
+/**
+ * `evaluateStreaming` that also keeps every result, in example order: for the small sets optimizers
+ * and comparisons score, which need each example's score and trace. A fatal error's `partial` then
+ * carries the results that finished too.
+ */
+export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
+  const slots: (ExampleResult | undefined)[] = new Array(options.examples.length);
+  const withResults = (outcome: EvalOutcome): EvalReport => ({ ...outcome, results: slots.filter((r): r is ExampleResult => r !== undefined) });
+  try {
+    return withResults(
+      await evaluateStreaming({
+        ...options,
+        onResult: (r) => {
+          slots[r.index] = r;
+          return options.onResult?.(r);
+        },
+      }),
+    );
+  } catch (err) {
+    const partial = (err as { partial?: EvalOutcome } | undefined)?.partial;
+    if (partial) (err as { partial?: EvalReport }).partial = withResults(partial);
+    throw err;
+  }
 }
 
 async function evaluateOne(
   options: EvaluateOptions,
+  example: Example,
   index: number,
   exec: ExecContext,
   metricContext: MetricContext,
 ): Promise<ExampleResult> {
-  const example = options.examples[index]!;
   const began = performance.now();
   let prediction: Prediction;
   try {
@@ -138,41 +176,4 @@ function accounting(
     }
   }
   return { usage, costUsd: cost, calls, cachedCalls, nominal: { calls, costUsd: nominal } };
-}
-
-export function buildReport(
-  total: number,
-  slots: readonly (ExampleResult | undefined)[],
-  began: number,
-  stopped?: StopReason,
-): EvalReport {
-  const results = slots.filter((r): r is ExampleResult => r !== undefined);
-  const { mean, ci95 } = meanWithCI(results.map((r) => r.score));
-  let usage = ZERO_USAGE;
-  let cost: number | null = 0;
-  let calls = 0;
-  let cachedCalls = 0;
-  for (const r of results) {
-    usage = addUsage(usage, r.usage);
-    cost = cost === null || r.costUsd === null ? null : cost + r.costUsd;
-    calls += r.calls;
-    cachedCalls += r.cachedCalls;
-  }
-  return {
-    summary: {
-      total,
-      done: results.length,
-      mean,
-      ci95,
-      errors: results.filter((r) => r.error).length,
-      usage,
-      costUsd: cost,
-      calls,
-      cachedCalls,
-      memoized: results.filter((r) => r.memoized).length,
-      wallMs: performance.now() - began,
-      ...(stopped && results.length < total ? { stopped } : {}),
-    },
-    results,
-  };
 }

@@ -5,10 +5,10 @@ import type { ExampleResult } from "./types.js";
 
 /** Where an evaluation finds earlier results and records new ones. */
 export interface EvalMemo {
-  /** An earlier error-free result of this candidate on this example, if any. */
-  get(example: Example, index: number): ExampleResult | undefined;
-  /** A result just produced or reused. */
-  put(example: Example, result: ExampleResult): void;
+  /** An earlier error-free result of this candidate on this example, if any (a promise when it is still being stored). */
+  get(example: Example, index: number): ExampleResult | undefined | Promise<ExampleResult | undefined>;
+  /** A result just produced or reused. A promise returned means "wait before producing more" (the store's backlog is full). */
+  put(example: Example, result: ExampleResult): void | Promise<void>;
 }
 
 /** The memo key of one (candidate, example) under given fingerprints. */
@@ -18,32 +18,47 @@ export function evaluationKey(parts: { program: string; lm: string; metric: stri
 
 /**
  * The store-backed memo for one candidate: reuses earlier evaluations, stores new ones, and (when
- * a run is given) links each result to the run, on the dataset, at the example's position.
+ * a run is given) links each result to the run, on the dataset, at the example's position. With
+ * `record: false` it only reuses (nothing is written); with `reuse: false` it only records. It holds
+ * nothing per example once the example's result is put, so a long evaluation does not grow it.
  */
 export function storeMemo(options: {
   evaluations: EvaluationsStore;
   fingerprints: { program: string; lm: string; metric: string };
   candidate: string;
   link?: { runId: string; dataset: string };
+  record?: boolean;
+  reuse?: boolean;
 }): EvalMemo {
   const { evaluations, fingerprints, candidate, link } = options;
-  const keys = new Map<string, string>();
-  const ids = new Map<string, string>();
-  const keyOf = (example: Example) => {
-    let k = keys.get(example.id);
-    if (!k) keys.set(example.id, (k = evaluationKey(fingerprints, candidate, example)));
-    return k;
-  };
+  const record = options.record ?? true;
+  const reuse = options.reuse ?? true;
+  // From `get` to `put` of the same example: its key, and which stored evaluation a reused result is.
+  const keys = new Map<Example, string>();
+  const evalIds = new WeakMap<ExampleResult, string>();
   return {
     get(example, index) {
-      const found = evaluations.lookup(keyOf(example));
-      if (!found) return undefined;
-      ids.set(example.id, found.id);
-      return fromRow(found.row, example.id, index);
+      if (!reuse) return undefined;
+      const key = evaluationKey(fingerprints, candidate, example);
+      if (record) keys.set(example, key);
+      const asResult = (found: { id: string; row: EvaluationRow } | undefined) => {
+        if (!found) return undefined;
+        const result = fromRow(found.row, example.id, index);
+        evalIds.set(result, found.id);
+        return result;
+      };
+      const found = evaluations.lookup(key);
+      return found instanceof Promise ? found.then(asResult) : asResult(found);
     },
     put(example, result) {
-      const evalId = result.memoized ? ids.get(example.id)! : evaluations.add(keyOf(example), candidate, example.id, toRow(result));
-      if (link) evaluations.link({ ...link, candidate, exampleId: example.id, idx: result.index, evalId, memoized: Boolean(result.memoized) });
+      if (!record) return;
+      const key = keys.get(example) ?? evaluationKey(fingerprints, candidate, example);
+      keys.delete(example);
+      // A reused result is linked to the evaluation it came from (one this memo found; any other is stored anew).
+      const reused = result.memoized ? evalIds.get(result) : undefined;
+      const evalId = reused ?? evaluations.add(key, candidate, example.id, toRow(result));
+      if (link) evaluations.link({ ...link, candidate, exampleId: example.id, idx: result.index, evalId, memoized: reused !== undefined });
+      return evaluations.room();
     },
   };
 }

@@ -36,6 +36,9 @@ export interface ExampleResult {
   nominal: { calls: number; costUsd: number | null };
 }
 
+/** A result without its trace: what summaries and reports keep of an example once it is recorded. */
+export type ResultDigest = Omit<ExampleResult, "trace">;
+
 export type StopReason = "budget" | "interrupted" | "fatal";
 
 export interface EvalSummary {
@@ -57,8 +60,15 @@ export interface EvalSummary {
   stopped?: StopReason;
 }
 
-export interface EvalReport {
+/** What an evaluation keeps however many examples it scores: the summary and the lowest-scoring results. */
+export interface EvalOutcome {
   summary: EvalSummary;
+  /** The lowest-scoring results (below 1, or failed), lowest first, errors first among equals; at most the number asked for. */
+  lowest: ResultDigest[];
+}
+
+/** An evaluation with every result kept (what optimizers and comparisons need). */
+export interface EvalReport extends EvalOutcome {
   /** In example order; examples never dispatched are absent. */
   results: ExampleResult[];
 }

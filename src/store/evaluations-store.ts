@@ -88,11 +88,15 @@ function readEvaluation(raw: unknown): StoredJson<{ id: string; row: EvaluationR
 /**
  * Evaluations (append-only) and the runs' links to them. `lookup` is the memo: the latest
  * error-free evaluation made under a key (candidate × example × metric × program × models), so a
- * re-run, a compare or an export costs nothing. Rows not yet committed are served from memory.
+ * re-run, a compare or an export costs nothing. A key whose evaluation is not yet committed is
+ * `pending`: its lookup waits for the commit (rare: an example scored twice in a moment). Nothing
+ * of the row is kept here meanwhile — under a busy writer whatever waits for its commit outlives
+ * the young generation, and the garbage collector then lets the heap grow far past what is live.
  */
 export class EvaluationsStore {
   private readonly lookupStmt: Database.Statement<[string], unknown>;
-  private readonly pending = new Map<string, { id: string; row: EvaluationRow }>();
+  /** Keys of error-free evaluations written but not yet committed, with their ids. */
+  private readonly pending = new Map<string, string>();
 
   /** @internal Made by `Store.open`; the driver stays out of the published types. */
   constructor(
@@ -106,10 +110,16 @@ export class EvaluationsStore {
     );
   }
 
-  /** The memo's answer for a key; a damaged row is no answer (the example is evaluated again, and the new row serves next time). */
-  lookup(key: string): { id: string; row: EvaluationRow } | undefined {
-    const waiting = this.pending.get(key);
-    if (waiting) return waiting;
+  /**
+   * The latest committed error-free evaluation under `key`, once committed when one is still being
+   * written; a damaged row is no answer (the example is evaluated again, and the new row serves next time).
+   */
+  lookup(key: string): { id: string; row: EvaluationRow } | undefined | Promise<{ id: string; row: EvaluationRow } | undefined> {
+    if (this.pending.has(key)) return this.writer.flush().then(() => this.committed(key));
+    return this.committed(key);
+  }
+
+  private committed(key: string): { id: string; row: EvaluationRow } | undefined {
     const found = this.lookupStmt.get(key);
     if (found === undefined) return undefined;
     const read = readEvaluation(found);
@@ -119,7 +129,7 @@ export class EvaluationsStore {
   /** Stores a new evaluation; returns its id. */
   add(key: string, candidate: string, exampleId: string, row: EvaluationRow): string {
     const id = randomUUID();
-    if (!row.error) this.pending.set(key, { id, row });
+    if (!row.error) this.pending.set(key, id);
     this.writer.write(
       {
         name: "evaluation.add",
@@ -143,10 +153,15 @@ export class EvaluationsStore {
         },
       },
       () => {
-        if (this.pending.get(key)?.id === id) this.pending.delete(key);
+        if (this.pending.get(key) === id) this.pending.delete(key);
       },
     );
     return id;
+  }
+
+  /** Backpressure for whoever adds evaluations: see `Writer.room`. */
+  room(): Promise<void> | undefined {
+    return this.writer.room();
   }
 
   /** Records that a run used an evaluation for an example of a dataset. */

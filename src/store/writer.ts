@@ -8,15 +8,27 @@ import type { FromWriter, ToWriter, WriteOp } from "./statements.js";
 /** Where the stores send their writes: the writer thread, or nothing for a database opened read-only. */
 export interface Writer {
   write(op: WriteOp, onCommitted?: () => void): void;
+  /**
+   * Backpressure: undefined while the writes not yet committed are under the backlog limit, else a
+   * promise that resolves once commits have worked the backlog down (or the writer failed). A
+   * producer that awaits it between writes never queues more than about the limit.
+   */
+  room(): Promise<void> | undefined;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How much queued, uncommitted write text (approximate bytes) makes `room()` wait. */
+export const BACKLOG_LIMIT = 256 * 1024;
 
 /** A database opened for reading only (`runs`, `show` on a read-only file): every write is refused. */
 export class ReadOnlyWriter implements Writer {
   constructor(private readonly file: string) {}
   write(): void {
     throw new UserError({ message: "cannot write to the dspx database: it is open read-only", pos: { file: displayPath(this.file) } });
+  }
+  room(): undefined {
+    return undefined;
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
@@ -27,18 +39,27 @@ export class ReadOnlyWriter implements Writer {
  * one event-loop turn goes over as one batch and is committed in one transaction. `flush` resolves
  * once everything written so far is committed — the barrier for checkpoints and for closing.
  * A failed batch is reported (as a UserError naming the file) by the next write, flush or close.
+ * The writes not yet committed are counted (`backlog`) so that producers can wait for room: the
+ * thread commits more slowly than a fast model produces results, and without that the queue (and
+ * every row it holds) would grow with the dataset.
  */
 export class StoreWriter implements Writer {
   private readonly worker: Worker;
   private queue: WriteOp[] = [];
+  private queueBytes = 0;
   private posting = false;
   private nextId = 1;
   private commitCallbacks: (() => void)[] | undefined;
-  private readonly waiting = new Map<number, { resolve: () => void; onDone?: () => void }>();
+  private readonly waiting = new Map<number, { resolve: () => void; onDone?: () => void; bytes: number }>();
   private failure: UserError | undefined;
   private closed = false;
+  private backlogBytes = 0;
+  private roomWaiters: (() => void)[] = [];
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    private readonly backlogLimit = BACKLOG_LIMIT,
+  ) {
     this.worker = startWriterThread(file);
     this.worker.on("message", (m: FromWriter) => this.onMessage(m));
     this.worker.on("error", (err) => this.fail(err.message));
@@ -55,12 +76,29 @@ export class StoreWriter implements Writer {
   write(op: WriteOp, onCommitted?: () => void): void {
     this.throwIfFailed();
     if (this.closed) throw new Error("the store is closed");
+    const bytes = sizeOf(op);
     this.queue.push(op);
+    this.queueBytes += bytes;
+    this.backlogBytes += bytes;
     if (onCommitted) (this.commitCallbacks ??= []).push(onCommitted);
-    if (!this.posting) {
+    // A producer that never yields to the event loop (a fast model answering in microtasks) would
+    // otherwise fill the whole backlog before the first batch left: send a large queue at once, so
+    // the thread commits while the producer goes on.
+    if (this.queueBytes >= this.backlogLimit / 4) this.post();
+    else if (!this.posting) {
       this.posting = true;
       setImmediate(() => this.post());
     }
+  }
+
+  /** Approximate bytes of writes queued or in flight, not yet committed. */
+  get backlog(): number {
+    return this.backlogBytes;
+  }
+
+  room(): Promise<void> | undefined {
+    if (this.backlogBytes < this.backlogLimit || this.failure || this.closed) return undefined;
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
 
   /** Resolves when every write queued so far is committed. */
@@ -82,7 +120,7 @@ export class StoreWriter implements Writer {
       if (!this.failure) {
         const id = this.nextId++;
         await new Promise<void>((resolve) => {
-          this.waiting.set(id, { resolve });
+          this.waiting.set(id, { resolve, bytes: 0 });
           this.worker.ref();
           this.worker.postMessage({ type: "close", id } satisfies ToWriter);
         });
@@ -97,9 +135,11 @@ export class StoreWriter implements Writer {
     const id = this.nextId++;
     const ops = this.queue;
     const callbacks = this.commitCallbacks;
+    const bytes = this.queueBytes;
     this.queue = [];
+    this.queueBytes = 0;
     this.commitCallbacks = undefined;
-    this.waiting.set(id, { resolve: () => {}, ...(callbacks ? { onDone: () => callbacks.forEach((c) => c()) } : {}) });
+    this.waiting.set(id, { resolve: () => {}, bytes, ...(callbacks ? { onDone: () => callbacks.forEach((c) => c()) } : {}) });
     this.worker.ref();
     this.worker.postMessage({ type: "batch", id, ops } satisfies ToWriter);
   }
@@ -122,6 +162,19 @@ export class StoreWriter implements Writer {
     if (m.type === "error") this.fail(describeSqliteError(Object.assign(new Error(m.message), m.code ? { code: m.code } : {})));
     else w?.onDone?.();
     w?.resolve();
+    if (w) this.committed(w.bytes);
+  }
+
+  /** A batch is in: waiting producers go on once the backlog is down to half the limit (no flapping). */
+  private committed(bytes: number): void {
+    this.backlogBytes -= bytes;
+    if (this.backlogBytes <= this.backlogLimit / 2) this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const go of waiters) go();
   }
 
   private fail(message: string): void {
@@ -130,11 +183,23 @@ export class StoreWriter implements Writer {
       this.waiting.delete(id);
       w.resolve();
     }
+    // Producers waiting for room go on and meet the failure at their next write.
+    this.releaseWaiters();
   }
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
+}
+
+/** What a write weighs in the backlog: its text (the rows' JSON, prompts, completions) and 8 per other value. */
+function sizeOf(op: WriteOp): number {
+  let bytes = 0;
+  for (const key in op.params) {
+    const value = op.params[key];
+    bytes += typeof value === "string" ? value.length : 8;
+  }
+  return bytes;
 }
 
 /**

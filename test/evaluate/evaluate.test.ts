@@ -3,7 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProgram } from "../../src/api/program.js";
-import { evaluateProgram } from "../../src/api/evaluate.js";
+import { evaluateProgram, evaluateProgramStreaming } from "../../src/api/evaluate.js";
+import { worstResults } from "../../src/cli/report/text.js";
+import type { ExampleResult } from "../../src/evaluate/types.js";
 import type { LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
 import { LMPool } from "../../src/lm/pool.js";
 import { ProviderError } from "../../src/util/errors.js";
@@ -115,5 +117,71 @@ describe("evaluate", () => {
     const report = await evaluateProgram(program, { concurrency: 1, signal: controller.signal });
     expect(report.summary.done).toBe(1);
     expect(report.summary.stopped).toBe("interrupted");
+  });
+});
+
+/** Lets a few turns of the event loop pass (whatever was going to be dispatched has been). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe("evaluateProgramStreaming", () => {
+  it("keeps no result, only the summary and the lowest, which equal what keeping every result gives", async () => {
+    const lm = new ScriptedLM((m) => (m.startsWith("garbage") ? "no format" : chat(m.includes("app") ? "technical" : "billing")));
+    const program = await loadProgram(await fixture(), { pool: poolWith(lm) });
+    const seen: string[] = [];
+    const streamed = await evaluateProgramStreaming(program, { concurrency: 3, onResult: (r) => void seen.push(r.exampleId) });
+    const kept = await evaluateProgram(program, { concurrency: 3 });
+    expect(streamed).not.toHaveProperty("results");
+    expect(seen.sort()).toEqual(["1", "2", "3", "4"]);
+    expect({ ...streamed.summary, wallMs: 0 }).toEqual({ ...kept.summary, wallMs: 0 });
+    expect(streamed.lowest.map((r) => r.exampleId)).toEqual(worstResults(kept.results, 10).map((r) => r.exampleId));
+    expect(streamed.lowest[0]).not.toHaveProperty("trace");
+    expect(streamed.examples.length).toBe(4);
+    expect(streamed.examples.at(streamed.lowest[0]!.index)?.id).toBe("3");
+  });
+
+  it("takes no more examples while a consumer is behind, and goes on once it catches up", async () => {
+    const lm = new ScriptedLM(() => chat("billing"));
+    const program = await loadProgram(await fixture(), { pool: poolWith(lm) });
+    const releases: (() => void)[] = [];
+    const running = evaluateProgramStreaming(program, { concurrency: 2, onResult: () => new Promise<void>((resolve) => releases.push(resolve)) });
+    while (releases.length < 2) await settle();
+    await settle();
+    // Both workers wait on their result's consumer: nothing more was sent.
+    expect(lm.requests).toHaveLength(2);
+    expect(releases).toHaveLength(2);
+    releases.splice(0).forEach((go) => go());
+    while (releases.length < 2) await settle();
+    expect(lm.requests).toHaveLength(4);
+    releases.splice(0).forEach((go) => go());
+    expect((await running).summary.done).toBe(4);
+  });
+
+  it("waits likewise when the memo asks it to (the store's writer is behind)", async () => {
+    const lm = new ScriptedLM(() => chat("billing"));
+    const program = await loadProgram(await fixture(), { pool: poolWith(lm) });
+    const releases: (() => void)[] = [];
+    const put: ExampleResult[] = [];
+    const running = evaluateProgramStreaming(program, {
+      concurrency: 1,
+      memo: {
+        get: () => undefined,
+        put: (_example, result) => {
+          put.push(result);
+          return new Promise<void>((resolve) => releases.push(resolve));
+        },
+      },
+    });
+    while (releases.length < 1) await settle();
+    await settle();
+    expect(lm.requests).toHaveLength(1);
+    for (let i = 0; i < 4; i++) {
+      releases.splice(0).forEach((go) => go());
+      while (releases.length < 1 && put.length < 4) await settle();
+    }
+    releases.splice(0).forEach((go) => go());
+    expect((await running).summary.done).toBe(4);
+    expect(put.map((r) => r.exampleId)).toEqual(["1", "2", "3", "4"]);
   });
 });

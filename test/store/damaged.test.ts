@@ -125,10 +125,10 @@ describe("a damaged row breaks only its own run", () => {
 
   it("a damaged memo row is no answer: the example is evaluated again rather than the command failing", async () => {
     const { file, store } = await twoRuns();
-    expect(store.evaluations.lookup("key-bad00001")).toBeDefined();
+    expect(await store.evaluations.lookup("key-bad00001")).toBeDefined();
     damage(file, "UPDATE evaluations SET trace = '{' WHERE key = 'key-bad00001'");
-    expect(store.evaluations.lookup("key-bad00001")).toBeUndefined();
-    expect(store.evaluations.lookup("key-good0001")?.row.score).toBe(1);
+    expect(await store.evaluations.lookup("key-bad00001")).toBeUndefined();
+    expect((await store.evaluations.lookup("key-good0001"))?.row.score).toBe(1);
   });
 });
 

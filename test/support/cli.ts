@@ -18,6 +18,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   stdin?: string;
   timeoutMs?: number;
+  /** Flags for Node itself, before the script (e.g. `--max-old-space-size=64`). */
+  nodeArgs?: string[];
 }
 
 let calls = 0;
@@ -41,7 +43,7 @@ export function offlineEnv(extra: Record<string, string | undefined> = {}): Node
 /** Runs the built `dspx` as a child process and collects its output. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: offlineEnv(options.env),
       stdio: ["pipe", "pipe", "pipe"],

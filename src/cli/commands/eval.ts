@@ -1,24 +1,25 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { evaluateProgram, DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
+import { evaluateProgramStreaming, DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
 import { beginEvalRun, type EvalRun } from "../../api/record.js";
+import { datasetPath } from "../../api/data.js";
 import { fingerprints } from "../../api/fingerprint.js";
 import { storeMemo } from "../../evaluate/memo.js";
 import type { SplitName } from "../../program/types.js";
 import type { Example } from "../../program/example.js";
 import { stateHash } from "../../program/state.js";
 import { InterruptedError, isInterruption, UserError } from "../../util/errors.js";
-import type { EvalReport } from "../../evaluate/types.js";
+import type { EvalOutcome } from "../../evaluate/types.js";
+import type { ExampleList } from "../../evaluate/packed-examples.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
 import { openProgram, openStore } from "../open.js";
-import { formatUsd } from "../output.js";
+import { formatInt, formatScore, formatUsd } from "../output.js";
 import { createProgress, evalProgressText } from "../progress.js";
 import { renderSummary, renderWorst, resultJson } from "../render/eval.js";
 import { appendGithubSummary, githubSummaryMarkdown } from "../report/github-summary.js";
 import { JsonlWriter } from "../report/jsonl.js";
-import { junitXml } from "../report/junit.js";
+import { JunitWriter } from "../report/junit.js";
 import { formatGap, formatScorePair } from "../report/text.js";
 
 export interface EvalFlags extends LMFlags {
@@ -38,13 +39,20 @@ export interface EvalFlags extends LMFlags {
   memo?: boolean;
 }
 
+/**
+ * How many examples `--json` details in `results` (the first ones, in dataset order). A large
+ * evaluation's results are not all held in memory; the rest are counted in `resultsOmitted`, and
+ * `--output <file.jsonl>` streams every one.
+ */
+export const JSON_RESULTS_LIMIT = 1000;
+
 export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandContext): Promise<number> {
   const { output, signal } = ctx;
   if (flags.dataset && flags.split) {
     throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
   }
-  // It writes unless it records nothing, memoizes nothing and caches nothing.
-  const store = openStore(flags, ctx, { write: !(flags.record === false && flags.memo === false && flags.cache === false) });
+  // It writes when it records a run or caches LM calls; --no-record alone only reads earlier results.
+  const store = openStore(flags, ctx, { write: flags.record !== false || flags.cache !== false });
   const program = await openProgram(file, flags, ctx, store);
   const model = program.pool.resolveModel(program.spec.lm);
   if (flags.maxUsd !== undefined && !program.costKnown()) {
@@ -54,9 +62,16 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
     });
   }
   const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
-  // The JSONL stream opens before any work, so a bad path fails fast (exit 2).
+  const show = flags.show ?? 5;
+  // The streamed files open before any work, so a bad path fails fast (exit 2).
   const jsonl = flags.output ? await JsonlWriter.open(path.resolve(flags.output)) : undefined;
   if (jsonl) ctx.defer(() => jsonl.close());
+  const junit = flags.junit
+    ? await JunitWriter.open(path.resolve(flags.junit), { program: program.spec.name, dataset: datasetPath(program.spec, flags).label, passScore: flags.passScore ?? 1 })
+    : undefined;
+  // A no-op once the report is finished; otherwise (the evaluation failed) no half-written report stays.
+  if (junit) ctx.defer(() => junit.discard());
+  const detail: ReturnType<typeof resultJson>[] = [];
   const progress = createProgress(output);
   const began = performance.now();
   let done = 0;
@@ -65,38 +80,42 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   let total = 0;
   let spent = 0;
   let costUnknown = false;
+  let examples: ExampleList = [];
   let run: EvalRun | undefined;
-  const report = await (async () => {
+  const outcome = await (async () => {
     try {
-      return await evaluateProgram(program, {
+      return await evaluateProgramStreaming(program, {
         ...(flags.dataset ? { dataset: flags.dataset } : {}),
         ...(flags.split ? { split: flags.split } : {}),
         ...(flags.limit ? { limit: flags.limit } : {}),
         concurrency,
         signal,
+        lowest: Math.max(show, GITHUB_SUMMARY_LOWEST),
         ...(flags.maxUsd !== undefined ? { canDispatch: () => spent < flags.maxUsd! } : {}),
         onStart: async (info) => {
           total = info.total;
+          examples = info.examples;
           output.err(output.errColor.dim(`evaluating ${program.spec.name} on ${info.dataset} (${info.total} examples) with ${model}, concurrency ${concurrency}`));
         },
         memoFor: async (dataset) => {
-          if (flags.record === false && flags.memo === false) return { get: () => undefined, put: () => {} };
+          const reuse = flags.memo !== false;
           if (flags.record === false) {
-            // Reuse earlier results, record nothing.
-            return storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate: stateHash(program.state) });
+            // Reuse earlier results (unless --no-memo), record nothing.
+            return storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate: stateHash(program.state), record: false, reuse });
           }
           run = await beginEvalRun(store, program, {
             dataset,
             ...(flags.name ? { name: flags.name } : {}),
+            // --no-memo: evaluate every example again (the LM cache still answers repeated calls).
+            reuse,
             config: { model, lm: program.pool.recordedLm(), concurrency, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}) },
           });
           if (!output.json) output.out(`${output.color.bold("run")}    ${run.runId}`);
           else output.err(`run ${run.runId}`);
-          // --no-memo: evaluate every example again (the LM cache still answers repeated calls).
-          return flags.memo === false ? { get: () => undefined, put: run.memo.put } : run.memo;
+          return run.memo;
         },
         onResult: (r) => {
-          jsonl?.write(r);
+          if (flags.json && r.index < JSON_RESULTS_LIMIT) detail[r.index] = resultJson(r);
           done++;
           scoreSum += r.score;
           if (r.error) errors++;
@@ -112,13 +131,15 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
             ].filter(Boolean).join(" · ");
             return evalProgressText({ done, total, meanSoFar: scoreSum / done, errors, elapsedMs, extra });
           });
+          // The files and the database (LM cache rows too) each say when they are behind.
+          return whenAll([jsonl?.write(r), junit?.write(r, examples.at(r.index)), store.writer.room()]);
         },
       });
     } catch (err) {
       run?.finish({ error: err });
       // Ctrl-C aborts the calls in flight; that is an interruption (exit 130), not a failure.
       if (signal.aborted && isInterruption(err)) {
-        const done = (err as { partial?: EvalReport }).partial?.summary.done ?? 0;
+        const done = (err as { partial?: EvalOutcome }).partial?.summary.done ?? 0;
         const kept = run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : "";
         throw new InterruptedError(`interrupted after ${done} of ${total} examples${kept}`);
       }
@@ -127,59 +148,83 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
       progress.stop();
     }
   })();
-  run?.finish({ report });
+  run?.finish({ report: outcome });
+  const { summary, lowest } = outcome;
 
-  const below = flags.threshold !== undefined && !(report.summary.mean >= flags.threshold);
-  const byId = new Map<string, Example>(report.examples.map((e) => [e.id, e]));
+  const below = flags.threshold !== undefined && !(summary.mean >= flags.threshold);
+  const byId = new Map<string, Example>(lowest.map((r) => [r.exampleId, outcome.examples.at(r.index)!]));
   const reportInput = {
     program: program.spec.name,
-    dataset: report.dataset,
+    dataset: outcome.dataset,
     ...(run ? { runId: run.runId } : {}),
     model,
-    summary: report.summary,
-    results: report.results,
-    examples: byId,
+    summary,
   };
-  if (flags.junit) {
-    const file = path.resolve(flags.junit);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, junitXml({ ...reportInput, passScore: flags.passScore ?? 1, timestamp: new Date() }));
-  }
+  await junit?.finish({ ...reportInput, timestamp: new Date() });
   try {
-    const markdown = githubSummaryMarkdown({ ...reportInput, ...(flags.threshold !== undefined ? { threshold: flags.threshold, passed: !below } : {}) });
+    const markdown = githubSummaryMarkdown({
+      ...reportInput,
+      lowest,
+      examples: byId,
+      worst: GITHUB_SUMMARY_LOWEST,
+      ...(flags.threshold !== undefined ? { threshold: flags.threshold, passed: !below } : {}),
+    });
     await appendGithubSummary(markdown);
   } catch (err) {
     output.notice(`could not write the GitHub step summary: ${(err as Error).message}`);
   }
   if (output.json) {
+    const results = detail.filter((r) => r !== undefined);
+    const omitted = summary.done - results.length;
+    if (omitted > 0) {
+      output.notice(
+        `--json details the first ${formatInt(results.length)} of ${formatInt(summary.done)} results (\`resultsOmitted\`: ${formatInt(omitted)})${jsonl ? "" : "; --output <file.jsonl> streams every one"}`,
+      );
+    }
     output.out(
       JSON.stringify({
         ...(run ? { runId: run.runId } : {}),
         program: program.spec.name,
-        dataset: report.dataset,
+        dataset: outcome.dataset,
         model,
-        summary: report.summary,
+        summary,
         ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}),
         ...(flags.threshold !== undefined ? { threshold: flags.threshold, passed: !below } : {}),
-        results: report.results.map(resultJson),
+        results,
+        ...(omitted > 0 ? { resultsOmitted: omitted } : {}),
+        lowest: lowest.slice(0, show).map(resultJson),
       }),
     );
   } else {
-    output.out(renderSummary(report.summary, output, flags.maxUsd));
+    output.out(renderSummary(summary, output, flags.maxUsd));
     output.out("");
-    output.out(renderWorst(report.results, byId, output, flags.show ?? 5));
+    output.out(renderWorst(lowest, summary.done, byId, output, show));
   }
-  if (report.summary.stopped === "interrupted") return EXIT.interrupted;
+  if (summary.stopped === "interrupted") return EXIT.interrupted;
   if (below) {
+    if (summary.done === 0) {
+      output.err(`${output.errColor.red("✗")} no example was scored, so the score cannot meet the threshold ${formatScore(flags.threshold!)}`);
+      return EXIT.failed;
+    }
     // Enough decimals that a near miss never reads "0.314 is below 0.314 by 0.000".
-    const [score, bar] = formatScorePair(report.summary.mean, flags.threshold!);
-    const by = flags.threshold! - report.summary.mean;
+    const [score, bar] = formatScorePair(summary.mean, flags.threshold!);
+    const by = flags.threshold! - summary.mean;
     output.err(`${output.errColor.red("✗")} score ${score} is below the threshold ${bar} by ${formatGap(Number.isFinite(by) ? by : flags.threshold!)}`);
     return EXIT.failed;
   }
   if (flags.threshold !== undefined) {
-    const [score, bar] = formatScorePair(report.summary.mean, flags.threshold);
+    const [score, bar] = formatScorePair(summary.mean, flags.threshold);
     output.err(`${output.errColor.green("✓")} score ${score} meets the threshold ${bar}`);
   }
   return EXIT.ok;
+}
+
+/** How many lowest-scoring examples the GitHub step summary lists. */
+const GITHUB_SUMMARY_LOWEST = 10;
+
+/** One promise for the waits that are pending, or undefined when none is. */
+function whenAll(waits: (Promise<void> | undefined)[]): Promise<void> | undefined {
+  const pending = waits.filter((w): w is Promise<void> => w !== undefined);
+  if (pending.length === 0) return undefined;
+  return Promise.all(pending).then(() => undefined);
 }

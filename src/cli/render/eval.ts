@@ -1,8 +1,8 @@
-import type { EvalSummary, ExampleResult } from "../../evaluate/types.js";
+import type { EvalSummary, ResultDigest } from "../../evaluate/types.js";
 import type { Example } from "../../program/example.js";
 import type { Output } from "../output.js";
 import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
-import { inputValue } from "../report/text.js";
+import { inputValue, worstResults } from "../report/text.js";
 import { worstTable } from "./worst.js";
 
 /** The headline of an evaluation: score with its interval, errors, tokens, cost, time. */
@@ -25,12 +25,14 @@ export function renderSummary(summary: EvalSummary, output: Output, maxUsd?: num
   return lines.join("\n");
 }
 
-/** The lowest-scoring examples (errors first), with their input and what went wrong. */
-export function renderWorst(results: readonly ExampleResult[], examples: ReadonlyMap<string, Example>, output: Output, count = 5): string {
-  const worst = [...results]
-    .filter((r) => r.score < 1 || r.error)
-    .sort((a, b) => a.score - b.score || Number(Boolean(b.error)) - Number(Boolean(a.error)) || a.index - b.index)
-    .slice(0, count);
+/**
+ * The lowest-scoring examples (errors first), with their input and what went wrong. `lowest` holds
+ * at least `count` of them when there are (an evaluation's `lowest`); `done` is how many examples
+ * were scored, so that none scored is not mistaken for all of them scoring 1.
+ */
+export function renderWorst(lowest: readonly ResultDigest[], done: number, examples: ReadonlyMap<string, Example>, output: Output, count = 5): string {
+  if (done === 0) return output.color.yellow("no examples were evaluated");
+  const worst = worstResults(lowest, count);
   if (worst.length === 0) return output.color.green("every example scored 1");
   const rows = worst.map((r) => ({
     id: r.exampleId,
@@ -43,7 +45,7 @@ export function renderWorst(results: readonly ExampleResult[], examples: Readonl
 }
 
 /** One example result as JSON (no trace: it is in the store and in --verbose runs). */
-export function resultJson(r: ExampleResult) {
+export function resultJson(r: ResultDigest) {
   return {
     id: r.exampleId,
     score: r.score,

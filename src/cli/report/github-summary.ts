@@ -3,7 +3,7 @@
  */
 
 import { appendFile } from "node:fs/promises";
-import type { EvalSummary, ExampleResult } from "../../evaluate/types.js";
+import type { EvalSummary, ResultDigest } from "../../evaluate/types.js";
 import type { Example } from "../../program/example.js";
 import { formatDuration, formatInt, formatScore, formatUsd } from "../output.js";
 import { flatten, formatGap, formatScorePair, inputValue, truncate, wellFormed, worstResults } from "./text.js";
@@ -13,7 +13,9 @@ export interface GithubSummaryInput {
   dataset: string;
   runId?: string;
   summary: EvalSummary;
-  results: readonly ExampleResult[];
+  /** The lowest-scoring results (an evaluation's `lowest`; any results will do, the lowest are picked). */
+  lowest: readonly ResultDigest[];
+  /** Examples by id, for the lowest ones' inputs. */
   examples: ReadonlyMap<string, Example>;
   /** The score the run had to reach; gives the heading a ✅/❌ verdict. */
   threshold?: number;
@@ -78,8 +80,8 @@ export function githubSummaryMarkdown(input: GithubSummaryInput): string {
     "",
   );
 
-  const worst = worstResults(input.results, input.worst ?? 10);
-  if (input.results.length === 0) {
+  const worst = worstResults(input.lowest, input.worst ?? 10);
+  if (summary.done === 0) {
     out.push("No examples were evaluated.", "");
   } else if (worst.length === 0) {
     out.push("Every example scored 1.", "");

@@ -3,44 +3,22 @@
  * long or interrupted evaluation leaves a readable partial file.
  */
 
-import { once } from "node:events";
-import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
-import type { ExampleResult } from "../../evaluate/types.js";
-import { UserError } from "../../util/errors.js";
+import type { ResultDigest } from "../../evaluate/types.js";
 import { resultJson } from "../render/eval.js";
+import { FileSink } from "./file-sink.js";
 
 export class JsonlWriter {
-  readonly file: string;
-  private readonly stream: WriteStream;
-  private failure: Error | undefined;
-  private closed = false;
   private lines = 0;
 
-  private constructor(file: string, stream: WriteStream) {
-    this.file = file;
-    this.stream = stream;
-    stream.on("error", (err) => {
-      this.failure ??= writeError(file, err);
-    });
+  private constructor(private readonly sink: FileSink) {}
+
+  get file(): string {
+    return this.sink.file;
   }
 
   /** Creates the parent directories and opens `file`, emptying it if it exists. */
   static async open(file: string): Promise<JsonlWriter> {
-    try {
-      await mkdir(dirname(file), { recursive: true });
-    } catch (err) {
-      throw new UserError({ pos: { file }, message: `cannot create the directory for the results file: ${reason(err)}` });
-    }
-    const stream = createWriteStream(file, { flags: "w", encoding: "utf8" });
-    try {
-      await once(stream, "open");
-    } catch (err) {
-      stream.destroy();
-      throw new UserError({ pos: { file }, message: `cannot write the results file: ${reason(err)}` });
-    }
-    return new JsonlWriter(file, stream);
+    return new JsonlWriter(await FileSink.open(file, "the results file"));
   }
 
   /** Number of lines written so far. */
@@ -49,40 +27,17 @@ export class JsonlWriter {
   }
 
   /**
-   * Queues one line for `result`. Never blocks: the stream buffers while the disk catches up. A write
-   * error is kept and thrown by `close`; later writes are dropped.
+   * Queues one line for `result`. Returns a promise when the disk is behind: await it before
+   * producing more. A write error is kept and thrown by `close`; later writes are dropped.
    */
-  write(result: ExampleResult): void {
-    if (this.closed) throw new Error(`${this.file}: cannot write a result after the file was closed`);
-    if (this.failure) return;
-    this.stream.write(`${JSON.stringify(resultJson(result))}\n`);
+  write(result: ResultDigest): Promise<void> | undefined {
+    const wait = this.sink.write(`${JSON.stringify(resultJson(result))}\n`);
     this.lines++;
+    return wait;
   }
 
   /** Flushes and closes the file; throws an Error naming the file if any write failed. Safe to call twice. */
-  async close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      if (!this.failure && !this.stream.destroyed) {
-        const finished = once(this.stream, "close");
-        this.stream.end();
-        try {
-          await finished;
-        } catch (err) {
-          this.failure ??= writeError(this.file, err);
-        }
-      } else {
-        this.stream.destroy();
-      }
-    }
-    if (this.failure) throw this.failure;
+  close(): Promise<void> {
+    return this.sink.close();
   }
-}
-
-function reason(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function writeError(file: string, err: unknown): Error {
-  return new Error(`could not write the results file ${file}: ${reason(err)}`, { cause: err });
 }

@@ -1,5 +1,7 @@
 /** Text helpers shared by the machine-readable reports (JUnit XML, Markdown summaries). */
 
+import { isShortfall, lowerFirst } from "../../evaluate/lowest.js";
+import type { ResultDigest } from "../../evaluate/types.js";
 import type { Example } from "../../program/example.js";
 import { formatScore } from "../output.js";
 
@@ -96,14 +98,7 @@ export function formatGap(gap: number): string {
   return abs.toFixed(3);
 }
 
-/** Lowest-scoring examples (errors first among equals), as the terminal's "lowest-scoring examples" picks them. */
-export function worstResults<R extends { score: number; error?: unknown; index: number }>(results: readonly R[], count: number): R[] {
-  return [...results]
-    .filter((r) => r.score < 1 || r.error || !Number.isFinite(r.score))
-    .sort((a, b) => scoreKey(a.score) - scoreKey(b.score) || Number(Boolean(b.error)) - Number(Boolean(a.error)) || a.index - b.index)
-    .slice(0, count);
-}
-
-function scoreKey(score: number): number {
-  return Number.isFinite(score) ? score : -Infinity;
+/** Lowest-scoring examples (errors first among equals), in the order an evaluation keeps its `lowest`. */
+export function worstResults<R extends ResultDigest>(results: readonly R[], count: number): R[] {
+  return results.filter(isShortfall).sort(lowerFirst).slice(0, count);
 }

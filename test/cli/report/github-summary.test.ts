@@ -19,7 +19,7 @@ function unescapedPipes(row: string): number {
 describe("githubSummaryMarkdown", () => {
   it("says how far below the threshold a failing score is", () => {
     const { results, examples } = mixed();
-    const md = githubSummaryMarkdown({ program: "triage", dataset: "dev", summary: summaryOf(results, { mean: 0.712 }), results, examples, threshold: 0.8 });
+    const md = githubSummaryMarkdown({ program: "triage", dataset: "dev", summary: summaryOf(results, { mean: 0.712 }), lowest: results, examples, threshold: 0.8 });
     expect(md.split("\n")[0]).toBe("## ❌ dspx eval: triage");
     expect(md).toContain("❌ **Failed**: score 0.712 is below the threshold 0.800 by 0.088");
   });
@@ -32,7 +32,7 @@ describe("githubSummaryMarkdown", () => {
       runId: "run-7",
       model: "openai:gpt-4o-mini",
       summary: summaryOf(results, { mean: 0.85 }),
-      results,
+      lowest: results,
       examples,
       threshold: 0.8,
     });
@@ -44,31 +44,31 @@ describe("githubSummaryMarkdown", () => {
   it("follows the caller's verdict, and says why a run that met the threshold failed", () => {
     const { results, examples } = mixed();
     const summary = summaryOf(results, { mean: 0.9, total: 10, stopped: "budget" });
-    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary, results, examples, threshold: 0.8, passed: false });
+    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary, lowest: results, examples, threshold: 0.8, passed: false });
     expect(md.split("\n")[0]).toBe("## ❌ dspx eval: p");
     expect(md).toContain("score 0.900 meets the threshold 0.800, but the evaluation stopped early");
     expect(md).toContain("> Stopped early (the cost cap was reached): 4 of 10 examples evaluated.");
     expect(md).toContain("| examples | 4 of 10 |");
-    const reused = githubSummaryMarkdown({ program: "p", dataset: "d", summary: { ...summary, memoized: 3 }, results, examples });
+    const reused = githubSummaryMarkdown({ program: "p", dataset: "d", summary: { ...summary, memoized: 3 }, lowest: results, examples });
     expect(reused).toContain("| examples | 4 of 10 (3 reused from earlier evaluations) |");
   });
 
   it("prints a score just under the threshold with enough digits to tell them apart", () => {
     const { results, examples } = mixed();
-    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary: summaryOf(results, { mean: 0.7999 }), results, examples, threshold: 0.8 });
+    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary: summaryOf(results, { mean: 0.7999 }), lowest: results, examples, threshold: 0.8 });
     expect(md).toContain("score 0.7999 is below the threshold 0.8000 by 0.0001");
   });
 
   it("has no verdict without a threshold", () => {
     const { results, examples, summary } = mixed();
-    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary, results, examples });
+    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary, lowest: results, examples });
     expect(md.split("\n")[0]).toBe("## dspx eval: p");
     expect(md).not.toMatch(/✅|❌|Passed|Failed/);
   });
 
   it("has a table of score with CI, examples, errors, tokens, cost and time", () => {
     const { results, examples, summary } = mixed();
-    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary, results, examples });
+    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary, lowest: results, examples });
     expect(md).toContain("| score | **0.375** (95% CI 0.275 – 0.475) |");
     expect(md).toContain("| examples | 4 |");
     expect(md).toContain("| errors | 2 |");
@@ -79,7 +79,7 @@ describe("githubSummaryMarkdown", () => {
 
   it("lists the lowest-scoring examples, errors first, with input and feedback or error", () => {
     const { results, examples, summary } = mixed();
-    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary, results, examples });
+    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary, lowest: results, examples });
     const lines = md.split("\n");
     const head = lines.indexOf("| example | score | input | feedback |");
     expect(head).toBeGreaterThan(0);
@@ -91,7 +91,7 @@ describe("githubSummaryMarkdown", () => {
 
   it("shows at most 10 examples, lowest first", () => {
     const results = Array.from({ length: 15 }, (_, i) => result(`ex${i}`, i, { score: (15 - i) / 20 }));
-    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary: summaryOf(results), results, examples: new Map() });
+    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary: summaryOf(results), lowest: results, examples: new Map() });
     const rows = md.split("\n").filter((l) => /^\| ex\d+ \|/.test(l));
     expect(rows).toHaveLength(10);
     expect(rows.map((r) => cells(r)[0])).toEqual(["ex14", "ex13", "ex12", "ex11", "ex10", "ex9", "ex8", "ex7", "ex6", "ex5"]);
@@ -99,7 +99,7 @@ describe("githubSummaryMarkdown", () => {
 
   it("says so when every example scored 1", () => {
     const results = [result("a", 0), result("b", 1)];
-    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary: summaryOf(results), results, examples: new Map() });
+    const md = githubSummaryMarkdown({ program: "p", dataset: "d", summary: summaryOf(results), lowest: results, examples: new Map() });
     expect(md).toContain("Every example scored 1.");
     expect(md).not.toContain("Lowest-scoring");
   });
@@ -108,7 +108,7 @@ describe("githubSummaryMarkdown", () => {
     const nasty = "a | b\nc\r\nd <script>alert(1)</script> *bold* `code` $x$ [link](http://e) \u0001 " + "z".repeat(300);
     const results = [result("id|1", 0, { score: 0.1, feedback: nasty }), result("id2", 1, { score: 0, error: { kind: "metric", message: nasty } })];
     const examples = new Map<string, Example>([["id|1", example("id|1", { q: nasty })]]);
-    const md = githubSummaryMarkdown({ program: "p|*x*", dataset: "d", summary: summaryOf(results), results, examples });
+    const md = githubSummaryMarkdown({ program: "p|*x*", dataset: "d", summary: summaryOf(results), lowest: results, examples });
     expect(md.split("\n")[0]).toBe("## dspx eval: p\\|\\*x\\*");
     const lines = md.split("\n");
     const rows = lines.slice(lines.indexOf("| example | score | input | feedback |") + 2).filter((l) => l.startsWith("|"));

@@ -45,6 +45,23 @@ describe("JsonlWriter", () => {
     await w.close();
   });
 
+  it("asks the writer to wait once the stream's buffer is full, and loses nothing", async () => {
+    const file = join(dir, "big.jsonl");
+    const w = await JsonlWriter.open(file);
+    const big = "y".repeat(4000);
+    let waits = 0;
+    for (let i = 0; i < 200; i++) {
+      const wait = w.write(result(`ex${i}`, i, { feedback: big }));
+      if (wait) {
+        waits++;
+        await wait;
+      }
+    }
+    expect(waits).toBeGreaterThan(0);
+    await w.close();
+    expect(await lines(file)).toHaveLength(200);
+  });
+
   it("truncates an existing file", async () => {
     const file = join(dir, "results.jsonl");
     await writeFile(file, "old line 1\nold line 2\nold line 3\n".repeat(100));

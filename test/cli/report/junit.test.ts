@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { junitXml, type JunitInput } from "../../../src/cli/report/junit.js";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { junitXml, JunitWriter, type JunitInput } from "../../../src/cli/report/junit.js";
 import { example, mixed, result, summaryOf } from "./fixtures.js";
 import { child, children, parseXml, text, type XmlElement } from "./xml-check.js";
 
@@ -208,5 +212,39 @@ describe("the XML checker used above", () => {
     expect(el.attrs.x).toBe('"1\n\t');
     expect(text(el)).toBe("t & <u><raw>");
     expect(children(el, "b")).toHaveLength(1);
+  });
+});
+
+describe("JunitWriter", () => {
+  it("writes, from results streamed in, the same document junitXml makes of them", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dspx-junit-writer-"));
+    const file = path.join(dir, "nested", "eval.xml");
+    const { results, examples, summary } = mixed();
+    const writer = await JunitWriter.open(file, { program: "triage", dataset: "dev", passScore: 1 });
+    // Finishing order, not example order: the report follows the order written.
+    const order = [results[2]!, results[0]!, results[3]!, results[1]!];
+    for (const r of order) await writer.write(r, examples.get(r.exampleId));
+    await writer.finish({ runId: "run-42", model: "sim", summary, timestamp: WHEN });
+    const expected = junitXml({ program: "triage", dataset: "dev", runId: "run-42", model: "sim", summary, results: order, examples, passScore: 1, timestamp: WHEN });
+    expect(await readFile(file, "utf8")).toBe(expected);
+    // finish is once; discard after it keeps the report.
+    await writer.discard();
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it("leaves no report and no scratch file when discarded", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dspx-junit-discard-"));
+    const before = (await readdir(os.tmpdir())).filter((f) => f.startsWith("dspx-junit-")).length;
+    const file = path.join(dir, "eval.xml");
+    const writer = await JunitWriter.open(file, { program: "p", dataset: "d", passScore: 1 });
+    await writer.write(result("a", 0), undefined);
+    await writer.discard();
+    expect(existsSync(file)).toBe(false);
+    expect((await readdir(os.tmpdir())).filter((f) => f.startsWith("dspx-junit-")).length).toBe(before);
+  });
+
+  it("refuses a path it cannot write at once, naming the flag", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dspx-junit-dir-"));
+    await expect(JunitWriter.open(dir, { program: "p", dataset: "d", passScore: 1 })).rejects.toThrow(/--junit: cannot write the JUnit report/);
   });
 });

@@ -1,0 +1,56 @@
+// Peak memory of `dspx eval` as the dataset grows: support-triage on sim at 10k and 100k distinct
+// rows (BENCH_EVAL_ROWS=10000,100000,… to choose), recording everything, then with every output on.
+// Peak RSS is the child's own ru_maxrss (see rss-probe.js), measured in the same run for each size.
+import { spawn } from "node:child_process";
+import { readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { OUT, ROOT, triageDataset } from "./support.js";
+import { fmt, printTable } from "./lib.js";
+
+const PROBE = path.join(ROOT, "bench/rss-probe.js");
+
+async function evalRun(rows, file, extra) {
+  const db = path.join(OUT, `memory-${rows}.db`);
+  const rssFile = path.join(OUT, `memory-${rows}.rss`);
+  await rm(db, { force: true });
+  await rm(`${db}-wal`, { force: true });
+  await rm(`${db}-shm`, { force: true });
+  const args = ["--import", PROBE, path.join(ROOT, "bin/dspx.js"), "eval", "programs/support-triage.yaml", "--dataset", file, "--lm", "sim", "--json", ...extra];
+  const began = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", DSPX_DB: db, BENCH_RSS_FILE: rssFile },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  const wallMs = performance.now() - began;
+  if (code !== 0) throw new Error(`dspx eval on ${rows} rows exited ${code}: ${stderr.slice(-500)}`);
+  const done = JSON.parse(stdout).summary.done;
+  const rssMb = Number(await readFile(rssFile, "utf8")) / 1024;
+  const dbMb = (await stat(db)).size / 1e6;
+  return { done, rssMb, wallMs, dbMb };
+}
+
+export async function run() {
+  const sizes = (process.env.BENCH_EVAL_ROWS ?? "10000,100000").split(",").map(Number);
+  const configs = [
+    ["records run + results", []],
+    ["and --junit --output", ["--junit", path.join(OUT, "memory.xml"), "--output", path.join(OUT, "memory.jsonl")]],
+  ];
+  const rows = [];
+  for (const [label, extra] of configs) {
+    const peaks = [];
+    for (const n of sizes) {
+      const file = await triageDataset(n);
+      const r = await evalRun(n, file, extra);
+      peaks.push(r.rssMb);
+      rows.push([label, n.toLocaleString("en-US"), fmt(r.rssMb, 0), fmt(r.wallMs / 1000, 1), fmt((r.done / r.wallMs) * 1000, 0), fmt(r.dbMb, 0)]);
+    }
+    rows.push([label, `${sizes.at(-1).toLocaleString("en-US")} vs ${sizes[0].toLocaleString("en-US")}`, `${fmt(peaks.at(-1) / peaks[0], 2)}×`, "", "", ""]);
+  }
+  printTable("dspx eval memory (support-triage on sim, distinct rows)", ["run", "rows", "peak RSS MB", "wall s", "examples/s", "database MB"], rows);
+}

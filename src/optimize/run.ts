@@ -29,6 +29,7 @@ import { readReport, type OptimizeReport } from "./report.js";
 import { Spend } from "./spend.js";
 import { displayPath } from "../util/display-path.js";
 import { loadGraph } from "../graph/load.js";
+import { metricNodes } from "../program/metric-nodes.js";
 import { publicEndpoint } from "../lm/resolve.js";
 
 /** Everything a run needs beyond the program file, as given on the command line (or by a caller). */
@@ -723,16 +724,7 @@ class Session {
 }
 
 function countJudges(metric: import("../program/types.js").MetricSpec): number {
-  switch (metric.kind) {
-    case "llm_judge":
-      return 1;
-    case "mean":
-      return metric.metrics.reduce((n, m) => n + countJudges(m), 0);
-    case "weighted":
-      return metric.metrics.reduce((n, m) => n + countJudges(m.metric), 0);
-    default:
-      return 0;
-  }
+  return metricNodes(metric).filter((n) => n.metric.kind === "llm_judge").length;
 }
 
 export type { ScoreSet, OptimizeReport };

@@ -2,7 +2,7 @@ import type { Problem } from "../../util/errors.js";
 import type { ReadProgram } from "../../program/load.js";
 import type { Graph } from "../types.js";
 import type { Draft } from "./modules.js";
-import { producerOf, scopeOf } from "./references.js";
+import { producerOf, scopeOf } from "./scope.js";
 
 export interface OutputsResult {
   /** The program outputs whose producer is known, with its type. */

@@ -109,11 +109,23 @@ addLMOptions(
     "\nBudgets: every limit given applies, the first reached ends the run; the flags override the program's\n" +
       "optimize.budget key by key. The 2000 LM-call default applies only when no budget of any kind is given\n" +
       "(flags or optimize.budget): with only --budget-usd, --budget-time or --budget-rollouts there is no\n" +
-      "LM-call limit. The plan line lists the limits in force.",
+      "LM-call limit. The plan line lists the limits in force.\n" +
+      "\nEach optimizer's settings (optimize.<optimizer>: in the program file), with types and defaults:\n" +
+      "dspx optimizers",
   )
   .action(async (file: string, flags: Record<string, unknown>) => {
     const { optimizeCommand } = await import("./commands/optimize.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => optimizeCommand(file, flags, ctx));
+  });
+
+program
+  .command("optimizers")
+  .description("list the optimizers and their settings (optimize.<optimizer>:), with types and defaults, and the budget keys")
+  .option("--json", "print JSON")
+  .option("--markdown", "print the tables as Markdown (the README's)")
+  .action(async (flags: { json?: boolean; markdown?: boolean }) => {
+    const { optimizersCommand } = await import("./commands/optimizers.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => optimizersCommand(flags, ctx));
   });
 
 program

@@ -205,3 +205,24 @@ describe("RateLimitEpisodes: the pause", () => {
     expect(log).toEqual(["slow#1"]);
   });
 });
+
+describe("RateLimitEpisodes: 429s that do not depend on the rate", () => {
+  it("the repeats' lowerings are tested; once the share is found not to fall, they are taken back and 429s pause nothing", () => {
+    const { e, log, refuse, admit } = episodes();
+    // 30% refused whatever the rate, one attempt out at a time (so no 429 ever has a witness).
+    const answer = (i: number): void => ([0, 3, 6].includes(i % 10) ? refuse(i, i + 1, 10 * i) : admit(i, 10 * i));
+    for (let i = 0; i < 40; i++) answer(i);
+    // The first repeat lowered the rate; its sample before was too small to judge, so a repeat after
+    // its verdict lowered again, and that one is still under test.
+    expect(log).toEqual(["slow#1", "slow#2"]);
+    let i = 40;
+    while (log.length === 2) answer(i++);
+    expect(log).toEqual(["slow#1", "slow#2", "undo#2", "undo#1"]);
+    // Now a 429 with no witness pauses nothing, and repeats lower nothing.
+    for (const end = i + 60; i < end; i++) {
+      answer(i);
+      if (i % 10 === 0) expect(e.pausedUntil()).toBeLessThanOrEqual(10 * i);
+    }
+    expect(log).toHaveLength(4);
+  });
+});

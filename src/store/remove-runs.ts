@@ -28,6 +28,8 @@ export interface RunsRemoval {
   keptEvaluations: number;
   /** The runs in progress that made evaluations be kept. */
   inProgress: LiveRun[];
+  /** Runs removed while still running in a live process (`force`): each process fails at its next write. */
+  forced: LiveRun[];
   dryRun: boolean;
 }
 
@@ -58,15 +60,17 @@ export function removeRuns(db: Database.Database, ids: readonly string[], option
     // Another run in progress may have just read one of these from the memo: it keeps them until gc.
     const keptEvaluations = inProgress.length > 0 ? count(db, `SELECT COUNT(*) AS n ${orphaned}`, params) : 0;
     const evaluations = inProgress.length > 0 ? 0 : changes(db, `DELETE ${orphaned}`, params);
+    const results = changes(db, `DELETE FROM run_results WHERE run_id IN ${IDS}`, params);
+    // Foreign keys are off (see housekeepingTransaction): the order of these deletes does not matter.
     const removed: RemovedRows = {
-      results: changes(db, `DELETE FROM run_results WHERE run_id IN ${IDS}`, params),
-      evaluations,
+      runs: changes(db, `DELETE FROM runs WHERE id IN ${IDS}`, params),
       candidates: changes(db, `DELETE FROM candidates WHERE run_id IN ${IDS}`, params),
       events: changes(db, `DELETE FROM events WHERE run_id IN ${IDS}`, params),
       checkpoints: changes(db, `DELETE FROM checkpoints WHERE run_id IN ${IDS}`, params),
+      results,
       cacheLinks: changes(db, `DELETE FROM lm_cache_uses WHERE run_id IN ${IDS}`, params),
-      runs: changes(db, `DELETE FROM runs WHERE id IN ${IDS}`, params),
+      evaluations,
     };
-    return { runs: present, removed, keptEvaluations, inProgress, dryRun: options.dryRun ?? false };
+    return { runs: present, removed, keptEvaluations, inProgress, forced: running, dryRun: options.dryRun ?? false };
   });
 }

@@ -95,6 +95,7 @@ describe("removing runs", () => {
       removed: { runs: 1, candidates: 1, events: 2, checkpoints: 1, results: 2, cacheLinks: 1, evaluations: 1 },
       keptEvaluations: 0,
       inProgress: [],
+      forced: [],
       dryRun: false,
     });
     expect(evaluationIds(file)).toEqual(["e2", "e3", "e4"]);
@@ -128,7 +129,7 @@ describe("removing runs", () => {
     // All or nothing: the run that could go is still there too.
     expect(tables(file).runs).toBe(2);
     expect((await store.removeRuns(["dead0001"])).runs).toEqual(["dead0001"]);
-    expect((await store.removeRuns(["live0001"], { force: true })).runs).toEqual(["live0001"]);
+    expect(await store.removeRuns(["live0001"], { force: true })).toMatchObject({ runs: ["live0001"], forced: [{ id: "live0001", pid: process.pid }] });
     expect(tables(file)).toMatchObject({ runs: 0, candidates: 0, events: 0, checkpoints: 0 });
   });
 

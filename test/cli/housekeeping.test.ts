@@ -64,6 +64,7 @@ const MISSING: MissingCase[] = [
   { args: ["gc"], code: 0, out: /^nothing to remove$/m },
   { args: ["gc", "--cache", "--vacuum", "--json"], code: 0, json: (v) => expect(v.vacuum).toEqual({ skipped: "there is no database file" }) },
   { args: ["eval", TRIAGE, "--limit", "2", "--no-record", "--no-cache", "--json"], code: 0, json: (v) => expect(v.summary.done).toBe(2) },
+  { args: ["gc", "--older-than", "soon"], code: 2, err: /^error: --older-than: expected a duration such as 30d, 12h or 90m\n$/ },
 ];
 
 describe("with no database file, a command that only reads or removes", () => {

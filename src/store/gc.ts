@@ -47,6 +47,8 @@ const NO_RUN = "run_id NOT IN (SELECT id FROM runs)";
  * `RunsStore.create`), and while one is in progress no evaluation is removed, since it may have just
  * found one, or written one it has not linked yet. Its cache entries are linked to it, so they stay;
  * an old entry it is reading at that very moment may go, which costs at most that call again.
+ *
+ * @internal Called through `Store.gc`; the driver stays out of the published types.
  */
 export function collectGarbage(db: Database.Database, options: GcOptions = {}): GcReport {
   const before = options.before;

@@ -6,6 +6,7 @@ class DryRun<T> {
 }
 
 /**
+ * @internal
  * Runs `work` in one write transaction (taken at once, so nothing another process commits meanwhile
  * escapes what `work` reads): committed, or rolled back after it ran when `dryRun` — a dry run counts
  * exactly what the real one would remove, by removing it and taking it back.

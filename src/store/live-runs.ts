@@ -20,6 +20,8 @@ export interface LiveRun {
 /**
  * The runs in progress. Read the column values as they are (a damaged row counts when its status and
  * pid still read): a run in doubt is treated as live, since wrongly keeping rows costs nothing.
+ *
+ * @internal The driver stays out of the published types.
  */
 export function liveRuns(db: Database.Database): LiveRun[] {
   const rows = db.prepare("SELECT id, pid FROM runs WHERE status = 'running' ORDER BY started_at, id").all() as { id: unknown; pid: unknown }[];

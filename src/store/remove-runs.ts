@@ -40,6 +40,8 @@ const IDS = "(SELECT value FROM json_each(@ids))";
  * result links, cache links, and the evaluations no other run links to. LM cache entries are kept
  * (a cache, shared by every run; `dspx gc` and `dspx cache clear` remove entries). A run in progress
  * in a live process is refused unless `force` (that process then fails at its next write).
+ *
+ * @internal Called through `Store.removeRuns`; the driver stays out of the published types.
  */
 export function removeRuns(db: Database.Database, ids: readonly string[], options: { force?: boolean; dryRun?: boolean } = {}): RunsRemoval {
   const params = { ids: JSON.stringify([...new Set(ids)]) };

@@ -16,6 +16,8 @@ function sizeOnDisk(file: string): number {
  * so the space is given back now. It holds the write lock for the whole copy: other processes' writes
  * wait (up to their busy timeout), which is why `dspx gc` does not compact while a run is in progress.
  * A reader in another process can keep the log from being truncated; the sizes say what happened.
+ *
+ * @internal Called through `Store.vacuum`; the driver stays out of the published types.
  */
 export function vacuum(db: Database.Database, file: string): Compaction {
   const beforeBytes = sizeOnDisk(file);

@@ -1,13 +1,14 @@
-import { executeGraph, isFatal, StepFailure, type ExecContext } from "../graph/execute.js";
-import type { Prediction, Trace } from "../graph/trace.js";
+import { isFatal, type ExecContext } from "../graph/execute.js";
+import type { Trace } from "../graph/trace.js";
 import type { Graph } from "../graph/types.js";
-import { addUsage, ZERO_USAGE, type LMCallRecord, type Usage } from "../lm/types.js";
+import type { LMCallRecord } from "../lm/types.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
 import type { Example } from "../program/example.js";
 import type { ProgramState } from "../program/state.js";
 import { InterruptedError } from "../util/errors.js";
 import { forEachConcurrent } from "./concurrency.js";
 import type { EvalMemo } from "./memo.js";
+import { accounting, runExample } from "./run-example.js";
 import type { ExampleList } from "./packed-examples.js";
 import { EvalTally } from "./tally.js";
 import type { EvalOutcome, EvalReport, ExampleError, ExampleResult, StopReason } from "./types.js";
@@ -118,16 +119,9 @@ async function evaluateOne(
   metricContext: MetricContext,
 ): Promise<ExampleResult> {
   const began = performance.now();
-  let prediction: Prediction;
-  try {
-    prediction = await executeGraph(options.graph, options.state, example.inputs, exec);
-  } catch (err) {
-    if (!(err instanceof StepFailure)) throw err;
-    const error: ExampleError = { kind: "step", message: err.message, step: err.step };
-    if (err.raw !== undefined) error.raw = err.raw;
-    return result(example.id, index, 0, err.trace, [], began, { error });
-  }
-  const { outputs, trace } = prediction;
+  const run = await runExample(options.graph, options.state, example.inputs, exec);
+  if (!run.ok) return result(example.id, index, 0, run.trace, [], began, { error: run.error });
+  const { outputs, trace } = run.prediction;
   try {
     const scored = await options.metric.score(example, outputs, trace, metricContext);
     if (!Number.isFinite(scored.score)) throw new Error(`metric returned a non-finite score (${scored.score})`);
@@ -153,27 +147,4 @@ function result(
   if (extra.feedback !== undefined) r.feedback = extra.feedback;
   if (extra.error) r.error = extra.error;
   return r;
-}
-
-/** Tokens, cost and calls of one example: its steps' LM calls and its judge's. */
-function accounting(
-  trace: Trace,
-  judgeCalls: readonly LMCallRecord[] = [],
-): { usage: Usage; costUsd: number | null; calls: number; cachedCalls: number; nominal: ExampleResult["nominal"] } {
-  let usage = ZERO_USAGE;
-  let cost: number | null = 0;
-  let nominal: number | null = 0;
-  let calls = 0;
-  let cachedCalls = 0;
-  for (const list of [...trace.map((s) => s.calls), judgeCalls]) {
-    for (const call of list) {
-      calls++;
-      if (call.cached) cachedCalls++;
-      else usage = addUsage(usage, call.usage);
-      cost = cost === null || call.costUsd === null ? null : cost + (call.cached ? 0 : call.costUsd);
-      const original = call.cached ? (call.nominalCostUsd ?? 0) : call.costUsd;
-      nominal = nominal === null || original === null ? null : nominal + original;
-    }
-  }
-  return { usage, costUsd: cost, calls, cachedCalls, nominal: { calls, costUsd: nominal } };
 }

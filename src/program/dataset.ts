@@ -1,12 +1,10 @@
 import { hashOf } from "../util/canonical.js";
 import { sortProblems, UserError, type Problem } from "../util/errors.js";
-import { coerceValue } from "../signature/coerce.js";
-import { typeToString } from "../signature/format.js";
 import type { Field } from "../signature/types.js";
 import type { Example } from "./example.js";
 import { displayPath } from "../util/display-path.js";
-import { parseJsonLine } from "./jsonl.js";
 import { readLines, type ReadLinesOptions } from "./lines.js";
+import { columnOfKey, parseRow, rowInputs } from "./row.js";
 
 export interface ReadDatasetOptions extends Pick<ReadLinesOptions, "maxLineBytes"> {
   /** The program's input fields: each row must carry them (values are coerced to their types). */
@@ -34,18 +32,12 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
       if (line.trim() === "") continue;
       if (options.limit !== undefined && examples.length >= options.limit) break rows;
       const pos = { file: display, line: lineNo };
-      const parsed = parseJsonLine(line);
-      if (!parsed.ok) {
-        problems.push({ message: parsed.message, pos: { ...pos, col: parsed.col } });
+      const parsedRow = parseRow(line, pos);
+      if ("problem" in parsedRow) {
+        problems.push(parsedRow.problem);
         continue;
       }
-      const row = parsed.value;
-      if (row === null || typeof row !== "object" || Array.isArray(row)) {
-        problems.push({ message: "expected a JSON object per line", pos: { ...pos, col: 1 } });
-        continue;
-      }
-      const record = row as Record<string, unknown>;
-      const inputs: Record<string, unknown> = {};
+      const record = parsedRow.record;
       let bad = false;
       const missingLabels = (options.labels ?? []).filter((l) => !(l in record));
       if (missingLabels.length > 0) {
@@ -55,30 +47,10 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
         });
         bad = true;
       }
-      for (const field of options.inputs) {
-        if (!(field.name in record)) {
-          problems.push({
-            message: `missing program input \`${field.name}\` (row has: ${Object.keys(record).join(", ") || "no fields"})`,
-            pos: { ...pos, col: 1 },
-          });
-          bad = true;
-          continue;
-        }
-        if (record[field.name] === null) {
-          problems.push({ message: `program input \`${field.name}\` is null`, pos: { ...pos, col: columnOfKey(line, field.name) } });
-          bad = true;
-          continue;
-        }
-        const coerced = field.typed ? coerceValue(field.type, record[field.name]) : { ok: true as const, value: record[field.name] };
-        if (!coerced.ok) {
-          problems.push({
-            message: `input \`${field.name}\` should be ${typeToString(field.type)}: ${coerced.error}, got ${JSON.stringify(record[field.name])}`,
-            pos: { ...pos, col: columnOfKey(line, field.name) },
-          });
-          bad = true;
-          continue;
-        }
-        inputs[field.name] = coerced.value;
+      const { inputs, problems: inputProblems } = rowInputs(record, line, pos, options.inputs);
+      if (inputProblems.length > 0) {
+        problems.push(...inputProblems);
+        bad = true;
       }
       if (bad) continue;
       const labels: Record<string, unknown> = {};
@@ -104,9 +76,4 @@ export async function readDataset(file: string, options: ReadDatasetOptions): Pr
   }
   if (problems.length > 0) throw new UserError(sortProblems(problems));
   return examples;
-}
-
-function columnOfKey(line: string, key: string): number {
-  const i = line.indexOf(JSON.stringify(key));
-  return i >= 0 ? i + 1 : 1;
 }

@@ -1,0 +1,128 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { checkBatchInputs, readBatchInputs } from "../../batch/inputs.js";
+import { predictBatch, type BatchResult, type BatchSummary } from "../../batch/predict.js";
+import { DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
+import { displayPath } from "../../util/display-path.js";
+import { InterruptedError, isInterruption, UserError } from "../../util/errors.js";
+import type { CommandContext } from "../context.js";
+import { EXIT } from "../errors.js";
+import type { LMFlags } from "../flags.js";
+import { openProgram } from "../open.js";
+import { formatInt, formatUsd, plural } from "../output.js";
+import { createProgress } from "../progress.js";
+import { FileSink } from "../report/file-sink.js";
+
+export interface RunBatchFlags extends LMFlags {
+  inputFile: string;
+  output?: string;
+  concurrency?: number;
+  json?: boolean;
+}
+
+/** Whether `run` reads many inputs, one per line, rather than one: an input file named *.jsonl (or *.ndjson). */
+export function isBatchInput(file: string | undefined): file is string {
+  return file !== undefined && /\.(jsonl|ndjson)$/i.test(file);
+}
+
+/**
+ * `dspx run <program> --input-file inputs.jsonl`: the program over every line, results streamed
+ * in input order (to --output or stdout, one JSON object per line), a failing line recorded and
+ * the batch going on, a summary on stderr. The whole file is checked before any call; rerunning
+ * the same command answers the lines already done from the LM cache.
+ */
+export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: CommandContext): Promise<number> {
+  const { output, signal } = ctx;
+  const inputFile = flags.inputFile;
+  const outFile = flags.output === undefined ? undefined : path.resolve(flags.output);
+  if (outFile !== undefined) checkOutputPath(outFile, flags.output!, path.resolve(inputFile));
+  const program = await openProgram(file, flags, ctx);
+  const { count } = await checkBatchInputs(inputFile, program.spec.inputs);
+  // Opened (emptied) only once the inputs are known to be good, and before any call.
+  const sink = outFile !== undefined ? await FileSink.open(outFile, "the predictions file") : stdoutSink();
+  ctx.defer(() => sink.close());
+  const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
+  const model = program.pool.resolveModel(program.spec.lm);
+  output.err(output.errColor.dim(`running ${program.spec.name} on ${displayPath(inputFile)} (${plural(count, "line")}) with ${model}, concurrency ${concurrency}`));
+  const progress = outFile !== undefined ? createProgress(output) : { update() {}, stop() {} };
+  let done = 0;
+  let errors = 0;
+  let summary: BatchSummary;
+  try {
+    summary = await predictBatch({
+      graph: program.graph,
+      state: program.state,
+      exec: { lmFor: program.lmFor },
+      inputs: readBatchInputs(inputFile, program.spec.inputs),
+      total: count,
+      concurrency,
+      signal,
+      onResult: (r) => {
+        done++;
+        if (r.error) errors++;
+        progress.update(() => `${formatInt(done)}/${formatInt(count)} lines${errors > 0 ? ` · ${plural(errors, "error")}` : ""}`);
+        return sink.write(`${JSON.stringify(resultLine(r))}\n`);
+      },
+    });
+  } catch (err) {
+    progress.stop();
+    const partial = (err as { partial?: BatchSummary }).partial;
+    const where = outFile !== undefined ? ` are in ${displayPath(outFile)}` : ` were printed`;
+    const kept = partial && partial.done > 0 ? `; the first ${plural(partial.done, "result")}${where}` : "";
+    if (partial) output.err(summaryText(partial));
+    if (signal.aborted && isInterruption(err)) {
+      throw new InterruptedError(`interrupted after ${formatInt(partial?.done ?? 0)} of ${formatInt(count)} lines${kept}; running the same command again answers the finished lines from the LM cache`);
+    }
+    if (kept) output.err(kept.slice(2));
+    throw err;
+  }
+  progress.stop();
+  output.err(summaryText(summary));
+  if (output.json && outFile !== undefined) output.out(JSON.stringify({ program: program.spec.name, input: displayPath(inputFile), output: displayPath(outFile), model, summary }));
+  return summary.stopped === "interrupted" ? EXIT.interrupted : EXIT.ok;
+}
+
+/**
+ * --output is refused before anything runs when it could not be written or would destroy the
+ * inputs; its folder must exist (a mistyped path is not created).
+ */
+function checkOutputPath(outFile: string, given: string, inputFile: string): void {
+  if (outFile === inputFile) throw new UserError({ flag: "--output", message: `${given} is the input file; writing the predictions there would destroy the inputs` });
+  const dir = path.dirname(outFile);
+  if (!existsSync(dir)) throw new UserError({ flag: "--output", message: `the folder ${displayPath(dir)} does not exist (dspx does not create it)` });
+}
+
+/** One line of the predictions: where the input was, and its outputs or its error. */
+export function resultLine(r: BatchResult): Record<string, unknown> {
+  const where = { line: r.line, ...(r.id !== undefined ? { id: r.id } : {}) };
+  if (r.error) return { ...where, error: { ...(r.error.step !== undefined ? { step: r.error.step } : {}), message: r.error.message, ...(r.error.raw !== undefined ? { raw: r.error.raw } : {}) } };
+  return { ...where, outputs: r.outputs };
+}
+
+function summaryText(s: BatchSummary): string {
+  const parts = [
+    `${formatInt(s.done)}${s.done < s.total ? ` of ${formatInt(s.total)}` : ""} lines: ${formatInt(s.ok)} ok, ${plural(s.errors, "error")}`,
+    `${plural(s.calls, "LM call")}${s.cachedCalls > 0 ? ` (${formatInt(s.cachedCalls)} from the cache)` : ""}`,
+    `${formatInt(s.usage.promptTokens + s.usage.completionTokens)} tokens`,
+    `cost ${formatUsd(s.costUsd)}`,
+  ];
+  return parts.join(" · ");
+}
+
+/** Standard output as a sink for the predictions, waiting for it to drain when a reader is slow. */
+function stdoutSink(): Pick<FileSink, "write" | "close"> {
+  return {
+    write(text) {
+      if (process.stdout.destroyed || !process.stdout.writable) return undefined;
+      if (process.stdout.write(text)) return undefined;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          process.stdout.off("drain", done).off("error", done).off("close", done);
+          resolve();
+        };
+        process.stdout.on("drain", done).on("error", done).on("close", done);
+      });
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,177 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ROOT, runCli, startCli } from "../support/cli.js";
+import { defaultResponder, startMockProvider, type MockProvider, type MockRequest } from "../support/mock-provider.js";
+
+const TRIAGE = "programs/support-triage.yaml";
+let mock: MockProvider;
+let dir: string;
+let messages: string[] = [];
+
+beforeAll(async () => {
+  mock = await startMockProvider();
+  dir = await mkdtemp(path.join(os.tmpdir(), "dspx-run-batch-"));
+  const text = await readFile(path.join(ROOT, "datasets/support-triage/train.jsonl"), "utf8");
+  messages = text
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => String((JSON.parse(l) as { message: unknown }).message));
+});
+afterAll(() => mock.close());
+beforeEach(() => mock.reset());
+
+let files = 0;
+/** An inputs file of `n` distinct messages (each given a reference number), ids `m-0` …; `extra` lines are appended as they are. */
+async function inputs(n: number, extra: string[] = []): Promise<string> {
+  const file = path.join(dir, `inputs-${++files}.jsonl`);
+  const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ id: `m-${i}`, message: `${messages[i % messages.length]} (ref #${i})` }));
+  await writeFile(file, `${[...lines, ...extra].join("\n")}\n`);
+  return file;
+}
+
+const onMock = () => ["--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl];
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { line: number; id?: string; outputs?: Record<string, unknown>; error?: { step?: string; message: string } });
+/** The reference number a request's message carries. */
+const refOf = (req: MockRequest) => Number(/\(ref #(\d+)\)/.exec(req.messages.at(-1)?.content ?? "")?.[1]);
+
+describe("dspx run --input-file inputs.jsonl (batch prediction)", () => {
+  it("answers every line on stdout as JSONL, in input order whatever order the answers come in, with a summary on stderr", async () => {
+    const file = await inputs(24);
+    // Early lines answer last: the order the results are written in is not the order they finish in.
+    mock.setResponder((req) => ({ kind: "slow", ms: refOf(req) < 8 ? 150 - refOf(req) * 10 : 0, reply: defaultResponder(req) }));
+    const db = path.join(dir, "order.db");
+    const r = await runCli(["run", TRIAGE, "--input-file", file, "--concurrency", "8", ...onMock()], { env: { DSPX_DB: db } });
+    expect(r.code, r.stderr).toBe(0);
+    const out = lines(r.stdout);
+    expect(out.map((l) => l.id)).toEqual(Array.from({ length: 24 }, (_, i) => `m-${i}`));
+    expect(out.map((l) => l.line)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    for (const l of out) {
+      expect(["billing", "technical", "account", "shipping", "returns", "security", "other"]).toContain(l.outputs?.team);
+      expect(["low", "normal", "high"]).toContain(l.outputs?.urgency);
+    }
+    // The answers really did finish out of order (else this test proves nothing about ordering).
+    const answered = mock.requests.map(refOf);
+    expect(answered.slice(0, 8)).not.toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(r.stderr).toMatch(/^24 lines: 24 ok, 0 errors · 24 LM calls · [\d,]+ tokens · cost \$[\d.]+$/m);
+  });
+
+  it("records a line that fails and goes on; its result says which step and why", async () => {
+    const file = await inputs(6);
+    mock.setResponder((req) => (refOf(req) === 2 ? { kind: "text", text: "I cannot help with that." } : defaultResponder(req)));
+    const out = path.join(dir, "failing.jsonl");
+    const r = await runCli(["run", TRIAGE, "--input-file", file, "--output", out, ...onMock()], { env: { DSPX_DB: path.join(dir, "failing.db") } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("");
+    const written = lines(await readFile(out, "utf8"));
+    expect(written.map((l) => l.id)).toEqual(["m-0", "m-1", "m-2", "m-3", "m-4", "m-5"]);
+    expect(written[2]!.outputs).toBeUndefined();
+    expect(written[2]!.error?.step).toBe("route");
+    expect(written[2]!.error?.message).toMatch(/step route/);
+    for (const i of [0, 1, 3, 4, 5]) expect(written[i]!.outputs?.team).toBeDefined();
+    expect(r.stderr).toMatch(/^6 lines: 5 ok, 1 error · /m);
+  });
+
+  it("--json with --output: one JSON object (the summary) on stdout, nothing else", async () => {
+    const file = await inputs(3);
+    const out = path.join(dir, "json.jsonl");
+    const r = await runCli(["run", TRIAGE, "--input-file", file, "--output", out, "--json", ...onMock()], { env: { DSPX_DB: path.join(dir, "json.db") } });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.summary).toMatchObject({ total: 3, done: 3, ok: 3, errors: 0, calls: 3, cachedCalls: 0 });
+    expect(report.output).toBe(path.relative(ROOT, out));
+    expect(lines(await readFile(out, "utf8"))).toHaveLength(3);
+  });
+
+  it("reports every bad line of the file at once (file:line:column), exit 2, before any call and before touching --output", async () => {
+    const file = await inputs(2, ['{"mesage": "typo"}', "", "{not json", '{"message": null}', '["a list"]', '{"message": "fine", "id": {"x": 1}}']);
+    const out = path.join(dir, "untouched.jsonl");
+    await writeFile(out, "earlier predictions\n");
+    const r = await runCli(["run", TRIAGE, "--input-file", file, "--output", out, ...onMock()], { env: { DSPX_DB: path.join(dir, "bad.db") } });
+    expect(r.code, r.stderr).toBe(2);
+    const shown = path.relative(ROOT, file);
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
+    expect(errors).toEqual([
+      `error: ${shown}:3:1: missing program input \`message\` (row has: mesage)`,
+      expect.stringMatching(new RegExp(`^error: ${shown.replace(/[.]/g, "\\.")}:5:2: not valid JSON`)),
+      `error: ${shown}:6:2: program input \`message\` is null`,
+      `error: ${shown}:7:1: expected a JSON object per line`,
+      `error: ${shown}:8:21: \`id\` should be a string or a number, got {"x":1}`,
+    ]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(mock.counts.total).toBe(0);
+    expect(await readFile(out, "utf8")).toBe("earlier predictions\n");
+  });
+
+  it("refuses an --output whose folder does not exist (and does not create it), or that is the input file, before any call", async () => {
+    const file = await inputs(2);
+    const missing = path.join(dir, "no-such-folder", "deeper", "preds.jsonl");
+    const r = await runCli(["run", TRIAGE, "--input-file", file, "--output", missing, ...onMock()], { env: { DSPX_DB: path.join(dir, "paths.db") } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^error: --output: the folder .*no-such-folder[/\\]deeper does not exist \(dspx does not create it\)$/m);
+    expect(existsSync(path.join(dir, "no-such-folder"))).toBe(false);
+
+    const same = await runCli(["run", TRIAGE, "--input-file", file, "--output", file, ...onMock()], { env: { DSPX_DB: path.join(dir, "paths.db") } });
+    expect(same.code, same.stderr).toBe(2);
+    expect(same.stderr).toMatch(/^error: --output: .* is the input file/m);
+    expect(lines(await readFile(file, "utf8"))).toHaveLength(2);
+    expect(mock.counts.total).toBe(0);
+  });
+
+  it("refuses --output and --concurrency without a file of inputs", async () => {
+    const r = await runCli(["run", TRIAGE, "--input", '{"message": "hi"}', "--output", path.join(dir, "x.jsonl")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --output: is for running a file of inputs: give --input-file <inputs\.jsonl>/m);
+    expect(existsSync(path.join(dir, "x.jsonl"))).toBe(false);
+  });
+
+  it("Ctrl-C stops dispatching (exit 130); the same command again sends requests only for the lines not done, and ends as an uninterrupted run", async () => {
+    const n = 30;
+    const answered = 10;
+    const file = await inputs(n);
+    const db = path.join(dir, "resume.db");
+    const out = path.join(dir, "resume.jsonl");
+    // The first `answered` requests are answered; the rest hang, so the command is stopped with calls in flight.
+    mock.setResponder((req) => (req.index < answered ? defaultResponder(req) : { kind: "hang" }));
+    const cli = startCli(["run", TRIAGE, "--input-file", file, "--output", out, "--concurrency", "4", ...onMock()], { env: { DSPX_DB: db } });
+    for (let i = 0; i < 800 && mock.requests.length <= answered; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(mock.requests.length, cli.stderr()).toBeGreaterThan(answered);
+    cli.child.kill("SIGINT");
+    expect(await cli.closed, cli.stderr()).toBe(130);
+    expect(cli.stderr()).toMatch(/interrupted after \d+ of 30 lines; .*running the same command again answers the finished lines from the LM cache/);
+    const sentFirst = mock.counts.total;
+    const partial = lines(await readFile(out, "utf8"));
+    // What was written is a prefix of the inputs, in order.
+    expect(partial.map((l) => l.id)).toEqual(Array.from({ length: partial.length }, (_, i) => `m-${i}`));
+    expect(partial.length).toBeLessThanOrEqual(answered);
+    // Which lines got an answer: only those may be answered from the cache.
+    const done = new Set(mock.requests.slice(0, answered).map(refOf));
+    expect(done.size).toBe(answered);
+
+    mock.reset();
+    const again = await runCli(["run", TRIAGE, "--input-file", file, "--output", out, "--concurrency", "4", ...onMock()], { env: { DSPX_DB: db } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(mock.counts.total).toBe(n - answered);
+    expect(new Set(mock.requests.map(refOf))).toEqual(new Set(Array.from({ length: n }, (_, i) => i).filter((i) => !done.has(i))));
+    expect(again.stderr).toMatch(new RegExp(`^30 lines: 30 ok, 0 errors · 30 LM calls \\(${answered} from the cache\\)`, "m"));
+    expect(sentFirst).toBeGreaterThan(answered);
+
+    // The same as a run that was never stopped.
+    const fresh = path.join(dir, "fresh.jsonl");
+    const whole = await runCli(["run", TRIAGE, "--input-file", file, "--output", fresh, ...onMock()], { env: { DSPX_DB: path.join(dir, "fresh.db") } });
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(await readFile(out, "utf8")).toBe(await readFile(fresh, "utf8"));
+  });
+
+  it("a single --input still prints that input's outputs", async () => {
+    const r = await runCli(["run", TRIAGE, "--input", '{"message": "I was charged twice"}', "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(r.stdout).outputs).sort()).toEqual(["team", "urgency"]);
+  });
+});

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ROOT, runCli, startCli } from "../support/cli.js";
 import { defaultResponder, startMockProvider, type MockProvider, type MockRequest } from "../support/mock-provider.js";
@@ -167,6 +168,61 @@ describe("dspx run --input-file inputs.jsonl (batch prediction)", () => {
     const whole = await runCli(["run", TRIAGE, "--input-file", file, "--output", fresh, ...onMock()], { env: { DSPX_DB: path.join(dir, "fresh.db") } });
     expect(whole.code, whole.stderr).toBe(0);
     expect(await readFile(out, "utf8")).toBe(await readFile(fresh, "utf8"));
+  });
+
+  it("kill -9 once some answers are committed: the same command again sends requests only for the lines not answered", async () => {
+    const n = 24;
+    const answered = 9;
+    const file = await inputs(n);
+    const db = path.join(dir, "killed.db");
+    const out = path.join(dir, "killed.jsonl");
+    mock.setResponder((req) => (req.index < answered ? defaultResponder(req) : { kind: "hang" }));
+    const cli = startCli(["run", TRIAGE, "--input-file", file, "--output", out, "--concurrency", "4", ...onMock()], { env: { DSPX_DB: db } });
+    // Wait until the answered calls are in the database (commits trail the answers a little), then kill.
+    const cached = () => {
+      if (!existsSync(db)) return 0;
+      const sql = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        return (sql.prepare("SELECT COUNT(*) AS n FROM lm_cache").get() as { n: number }).n;
+      } catch {
+        return 0; // the schema is not created yet
+      } finally {
+        sql.close();
+      }
+    };
+    for (let i = 0; i < 800 && !(mock.requests.length > answered && cached() >= answered); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(cached(), cli.stderr()).toBe(answered);
+    cli.child.kill("SIGKILL");
+    await cli.closed;
+    const done = new Set(mock.requests.slice(0, answered).map(refOf));
+
+    mock.reset();
+    const again = await runCli(["run", TRIAGE, "--input-file", file, "--output", out, "--concurrency", "4", ...onMock()], { env: { DSPX_DB: db } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(mock.counts.total).toBe(n - answered);
+    expect(new Set(mock.requests.map(refOf))).toEqual(new Set(Array.from({ length: n }, (_, i) => i).filter((i) => !done.has(i))));
+    expect(lines(await readFile(out, "utf8")).map((l) => l.id)).toEqual(Array.from({ length: n }, (_, i) => `m-${i}`));
+  });
+
+  it("stops dispatching once the reader of stdout goes away (`| head -1`), and exits 0", async () => {
+    const n = 200;
+    const file = await inputs(n);
+    // Answers for the first 40 requests, then nothing: a command that kept dispatching would never end.
+    mock.setResponder((req) => (req.index < 40 ? defaultResponder(req) : { kind: "hang" }));
+    const cli = startCli(["run", TRIAGE, "--input-file", file, "--concurrency", "2", ...onMock()], { env: { DSPX_DB: path.join(dir, "head.db") } });
+    await new Promise<void>((resolve) => {
+      const onData = () => {
+        if (!cli.stdout().includes("\n")) return;
+        cli.child.stdout!.off("data", onData);
+        cli.child.stdout!.destroy();
+        resolve();
+      };
+      cli.child.stdout!.on("data", onData);
+    });
+    expect(await cli.closed, cli.stderr()).toBe(0);
+    expect(cli.stderr()).toMatch(/^stopped after \d+ of 200 lines: standard output was closed$/m);
+    expect(mock.counts.total).toBeLessThan(n);
+    expect(lines(cli.stdout().split("\n")[0]!)[0]!.id).toBe("m-0");
   });
 
   it("a single --input still prints that input's outputs", async () => {

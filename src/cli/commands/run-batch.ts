@@ -39,8 +39,11 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
   const program = await openProgram(file, flags, ctx);
   const { count } = await checkBatchInputs(inputFile, program.spec.inputs);
   // Opened (emptied) only once the inputs are known to be good, and before any call.
-  const sink = outFile !== undefined ? await FileSink.open(outFile, "the predictions file") : stdoutSink();
+  // Results on stdout whose reader went away (`| head`): nothing more is dispatched, nobody would read it.
+  const readerGone = new AbortController();
+  const sink = outFile !== undefined ? await FileSink.open(outFile, "the predictions file") : stdoutSink(() => readerGone.abort());
   ctx.defer(() => sink.close());
+  const stopped = () => readerGone.signal.aborted && !signal.aborted;
   const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
   const model = program.pool.resolveModel(program.spec.lm);
   output.err(output.errColor.dim(`running ${program.spec.name} on ${displayPath(inputFile)} (${plural(count, "line")}) with ${model}, concurrency ${concurrency}`));
@@ -56,7 +59,7 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
       inputs: readBatchInputs(inputFile, program.spec.inputs),
       total: count,
       concurrency,
-      signal,
+      signal: outFile !== undefined ? signal : AbortSignal.any([signal, readerGone.signal]),
       onResult: (r) => {
         done++;
         if (r.error) errors++;
@@ -67,6 +70,7 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
   } catch (err) {
     progress.stop();
     const partial = (err as { partial?: BatchSummary }).partial;
+    if (stopped() && isInterruption(err)) return readerGoneExit(output, partial?.done ?? 0, count);
     const where = outFile !== undefined ? ` are in ${displayPath(outFile)}` : ` were printed`;
     const kept = partial && partial.done > 0 ? `; the first ${plural(partial.done, "result")}${where}` : "";
     if (partial) output.err(summaryText(partial));
@@ -77,6 +81,7 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
     throw err;
   }
   progress.stop();
+  if (stopped()) return readerGoneExit(output, summary.done, count);
   output.err(summaryText(summary));
   if (output.json && outFile !== undefined) output.out(JSON.stringify({ program: program.spec.name, input: displayPath(inputFile), output: displayPath(outFile), model, summary }));
   return summary.stopped === "interrupted" ? EXIT.interrupted : EXIT.ok;
@@ -109,11 +114,26 @@ function summaryText(s: BatchSummary): string {
   return parts.join(" · ");
 }
 
-/** Standard output as a sink for the predictions, waiting for it to drain when a reader is slow. */
-function stdoutSink(): Pick<FileSink, "write" | "close"> {
+/** The batch stopped because nobody reads its results any more: not a failure (as `yes | head` is not). */
+function readerGoneExit(output: CommandContext["output"], done: number, total: number): number {
+  output.err(`stopped after ${formatInt(done)} of ${formatInt(total)} lines: standard output was closed`);
+  return EXIT.ok;
+}
+
+/**
+ * Standard output as a sink for the predictions, waiting for it to drain when a reader is slow;
+ * `onClosed` is told once its reader has gone away (EPIPE), after which writes are dropped.
+ */
+function stdoutSink(onClosed: () => void): Pick<FileSink, "write" | "close"> {
+  let closed = false;
+  const close = () => {
+    closed = true;
+    onClosed();
+  };
+  process.stdout.once("error", close);
   return {
     write(text) {
-      if (process.stdout.destroyed || !process.stdout.writable) return undefined;
+      if (closed || process.stdout.destroyed || !process.stdout.writable) return undefined;
       if (process.stdout.write(text)) return undefined;
       return new Promise<void>((resolve) => {
         const done = () => {
@@ -123,6 +143,8 @@ function stdoutSink(): Pick<FileSink, "write" | "close"> {
         process.stdout.on("drain", done).on("error", done).on("close", done);
       });
     },
-    async close() {},
+    async close() {
+      process.stdout.off("error", close);
+    },
   };
 }

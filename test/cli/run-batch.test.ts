@@ -225,6 +225,19 @@ describe("dspx run --input-file inputs.jsonl (batch prediction)", () => {
     expect(lines(cli.stdout().split("\n")[0]!)[0]!.id).toBe("m-0");
   });
 
+  it("a provider that refuses the key stops the batch with exit 3, after writing the results before it in order", async () => {
+    const file = await inputs(20);
+    const out = path.join(dir, "refused.jsonl");
+    mock.setResponder((req) => (refOf(req) >= 6 ? { kind: "error", status: 401 } : defaultResponder(req)));
+    const r = await runCli(["run", TRIAGE, "--input-file", file, "--output", out, "--concurrency", "2", ...onMock()], { env: { DSPX_DB: path.join(dir, "refused.db") } });
+    expect(r.code, r.stderr).toBe(3);
+    const written = lines(await readFile(out, "utf8"));
+    expect(written.map((l) => l.id)).toEqual(Array.from({ length: written.length }, (_, i) => `m-${i}`));
+    expect(written.length).toBeLessThanOrEqual(6);
+    expect(r.stderr).toMatch(new RegExp(`^${written.length} of 20 lines: ${written.length} ok, 0 errors · `, "m"));
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("a single --input still prints that input's outputs", async () => {
     const r = await runCli(["run", TRIAGE, "--input", '{"message": "I was charged twice"}', "--json"]);
     expect(r.code, r.stderr).toBe(0);

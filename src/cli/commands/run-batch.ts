@@ -38,8 +38,8 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
   if (outFile !== undefined) checkOutputPath(outFile, flags.output!, path.resolve(inputFile));
   const program = await openProgram(file, flags, ctx);
   const { count } = await checkBatchInputs(inputFile, program.spec.inputs);
-  // Opened (emptied) only once the inputs are known to be good, and before any call.
-  // Results on stdout whose reader went away (`| head`): nothing more is dispatched, nobody would read it.
+  // The output file is opened (emptied) only once the inputs are known to be good, and before any
+  // call. On stdout, once its reader has gone away (`| head`) nothing more is dispatched.
   const readerGone = new AbortController();
   const sink = outFile !== undefined ? await FileSink.open(outFile, "the predictions file") : stdoutSink(() => readerGone.abort());
   ctx.defer(() => sink.close());
@@ -71,13 +71,13 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
     progress.stop();
     const partial = (err as { partial?: BatchSummary }).partial;
     if (stopped() && isInterruption(err)) return readerGoneExit(output, partial?.done ?? 0, count);
-    const where = outFile !== undefined ? ` are in ${displayPath(outFile)}` : ` were printed`;
-    const kept = partial && partial.done > 0 ? `; the first ${plural(partial.done, "result")}${where}` : "";
+    const kept = partial && partial.done > 0 ? `the first ${plural(partial.done, "result")} ${outFile !== undefined ? `are in ${displayPath(outFile)}` : "were printed"}` : undefined;
     if (partial) output.err(summaryText(partial));
     if (signal.aborted && isInterruption(err)) {
-      throw new InterruptedError(`interrupted after ${formatInt(partial?.done ?? 0)} of ${formatInt(count)} lines${kept}; running the same command again answers the finished lines from the LM cache`);
+      const where = kept ? `; ${kept}` : "";
+      throw new InterruptedError(`interrupted after ${formatInt(partial?.done ?? 0)} of ${formatInt(count)} lines${where}; running the same command again answers the finished lines from the LM cache`);
     }
-    if (kept) output.err(kept.slice(2));
+    if (kept) output.err(kept);
     throw err;
   }
   progress.stop();

@@ -238,6 +238,20 @@ describe("dspx run --input-file inputs.jsonl (batch prediction)", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("goes through the endpoint's scheduler: 429s are waited out and retried, every line answered", async () => {
+    const limited = await startMockProvider({ refusals: { first: 4, retryAfterMs: 200 } });
+    try {
+      const file = await inputs(8);
+      const r = await runCli(["run", TRIAGE, "--input-file", file, "--lm", "openai:gpt-4.1-mini", "--base-url", limited.openaiBaseUrl], { env: { DSPX_DB: path.join(dir, "limited.db") } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(limited.counts.rateLimited).toBe(4);
+      expect(limited.counts.ok).toBe(8);
+      expect(lines(r.stdout).map((l) => l.outputs !== undefined)).toEqual(Array(8).fill(true));
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("a single --input still prints that input's outputs", async () => {
     const r = await runCli(["run", TRIAGE, "--input", '{"message": "I was charged twice"}', "--json"]);
     expect(r.code, r.stderr).toBe(0);

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { replayLm, type RecordedLm } from "../lm/pool.js";
+import { replayLm } from "../lm/pool.js";
 import type { ProgramState } from "../program/state.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
@@ -55,7 +55,7 @@ export function resolveCandidateRef(store: Store, ref: string): CandidateRef {
 export async function loadCandidate(ref: CandidateRef, options: LoadProgramOptions & { replay?: boolean } = {}): Promise<Program> {
   const { replay = true, ...rest } = options;
   if (ref.kind === "file") return loadProgram(ref.file, rest);
-  const recorded = replay ? recordedLmOf(ref.run) : undefined;
+  const recorded = replay ? ref.run.config.lm : undefined;
   let loadOptions: LoadProgramOptions = rest;
   if (recorded) {
     const replayed = replayLm(recorded, rest.env ?? process.env);
@@ -69,12 +69,4 @@ export async function loadCandidate(ref: CandidateRef, options: LoadProgramOptio
     }
   }
   return loadProgram(ref.run.programFile, { ...loadOptions, source: ref.run.programSource, state: ref.state });
-}
-
-/** How a run chose its models, from its config: `lm` (eval and optimize runs), else an old eval run's `model`. */
-export function recordedLmOf(run: RunRecord): (RecordedLm & { model?: string }) | undefined {
-  const lm = run.config.lm;
-  const model = typeof run.config.model === "string" ? run.config.model : undefined;
-  if (lm && typeof lm === "object") return { ...(lm as RecordedLm), ...(model ? { model } : {}) };
-  return model ? { model } : undefined;
 }

@@ -1,5 +1,6 @@
 import { meanWithCI } from "../evaluate/stats.js";
 import type { RunResultRow } from "../store/evaluations-store.js";
+import { mainDataset } from "../store/run-config.js";
 import type { CandidateRecord, EventRecord, RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 
@@ -40,12 +41,12 @@ export function runView(store: Store, run: RunRecord): RunView {
     return { ...c, scores: Object.fromEntries([...byDataset].map(([d, rs]) => [d, scoreOf(rs)])) };
   });
   const best = run.bestCandidate ?? candidates[0]?.hash;
-  const mainDataset = (run.config.dataset as string | undefined) ?? (run.config.devset as string | undefined) ?? "dev";
-  const results = rows.filter((r) => r.candidate === best && r.dataset === mainDataset);
+  const main = mainDataset(run);
+  const results = rows.filter((r) => r.candidate === best && r.dataset === main);
   const progression =
     run.kind === "eval"
       ? runningMean([...results].sort((a, b) => a.at - b.at || a.idx - b.idx).map((r) => r.score))
-      : bestSoFar(candidates.map((c) => c.scores[mainDataset]?.mean).filter((m): m is number => m !== undefined));
+      : bestSoFar(candidates.map((c) => c.scores[main]?.mean).filter((m): m is number => m !== undefined));
   return { run, candidates, results, progression, events: store.runs.events(run.id) };
 }
 

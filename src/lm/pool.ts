@@ -1,6 +1,7 @@
 import { UserError } from "../util/errors.js";
 import type { LMConfig } from "../program/types.js";
 import type { ResponseCache } from "../store/cache-store.js";
+import type { RecordedLm } from "../store/run-config.js";
 import { CachedClient } from "./cache.js";
 import { MeteredClient, type PaidCallListener } from "./metered.js";
 import { listedPrices, type Prices } from "./pricing.js";
@@ -18,36 +19,21 @@ import type { LMClient } from "./types.js";
 /** The environment variables that move a provider's endpoint. */
 export const BASE_URL_VARIABLES = ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_BASE_URL"] as const;
 
-/** A run's model choice as its config records it (`LMPool.recordedLm`). */
-export interface RecordedLm {
-  /** --lm or DSPX_LM: every step ran on this model. */
-  override?: string;
-  /** With no override: what a step naming no model ran on. */
-  defaultModel?: string;
-  /** --base-url, without credentials. */
-  baseUrl?: string;
-  /** The --base-url carried credentials, removed from `baseUrl`: they must be supplied again to replay. */
-  baseUrlRedacted?: true;
-  /** The *_BASE_URL variables that were set, without credentials (absent: recorded before dspx kept it). */
-  env?: Record<string, string>;
-}
-
 /**
  * Pool options and environment that evaluate as a recorded run did: its models and endpoints
  * instead of whatever DSPX_LM, *_BASE_URL or the API keys select now (the keys still come from
- * `env`). Runs recorded before this existed carry only `model`, their program-level model.
+ * `env`). A run records either the model that overrode every step or, when none did, the model a
+ * step naming none fell back to: then DSPX_LM was not set, and is not read now either.
  */
-export function replayLm(recorded: RecordedLm & { model?: string }, env: NodeJS.ProcessEnv = process.env): Pick<LMPoolOptions, "override" | "defaultModel" | "baseUrl" | "env"> {
+export function replayLm(recorded: RecordedLm, env: NodeJS.ProcessEnv = process.env): Pick<LMPoolOptions, "override" | "defaultModel" | "baseUrl" | "env"> {
   const replayEnv: NodeJS.ProcessEnv = { ...env };
+  if (recorded.override || recorded.defaultModel) delete replayEnv.DSPX_LM;
   if (recorded.env) {
-    delete replayEnv.DSPX_LM;
     for (const name of BASE_URL_VARIABLES) delete replayEnv[name];
     // Recorded without credentials: the variable set now, when it names the same endpoint, keeps them.
     for (const [name, url] of Object.entries(recorded.env)) replayEnv[name] = env[name] && publicEndpoint(env[name]) === url ? env[name] : url;
-  } else if (recorded.model && !recorded.override) {
-    delete replayEnv.DSPX_LM; // an old eval run: its `model` is what DSPX_LM or the program chose then
   }
-  const defaultModel = recorded.override ? undefined : (recorded.defaultModel ?? recorded.model);
+  const defaultModel = recorded.override ? undefined : recorded.defaultModel;
   return {
     ...(recorded.override ? { override: recorded.override } : {}),
     ...(defaultModel ? { defaultModel } : {}),

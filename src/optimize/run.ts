@@ -5,12 +5,12 @@ import { fingerprints, type Fingerprints } from "../api/fingerprint.js";
 import { loadProgram, Program, type LoadProgramOptions } from "../api/program.js";
 import { scoreOf, type DatasetScore } from "../api/run-views.js";
 import { storeMemo } from "../evaluate/memo.js";
-import type { RecordedLm } from "../lm/pool.js";
 import type { Example } from "../program/example.js";
 import { stateHash } from "../program/state.js";
 import { newRunId } from "../store/run-id.js";
 import type { RunResultRow } from "../store/evaluations-store.js";
-import type { RunRecord } from "../store/runs-store.js";
+import type { OptimizeRunConfig } from "../store/run-config.js";
+import type { RunOf, RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { sha256 } from "../util/canonical.js";
 import { InterruptedError, isInterruption, ProviderError, UserError } from "../util/errors.js";
@@ -22,7 +22,7 @@ import { proposeInstruction } from "./propose.js";
 import { OPTIMIZER_REGISTRY } from "./registry.js";
 import { DEFAULTS, readOptimizeSection } from "./settings.js";
 import { splitTrainDev } from "./split.js";
-import { BudgetExhausted, type Best, type OptimizeContext, type Optimizer, type OptimizerName, type Plan, type ScoreSet } from "./types.js";
+import { BudgetExhausted, OPTIMIZERS, type Best, type OptimizeContext, type Optimizer, type OptimizerName, type Plan, type ScoreSet } from "./types.js";
 import { checkpointSchema, storedCheckpoint, type Checkpoint, type Finished, type Finishing, type Optimizing } from "./checkpoint.js";
 import { EventLog, RESUMED } from "./event-log.js";
 import { readReport, type OptimizeReport } from "./report.js";
@@ -76,26 +76,7 @@ export interface OptimizeHooks {
 }
 
 /** How a run was set up, recorded in the store so `dspx resume` rebuilds exactly the same run. */
-interface RunConfig {
-  optimizer: OptimizerName;
-  settings: Record<string, unknown>;
-  seed: number;
-  concurrency: number;
-  limits: BudgetLimits;
-  /** No budget was given, so `limits` is the default LM-call cap. */
-  defaultBudget?: boolean;
-  devset: string;
-  data: {
-    train: { file: string; sha256: string };
-    dev: { file: string; sha256: string } | { splitFromTrain: true };
-    test?: { file: string; sha256: string };
-  };
-  /**
-   * `baseUrl` is stored without credentials (user:password@, ?api-key=…); `baseUrlRedacted` says
-   * they were removed, so `dspx resume` must get the full URL again from where the user gave it.
-   */
-  lm: RecordedLm & { rpm?: number; tpm?: number; timeoutMs?: number; maxAttempts?: number; teacherLm?: string; reflectionLm?: string; cache: boolean };
-}
+type RunConfig = OptimizeRunConfig & { optimizer: OptimizerName };
 
 interface Data {
   train: Example[];
@@ -165,7 +146,7 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
     programFile: program.spec.file,
     programHash: program.spec.sourceHash,
     programSource: program.spec.sourceText,
-    config: config as unknown as Record<string, unknown>,
+    config,
     seed,
   });
   return session.run(plan, undefined);
@@ -200,7 +181,7 @@ export async function resume(runId: string, store: Store, signal: AbortSignal, h
   const checkpoint = store.runs.checkpoint(run.id, checkpointSchema)?.state;
   // (A finished checkpoint is written with the run marked done; this is for a status changed since.)
   if (checkpoint?.phase === "finished") return { alreadyFinished: run, ...reportOf(checkpoint) };
-  const config = run.config as unknown as RunConfig;
+  const config = optimizeConfigOf(run);
   await checkUnchanged(config);
   const baseUrl = await resumeBaseUrl(run, config, options);
   const lm: RunConfig["lm"] = { ...config.lm, ...(baseUrl ? { baseUrl } : {}) };
@@ -212,6 +193,19 @@ export async function resume(runId: string, store: Store, signal: AbortSignal, h
   store.runs.update(run.id, { status: "running", pid: process.pid });
   store.runs.addEvent(run.id, RESUMED, { pid: process.pid, ...(checkpoint ? { step: checkpoint.step, phase: checkpoint.phase } : {}) });
   return session.run(plan, checkpoint);
+}
+
+/** A run's configuration, its optimizer checked against those this dspx has. */
+function optimizeConfigOf(run: RunOf<"optimize">): RunConfig {
+  const { config } = run;
+  if (!isOptimizerName(config.optimizer)) {
+    throw new UserError(`run ${run.id} was made by the optimizer \`${config.optimizer}\`, which this dspx does not have (it has: ${OPTIMIZERS.join(", ")})`);
+  }
+  return { ...config, optimizer: config.optimizer };
+}
+
+function isOptimizerName(name: string): name is OptimizerName {
+  return (OPTIMIZERS as readonly string[]).includes(name);
 }
 
 /** A finished run, with the report its last checkpoint keeps when it can be read (runs finished before reports were kept have none). */

@@ -4,6 +4,7 @@ import { loadCandidate, resolveCandidateRef } from "../../api/references.js";
 import { LMPool } from "../../lm/pool.js";
 import { parseModelFlag } from "../../lm/spec.js";
 import type { SplitName } from "../../program/types.js";
+import { mainDataset } from "../../store/run-config.js";
 import { UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
@@ -45,7 +46,7 @@ export async function compareCommand(refA: string, refB: string, flags: CompareF
   const sideOptions = { pool, replay: !flags.lm, ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}) };
   const [pa, pb] = await Promise.all([loadCandidate(a, sideOptions), loadCandidate(b, sideOptions)]);
   // Default dataset: an explicit one, else the split a run was evaluated on, else dev.
-  const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [r.run.config.dataset ?? r.run.config.devset] : [])).find((d) => d === "dev" || d === "test" || d === "train") as SplitName | undefined;
+  const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [mainDataset(r.run)] : [])).find((d): d is SplitName => d === "dev" || d === "test" || d === "train");
   const choice = flags.dataset ? { dataset: flags.dataset } : { split: flags.split ?? runSplit ?? "dev" };
   output.err(output.errColor.dim(`comparing on ${"dataset" in choice ? choice.dataset : choice.split}: A = ${a.label}, B = ${b.label}`));
   const comparison = await comparePrograms(store, { label: a.label, program: pa }, { label: b.label, program: pb }, {

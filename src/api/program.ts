@@ -4,6 +4,7 @@ import type { Prediction } from "../graph/trace.js";
 import type { CompiledStep, Graph } from "../graph/types.js";
 import type { PaidCallListener } from "../lm/metered.js";
 import { LMPool } from "../lm/pool.js";
+import { lmSettings, type LmOptions, type LmSettings } from "../lm/settings.js";
 import type { LMClient } from "../lm/types.js";
 import { buildMetric } from "../metrics/build.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
@@ -15,20 +16,17 @@ import { didYouMean } from "../util/suggest.js";
 import { coerceValue } from "../signature/coerce.js";
 import { typeToString } from "../signature/format.js";
 
-export interface LoadProgramOptions {
-  /** Run every step on this model (`provider:model`), like `--lm`. */
-  lm?: string;
-  /** What a step naming no model runs on, instead of an API key's default or `sim` (a run replayed). */
-  defaultModel?: string;
-  /** Endpoint, rate limits, timeout and attempts for every provider call (like the CLI flags). */
-  baseUrl?: string;
-  rpm?: number;
-  tpm?: number;
-  timeoutMs?: number;
-  maxAttempts?: number;
+/**
+ * `lm` runs every step on that model (`provider:model`), like `--lm`; `defaultModel` is what a step
+ * naming no model runs on instead of an API key's default or `sim` (a run replayed); `baseUrl`,
+ * `rpm`, `tpm`, `timeoutMs` and `maxAttempts` apply to every provider call (like the CLI flags).
+ */
+export interface LoadProgramOptions extends Omit<LmOptions, "cache" | "teacherLm" | "reflectionLm"> {
+  /** LM settings made already (a command's, a recorded run's), used instead of the options above. */
+  settings?: LmSettings;
   /**
    * Cache LM responses here (e.g. `Store.open("runs/dspx.db").cache`, or `.cache.forRun(id)` to link
-   * the entries used to a run); none → no cache.
+   * the entries used to a run); none → no cache. With `settings`, used when they say so.
    */
   cache?: ResponseCache;
   /** Environment to resolve models and keys from (default: process.env). */
@@ -151,22 +149,13 @@ export async function loadProgram<Outputs extends Record<string, unknown> = Reco
   file: string,
   options: LoadProgramOptions = {},
 ): Promise<Program<Outputs>> {
-  const graph = await loadGraph(file, options.source);
-  const pool =
-    options.pool ??
-    new LMPool({
-      ...(options.lm ? { override: options.lm } : {}),
-      ...(options.defaultModel ? { defaultModel: options.defaultModel } : {}),
-      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-      ...(options.rpm ? { rpm: options.rpm } : {}),
-      ...(options.tpm ? { tpm: options.tpm } : {}),
-      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-      ...(options.cache ? { cache: options.cache } : {}),
-      ...(graph.spec.lm ? { programLm: graph.spec.lm } : {}),
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
-      ...(options.onPaidCall ? { onPaidCall: options.onPaidCall } : {}),
-    });
+  return programOf<Outputs>(await loadGraph(file, options.source), options);
+}
+
+/** A compiled program made runnable: its LM pool (given, or made from the options) and its state. */
+export function programOf<Outputs extends Record<string, unknown> = Record<string, unknown>>(graph: Graph, options: Omit<LoadProgramOptions, "source"> = {}): Program<Outputs> {
+  const { env, cache, onNotice, onPaidCall } = options;
+  const settings = options.settings ?? lmSettings({ ...options, cache: cache !== undefined }, env);
+  const pool = options.pool ?? new LMPool(settings, { programLm: graph.spec.lm, env, cache, onNotice, onPaidCall });
   return new Program<Outputs>(graph, options.state ?? initialState(graph.spec, graph.lmSteps), pool);
 }

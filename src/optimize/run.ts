@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { loadExamples } from "../api/data.js";
 import { fingerprints, type Fingerprints } from "../api/fingerprint.js";
-import { loadProgram, Program, type LoadProgramOptions } from "../api/program.js";
+import { loadProgram, Program, programOf, type LoadProgramOptions } from "../api/program.js";
+import { lmSettings, recordedSettings, type LmOptions, type LmSettings } from "../lm/settings.js";
 import { scoreOf, type DatasetScore } from "../api/run-views.js";
 import { storeMemo } from "../evaluate/memo.js";
 import type { Example } from "../program/example.js";
@@ -31,25 +32,18 @@ import { displayPath } from "../util/display-path.js";
 import { loadGraph } from "../graph/load.js";
 import { publicEndpoint } from "../lm/resolve.js";
 
-/** Everything a run needs beyond the program file, as given on the command line (or by a caller). */
-export interface OptimizeFlags {
+/**
+ * Everything a run needs beyond the program file, as given on the command line (or by a caller):
+ * the LM options (`cache`: use the LM cache, default true) and the optimization's own.
+ */
+export interface OptimizeFlags extends LmOptions {
   optimizer?: OptimizerName;
   trainset?: string;
   devset?: string;
   budget?: BudgetLimits;
   seed?: number;
   concurrency?: number;
-  lm?: string;
-  teacherLm?: string;
-  reflectionLm?: string;
   name?: string;
-  baseUrl?: string;
-  rpm?: number;
-  tpm?: number;
-  timeoutMs?: number;
-  maxAttempts?: number;
-  /** Use the LM cache (default true). */
-  cache?: boolean;
 }
 
 export interface OptimizeProgress {
@@ -88,26 +82,19 @@ const STATUS_DONE = "done";
 
 /** Starts an optimization run: the library function behind `dspx optimize`. */
 export async function optimize(file: string, flags: OptimizeFlags, store: Store, signal: AbortSignal, hooks: OptimizeHooks = {}): Promise<OptimizeReport> {
-  const lm: RunConfig["lm"] = {
-    ...(flags.lm ? { override: flags.lm } : {}),
-    ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
-    ...(flags.rpm ? { rpm: flags.rpm } : {}),
-    ...(flags.tpm ? { tpm: flags.tpm } : {}),
-    ...(flags.timeoutMs ? { timeoutMs: flags.timeoutMs } : {}),
-    ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
-    cache: flags.cache !== false,
-  };
+  const graph = await loadGraph(file);
+  const section = readOptimizeSection(graph.spec, (name) => OPTIMIZER_REGISTRY[name].defaults);
+  const settings = lmSettings(flags, process.env, section);
   const runId = newRunId();
   const spend = new Spend();
-  const program = await loadProgram(file, programOptions(lm, store, hooks, runId, spend));
-  const section = readOptimizeSection(program.spec, (name) => OPTIMIZER_REGISTRY[name].defaults);
+  const program = programOf(graph, programOptions(settings, store, hooks, runId, spend));
   const optimizerName = flags.optimizer ?? section.optimizer ?? DEFAULTS.optimizer;
   const optimizer = OPTIMIZER_REGISTRY[optimizerName];
   const seed = flags.seed ?? section.seed ?? DEFAULTS.seed;
   const concurrency = flags.concurrency ?? section.concurrency ?? DEFAULTS.concurrency;
   // The default LM-call cap stands in for a budget only when none of any kind is given (flags or the
   // program's optimize.budget): a user who says --budget-time 30m or --budget-usd 5 means that limit.
-  const given: BudgetLimits = definedLimits({ ...section.budget, ...flags.budget });
+  const given: BudgetLimits = { ...definedLimits(section.budget ?? {}), ...definedLimits(flags.budget ?? {}) };
   const defaultBudget = Object.keys(given).length === 0;
   const limits: BudgetLimits = defaultBudget ? { ...DEFAULTS.budget } : given;
   const dir = program.spec.dir;
@@ -128,13 +115,8 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
       dev: devFile ? { file: devFile, sha256: await fileHash(devFile, "--devset") } : { splitFromTrain: true },
       ...(testFile ? { test: { file: testFile, sha256: await fileHash(testFile, "data.test") } } : {}),
     },
-    lm: {
-      ...withoutBaseUrl(lm),
-      // No secret reaches the database: base URLs are recorded without credentials (resume asks again).
-      ...program.pool.recordedLm(),
-      ...((flags.teacherLm ?? section.teacherLm) ? { teacherLm: (flags.teacherLm ?? section.teacherLm)! } : {}),
-      ...((flags.reflectionLm ?? section.reflectionLm) ? { reflectionLm: (flags.reflectionLm ?? section.reflectionLm)! } : {}),
-    },
+    // No secret reaches the database: base URLs are recorded without credentials (resume asks again).
+    lm: program.pool.recordedLm(),
   };
   const session = await Session.create(runId, program, config, { store, spend, signal, hooks });
   const plan = session.checkPlan();
@@ -160,11 +142,6 @@ export interface ResumeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function withoutBaseUrl<T extends { baseUrl?: string }>(lm: T): Omit<T, "baseUrl"> {
-  const { baseUrl: _given, ...rest } = lm;
-  return rest;
-}
-
 /** A run `dspx resume` found finished: its record, and the report it finished with (absent for runs finished before reports were kept). */
 export interface AlreadyFinished {
   alreadyFinished: RunRecord;
@@ -183,11 +160,10 @@ export async function resume(runId: string, store: Store, signal: AbortSignal, h
   if (checkpoint?.phase === "finished") return { alreadyFinished: run, ...reportOf(checkpoint) };
   const config = optimizeConfigOf(run);
   await checkUnchanged(config);
-  const baseUrl = await resumeBaseUrl(run, config, options);
-  const lm: RunConfig["lm"] = { ...config.lm, ...(baseUrl ? { baseUrl } : {}) };
+  const settings: LmSettings = { ...recordedSettings(config.lm, options.env ?? process.env), baseUrl: await resumeBaseUrl(run, config, options) };
   // What the run has paid for so far, in every earlier session, is in its totals.
   const spend = new Spend(run.totals);
-  const program = await loadProgram(run.programFile, { ...programOptions(lm, store, hooks, run.id, spend), source: run.programSource });
+  const program = await loadProgram(run.programFile, { ...programOptions(settings, store, hooks, run.id, spend), source: run.programSource });
   const session = await Session.create(run.id, program, config, { store, spend, signal, hooks });
   const plan = session.checkPlan({ resuming: true });
   store.runs.update(run.id, { status: "running", pid: process.pid });
@@ -262,21 +238,13 @@ async function resumeBaseUrl(run: RunRecord, config: RunConfig, options: ResumeO
   });
 }
 
-function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks, runId: string, spend: Spend): LoadProgramOptions {
-  return {
-    ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
-    onPaidCall: spend.paid,
-    ...(lm.override ? { lm: lm.override } : {}),
-    // Resuming: a step naming no model runs on what it ran on (an API key's default model, or sim),
-    // not on whatever keys the environment holds now.
-    ...(!lm.override && lm.defaultModel ? { defaultModel: lm.defaultModel } : {}),
-    ...(lm.baseUrl ? { baseUrl: lm.baseUrl } : {}),
-    ...(lm.rpm ? { rpm: lm.rpm } : {}),
-    ...(lm.tpm ? { tpm: lm.tpm } : {}),
-    ...(lm.timeoutMs ? { timeoutMs: lm.timeoutMs } : {}),
-    ...(lm.maxAttempts ? { maxAttempts: lm.maxAttempts } : {}),
-    ...(lm.cache ? { cache: store.cache.forRun(runId) } : {}),
-  };
+/**
+ * How a run's program calls models: on its settings (resuming: as recorded, so that a step naming
+ * no model runs on what it ran on, not on whatever keys the environment holds now), its calls
+ * metered and cached under the run.
+ */
+function programOptions(settings: LmSettings, store: Store, hooks: OptimizeHooks, runId: string, spend: Spend): LoadProgramOptions {
+  return { settings, cache: store.cache.forRun(runId), onNotice: hooks.onNotice, onPaidCall: spend.paid };
 }
 
 function definedLimits(limits: BudgetLimits): BudgetLimits {
@@ -614,8 +582,9 @@ class Session {
       memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset } }),
       onResult: () => this.progress(budget),
     });
-    const teacherPool = config.lm.teacherLm ? program.pool.withModel(config.lm.teacherLm) : program.pool;
-    const reflectionLm = () => (config.lm.reflectionLm ? program.pool.withModel(config.lm.reflectionLm) : program.pool).clientFor(program.spec.lm);
+    const { teacherLm, reflectionLm: reflectionModel } = program.pool.settings;
+    const teacherPool = teacherLm ? program.pool.withModel(teacherLm) : program.pool;
+    const reflectionLm = () => (reflectionModel ? program.pool.withModel(reflectionModel) : program.pool).clientFor(program.spec.lm);
     return {
       program,
       trainset: this.data.train,

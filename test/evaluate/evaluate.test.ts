@@ -42,7 +42,7 @@ async function fixture(metric = "exact_match: team") {
 }
 
 function poolWith(lm: LMClient): LMPool {
-  const pool = new LMPool({ override: "sim" });
+  const pool = new LMPool({ override: "sim", cache: false });
   pool.clientFor = () => lm;
   return pool;
 }

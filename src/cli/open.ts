@@ -1,4 +1,5 @@
-import { loadProgram, type Program } from "../api/program.js";
+import { loadProgram } from "../runtime/load.js";
+import type { Program } from "../runtime/program.js";
 import { lmSettings, type LmOptions, type LmSettings } from "../lm/settings.js";
 import { parseModelFlag } from "../lm/spec.js";
 import { Store } from "../store/store.js";

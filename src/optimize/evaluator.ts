@@ -1,4 +1,4 @@
-import type { Program } from "../api/program.js";
+import type { Program } from "../runtime/program.js";
 import type { EvalMemo } from "../evaluate/memo.js";
 import { evaluate } from "../evaluate/evaluate.js";
 import type { ExampleResult } from "../evaluate/types.js";

@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { loadExamples } from "../api/data.js";
-import { fingerprints, type Fingerprints } from "../api/fingerprint.js";
-import { loadProgram, Program, programOf, type LoadProgramOptions } from "../api/program.js";
+import { loadExamples } from "../runtime/data.js";
+import { fingerprints, type Fingerprints } from "../runtime/fingerprint.js";
+import { loadProgram, programOf, type LoadProgramOptions } from "../runtime/load.js";
+import { Program } from "../runtime/program.js";
 import { lmSettings, recordedSettings, type LmOptions, type LmSettings } from "../lm/settings.js";
-import { scoreOf, type DatasetScore } from "../api/run-views.js";
+import { scoreOf, type DatasetScore } from "../evaluate/dataset-score.js";
 import { storeMemo } from "../evaluate/memo.js";
 import type { Example } from "../program/example.js";
 import { stateHash } from "../program/state.js";
@@ -586,7 +587,8 @@ class Session {
     const teacherPool = teacherLm ? program.pool.withModel(teacherLm) : program.pool;
     const reflectionLm = () => (reflectionModel ? program.pool.withModel(reflectionModel) : program.pool).clientFor(program.spec.lm);
     return {
-      program,
+      graph: program.graph,
+      baseline: program.state,
       trainset: this.data.train,
       devset: this.data.dev,
       rng,

@@ -1,6 +1,6 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
-import type { CandidateView } from "../../src/api/run-views.js";
+import type { CandidateView } from "../../src/view/run-view.js";
 import { modelsTable } from "../../src/cli/commands/cache.js";
 import { flippedTable } from "../../src/cli/commands/compare.js";
 import { runsTable } from "../../src/cli/commands/runs.js";

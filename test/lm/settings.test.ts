@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { programOf } from "../../src/api/program.js";
+import { programOf } from "../../src/runtime/load.js";
 import { LMPool } from "../../src/lm/pool.js";
 import { lmSettings, recordedSettings, recordLm, replayedLm, type LmSettings } from "../../src/lm/settings.js";
 import { readRunConfig, writeRunConfig } from "../../src/store/run-config.js";

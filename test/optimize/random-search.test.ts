@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Program } from "../../src/api/program.js";
+import type { Program } from "../../src/runtime/program.js";
 import { BOOTSTRAP_DEFAULTS } from "../../src/optimize/optimizers/bootstrap/settings.js";
 import { randomSearch, type RandomSearchState } from "../../src/optimize/optimizers/random-search.js";
 import { BudgetExhausted } from "../../src/optimize/types.js";

@@ -1,6 +1,6 @@
-import { comparePrograms, type ProgramComparison } from "../../api/compare.js";
-import { DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
-import { loadCandidate, resolveCandidateRef } from "../../api/references.js";
+import { comparePrograms, type ProgramComparison } from "../../evaluate/compare-programs.js";
+import { DEFAULT_CONCURRENCY } from "../../evaluate/program.js";
+import { loadCandidate, resolveCandidateRef } from "../../runtime/candidate-ref.js";
 import { LMPool } from "../../lm/pool.js";
 import type { SplitName } from "../../program/types.js";
 import { mainDataset } from "../../store/run-config.js";

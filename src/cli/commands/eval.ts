@@ -1,8 +1,8 @@
 import path from "node:path";
-import { evaluateProgramStreaming, DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
-import { beginEvalRun, type EvalRun } from "../../api/record.js";
-import { datasetPath } from "../../api/data.js";
-import { fingerprints } from "../../api/fingerprint.js";
+import { evaluateProgramStreaming, DEFAULT_CONCURRENCY } from "../../evaluate/program.js";
+import { beginEvalRun, type EvalRun } from "../../evaluate/eval-run.js";
+import { datasetPath } from "../../runtime/data.js";
+import { fingerprints } from "../../runtime/fingerprint.js";
 import { storeMemo } from "../../evaluate/memo.js";
 import type { SplitName } from "../../program/types.js";
 import type { Example } from "../../program/example.js";

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { resolveCandidateRef } from "../../api/references.js";
-import { runView } from "../../api/run-views.js";
+import { resolveCandidateRef } from "../../runtime/candidate-ref.js";
+import { runView } from "../../view/run-view.js";
 import { loadGraph } from "../../graph/load.js";
 import { exportProgram } from "../../program/export.js";
 import { mainDataset } from "../../store/run-config.js";

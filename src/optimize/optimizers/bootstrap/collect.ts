@@ -146,7 +146,7 @@ export async function advanceCollection(ctx: OptimizeContext, c: Collection, mem
     if (results.length !== unknown.length) throw new Error(`the teacher returned ${results.length} results for ${unknown.length} examples`);
     outcomes = { ...known };
     // Results come in example order: `index` is the position in the list given to the teacher.
-    for (const r of results) outcomes[String(unknown[r.index]!)] = outcomeOf(ctx.program.graph, r, threshold);
+    for (const r of results) outcomes[String(unknown[r.index]!)] = outcomeOf(ctx.graph, r, threshold);
   }
   const nextMemo: TeacherMemo = { ...memo, [key]: outcomes };
 

@@ -1,16 +1,8 @@
-import { meanWithCI } from "../evaluate/stats.js";
+import { scoreOf, type DatasetScore } from "../evaluate/dataset-score.js";
 import type { RunResultRow } from "../store/evaluations-store.js";
 import { mainDataset } from "../store/run-config.js";
 import type { CandidateRecord, EventRecord, RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
-
-/** A candidate's score on one dataset, from the results its run recorded. */
-export interface DatasetScore {
-  n: number;
-  mean: number;
-  ci95: [number, number];
-  errors: number;
-}
 
 export interface CandidateView extends CandidateRecord {
   scores: Record<string, DatasetScore>;
@@ -24,11 +16,6 @@ export interface RunView {
   /** The score as it developed: for eval runs the running mean in completion order; for optimize runs the best score per candidate. */
   progression: number[];
   events: EventRecord[];
-}
-
-export function scoreOf(rows: readonly { score: number; error?: unknown }[]): DatasetScore {
-  const { mean, ci95 } = meanWithCI(rows.map((r) => r.score));
-  return { n: rows.length, mean, ci95, errors: rows.filter((r) => r.error).length };
 }
 
 /** Everything `dspx show` presents about a run, read from the store. */

@@ -6,7 +6,8 @@ import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { displayPath } from "../util/display-path.js";
 import { UserError } from "../util/errors.js";
-import { loadProgram, type Program } from "./program.js";
+import { loadProgram } from "./load.js";
+import type { Program } from "./program.js";
 
 /** A candidate program named on the command line: a run's (best or given) candidate, or a program file. */
 export type CandidateRef =

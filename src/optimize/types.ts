@@ -126,12 +126,6 @@ export interface Optimizer<State = unknown> {
   best(state: State): Best;
 }
 
-/** The budget ran out before a step could finish: the run ends with the last completed step. */
-export class BudgetExhausted extends Error {
-  constructor(readonly what: string) {
-    super(`the ${what} budget is used up`);
-    this.name = "BudgetExhausted";
-  }
-}
+export { BudgetExhausted } from "./budget.js";
 
 export type { EvalReport };

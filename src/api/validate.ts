@@ -1,3 +1,4 @@
+import { readOptimizeSection } from "../optimize/settings.js";
 import { UserError, type Problem } from "../util/errors.js";
 import type { SplitName } from "../program/types.js";
 import type { Program } from "../runtime/program.js";
@@ -10,8 +11,9 @@ export interface SplitCheck {
 }
 
 /**
- * Everything `dspx validate` checks beyond compiling: the metric can be built and every dataset the
- * program names reads cleanly and carries the gold fields the metric needs. All problems at once.
+ * Everything `dspx validate` checks beyond compiling: the metric can be built, every dataset the
+ * program names reads cleanly and carries the gold fields the metric needs, and the `optimize:`
+ * section is what `dspx optimize` accepts (the same check, so the same messages). All problems at once.
  */
 export async function validateProgram(program: Program): Promise<{ splits: SplitCheck[] }> {
   const problems: Problem[] = [];
@@ -33,6 +35,12 @@ export async function validateProgram(program: Program): Promise<{ splits: Split
       if (!(err instanceof UserError)) throw err;
       problems.push(...err.problems);
     }
+  }
+  try {
+    readOptimizeSection(program.spec);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    problems.push(...err.problems);
   }
   if (problems.length > 0) throw new UserError(problems);
   return { splits };

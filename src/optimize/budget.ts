@@ -1,4 +1,5 @@
 import type { ExampleResult } from "../evaluate/types.js";
+import { callCost } from "../lm/pricing.js";
 import type { LMCallRecord } from "../lm/types.js";
 
 /** Limits of a run. Unset limits do not apply. */
@@ -72,6 +73,19 @@ export class Budget {
     if (l.usd !== undefined && used.usd >= l.usd) return "USD";
     if (l.rollouts !== undefined && used.rollouts >= l.rollouts) return "rollouts";
     if (l.timeMs !== undefined && this.elapsedMs() >= l.timeMs) return "time";
+    return this.overshoot(need);
+  }
+
+  /**
+   * Whether work needing `need` fits in what the call and rollout limits have left (how much work
+   * to plan; USD and time cannot be foreseen, so they end a run through `ensure` instead).
+   */
+  fits(need: Need): boolean {
+    return this.overshoot(need) === undefined;
+  }
+
+  private overshoot(need: Need): string | undefined {
+    const { limits: l, used } = this;
     if (l.calls !== undefined && need.calls !== undefined && used.calls + need.calls > l.calls) return "LM calls";
     if (l.rollouts !== undefined && need.rollouts !== undefined && used.rollouts + need.rollouts > l.rollouts) return "rollouts";
     return undefined;
@@ -101,7 +115,7 @@ export class Budget {
   chargeCalls(calls: readonly LMCallRecord[], kind: "proposal" | "other" = "other"): void {
     this.used.calls += calls.length;
     if (kind === "proposal") this.used.proposalCalls += calls.length;
-    for (const c of calls) this.used.usd += (c.cached ? (c.nominalCostUsd ?? 0) : c.costUsd) ?? 0;
+    for (const c of calls) this.used.usd += callCost(c).nominal ?? 0;
   }
 
   /** The usage to checkpoint (time included). */

@@ -4,7 +4,6 @@ import { lmSettings, type LmOptions, type LmSettings } from "../lm/settings.js";
 import { parseModelFlag } from "../lm/spec.js";
 import { Store } from "../store/store.js";
 import type { CommandContext } from "./context.js";
-import { noteDatabase } from "./errors.js";
 import type { LMFlags } from "./flags.js";
 
 /**
@@ -41,7 +40,7 @@ export function settingsFromFlags(flags: LMFlags): LmSettings {
  */
 export function openStore(flags: { db?: string }, ctx: CommandContext, { write = true, create = write }: { write?: boolean; create?: boolean } = {}): Store {
   const store = Store.open(flags.db, { write, create });
-  noteDatabase(store.file);
+  ctx.usingDatabase(store.file);
   ctx.defer(() => store.close());
   return store;
 }

@@ -2,9 +2,9 @@ import path from "node:path";
 import type { BudgetLimits } from "../../optimize/budget.js";
 import { optimize, resume, type AlreadyFinished as ResumeFinished, type OptimizeHooks, type OptimizeReport } from "../../optimize/run.js";
 import type { OptimizerName } from "../../optimize/types.js";
-import { InterruptedError, ProviderError } from "../../util/errors.js";
+import { isInterruption, ProviderError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
-import { EXIT } from "../errors.js";
+import { EXIT, RunSaved } from "../errors.js";
 import type { LMFlags } from "../flags.js";
 import { lmOptionsFromFlags, openStore } from "../open.js";
 import { createProgress } from "../progress.js";
@@ -54,15 +54,8 @@ async function finish(ctx: CommandContext, work: () => Promise<OptimizeReport>, 
     report = await work();
   } catch (err) {
     stop();
-    if (announced.runId && (err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError"))) {
-      output.err(`interrupted: the run is saved; continue it with \`dspx resume ${announced.runId}\``);
-      return EXIT.interrupted;
-    }
-    if (announced.runId && err instanceof ProviderError) {
-      output.err(`${output.errColor.red("error:")} ${err.provider}: ${err.message}`);
-      output.err(`the run is saved; once this is fixed, continue it with \`dspx resume ${announced.runId}\``);
-      return EXIT.provider;
-    }
+    // The run exists and keeps what it finished: the error handler says how to continue it.
+    if (announced.runId && (isInterruption(err) || err instanceof ProviderError)) throw new RunSaved(err as Error, announced.runId);
     throw err;
   }
   stop();

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { LMPool } from "../lm/pool.js";
 import type { ProgramState } from "../program/state.js";
+import { recordedLmOf } from "../store/run-config.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { displayPath } from "../util/display-path.js";
@@ -55,5 +56,5 @@ export function resolveCandidateRef(store: Store, ref: string): CandidateRef {
  */
 export async function loadCandidate(ref: CandidateRef, pool: LMPool, { replay = true }: { replay?: boolean } = {}): Promise<Program> {
   if (ref.kind === "file") return loadProgram(ref.file, { pool });
-  return loadProgram(ref.run.programFile, { pool: replay ? pool.replay(ref.run.config.lm) : pool, source: ref.run.programSource, state: ref.state });
+  return loadProgram(ref.run.programFile, { pool: replay ? pool.replay(recordedLmOf(ref.run.config)) : pool, source: ref.run.programSource, state: ref.state });
 }

@@ -50,8 +50,9 @@ const evalFields = <L extends z.ZodType>(lm: L) => ({
   maxUsd: z.number().optional(),
 });
 
-const evalV2 = z.object({ version: z.literal(2), ...evalFields(recordedLmSchema) });
-/** Version 1 eval runs: the first ones recorded only `model` (what DSPX_LM or the program chose then). */
+// The first eval runs (version 1) recorded only `model` (what DSPX_LM or the program chose then),
+// no `lm`: read as stored (`dspx show` shows what was recorded), their LM settings from `recordedLmOf`.
+const evalV2 = z.object({ version: z.literal(2), ...evalFields(recordedLmSchema.optional()) });
 const evalV1 = z.object(evalFields(recordedLmSchema.optional()));
 
 const optimizeFields = {
@@ -112,11 +113,13 @@ export function readRunConfig(kind: keyof RunConfigs, json: unknown): StoredJson
 
 function readEval(json: unknown, version: unknown): StoredJson<EvalRunConfig> {
   if (version === RUN_CONFIG_VERSION) return withoutVersion(readStoredValue(json, evalV2));
-  const v1 = readStoredValue(json, evalV1);
-  if (!v1.ok) return v1;
-  // The first eval runs kept only the program-level model: the model a step naming none ran on.
-  const lm = v1.value.lm ?? { defaultModel: v1.value.model };
-  return withoutVersion(readStoredValue({ ...v1.value, version: RUN_CONFIG_VERSION, lm }, evalV2));
+  return readStoredValue(json, evalV1);
+}
+
+/** How a run chose its models: as recorded, or for the first eval runs (which kept only the program-level model) that model for a step naming none. */
+export function recordedLmOf(config: RunConfig): RecordedLm {
+  if (config.lm) return config.lm;
+  return { defaultModel: (config as EvalRunConfig).model };
 }
 
 function readOptimize(json: unknown, version: unknown): StoredJson<OptimizeRunConfig> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { programOf } from "../../src/runtime/load.js";
 import { LMPool } from "../../src/lm/pool.js";
 import { lmSettings, recordedSettings, recordLm, replayedLm, type LmSettings } from "../../src/lm/settings.js";
-import { readRunConfig, writeRunConfig } from "../../src/store/run-config.js";
+import { readRunConfig, recordedLmOf, writeRunConfig } from "../../src/store/run-config.js";
 import { EVAL_CONFIG } from "../support/run-configs.js";
 import { loadGraph } from "../../src/graph/load.js";
 
@@ -53,7 +53,7 @@ describe("LM settings", () => {
     const settings = lmSettings({ lm: "openai:gpt-4.1", baseUrl: "http://127.0.0.1:9/v1", rpm: 60, timeoutMs: 1000, maxAttempts: 3, cache: false, teacherLm: "sim" }, {});
     const stored = readRunConfig("eval", JSON.parse(writeRunConfig("eval", { ...EVAL_CONFIG, lm: recordLm(settings, {}) })));
     expect(stored.ok).toBe(true);
-    if (stored.ok) expect(recordedSettings(stored.value.config.lm, {})).toEqual(settings);
+    if (stored.ok) expect(recordedSettings(recordedLmOf(stored.value.config), {})).toEqual(settings);
   });
 
   it("read back, consult DSPX_LM only for a record that names no model (made before dspx recorded the fallback model)", () => {

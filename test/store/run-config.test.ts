@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { mainDataset, readRunConfig, RUN_CONFIG_VERSION, writeRunConfig } from "../../src/store/run-config.js";
+import { mainDataset, readRunConfig, recordedLmOf, RUN_CONFIG_VERSION, writeRunConfig } from "../../src/store/run-config.js";
 import { isDamaged } from "../../src/store/runs-store.js";
 import { Store } from "../../src/store/store.js";
 import { EVAL_CONFIG, OPTIMIZE_CONFIG } from "../support/run-configs.js";
@@ -49,10 +49,13 @@ describe("the stored run configuration", () => {
   it("reads version 1 (no version key): today's shapes as they are, the first eval runs' `model` as the model a step naming none ran on", () => {
     expect(read("eval", V1_EVAL)).toEqual(V1_EVAL);
     expect(read("optimize", V1_OPTIMIZE)).toEqual(V1_OPTIMIZE);
+    // Read as stored (`dspx show` shows what was recorded, in that order) …
     const oldest = read("eval", V1_EVAL_OLDEST);
-    expect(oldest).toEqual({ ...V1_EVAL_OLDEST, lm: { defaultModel: "openai:gpt-4.1-mini" } });
-    // In the order they are written, which is the order `dspx show` lists them in.
-    expect(Object.keys(oldest)).toEqual(["dataset", "model", "lm", "concurrency", "limit"]);
+    expect(oldest).toEqual(V1_EVAL_OLDEST);
+    expect(Object.keys(oldest)).toEqual(["dataset", "model", "concurrency", "limit"]);
+    // … and its LM settings are the model a step naming none ran on.
+    expect(recordedLmOf(oldest)).toEqual({ defaultModel: "openai:gpt-4.1-mini" });
+    expect(recordedLmOf(read("eval", V1_EVAL))).toEqual(V1_EVAL.lm);
   });
 
   it("names the main dataset of either kind without guessing", () => {
@@ -72,7 +75,7 @@ describe("the stored run configuration", () => {
     expect(readRunConfig("eval", V1_OPTIMIZE).ok).toBe(false);
   });
 
-  it("is read through the schema by the store: a version-1 row reads upgraded, a damaged one is listed as damaged", async () => {
+  it("is read through the schema by the store: a version-1 row reads as stored (its LM settings from recordedLmOf), a damaged one is listed as damaged", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "dspx-run-config-"));
     dirs.push(dir);
     const file = path.join(dir, "dspx.db");
@@ -87,7 +90,7 @@ describe("the stored run configuration", () => {
     const store = Store.open(file, { write: false });
     try {
       const old = store.runs.get("old00001")!;
-      expect(old.kind === "eval" && old.config.lm).toEqual({ defaultModel: "openai:gpt-4.1-mini" });
+      expect(old.kind === "eval" && recordedLmOf(old.config)).toEqual({ defaultModel: "openai:gpt-4.1-mini" });
       const bad = store.runs.list().find((r) => r.id === "bad00001")!;
       expect(isDamaged(bad) && bad.damaged).toMatch(/its `config` has version 7/);
     } finally {

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { readDataset } from "../dist/program/dataset.js";
+import { readExamples } from "../dist/program/dataset.js";
 import { parseJsonLine } from "../dist/program/jsonl.js";
 import { readLines } from "../dist/program/lines.js";
 import { fmt, medianMs, printTable } from "./lib.js";
@@ -49,7 +49,7 @@ export async function run() {
   try {
     const floor = await medianMs(() => plainReadline(file), 5);
     const lines = await medianMs(() => dspxLines(file), 5);
-    const dspx = await medianMs(() => readDataset(file, { inputs, labels: ["team", "urgency"] }), 5);
+    const dspx = await medianMs(() => readExamples(file, { inputs, labels: ["team", "urgency"] }), 5);
     printTable(
       `Reading a ${ROWS.toLocaleString("en")}-row JSONL dataset (median of 5)`,
       ["reader", "ms", "rows/s", "vs readline + JSON.parse"],

@@ -3,14 +3,22 @@ import type { EvalOutcome, EvalReport, ExampleResult } from "../evaluate/types.j
 import type { EvalMemo } from "../evaluate/memo.js";
 import { PackedExamples, type ExampleList } from "../evaluate/packed-examples.js";
 import type { Example } from "../program/example.js";
+import type { DatasetRules } from "../program/dataset.js";
+import { Leakage, TrainInputs } from "../program/overlap.js";
+import { displayPath } from "../util/display-path.js";
+import { UserError, type Problem } from "../util/errors.js";
 import type { Program } from "./program.js";
-import { datasetOrigin, datasetPath, loadExamples, type DataChoice } from "./data.js";
+import { datasetOrigin, datasetPath, datasetRules, streamExamples, type DataChoice } from "./data.js";
 
 export interface EvaluateProgramOptions extends DataChoice {
   concurrency?: number;
   signal?: AbortSignal;
   canDispatch?: () => boolean;
-  onStart?: (info: { total: number; dataset: string; examples: ExampleList }) => void | Promise<void>;
+  /**
+   * The dataset is read and nothing is evaluated yet. `warnings`: what is worth knowing but not
+   * wrong (repeated rows; examples whose inputs are in the program's train set).
+   */
+  onStart?: (info: { total: number; dataset: string; examples: ExampleList; warnings: Problem[] }) => void | Promise<void>;
   /** Every result as it finishes; a promise returned is awaited before more work starts (backpressure). */
   onResult?: (result: ExampleResult) => void | Promise<void>;
   /** Earlier results to reuse and where to record new ones (see `beginEvalRun`). */
@@ -28,6 +36,8 @@ export interface ProgramEvalReport extends EvalReport {
   /** Which dataset: the split name or the file given. */
   dataset: string;
   examples: Example[];
+  /** What the dataset's reading found worth knowing (see `onStart`). */
+  warnings: Problem[];
 }
 
 /** A program scored on a dataset, results streamed and not kept: what `evaluateProgramStreaming` returns. */
@@ -35,11 +45,12 @@ export interface ProgramEvalOutcome extends EvalOutcome {
   dataset: string;
   /** The examples by position (`lowest[i].index`), held packed. */
   examples: ExampleList;
+  warnings: Problem[];
 }
 
 /** Scores a program on a dataset, keeping every result (with its trace) in `results`. */
 export async function evaluateProgram(program: Program, options: EvaluateProgramOptions = {}): Promise<ProgramEvalReport> {
-  return run(program, options, (examples) => examples, evaluate);
+  return run(program, options, arrayHolder, evaluate);
 }
 
 /**
@@ -48,19 +59,56 @@ export async function evaluateProgram(program: Program, options: EvaluateProgram
  * summary and the lowest-scoring results. For datasets too large to hold every trace.
  */
 export async function evaluateProgramStreaming(program: Program, options: EvaluateProgramOptions = {}): Promise<ProgramEvalOutcome> {
-  return run(program, options, (examples) => PackedExamples.pack(examples), evaluateStreaming);
+  return run(program, options, packedHolder, evaluateStreaming);
+}
+
+/** What keeps the examples as they are read: every one (an array), or packed once the file is read. */
+interface Holder<L extends ExampleList> {
+  add(example: Example): void;
+  readonly examples: L;
+}
+
+function arrayHolder(): Holder<Example[]> {
+  const examples: Example[] = [];
+  return { add: (e) => examples.push(e), examples };
+}
+
+function packedHolder(): Holder<PackedExamples> {
+  const examples: Example[] = [];
+  return {
+    add: (e) => examples.push(e),
+    get examples() {
+      return PackedExamples.pack(examples);
+    },
+  };
 }
 
 async function run<L extends ExampleList, R extends EvalOutcome>(
   program: Program,
   options: EvaluateProgramOptions,
-  hold: (examples: Example[]) => L,
+  holder: () => Holder<L>,
   evaluateWith: (options: EvaluateOptions) => Promise<R>,
-): Promise<R & { dataset: string; examples: L }> {
+): Promise<R & { dataset: string; examples: L; warnings: Problem[] }> {
   const { file, label } = datasetPath(program.spec, options);
   const metric = await program.metric();
-  const examples = hold(await loadExamples(program.spec, file, metric.labels, options.limit, datasetOrigin(program.spec, options, label)));
-  await options.onStart?.({ total: examples.length, dataset: label, examples });
+  const rules = datasetRules(program, metric.labels);
+  const train = label === "train" || program.spec.data.train === undefined || program.spec.data.train === file ? undefined : await trainInputs(rules, program.spec.data.train);
+  const leakage = train && new Leakage(train);
+  const hold = holder();
+  const read = await streamExamples(
+    rules,
+    file,
+    (example) => {
+      hold.add(example);
+      leakage?.check(example);
+    },
+    options.limit,
+    datasetOrigin(program.spec, options, label),
+  );
+  const examples = hold.examples;
+  const leak = leakage?.warning(label, displayPath(file));
+  const warnings = leak ? [...read.warnings, leak] : read.warnings;
+  await options.onStart?.({ total: examples.length, dataset: label, examples, warnings });
   const memo = options.memo ?? (options.memoFor ? await options.memoFor(label) : undefined);
   const outcome = await evaluateWith({
     graph: program.graph,
@@ -76,5 +124,21 @@ async function run<L extends ExampleList, R extends EvalOutcome>(
     ...(memo ? { memo } : {}),
     ...(options.lowest !== undefined ? { lowest: options.lowest } : {}),
   });
-  return { ...outcome, dataset: label, examples };
+  return { ...outcome, dataset: label, examples, warnings };
+}
+
+/**
+ * The inputs of the program's train set, to find evaluated examples the program was optimized on;
+ * undefined when train cannot be read (its problems are `validate`'s and `optimize`'s to report:
+ * evaluating does not need it).
+ */
+async function trainInputs(rules: DatasetRules, file: string): Promise<TrainInputs | undefined> {
+  const inputs = new TrainInputs();
+  try {
+    await streamExamples(rules, file, (example) => inputs.add(example));
+  } catch (err) {
+    if (err instanceof UserError) return undefined;
+    throw err;
+  }
+  return inputs;
 }

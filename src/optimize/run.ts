@@ -1,19 +1,20 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { loadExamples } from "../api/data.js";
+import { datasetRules, loadExamples } from "../api/data.js";
 import { fingerprints, type Fingerprints } from "../api/fingerprint.js";
 import { loadProgram, Program, type LoadProgramOptions } from "../api/program.js";
 import { scoreOf, type DatasetScore } from "../api/run-views.js";
 import { storeMemo } from "../evaluate/memo.js";
 import type { RecordedLm } from "../lm/pool.js";
 import type { Example } from "../program/example.js";
+import { leakageWarnings } from "../program/overlap.js";
 import { stateHash } from "../program/state.js";
 import { newRunId } from "../store/run-id.js";
 import type { RunResultRow } from "../store/evaluations-store.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { sha256 } from "../util/canonical.js";
-import { InterruptedError, isInterruption, ProviderError, UserError } from "../util/errors.js";
+import { formatProblem, InterruptedError, isInterruption, ProviderError, UserError, type Problem } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "./budget.js";
 import { scoreProgram, type EvaluatorOptions } from "./evaluator.js";
@@ -360,8 +361,13 @@ class Session {
   }
 
   static async create(runId: string, program: Program, config: RunConfig, env: SessionEnv): Promise<Session> {
-    const metric = await program.metric();
-    const load = (file: string) => loadExamples(program.spec, file, metric.labels);
+    const rules = datasetRules(program, (await program.metric()).labels);
+    const warnings: Problem[] = [];
+    const load = async (file: string) => {
+      const read = await loadExamples(rules, file);
+      warnings.push(...read.warnings);
+      return read.examples;
+    };
     const train = await load(config.data.train.file);
     let dev: Example[];
     let trainPart = train;
@@ -369,6 +375,10 @@ class Session {
     else ({ train: trainPart, dev } = splitTrainDev(train, config.seed));
     const test = config.data.test ? await load(config.data.test.file) : undefined;
     if (trainPart.length === 0) throw new UserError({ message: "the train set is empty", pos: { file: config.data.train.file } });
+    const devFile = "file" in config.data.dev ? config.data.dev.file : config.data.train.file;
+    const heldOut = [{ label: "dev", file: displayPath(devFile), examples: dev }, ...(test ? [{ label: "test", file: displayPath(config.data.test!.file), examples: test }] : [])];
+    warnings.push(...leakageWarnings(trainPart, heldOut));
+    for (const warning of warnings) env.hooks.onNotice?.(formatProblem(warning));
     const session = new Session(runId, program, config, { train: trainPart, dev, ...(test ? { test } : {}) }, env);
     session.fp = await fingerprints(program);
     return session;

@@ -17,6 +17,7 @@ import { openProgram, openStore } from "../open.js";
 import { formatInt, formatScore, formatUsd } from "../output.js";
 import { createProgress, evalProgressText } from "../progress.js";
 import { renderSummary, renderWorst, resultJson } from "../render/eval.js";
+import { noticeWarnings, warningJson } from "../render/warnings.js";
 import { appendGithubSummary, githubSummaryMarkdown } from "../report/github-summary.js";
 import { JsonlWriter } from "../report/jsonl.js";
 import { JunitWriter } from "../report/junit.js";
@@ -93,6 +94,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         lowest: Math.max(show, GITHUB_SUMMARY_LOWEST),
         ...(flags.maxUsd !== undefined ? { canDispatch: () => spent < flags.maxUsd! } : {}),
         onStart: async (info) => {
+          noticeWarnings(info.warnings, output);
           total = info.total;
           examples = info.examples;
           output.err(output.errColor.dim(`evaluating ${program.spec.name} on ${info.dataset} (${info.total} examples) with ${model}, concurrency ${concurrency}`));
@@ -193,6 +195,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         results,
         ...(omitted > 0 ? { resultsOmitted: omitted } : {}),
         lowest: lowest.slice(0, show).map(resultJson),
+        ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings.map(warningJson) } : {}),
       }),
     );
   } else {

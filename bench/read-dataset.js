@@ -1,6 +1,9 @@
 // Reading a 100,000-row JSONL dataset: dspx's line reader (regular-file check, byte-level line
-// splitting with a length limit, JSON depth check) and the whole dataset reader (plus coercion, ids,
-// duplicate detection) against the floor of Node's readline + JSON.parse, side by side in one run.
+// splitting with a length limit, JSON depth check) and the whole dataset reader (plus type checks,
+// ids, duplicate detection) against the floor of Node's readline + JSON.parse, side by side in one
+// run; then the peak RSS of a process that reads it keeping every example (what optimize does)
+// against one keeping only where each row is (DatasetRows, what eval does).
+import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -12,6 +15,7 @@ import { readLines } from "../dist/program/lines.js";
 import { fmt, medianMs, printTable } from "./lib.js";
 
 const ROWS = 100_000;
+const CHILD = new URL("./read-memory-child.js", import.meta.url).pathname;
 const TEAMS = ["billing", "technical", "account", "shipping", "returns", "security", "other"];
 
 async function plainReadline(file) {
@@ -57,6 +61,17 @@ export async function run() {
         ["readline + JSON.parse (nothing else)", fmt(floor, 0), fmt((ROWS / floor) * 1000, 0), "1.00×"],
         ["dspx lines + JSON (file check, line limit, depth check)", fmt(lines, 0), fmt((ROWS / lines) * 1000, 0), fmt(floor / lines, 2) + "×"],
         ["dspx readDataset (all checks, examples built)", fmt(dspx, 0), fmt((ROWS / dspx) * 1000, 0), fmt(floor / dspx, 2) + "×"],
+      ],
+    );
+    const peakMb = (how) => Number(execFileSync(process.execPath, [CHILD, file, how], { encoding: "utf8" })) / 1024;
+    const array = peakMb("array");
+    const rows = peakMb("rows");
+    printTable(
+      `Peak RSS of a process reading the ${ROWS.toLocaleString("en")} rows`,
+      ["kept", "peak RSS MB"],
+      [
+        ["every example (an array)", fmt(array, 0)],
+        ["where each row is (DatasetRows)", fmt(rows, 0)],
       ],
     );
   } finally {

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Graph } from "../graph/types.js";
-import { readDataset, readExamples, type DatasetRead, type DatasetRules } from "../program/dataset.js";
+import { readDataset, readExamples, type DatasetRead, type DatasetRules, type RowRef } from "../program/dataset.js";
 import type { Example } from "../program/example.js";
 import { closedGolds } from "../program/gold.js";
 import type { ProgramSpec, SplitName } from "../program/types.js";
@@ -50,7 +50,7 @@ export async function loadExamples(rules: DatasetRules, file: string, limit?: nu
 }
 
 /** Like `loadExamples`, each example handed to `onExample` as it is read rather than kept. */
-export async function streamExamples(rules: DatasetRules, file: string, onExample: (example: Example) => void, limit?: number, origin?: string): Promise<DatasetRead> {
+export async function streamExamples(rules: DatasetRules, file: string, onExample: (example: Example, row: RowRef) => void, limit?: number, origin?: string): Promise<DatasetRead> {
   return namingOrigin(readDataset(file, { ...rules, ...(limit !== undefined ? { limit } : {}) }, onExample), origin);
 }
 

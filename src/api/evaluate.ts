@@ -1,9 +1,10 @@
 import { evaluate, evaluateStreaming, type EvaluateOptions } from "../evaluate/evaluate.js";
 import type { EvalOutcome, EvalReport, ExampleResult } from "../evaluate/types.js";
 import type { EvalMemo } from "../evaluate/memo.js";
-import { PackedExamples, type ExampleList } from "../evaluate/packed-examples.js";
+import type { ExampleList } from "../evaluate/example-list.js";
+import type { DatasetRules, RowRef } from "../program/dataset.js";
+import { DatasetRows } from "../program/dataset-rows.js";
 import type { Example } from "../program/example.js";
-import type { DatasetRules } from "../program/dataset.js";
 import { Leakage, TrainInputs } from "../program/overlap.js";
 import { displayPath } from "../util/display-path.js";
 import { UserError, type Problem } from "../util/errors.js";
@@ -43,7 +44,7 @@ export interface ProgramEvalReport extends EvalReport {
 /** A program scored on a dataset, results streamed and not kept: what `evaluateProgramStreaming` returns. */
 export interface ProgramEvalOutcome extends EvalOutcome {
   dataset: string;
-  /** The examples by position (`lowest[i].index`), held packed. */
+  /** The examples by position (`lowest[i].index`), each read again from the dataset when asked for. */
   examples: ExampleList;
   warnings: Problem[];
 }
@@ -59,13 +60,15 @@ export async function evaluateProgram(program: Program, options: EvaluateProgram
  * summary and the lowest-scoring results. For datasets too large to hold every trace.
  */
 export async function evaluateProgramStreaming(program: Program, options: EvaluateProgramOptions = {}): Promise<ProgramEvalOutcome> {
-  return run(program, options, packedHolder, evaluateStreaming);
+  return run(program, options, rowsHolder, evaluateStreaming);
 }
 
-/** What keeps the examples as they are read: every one (an array), or packed once the file is read. */
+/** What keeps the examples as they are read: every one (an array), or where each row is (DatasetRows). */
 interface Holder<L extends ExampleList> {
-  add(example: Example): void;
-  readonly examples: L;
+  add(example: Example, row: RowRef): void;
+  examples: L;
+  /** The evaluation is over (its examples may still be asked for, e.g. the lowest-scoring ones). */
+  done?(): void;
 }
 
 function arrayHolder(): Holder<Example[]> {
@@ -73,20 +76,15 @@ function arrayHolder(): Holder<Example[]> {
   return { add: (e) => examples.push(e), examples };
 }
 
-function packedHolder(): Holder<PackedExamples> {
-  const examples: Example[] = [];
-  return {
-    add: (e) => examples.push(e),
-    get examples() {
-      return PackedExamples.pack(examples);
-    },
-  };
+function rowsHolder(file: string, rules: DatasetRules): Holder<DatasetRows> {
+  const examples = new DatasetRows(file, displayPath(file), rules);
+  return { add: (_, row) => examples.add(row), examples, done: () => examples.close() };
 }
 
 async function run<L extends ExampleList, R extends EvalOutcome>(
   program: Program,
   options: EvaluateProgramOptions,
-  holder: () => Holder<L>,
+  holder: (file: string, rules: DatasetRules) => Holder<L>,
   evaluateWith: (options: EvaluateOptions) => Promise<R>,
 ): Promise<R & { dataset: string; examples: L; warnings: Problem[] }> {
   const { file, label } = datasetPath(program.spec, options);
@@ -94,12 +92,12 @@ async function run<L extends ExampleList, R extends EvalOutcome>(
   const rules = datasetRules(program, metric.labels);
   const train = label === "train" || program.spec.data.train === undefined || program.spec.data.train === file ? undefined : await trainInputs(rules, program.spec.data.train);
   const leakage = train && new Leakage(train);
-  const hold = holder();
+  const hold = holder(file, rules);
   const read = await streamExamples(
     rules,
     file,
-    (example) => {
-      hold.add(example);
+    (example, row) => {
+      hold.add(example, row);
       leakage?.check(example);
     },
     options.limit,
@@ -123,7 +121,7 @@ async function run<L extends ExampleList, R extends EvalOutcome>(
     ...(options.onResult ? { onResult: options.onResult } : {}),
     ...(memo ? { memo } : {}),
     ...(options.lowest !== undefined ? { lowest: options.lowest } : {}),
-  });
+  }).finally(() => hold.done?.());
   return { ...outcome, dataset: label, examples, warnings };
 }
 

@@ -24,6 +24,18 @@ export interface ReadDatasetOptions extends DatasetRules, Pick<ReadLinesOptions,
   limit?: number;
 }
 
+/** Where an example's row is in its file, and a digest of what it held: what reading it again needs (see DatasetRows). */
+export interface RowRef {
+  line: number;
+  /** The row's bytes in the file (line break excluded). */
+  offset: number;
+  bytes: number;
+  /** 52 bits of the sha256 of the row's canonical JSON. */
+  hash: number;
+  /** For the n-th copy (n ≥ 2) of a row without `id`: n, which its id ends with (`#n`). */
+  copy?: number;
+}
+
 /** A dataset read to its end: how many examples it gave, and what is worth knowing but not wrong. */
 export interface DatasetRead {
   count: number;
@@ -45,7 +57,7 @@ const LISTED_LINES = 5;
  * cannot be read as text at all (missing, a directory or device, a line longer than a string can
  * be) is refused at once.
  */
-export async function readDataset(file: string, options: ReadDatasetOptions, onExample: (example: Example) => void): Promise<DatasetRead> {
+export async function readDataset(file: string, options: ReadDatasetOptions, onExample: (example: Example, row: RowRef) => void): Promise<DatasetRead> {
   const display = displayPath(file);
   const problems: Problem[] = [];
   const ids = new IdIndex();
@@ -56,7 +68,7 @@ export async function readDataset(file: string, options: ReadDatasetOptions, onE
   let count = 0;
   const lines = readLines(file, "dataset", { expected: "a JSONL file", ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}) });
   rows: for await (const batch of lines) {
-    for (const { line: lineNo, text: line } of batch) {
+    for (const { line: lineNo, text: line, offset, bytes } of batch) {
       if (line.trim() === "") continue;
       if (options.limit !== undefined && count >= options.limit) break rows;
       const pos = { file: display, line: lineNo };
@@ -81,7 +93,7 @@ export async function readDataset(file: string, options: ReadDatasetOptions, onE
       const id = exampleId(record, hash, copy);
       ids.add(id, lineNo, digestNumber(hash));
       count++;
-      onExample(toExample(record, inputs, id, pos));
+      onExample(toExample(record, inputs, id, pos), { line: lineNo, offset, bytes, hash: digestNumber(hash), ...(copy !== undefined ? { copy } : {}) });
     }
   }
   if (problems.length > 0) throw new UserError(sortProblems(problems));

@@ -9,7 +9,7 @@ import type { Example } from "../../program/example.js";
 import { stateHash } from "../../program/state.js";
 import { InterruptedError, isInterruption, UserError } from "../../util/errors.js";
 import type { EvalOutcome } from "../../evaluate/types.js";
-import type { ExampleList } from "../../evaluate/packed-examples.js";
+import type { ExampleList } from "../../evaluate/example-list.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";

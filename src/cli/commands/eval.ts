@@ -13,6 +13,7 @@ import type { ExampleList } from "../../evaluate/example-list.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
+import { boundHeapGrowth } from "../heap-growth.js";
 import { openProgram, openStore } from "../open.js";
 import { formatInt, formatScore, formatUsd } from "../output.js";
 import { createProgress, evalProgressText } from "../progress.js";
@@ -52,6 +53,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   if (flags.dataset && flags.split) {
     throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
   }
+  boundHeapGrowth();
   // It writes when it records a run or caches LM calls; --no-record alone only reads earlier results.
   const store = openStore(flags, ctx, { write: flags.record !== false || flags.cache !== false });
   const program = await openProgram(file, flags, ctx, store);

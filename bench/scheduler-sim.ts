@@ -4,7 +4,7 @@
 // array of rows.
 import { FakeClock } from "../src/lm/scheduler/clock.js";
 import { Scheduler } from "../src/lm/scheduler/scheduler.js";
-import { evaluation, steadyLoad } from "../test/support/scheduler-load.js";
+import { evaluation, ownRetryAfterOnly, steadyLoad } from "../test/support/scheduler-load.js";
 import { SimulatedProvider, type HeaderStamp, type Refusals, type Span } from "../test/support/simulated-provider.js";
 
 const LIMIT_RPM = 600;
@@ -32,12 +32,28 @@ async function finish(
   return { seconds: r.finishedAt / 1000, rateLimited: r.stats.rateLimited, failed: r.failed };
 }
 
+/** The same calls by a client that only waits each refused request's own retry-after (no pause, no pacing). */
+async function reference(
+  calls: number,
+  refusals: Refusals,
+  extra: { rpm?: number; headers?: HeaderStamp; latencyMs?: Span } = {},
+  concurrency = 16,
+) {
+  const clock = new FakeClock(0);
+  const provider = new SimulatedProvider({ clock, seed: 1, latencyMs: { min: 20, max: 80 }, ...extra, refusals });
+  const finishedAt = await ownRetryAfterOnly(clock, (signal) => provider.call(signal), { calls, concurrency });
+  return { seconds: finishedAt / 1000, rateLimited: provider.rejected, failed: 0 };
+}
+
+const ownOnly = "  the same, a client that only waits each refused request's own retry-after";
+
 const fast = { min: 20, max: 80 };
 const slow = { min: 2000, max: 5000 };
 const slowish = { min: 200, max: 800 };
 const oneFirst = { first: { count: 1, retryAfterMs: 1000 } };
 const storm = { storm: { periodMs: 5000, durationMs: 2000, retryAfterMs: 1000 } };
 const share = { share: { share: 0.3, retryAfterMs: 1000 } };
+const tenPercent = { share: { share: 0.1, retryAfterMs: 1000 } };
 
 const parts = {
   limits: async () => [
@@ -54,7 +70,17 @@ const parts = {
     { label: "70 calls, no storm, 200-800 ms answers (429s too), 4 in flight", ...(await finish(70, undefined, { latencyMs: slowish, rejectMs: slowish }, 4)) },
     { label: "70 calls in a 2-s-in-5 storm, 200-800 ms answers (429s too), 4 in flight", ...(await finish(70, storm, { latencyMs: slowish, rejectMs: slowish }, 4)) },
     { label: "200 calls, 30% refused at random", ...(await finish(200, share)) },
+    { label: ownOnly, ...(await reference(200, share)) },
+    { label: "2,000 calls, 30% refused", ...(await finish(2000, share)) },
+    { label: ownOnly, ...(await reference(2000, share)) },
+    { label: "200 calls, 30% refused, 2-5 s answers, 64 in flight", ...(await finish(200, share, { latencyMs: slow }, 64)) },
+    { label: ownOnly, ...(await reference(200, share, { latencyMs: slow }, 64)) },
+    { label: "200 calls, 30% refused, 8 in flight", ...(await finish(200, share, {}, 8)) },
+    { label: ownOnly, ...(await reference(200, share, {}, 8)) },
+    { label: "200 calls, 10% refused", ...(await finish(200, tenPercent)) },
+    { label: ownOnly, ...(await reference(200, tenPercent)) },
     { label: "200 calls, 30% refused, 6,000/min limit reported", ...(await finish(200, share, { rpm: 6000, headers: "admission" })) },
+    { label: ownOnly, ...(await reference(200, share, { rpm: 6000, headers: "admission" })) },
   ],
 };
 const part = process.argv[2];

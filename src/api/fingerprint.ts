@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { metricNodes } from "../program/metric-nodes.js";
 import type { MetricSpec } from "../program/types.js";
 import { hashOf, sha256 } from "../util/canonical.js";
 import type { Program } from "./program.js";
@@ -43,23 +44,17 @@ export async function fingerprints(program: Program): Promise<Fingerprints> {
   return { program: programPart, lm: lmPart, metric: metricPart };
 }
 
-/** The pieces of a metric that live outside its spec: module sources and judge models. */
+/** The pieces of a metric that live outside its spec: module sources and judge models, in tree order. */
 async function metricParts(metric: MetricSpec, dir: string, program: Program): Promise<unknown[]> {
-  switch (metric.kind) {
-    case "custom": {
-      const file = path.resolve(dir, metric.module);
-      const text = await readFile(file, "utf8").catch(() => "");
+  const parts = metricNodes(metric).map(async ({ metric: m }): Promise<unknown[]> => {
+    if (m.kind === "custom") {
+      const text = await readFile(path.resolve(dir, m.module), "utf8").catch(() => "");
       return [{ module: sha256(text) }];
     }
-    case "llm_judge":
-      return [{ judge: program.pool.resolveModel(metric.lm ?? program.spec.lm, { forJudge: true }) }];
-    case "mean":
-      return (await Promise.all(metric.metrics.map((m) => metricParts(m, dir, program)))).flat();
-    case "weighted":
-      return (await Promise.all(metric.metrics.map((m) => metricParts(m.metric, dir, program)))).flat();
-    default:
-      return [];
-  }
+    if (m.kind === "llm_judge") return [{ judge: program.pool.resolveModel(m.lm ?? program.spec.lm, { forJudge: true }) }];
+    return [];
+  });
+  return (await Promise.all(parts)).flat();
 }
 
 /** The models a program's LM steps run on, each with its endpoint (`provider:model @ url`; `sim` has none), sorted. */

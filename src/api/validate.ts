@@ -1,3 +1,4 @@
+import { readOptimizeSection } from "../optimize/settings.js";
 import { UserError, type Problem } from "../util/errors.js";
 import type { Example } from "../program/example.js";
 import { leakageWarnings } from "../program/overlap.js";
@@ -13,10 +14,11 @@ export interface SplitCheck {
 }
 
 /**
- * Everything `dspx validate` checks beyond compiling: the metric can be built and every dataset the
- * program names reads cleanly against the same rules `eval` and `optimize` apply. All problems at
- * once; `warnings` are what is worth knowing but not wrong (repeated rows, dev or test examples
- * whose inputs are in train).
+ * Everything `dspx validate` checks beyond compiling: the metric can be built, every dataset the
+ * program names reads cleanly against the same rules `eval` and `optimize` apply, and the
+ * `optimize:` section is what `dspx optimize` accepts (the same check, so the same messages). All
+ * problems at once; `warnings` are what is worth knowing but not wrong (repeated rows, dev or test
+ * examples whose inputs are in train).
  */
 export async function validateProgram(program: Program): Promise<{ splits: SplitCheck[]; warnings: Problem[] }> {
   const problems: Problem[] = [];
@@ -43,6 +45,12 @@ export async function validateProgram(program: Program): Promise<{ splits: Split
       if (!(err instanceof UserError)) throw err;
       problems.push(...err.problems);
     }
+  }
+  try {
+    readOptimizeSection(program.spec);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    problems.push(...err.problems);
   }
   if (problems.length > 0) throw new UserError(problems);
   const train = read.get("train");

@@ -109,11 +109,23 @@ addLMOptions(
     "\nBudgets: every limit given applies, the first reached ends the run; the flags override the program's\n" +
       "optimize.budget key by key. The 2000 LM-call default applies only when no budget of any kind is given\n" +
       "(flags or optimize.budget): with only --budget-usd, --budget-time or --budget-rollouts there is no\n" +
-      "LM-call limit. The plan line lists the limits in force.",
+      "LM-call limit. The plan line lists the limits in force.\n" +
+      "\nEach optimizer's settings (optimize.<optimizer>: in the program file), with types and defaults:\n" +
+      "dspx optimizers",
   )
   .action(async (file: string, flags: Record<string, unknown>) => {
     const { optimizeCommand } = await import("./commands/optimize.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => optimizeCommand(file, flags, ctx));
+  });
+
+program
+  .command("optimizers")
+  .description("list the optimizers and their settings (optimize.<optimizer>:), with types and defaults, and the budget keys")
+  .option("--json", "print JSON")
+  .option("--markdown", "print the tables as Markdown (the README's)")
+  .action(async (flags: { json?: boolean; markdown?: boolean }) => {
+    const { optimizersCommand } = await import("./commands/optimizers.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => optimizersCommand(flags, ctx));
   });
 
 program
@@ -128,15 +140,29 @@ program
     await runCommand({ ...globals(), ...flags }, (ctx) => resumeCommand(ref, flags, ctx));
   });
 
-program
+const runs = program
   .command("runs")
-  .description("list recorded runs, newest first")
+  .description("list recorded runs, newest first (`dspx runs rm` deletes them)")
   .option("--limit <n>", "how many (default 50)", positiveInt)
   .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
   .option("--json", "print JSON")
   .action(async (flags: Record<string, unknown>) => {
     const { runsCommand } = await import("./commands/runs.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => runsCommand(flags, ctx));
+  });
+runs
+  .command("rm")
+  .description("delete runs and their results: candidates, events, checkpoint, result links, and the evaluations no other run uses (the LM cache is kept)")
+  .argument("<run...>", "run ids (or their first characters)")
+  .option("--force", "also a run still running in a live process (that process then fails at its next write)")
+  .option("--dry-run", "say what would be removed, and remove nothing")
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print JSON")
+  .action(async (refs: string[], _flags: unknown, command: Command) => {
+    // `dspx runs --json rm x` gives --json to `runs`: the flags of both, and the global ones, apply.
+    const flags = command.optsWithGlobals<Record<string, unknown>>();
+    const { runsRemoveCommand } = await import("./commands/runs-rm.js");
+    await runCommand(flags, (ctx) => runsRemoveCommand(refs, flags, ctx));
   });
 
 program
@@ -203,6 +229,20 @@ cache
   .action(async (flags: Record<string, unknown>) => {
     const { cacheClearCommand } = await import("./commands/cache.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => cacheClearCommand(flags, ctx));
+  });
+
+program
+  .command("gc")
+  .description("remove what no run refers to: evaluations, rows of deleted runs, and with --cache or --older-than the LM cache entries no run used; --vacuum compacts the file")
+  .option("--older-than <duration>", "only what is older than this, e.g. 30d (cache entries: unused for this long); includes the cache entries no run used")
+  .option("--cache", "also the LM cache entries no recorded run used, whatever their age unless --older-than (entries a run used stay: see `dspx cache clear`)")
+  .option("--vacuum", "then compact the file (VACUUM) and say how much it shrank; not while a run is in progress")
+  .option("--dry-run", "say what would be removed, and remove nothing")
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print JSON")
+  .action(async (flags: Record<string, unknown>) => {
+    const { gcCommand } = await import("./commands/gc.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => gcCommand(flags, ctx));
   });
 
 async function main(argv: string[]): Promise<void> {

@@ -1,33 +1,15 @@
 import type { Graph } from "../graph/types.js";
+import { metricNodes } from "../program/metric-nodes.js";
 import type { MetricSpec } from "../program/types.js";
 import { refToString } from "../program/refs.js";
 
 /** Which dataset column holds the gold value of each program output (a metric's `gold:`, else the output's name). */
 export function goldColumns(metric: MetricSpec): Map<string, string> {
   const out = new Map<string, string>();
-  const walk = (m: MetricSpec) => {
-    switch (m.kind) {
-      case "exact_match":
-      case "f1":
-      case "contains":
-      case "json_equal":
-      case "numeric":
-        out.set(m.field, m.gold);
-        break;
-      case "llm_judge":
-        if (m.gold) out.set(m.field, m.gold);
-        break;
-      case "mean":
-        m.metrics.forEach(walk);
-        break;
-      case "weighted":
-        m.metrics.forEach((w) => walk(w.metric));
-        break;
-      default:
-        break;
-    }
-  };
-  walk(metric);
+  for (const { metric: m } of metricNodes(metric)) {
+    if (m.kind === "exact_match" || m.kind === "f1" || m.kind === "contains" || m.kind === "json_equal" || m.kind === "numeric") out.set(m.field, m.gold);
+    else if (m.kind === "llm_judge" && m.gold) out.set(m.field, m.gold);
+  }
   return out;
 }
 

@@ -5,8 +5,11 @@ import { labeled } from "./optimizers/labeled.js";
 import { randomSearch } from "./optimizers/random-search.js";
 import type { Optimizer, OptimizerName } from "./types.js";
 
-/** Every optimizer `--optimizer` may name. Adding one is one file here and one line below. */
-export const OPTIMIZER_REGISTRY: Readonly<Record<OptimizerName, Optimizer<any>>> = {
+/**
+ * Every optimizer `--optimizer` may name, each with its settings schema (`.settings`): what
+ * `optimize.<name>:` takes. Adding one is one file here and one line below.
+ */
+export const OPTIMIZER_REGISTRY: Readonly<Record<OptimizerName, Optimizer<any, any>>> = {
   labeled,
   bootstrap,
   random_search: randomSearch,

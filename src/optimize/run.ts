@@ -21,7 +21,7 @@ import { scoreProgram, type EvaluatorOptions } from "./evaluator.js";
 import { stepRecords } from "./feedback.js";
 import { proposeInstruction } from "./propose.js";
 import { OPTIMIZER_REGISTRY } from "./registry.js";
-import { DEFAULTS, readOptimizeSection } from "./settings.js";
+import { DEFAULTS, optimizerSettings, readOptimizeSection, recordedSettings } from "./settings.js";
 import { splitTrainDev } from "./split.js";
 import { BudgetExhausted, type Best, type OptimizeContext, type Optimizer, type OptimizerName, type Plan, type ScoreSet } from "./types.js";
 import { checkpointSchema, storedCheckpoint, type Checkpoint, type Finished, type Finishing, type Optimizing } from "./checkpoint.js";
@@ -30,6 +30,7 @@ import { readReport, type OptimizeReport } from "./report.js";
 import { Spend } from "./spend.js";
 import { displayPath } from "../util/display-path.js";
 import { loadGraph } from "../graph/load.js";
+import { metricNodes } from "../program/metric-nodes.js";
 import { publicEndpoint } from "../lm/resolve.js";
 
 /** Everything a run needs beyond the program file, as given on the command line (or by a caller). */
@@ -120,9 +121,8 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
   const runId = newRunId();
   const spend = new Spend();
   const program = await loadProgram(file, programOptions(lm, store, hooks, runId, spend));
-  const section = readOptimizeSection(program.spec, (name) => OPTIMIZER_REGISTRY[name].defaults);
+  const section = readOptimizeSection(program.spec);
   const optimizerName = flags.optimizer ?? section.optimizer ?? DEFAULTS.optimizer;
-  const optimizer = OPTIMIZER_REGISTRY[optimizerName];
   const seed = flags.seed ?? section.seed ?? DEFAULTS.seed;
   const concurrency = flags.concurrency ?? section.concurrency ?? DEFAULTS.concurrency;
   // The default LM-call cap stands in for a budget only when none of any kind is given (flags or the
@@ -137,7 +137,7 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
   const testFile = program.spec.data.test;
   const config: RunConfig = {
     optimizer: optimizerName,
-    settings: { ...optimizer.defaults, ...section.perOptimizer[optimizerName] },
+    settings: optimizerSettings(section, optimizerName),
     seed,
     concurrency,
     limits,
@@ -319,6 +319,8 @@ interface SessionEnv {
 /** One process's share of a run: the context given to the optimizer, the loop, checkpoints. */
 class Session {
   private readonly optimizer: Optimizer;
+  /** The run's optimizer settings, read with the optimizer's schema. */
+  private readonly settings: Record<string, unknown>;
   private readonly examplesById: Map<string, Example>;
   private readonly callsPerExample: number;
   private fp!: Fingerprints;
@@ -353,6 +355,7 @@ class Session {
     this.hooks = env.hooks;
     this.events = new EventLog(this.store.runs, runId, this.hooks.onEvent);
     this.optimizer = OPTIMIZER_REGISTRY[config.optimizer];
+    this.settings = recordedSettings(this.optimizer, config.settings);
     this.examplesById = new Map([...data.train, ...data.dev, ...(data.test ?? [])].map((e) => [e.id, e]));
     const judges = countJudges(program.spec.metric);
     this.callsPerExample = program.graph.lmSteps.length + judges;
@@ -395,7 +398,7 @@ class Session {
       dev: this.data.dev.length,
       lmSteps: this.program.graph.lmSteps.length,
       calls: optimizing,
-      settings: this.config.settings,
+      settings: this.settings,
     });
     if (!options.resuming && limits.calls !== undefined && optimizing < plan.minimumCalls) {
       const needed = this.reserve + baselineCalls + plan.minimumCalls;
@@ -637,7 +640,7 @@ class Session {
       trainset: this.data.train,
       devset: this.data.dev,
       rng,
-      settings: config.settings,
+      settings: this.settings,
       budget,
       evaluate: (state, examples, dataset) => {
         const hash = stateHash(state);
@@ -733,16 +736,7 @@ class Session {
 }
 
 function countJudges(metric: import("../program/types.js").MetricSpec): number {
-  switch (metric.kind) {
-    case "llm_judge":
-      return 1;
-    case "mean":
-      return metric.metrics.reduce((n, m) => n + countJudges(m), 0);
-    case "weighted":
-      return metric.metrics.reduce((n, m) => n + countJudges(m.metric), 0);
-    default:
-      return 0;
-  }
+  return metricNodes(metric).filter((n) => n.metric.kind === "llm_judge").length;
 }
 
 export type { ScoreSet, OptimizeReport };

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import type { ProgramSpec } from "../program/types.js";
 import { parseDuration } from "../util/duration.js";
-import { UserError, type Problem } from "../util/errors.js";
-import { suggestionHint } from "../util/suggest.js";
+import { UserError } from "../util/errors.js";
 import type { BudgetLimits } from "./budget.js";
-import { OPTIMIZERS, type OptimizerName } from "./types.js";
+import { OPTIMIZER_REGISTRY } from "./registry.js";
+import { sectionProblems } from "./settings-problems.js";
+import { jsonSchemaOf } from "./settings-table.js";
+import { OPTIMIZERS, type Optimizer, type OptimizerName } from "./types.js";
 
 /** Built-in defaults, used when neither the command line nor the program's `optimize:` says. */
 export const DEFAULTS = {
@@ -14,27 +16,39 @@ export const DEFAULTS = {
   budget: { calls: 2000 } as BudgetLimits,
 };
 
-const budgetSchema = z.strictObject({
-  calls: z.number().int().positive().optional(),
-  usd: z.number().positive().optional(),
-  time: z.union([z.string(), z.number().positive()]).optional(),
-  rollouts: z.number().int().positive().optional(),
+const durationText = z.string().refine((t) => (parseDuration(t) ?? 0) > 0);
+
+/** `optimize.budget:`; the `--budget-*` flags override it key by key. */
+export const budgetSchema = z.strictObject({
+  calls: z.number().int().min(1).optional().describe("most LM calls of every kind (student, teacher, proposals, reflections, judges); 2000 when no budget of any kind is given"),
+  usd: z.number().positive().optional().describe("most money to spend, in US dollars (the model's prices must be known)"),
+  time: z
+    .union([z.number().positive(), durationText])
+    .transform((t) => (typeof t === "number" ? t * 1000 : parseDuration(t)!))
+    .meta({ title: "duration: 90s, 30m, 2h, 1d (a bare number: seconds)" })
+    .optional()
+    .describe("most wall time"),
+  rollouts: z.number().int().min(1).optional().describe("most metric calls: (candidate, example) evaluations"),
 });
 
-export const optimizeSectionSchema = z.looseObject({
-  optimizer: z.enum(OPTIMIZERS, { error: `expected one of: ${OPTIMIZERS.join(", ")}` }).optional(),
-  seed: z.number().int().min(0).optional(),
-  concurrency: z.number().int().positive().optional(),
-  trainset: z.string().min(1).optional(),
-  devset: z.string().min(1).optional(),
-  budget: budgetSchema.optional(),
-  teacher_lm: z.string().min(1).optional(),
-  reflection_lm: z.string().min(1).optional(),
-});
+/** The keys every `optimize:` section may have besides one block per optimizer. */
+export const commonShape = {
+  optimizer: z.enum(OPTIMIZERS).optional().describe(`the optimizer \`dspx optimize\` runs without --optimizer (default ${DEFAULTS.optimizer})`),
+  seed: z.number().int().min(0).optional().describe(`seed of every random choice (default ${DEFAULTS.seed})`),
+  concurrency: z.number().int().min(1).optional().describe(`examples in flight at once (default ${DEFAULTS.concurrency})`),
+  trainset: z.string().min(1).optional().describe("train examples, relative to the program file (default: data.train)"),
+  devset: z.string().min(1).optional().describe("dev examples (default: data.dev, else a seeded split of train)"),
+  budget: budgetSchema.optional().describe("limits of the run: the first reached ends it"),
+  teacher_lm: z.string().min(1).optional().describe("model that runs the program to bootstrap demos (default: the student's)"),
+  reflection_lm: z.string().min(1).optional().describe("model that proposes and reflects on instructions (default: the student's)"),
+};
 
-const COMMON_KEYS = Object.keys(optimizeSectionSchema.shape);
+const optimizerBlocks = Object.fromEntries(OPTIMIZERS.map((name) => [name, OPTIMIZER_REGISTRY[name].settings.optional()])) as Record<OptimizerName, z.ZodOptional<z.ZodObject>>;
 
-/** The program's `optimize:` section, validated; per-optimizer sections checked against that optimizer's defaults. */
+/** The whole `optimize:` section: the common keys and an `optimize.<name>:` block per optimizer, each its own schema. */
+export const optimizeSectionSchema = z.strictObject({ ...commonShape, ...optimizerBlocks });
+
+/** The program's `optimize:` section, validated; each optimizer's block parsed with its schema. */
 export interface OptimizeSection {
   optimizer?: OptimizerName;
   seed?: number;
@@ -44,24 +58,20 @@ export interface OptimizeSection {
   budget?: BudgetLimits;
   teacherLm?: string;
   reflectionLm?: string;
-  /** `optimize.<optimizer>:` settings by optimizer name. */
+  /** `optimize.<optimizer>:` settings by optimizer name, defaults filled in, for the blocks present. */
   perOptimizer: Partial<Record<OptimizerName, Record<string, unknown>>>;
 }
 
-export function readOptimizeSection(spec: ProgramSpec, defaultsOf: (name: OptimizerName) => Record<string, unknown>): OptimizeSection {
+/**
+ * Reads the program's `optimize:` section, every problem at once with its file:line:column (a
+ * UserError). `dspx validate` and `dspx optimize` both call this, so they agree on what is wrong.
+ */
+export function readOptimizeSection(spec: ProgramSpec): OptimizeSection {
   const raw = spec.optimize ?? {};
-  const problems: Problem[] = [];
-  const pos = (key: string) => spec.positions.get(`optimize.${key}`) ?? spec.positions.get("optimize") ?? { file: spec.file };
   const parsed = optimizeSectionSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const key = issue.path.join(".");
-      problems.push({ message: `\`optimize.${key}\`: ${issue.message.replace(/^Invalid input: /, "")}`, pos: pos(key) });
-    }
-    throw new UserError(problems);
-  }
-  const section: OptimizeSection = { perOptimizer: {} };
+  if (!parsed.success) throw new UserError(sectionProblems(parsed.error.issues, jsonSchemaOf(optimizeSectionSchema), raw, spec));
   const p = parsed.data;
+  const section: OptimizeSection = { perOptimizer: {} };
   if (p.optimizer) section.optimizer = p.optimizer;
   if (p.seed !== undefined) section.seed = p.seed;
   if (p.concurrency !== undefined) section.concurrency = p.concurrency;
@@ -73,39 +83,47 @@ export function readOptimizeSection(spec: ProgramSpec, defaultsOf: (name: Optimi
     const b: BudgetLimits = {};
     if (p.budget.calls !== undefined) b.calls = p.budget.calls;
     if (p.budget.usd !== undefined) b.usd = p.budget.usd;
+    if (p.budget.time !== undefined) b.timeMs = p.budget.time;
     if (p.budget.rollouts !== undefined) b.rollouts = p.budget.rollouts;
-    if (p.budget.time !== undefined) {
-      const ms = typeof p.budget.time === "number" ? p.budget.time * 1000 : parseDuration(p.budget.time);
-      if (ms === undefined || ms <= 0) problems.push({ message: "`optimize.budget.time`: expected a duration such as 30m or 2h", pos: pos("budget.time") });
-      else b.timeMs = ms;
-    }
     section.budget = b;
   }
-  for (const [key, value] of Object.entries(raw)) {
-    if (COMMON_KEYS.includes(key)) continue;
-    if (!(OPTIMIZERS as readonly string[]).includes(key)) {
-      problems.push({
-        message: `unknown key \`${key}\` in \`optimize\` (expected: ${[...COMMON_KEYS, ...OPTIMIZERS].join(", ")})`,
-        pos: pos(key),
-        hint: suggestionHint(key, [...COMMON_KEYS, ...OPTIMIZERS]),
-      });
-      continue;
-    }
-    const name = key as OptimizerName;
-    const defaults = defaultsOf(name);
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      problems.push({ message: `\`optimize.${key}\`: expected a mapping of settings (${Object.keys(defaults).join(", ")})`, pos: pos(key) });
-      continue;
-    }
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (!(k in defaults)) {
-        problems.push({ message: `unknown ${name} setting \`${k}\` (expected: ${Object.keys(defaults).join(", ")})`, pos: pos(`${key}.${k}`), hint: suggestionHint(k, Object.keys(defaults)) });
-      } else if (typeof v !== typeof defaults[k] || (typeof v === "number" && (!Number.isFinite(v) || v < 0))) {
-        problems.push({ message: `\`optimize.${key}.${k}\`: expected ${typeof defaults[k] === "number" ? "a number ≥ 0" : `a ${typeof defaults[k]}`}, like the default ${JSON.stringify(defaults[k])}`, pos: pos(`${key}.${k}`) });
-      }
-    }
-    section.perOptimizer[name] = value as Record<string, unknown>;
+  for (const name of OPTIMIZERS) {
+    const block = p[name];
+    if (block) section.perOptimizer[name] = block;
   }
-  if (problems.length > 0) throw new UserError(problems);
   return section;
+}
+
+/** The settings a new run of `name` uses: its block of the section, or its defaults. */
+export function optimizerSettings(section: OptimizeSection, name: OptimizerName): Record<string, unknown> {
+  return section.perOptimizer[name] ?? OPTIMIZER_REGISTRY[name].settings.parse({});
+}
+
+/**
+ * The settings a run recorded, read back for `dspx resume` with the optimizer's schema. Keys it no
+ * longer has are dropped and keys added since take their defaults. Runs recorded before settings had
+ * schemas may hold what beam and gepa used to accept and round: a fraction of a whole-number setting,
+ * or 0 where at least 1 is needed. They are read as those optimizers read them then (rounded down,
+ * raised to the least value), so the run resumes with the settings it ran with.
+ */
+export function recordedSettings(optimizer: Optimizer<unknown, z.ZodObject>, stored: unknown): Record<string, unknown> {
+  const lenient = z.object(optimizer.settings.shape);
+  const read = lenient.safeParse(stored);
+  if (read.success) return read.data;
+  const rounded = lenient.safeParse(roundedAsBefore(optimizer.settings, stored));
+  if (rounded.success) return rounded.data;
+  const what = rounded.error.issues.map((i) => `\`${i.path.join(".")}\`: ${i.message.replace(/^Invalid input: /, "")}`).join("; ");
+  throw new UserError(`the run's recorded ${optimizer.name} settings cannot be read (${what}); start a new run`);
+}
+
+function roundedAsBefore(schema: z.ZodObject, stored: unknown): unknown {
+  if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return stored;
+  const properties = jsonSchemaOf(schema).properties ?? {};
+  const out: Record<string, unknown> = { ...(stored as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(out)) {
+    const field = properties[key];
+    if (typeof field !== "object" || field.type !== "integer" || typeof value !== "number" || !Number.isFinite(value)) continue;
+    out[key] = Math.max(field.minimum ?? 0, Math.floor(value));
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Program } from "../api/program.js";
 import type { EvalReport, ExampleResult } from "../evaluate/types.js";
 import type { FeedbackRecord } from "../lm/types.js";
@@ -43,15 +44,15 @@ export interface ProposeArgs {
 export type Proposal = { ok: true; instruction: string } | { ok: false; error: string };
 
 /** What the driver gives an optimizer. Everything an optimizer decides depends only on this and its state. */
-export interface OptimizeContext {
+export interface OptimizeContext<Settings = Record<string, unknown>> {
   /** The student program; `program.state` is the baseline (the file's instructions and demos). */
   program: Program;
   trainset: readonly Example[];
   devset: readonly Example[];
   /** Seeded, checkpointed with the optimizer's state: the only source of randomness. */
   rng: Rng;
-  /** The optimizer's settings (defaults filled in), from the program's `optimize:` section. */
-  settings: Record<string, unknown>;
+  /** The optimizer's settings, parsed with its schema (defaults filled in) from the program's `optimize.<name>:`. */
+  settings: Settings;
   budget: Budget;
   /**
    * Scores a candidate on examples, concurrently, memoized in the store and linked to the run under
@@ -87,14 +88,14 @@ export interface Plan {
   minimumCalls: number;
 }
 
-export interface PlanInput {
+export interface PlanInput<Settings = Record<string, unknown>> {
   callsPerExample: number;
   train: number;
   dev: number;
   lmSteps: number;
   /** LM calls the budget leaves for optimizing (after baseline and test evaluations). */
   calls: number;
-  settings: Record<string, unknown>;
+  settings: Settings;
 }
 
 /** The best candidate an optimizer has found so far. */
@@ -109,15 +110,21 @@ export interface Best {
  * An optimizer is a step machine over JSON state, so that a run can be checkpointed after every
  * step and resumed from the checkpoint (with anything re-run answered from the store).
  */
-export interface Optimizer<State = unknown> {
+export interface Optimizer<State = unknown, Schema extends z.ZodObject = z.ZodObject> {
   readonly name: OptimizerName;
-  /** Default settings (overridden by the program's `optimize.<name>:` section). */
-  readonly defaults: Record<string, unknown>;
-  plan(input: PlanInput): Plan;
+  /** One line for `dspx optimizers`: what it changes and how. */
+  readonly description: string;
+  /**
+   * Its settings, as the program's `optimize.<name>:` section spells them: every key with a
+   * `.default()` and a `.describe()`. `validate`, `optimize`, `dspx optimizers` and the README's
+   * tables all come from this schema; the driver parses with it and hands the result over.
+   */
+  readonly settings: Schema;
+  plan(input: PlanInput<z.output<Schema>>): Plan;
   /** The first state (the driver has already scored the baseline on dev: `baseline`). */
-  init(ctx: OptimizeContext, baseline: ScoreSet): Promise<State>;
+  init(ctx: OptimizeContext<z.output<Schema>>, baseline: ScoreSet): Promise<State>;
   /** One step; `done` when the optimizer has nothing more to do. */
-  step(ctx: OptimizeContext, state: State): Promise<{ state: State; done: boolean }>;
+  step(ctx: OptimizeContext<z.output<Schema>>, state: State): Promise<{ state: State; done: boolean }>;
   best(state: State): Best;
 }
 

@@ -134,6 +134,7 @@ export async function readProgramText(file: string, text: string): Promise<ReadP
     metric: metric ?? PLACEHOLDER_METRIC,
     data: dataPaths,
     positions: source.positions(),
+    keyPositions: source.keyPositions(),
   };
   if (typeof raw.description === "string") spec.description = raw.description;
   if (lm) spec.lm = toLMConfig(lm);

@@ -85,6 +85,8 @@ export const programSchema = z.strictObject({
   }),
   metric: z.unknown().refine((v) => v !== undefined && v !== null, { error: "a program needs a metric" }),
   data: dataSchema.optional(),
+  // Only "a mapping" here: its keys are checked by optimize/settings.ts with each optimizer's own
+  // schema (program/ sits below optimize/ and knows no optimizer); validate and optimize both call it.
   optimize: z.record(z.string(), z.unknown()).optional(),
 });
 export const PROGRAM_KEYS = Object.keys(programSchema.shape);

@@ -84,8 +84,10 @@ export interface ProgramSpec {
   metric: MetricSpec;
   /** Absolute paths. */
   data: DataPaths;
-  /** The `optimize:` section as written (validated by the optimizer layer). */
+  /** The `optimize:` section as written (validated by optimize/settings.ts: program/ knows no optimizers). */
   optimize?: Record<string, unknown>;
   /** Source positions of YAML paths such as `steps.route.inputs.message`, for compile errors. */
   positions: Map<string, SourcePos>;
+  /** Where the key of each of those paths is written (`optimize.gepaa` → `gepaa`), for unknown-key errors. */
+  keyPositions?: Map<string, SourcePos>;
 }

@@ -122,20 +122,36 @@ export class YamlSource {
   /** Every value's position keyed by its dotted path (`steps.route.signature`). */
   positions(): Map<string, SourcePos> {
     const out = new Map<string, SourcePos>();
-    const walk = (node: unknown, path: (string | number)[]) => {
+    this.walk((path, node) => {
       if (node && typeof node === "object" && "range" in node && (node as Node).range) {
         out.set(path.join("."), this.posOfOffset((node as Node).range![0]));
       }
+    });
+    return out;
+  }
+
+  /** Where each mapping key is written, keyed by the dotted path of its value (`optimize.gepa`). */
+  keyPositions(): Map<string, SourcePos> {
+    const out = new Map<string, SourcePos>();
+    this.walk((path, _node, key) => {
+      if (key?.range) out.set(path.join("."), this.posOfOffset(key.range[0]));
+    });
+    return out;
+  }
+
+  /** Visits every value with its path (and, for a mapping's value, the key node). */
+  private walk(visit: (path: (string | number)[], node: unknown, key?: Node) => void): void {
+    const walk = (node: unknown, path: (string | number)[], key?: Node) => {
+      visit(path, node, key);
       if (isMap(node)) {
         for (const pair of node.items) {
-          if (isPair(pair) && isScalar(pair.key)) walk(pair.value, [...path, String(pair.key.value)]);
+          if (isPair(pair) && isScalar(pair.key)) walk(pair.value, [...path, String(pair.key.value)], pair.key);
         }
       } else if (isSeq(node)) {
         node.items.forEach((item, i) => walk(item, [...path, i]));
       }
     };
     walk(this.doc.contents, []);
-    return out;
   }
 }
 

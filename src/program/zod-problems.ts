@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import type { Problem } from "../util/errors.js";
 import { didYouMean, suggestionHint } from "../util/suggest.js";
 import type { YamlPath, YamlSource } from "./yaml-source.js";
@@ -138,46 +138,28 @@ function valueAt(value: unknown, path: readonly (string | number | symbol)[]): u
   return cur;
 }
 
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  valueType?: z.ZodType;
-  element?: z.ZodType;
-  options?: z.ZodType[];
-  in?: z.ZodType;
-  out?: z.ZodType;
-}
-
-function defOf(schema: z.ZodType): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
-}
-
 /** The keys an object schema accepts at a path (for did-you-mean on unknown keys). */
 export function knownKeysAt(schema: z.ZodType, path: readonly (string | number | symbol)[]): string[] {
   let cur: z.ZodType | undefined = unwrap(schema);
   for (const seg of path) {
-    if (!cur) return [];
-    const def = defOf(cur);
-    if (def.type === "object") cur = def.shape?.[String(seg)];
-    else if (def.type === "record") cur = def.valueType;
-    else if (def.type === "array") cur = def.element;
+    if (cur instanceof z.ZodObject) cur = (cur.shape as Record<string, z.ZodType>)[String(seg)];
+    else if (cur instanceof z.ZodRecord) cur = cur.valueType as z.ZodType;
+    else if (cur instanceof z.ZodArray) cur = cur.element as z.ZodType;
     else return [];
     cur = cur ? unwrap(cur) : undefined;
   }
-  if (!cur) return [];
-  const def = defOf(cur);
-  return def.type === "object" ? Object.keys(def.shape ?? {}) : [];
+  return cur instanceof z.ZodObject ? Object.keys(cur.shape) : [];
 }
 
+/** The schema that says which keys are known: through optional, nullable, default, pipes, and to a union's object. */
 function unwrap(schema: z.ZodType): z.ZodType {
   let cur = schema;
   for (let i = 0; i < 10; i++) {
-    const def = defOf(cur);
-    if ((def.type === "optional" || def.type === "nullable" || def.type === "default") && def.innerType) cur = def.innerType;
-    else if (def.type === "pipe" && def.out) cur = defOf(def.out).type === "transform" && def.in ? def.in : def.out;
-    else if (def.type === "union" && def.options) {
-      const obj = def.options.map(unwrap).find((o) => defOf(o).type === "object");
+    if (cur instanceof z.ZodOptional || cur instanceof z.ZodNullable || cur instanceof z.ZodDefault) cur = cur.unwrap() as z.ZodType;
+    // `.transform()` pipes into a transform: the keys are the input's; `z.preprocess` pipes into the schema.
+    else if (cur instanceof z.ZodPipe) cur = (cur.out instanceof z.ZodTransform ? cur.in : cur.out) as z.ZodType;
+    else if (cur instanceof z.ZodUnion) {
+      const obj = (cur.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodObject);
       if (!obj) return cur;
       cur = obj;
     } else return cur;

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 
 const TRIAGE = "programs/support-triage.yaml";
+const OPTIMIZE_BROKEN = "test/cli/fixtures/broken-optimize.yaml";
+const errorLines = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("error:"));
 
 describe("dspx validate", () => {
   it("prints the compiled graph of a valid program", async () => {
@@ -48,6 +50,23 @@ describe("dspx validate", () => {
     expect(r.stderr).toContain("did you mean `instruction`?");
     expect(r.stderr).toContain("did you mean `answer`?");
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("rejects in the optimize: section what dspx optimize rejects, with the same messages: exit 2, file:line:column, did-you-mean", async () => {
+    const validate = await runCli(["validate", OPTIMIZE_BROKEN]);
+    expect(validate.code).toBe(2);
+    expect(validate.stdout).toBe("");
+    expect(errorLines(validate.stderr)).toEqual([
+      `error: ${OPTIMIZE_BROKEN}:15:14: \`optimize.optimizer\`: expected one of: labeled, bootstrap, random_search, beam, gepa, got the text "gepaa" (did you mean \`gepa\`?)`,
+      `error: ${OPTIMIZE_BROKEN}:16:13: unknown key \`callz\` in \`optimize.budget\` (expected one of: calls, usd, time, rollouts) (did you mean \`calls\`?)`,
+      `error: ${OPTIMIZE_BROKEN}:18:16: \`optimize.gepa.minibatch\`: expected a whole number ≥ 1, got number 0`,
+      `error: ${OPTIMIZE_BROKEN}:19:5: unknown key \`mergez\` in \`optimize.gepa\` (expected one of: minibatch, merges, merge_subsample, iterations) (did you mean \`merges\`?)`,
+      `error: ${OPTIMIZE_BROKEN}:21:12: \`optimize.beam.width\`: expected a whole number ≥ 1, got the text "wide"`,
+    ]);
+    expect(validate.stderr).not.toMatch(/\n\s+at /);
+    const optimize = await runCli(["optimize", OPTIMIZE_BROKEN, "--budget-calls", "10"]);
+    expect(optimize.code).toBe(2);
+    expect(errorLines(optimize.stderr)).toEqual(errorLines(validate.stderr));
   });
 
   it("names where the program names a dataset it cannot read, every one at once", async () => {

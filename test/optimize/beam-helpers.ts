@@ -4,6 +4,7 @@ import type { ExampleResult } from "../../src/evaluate/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
 import { beam } from "../../src/optimize/optimizers/beam.js";
+import type { BeamSettings } from "../../src/optimize/optimizers/beam/settings.js";
 import type { BeamState } from "../../src/optimize/optimizers/beam/state.js";
 import { BudgetExhausted, type OptimizeContext, type Proposal, type ProposeArgs, type ScoreSet } from "../../src/optimize/types.js";
 import type { Example } from "../../src/program/example.js";
@@ -75,17 +76,17 @@ export function instructionOf(state: ProgramState, step?: string): string {
  * a real Budget, checked before work like the driver's evaluator (BudgetExhausted when an
  * evaluation or a proposal does not fit).
  */
-export function fakeContext(script: Script): { ctx: OptimizeContext; log: Log; budget: Budget } {
+export function fakeContext(script: Script): { ctx: OptimizeContext<BeamSettings>; log: Log; budget: Budget } {
   const log: Log = { evaluations: [], proposals: [], events: [], candidates: [] };
   const budget = new Budget(script.limits ?? {}, script.used, () => 0);
   const callsPerExample = script.program.graph.lmSteps.length;
   const byId = new Map([...script.train, ...script.dev].map((e) => [e.id, e]));
-  const ctx: OptimizeContext = {
+  const ctx: OptimizeContext<BeamSettings> = {
     program: script.program,
     trainset: script.train,
     devset: script.dev,
     rng: new Rng(script.rng ?? 1),
-    settings: { ...beam.defaults, ...script.settings },
+    settings: beam.settings.parse(script.settings ?? {}),
     budget,
     evaluate: async (state, exs, dataset) => {
       const reason = budget.exhausted();
@@ -147,7 +148,7 @@ export function scoreBaseline(ctx: OptimizeContext): Promise<ScoreSet> {
 }
 
 /** Runs beam like the driver: init, then steps until done (or `maxSteps`), returning every state. */
-export async function runBeam(ctx: OptimizeContext, options: { from?: BeamState; maxSteps?: number } = {}): Promise<{ state: BeamState; states: BeamState[]; done: boolean }> {
+export async function runBeam(ctx: OptimizeContext<BeamSettings>, options: { from?: BeamState; maxSteps?: number } = {}): Promise<{ state: BeamState; states: BeamState[]; done: boolean }> {
   let state = options.from ?? (await beam.init(ctx, await scoreBaseline(ctx)));
   const states: BeamState[] = [state];
   let done = false;

@@ -305,11 +305,11 @@ describe("beam: budget and stopping", () => {
   });
 
   it("plans what the budget buys and the least one iteration needs", () => {
-    const plan = beamPlan({ callsPerExample: 1, train: 200, dev: 70, lmSteps: 1, calls: 1790, settings: { ...beam.defaults } });
+    const plan = beamPlan({ callsPerExample: 1, train: 200, dev: 70, lmSteps: 1, calls: 1790, settings: beam.settings.parse({}) });
     // Expanding one member: 4 × 40 + 3 calls; a first iteration adds 3 dev evaluations of 70.
     expect(plan.minimumCalls).toBe(163 + 210);
     expect(plan.buys).toMatch(/^≈ 3 beam iterations \(width 3, 3 proposals each, 40-example minibatches, dev for survivors/);
-    const small = beamPlan({ callsPerExample: 2, train: 10, dev: 5, lmSteps: 2, calls: Infinity, settings: { ...beam.defaults, iterations: 4 } });
+    const small = beamPlan({ callsPerExample: 2, train: 10, dev: 5, lmSteps: 2, calls: Infinity, settings: beam.settings.parse({ iterations: 4 }) });
     expect(small.buys).toMatch(/^≈ 4 beam iterations .* 7-example minibatches/);
   });
 });

@@ -137,11 +137,12 @@ export interface FakeLog {
   phases: string[];
 }
 
-export interface FakeOptions {
+export interface FakeOptions<S = Record<string, unknown>> {
   program: Program;
   train: Example[];
   dev?: Example[];
-  settings: Record<string, unknown>;
+  /** The optimizer's settings, parsed with its schema. */
+  settings: S;
   teacher: TeacherFn;
   /** Dev score of a candidate; default: 0.5 for any state. */
   devScore?: (state: ProgramState, call: number) => number;
@@ -159,16 +160,16 @@ export function emptyLog(): FakeLog {
   return { teacher: [], evaluated: [], candidates: [], events: [], phases: [] };
 }
 
-export function fakeContext(options: FakeOptions): { ctx: OptimizeContext; log: FakeLog } {
+export function fakeContext<S>(options: FakeOptions<S>): { ctx: OptimizeContext<S>; log: FakeLog } {
   const log = options.log ?? emptyLog();
   const { program } = options;
   const dev = options.dev ?? examples(5, "d");
-  const ctx: OptimizeContext = {
+  const ctx: OptimizeContext<S> = {
     program,
     trainset: options.train,
     devset: dev,
     rng: new Rng(options.rng ?? 1),
-    settings: { ...options.settings },
+    settings: options.settings,
     budget: new Budget({}),
     evaluate: async (state, list, dataset) => {
       if (options.evaluations !== undefined && log.evaluated.length >= options.evaluations) throw new BudgetExhausted("LM calls");
@@ -214,7 +215,7 @@ export interface Finished<S> {
 }
 
 /** Runs an optimizer like the driver does (init, then steps until done), without budgets. */
-export async function runToEnd<S>(optimizer: Optimizer<S>, ctx: OptimizeContext, baseline: ScoreSet, maxSteps = 1000): Promise<Finished<S>> {
+export async function runToEnd<S>(optimizer: Optimizer<S, any>, ctx: OptimizeContext, baseline: ScoreSet, maxSteps = 1000): Promise<Finished<S>> {
   let state: S = await optimizer.init(ctx, baseline);
   for (let steps = 1; steps <= maxSteps; steps++) {
     const next = await optimizer.step(ctx, state);
@@ -229,7 +230,7 @@ export async function runToEnd<S>(optimizer: Optimizer<S>, ctx: OptimizeContext,
  * and read back, the rng restored from its checkpointed state, and the next step runs on a fresh
  * context (sharing the log, so the whole history can be compared).
  */
-export async function runResumingEveryStep<S>(optimizer: Optimizer<S>, make: (rng: number | RngState, log?: FakeLog) => { ctx: OptimizeContext; log: FakeLog }, baseline: ScoreSet, maxSteps = 1000): Promise<Finished<S> & { log: FakeLog }> {
+export async function runResumingEveryStep<S>(optimizer: Optimizer<S, any>, make: (rng: number | RngState, log?: FakeLog) => { ctx: OptimizeContext; log: FakeLog }, baseline: ScoreSet, maxSteps = 1000): Promise<Finished<S> & { log: FakeLog }> {
   let { ctx, log } = make(1);
   let state = JSON.parse(JSON.stringify(await optimizer.init(ctx, baseline))) as S;
   for (let steps = 1; steps <= maxSteps; steps++) {

@@ -2,6 +2,8 @@ import type { Program } from "../../src/api/program.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
+import { gepa } from "../../src/optimize/optimizers/gepa.js";
+import type { GepaSettings } from "../../src/optimize/optimizers/gepa/settings.js";
 import { BudgetExhausted, type OptimizeContext, type Proposal, type ProposeArgs, type ScoreSet } from "../../src/optimize/types.js";
 import type { Example } from "../../src/program/example.js";
 import { stateHash, type ProgramState } from "../../src/program/state.js";
@@ -52,17 +54,17 @@ export function instructionsOf(state: ProgramState): Record<string, string> {
  * An OptimizeContext over scripted scores: one LM call per (candidate, example), one per
  * reflection, counted by a real Budget that refuses work that does not fit, like the driver's.
  */
-export function fakeContext(script: Script): { ctx: OptimizeContext; log: Log; budget: Budget } {
+export function fakeContext(script: Script): { ctx: OptimizeContext<GepaSettings>; log: Log; budget: Budget } {
   const log: Log = { evaluations: [], proposals: [], events: [], candidates: [] };
   const budget = new Budget(script.limits ?? {}, script.used, () => 0);
   const byId = new Map([...script.train, ...script.dev].map((e) => [e.id, e]));
   const program = { graph: { lmSteps: script.steps, steps: [] }, state: script.baseline } as unknown as Program;
-  const ctx: OptimizeContext = {
+  const ctx: OptimizeContext<GepaSettings> = {
     program,
     trainset: script.train,
     devset: script.dev,
     rng: script.rng ?? new Rng(1),
-    settings: { ...script.settings },
+    settings: gepa.settings.parse(script.settings ?? {}),
     budget,
     evaluate: async (state, exs, dataset) => {
       const reason = budget.exhausted();

@@ -450,12 +450,12 @@ describe("GEPA steps", () => {
   });
 
   it("plans in iterations and needs at least one full iteration", () => {
-    const plan = gepa.plan({ callsPerExample: 1, train: 200, dev: 70, lmSteps: 1, calls: 1790, settings: { ...gepa.defaults, minibatch: 4 } });
+    const plan = gepa.plan({ callsPerExample: 1, train: 200, dev: 70, lmSteps: 1, calls: 1790, settings: gepa.settings.parse({ minibatch: 4 }) });
     expect(plan.minimumCalls).toBe(2 * 4 + 1 + 70);
     expect(plan.buys).toMatch(/^≈ 22–198 GEPA iterations/);
     expect(plan.buys).toContain("a 4-example train minibatch run twice (8 LM calls), 1 reflection call, and a 70-example dev evaluation (70 calls) when the child is accepted");
-    const two = gepa.plan({ callsPerExample: 2, train: 130, dev: 60, lmSteps: 2, calls: 1640, settings: gepa.defaults });
-    expect(two.minimumCalls).toBe(2 * Number(gepa.defaults.minibatch) * 2 + 1 + 120);
+    const two = gepa.plan({ callsPerExample: 2, train: 130, dev: 60, lmSteps: 2, calls: 1640, settings: gepa.settings.parse({}) });
+    expect(two.minimumCalls).toBe(2 * gepa.settings.parse({}).minibatch * 2 + 1 + 120);
     expect(two.buys).toContain("up to 5 merges");
   });
 });

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { LMCallError } from "../../src/lm/call-error.js";
 import type { FakeClock } from "../../src/lm/scheduler/clock.js";
 import type { Scheduler } from "../../src/lm/scheduler/scheduler.js";
 import type { AttemptResult, SchedulerStatsDetail } from "../../src/lm/scheduler/types.js";
@@ -76,4 +77,46 @@ export async function evaluation(
   );
   await clock.run(Promise.all(calls), options.maxMs);
   return { finishedAt, failed, stats: scheduler.stats() };
+}
+
+/**
+ * The reference the scheduler's 429 handling is measured against: `calls` calls started at once,
+ * at most `concurrency` attempts out, and a refused attempt waits its own retry-after (1 s if none)
+ * and is tried again; no pause, no pacing. Against 429s that do not depend on the rate, nothing does
+ * better. Returns the fake time when the last call succeeded.
+ */
+export async function ownRetryAfterOnly(
+  clock: FakeClock,
+  attempt: Attempt,
+  options: { calls: number; concurrency: number; maxMs?: number },
+): Promise<number> {
+  let free = options.concurrency;
+  const waiting: (() => void)[] = [];
+  const slot = async (): Promise<void> => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  let finishedAt = clock.now();
+  const call = async (): Promise<void> => {
+    for (;;) {
+      await slot();
+      try {
+        await attempt(undefined);
+        release();
+        finishedAt = clock.now();
+        return;
+      } catch (err) {
+        release();
+        if (!(err instanceof LMCallError) || err.kind !== "rate_limit") throw err;
+        await clock.sleep(err.rateLimit?.retryAfterMs ?? 1000);
+      }
+    }
+  };
+  await clock.run(Promise.all(Array.from({ length: options.calls }, call)), options.maxMs);
+  return finishedAt;
 }

@@ -4,6 +4,7 @@ import { ProviderError, type FatalCause } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { backoffDelay } from "./backoff.js";
 import { watchAbort } from "./abort-watch.js";
+import type { AttemptOutcome } from "./attempt-outcomes.js";
 import { abortError, realClock, toAbortError } from "./clock.js";
 import { cleanRateLimit, minDefined, remainingNow } from "./header-limits.js";
 import { PACING_MARGIN, RateControl, type Decrease } from "./rate-control.js";
@@ -110,7 +111,6 @@ export class Scheduler {
   private readonly queue: Waiter[] = [];
   private nextSeq = 0;
   private inFlight = 0;
-  private pausedUntil = 0;
   private heldUntil = 0;
   private fatal: ProviderError | undefined;
   private breakerOpen = false;
@@ -199,7 +199,7 @@ export class Scheduler {
       const outcome = await this.attemptOnce(attempt, signal);
       const now = this.clock.now();
       this.inFlight--;
-      this.episodes.onAnswer(ticket.requestIndex, outcome.kind === "ok");
+      this.episodes.onAnswer(ticket.requestIndex, outcomeOf(outcome), now);
 
       if (outcome.kind === "ok") {
         this.onSuccess(outcome.result, ticket, now);
@@ -247,13 +247,14 @@ export class Scheduler {
       }
 
       if (error.kind === "rate_limit") {
-        this.onRateLimited(error.rateLimit, ticket, now);
+        const retryAfter = this.onRateLimited(error.rateLimit, ticket, now);
         if (++rateLimits > MAX_RATE_LIMIT_RETRIES) {
           this.counts.failed++;
           this.pump();
           throw error;
         }
-        notBefore = now;
+        // Whether or not the endpoint pauses, this request waits its retry-after.
+        notBefore = now + retryAfter;
         continue;
       }
 
@@ -300,7 +301,7 @@ export class Scheduler {
       failed: this.counts.failed,
       aborted: this.counts.aborted,
       timeouts: this.counts.timeouts,
-      pausedUntil: this.pausedUntil > now ? this.pausedUntil : 0,
+      pausedUntil: this.pausedUntil(now),
       heldUntil: this.heldUntil > now ? this.heldUntil : 0,
       breakerOpen: this.breakerOpen,
     };
@@ -334,18 +335,26 @@ export class Scheduler {
     this.syncBuckets(now);
   }
 
-  private onRateLimited(info: RateLimitInfo | undefined, ticket: Ticket, now: number): void {
+  /** Returns the retry-after the 429 asks for. */
+  private onRateLimited(info: RateLimitInfo | undefined, ticket: Ticket, now: number): number {
     const clean = cleanRateLimit(info);
     const retryAfter = clean?.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
-    // Concurrent 429s extend the pause to the latest end; they do not add up.
-    this.pausedUntil = Math.max(this.pausedUntil, now + retryAfter);
     // A probe waiting for its answer is no good stretch of sending.
     const sendingSince = this.fullSince ?? now;
-    this.episodes.onRateLimited(ticket.requestIndex, this.counts.requests, now, retryAfter, this.pausedUntil, sendingSince);
+    // The episodes decide the pause (concurrent 429s extend it to the latest end, they do not add
+    // up; some pause nothing) and whether the rate comes down.
+    this.episodes.onRateLimited(ticket.requestIndex, this.counts.requests, now, retryAfter, sendingSince);
     this.endProbe(now);
     this.syncBuckets(now);
     // The provider's bucket is empty: so is ours (else the pause would end in a burst of 429s).
     this.requestBucket?.clampTo(0, now);
+    return retryAfter;
+  }
+
+  /** Until when dispatch is paused after 429s (0: not paused). */
+  private pausedUntil(now: number): number {
+    const until = this.episodes.pausedUntil();
+    return until > now ? until : 0;
   }
 
   /**
@@ -504,7 +513,7 @@ export class Scheduler {
 
   /** When `w` may be dispatched, as far as pauses and buckets are concerned. */
   private readyAt(w: Waiter, now: number): number {
-    let ready = Math.max(now, this.pausedUntil, this.heldUntil);
+    let ready = Math.max(now, this.episodes.pausedUntil(), this.heldUntil);
     if (this.requestBucket) {
       const wait = this.requestBucket.msUntil(1, now);
       if (wait > 0) {
@@ -656,6 +665,11 @@ export class Scheduler {
 
 function formatSeconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+function outcomeOf<T>(outcome: Outcome<T>): AttemptOutcome {
+  if (outcome.kind === "ok") return "admitted";
+  return outcome.kind === "failed" && outcome.error.kind === "rate_limit" ? "refused" : "other";
 }
 
 function classify<T>(err: unknown): Outcome<T> {

@@ -5,7 +5,7 @@ import { expandMember } from "./beam/expand.js";
 import { beamPlan } from "./beam/plan.js";
 import { nextMinibatch, splitPools } from "./beam/pools.js";
 import { selectSurvivors } from "./beam/select.js";
-import { BEAM_DEFAULTS, readSettings, type BeamSettings } from "./beam/settings.js";
+import { beamSettings, type BeamSettings } from "./beam/settings.js";
 import type { BeamState } from "./beam/state.js";
 
 /**
@@ -19,13 +19,13 @@ import type { BeamState } from "./beam/state.js";
  * cannot pay for another iteration, or after `patience` iterations in a row in which no child beat
  * its parent on the minibatch.
  */
-export const beam: Optimizer<BeamState> = {
+export const beam: Optimizer<BeamState, typeof beamSettings> = {
   name: "beam",
-  defaults: { ...BEAM_DEFAULTS },
+  description: "a beam of candidates; each member gets LM-proposed instruction rewrites with kept or fresh demos, pruned on a shared minibatch",
+  settings: beamSettings,
   plan: beamPlan,
   init: async (ctx, baseline) => {
-    const settings = readSettings(ctx.settings);
-    const { demoPool, batchPool } = splitPools(ctx.trainset, settings.demos, ctx.rng);
+    const { demoPool, batchPool } = splitPools(ctx.trainset, ctx.settings.demos, ctx.rng);
     const lmSteps = [...ctx.program.graph.lmSteps];
     const offset = lmSteps.length > 0 ? ctx.rng.int(lmSteps.length) : 0;
     const state: BeamState = {
@@ -52,7 +52,7 @@ export const beam: Optimizer<BeamState> = {
     // Work on a copy: if the step throws (budget, interrupt), the driver keeps the state it gave.
     const state = JSON.parse(JSON.stringify(current)) as BeamState;
     if (state.stopped) return { state, done: true };
-    const settings = readSettings(ctx.settings);
+    const settings = ctx.settings;
     const byId = examplesById(ctx.trainset);
     if (!state.pending) {
       const members = affordableMembers(ctx.budget, state.beam.length, shape(ctx, state, settings));

@@ -1,7 +1,7 @@
 import type { Best, Optimizer } from "../types.js";
 import { composeDemos, cutShort, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
 import { advanceCollection, collectionDone, measuredCallsPerExample, newCollection, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
-import { BOOTSTRAP_DEFAULTS, readBootstrapSettings } from "./bootstrap/settings.js";
+import { bootstrapSettings } from "./bootstrap/settings.js";
 
 export interface BootstrapState {
   baseline: Best;
@@ -33,36 +33,36 @@ export interface BootstrapState {
  * When the budget left pays for the dev evaluation but not for another teacher batch as well, the
  * collection stops short and what it has is scored: the least budget the plan names buys a candidate.
  */
-export const bootstrap: Optimizer<BootstrapState> = {
+export const bootstrap: Optimizer<BootstrapState, typeof bootstrapSettings> = {
   name: "bootstrap",
-  defaults: { ...BOOTSTRAP_DEFAULTS },
-  plan: ({ train, dev, callsPerExample, settings }) => {
-    const s = readBootstrapSettings("bootstrap", settings);
+  description: "demos from the program's own passing traces (a teacher run over train), labeled demos filling up; one dev evaluation",
+  settings: bootstrapSettings,
+  plan: ({ train, dev, callsPerExample, settings: s }) => {
     const devCalls = dev * callsPerExample;
-    const teacherMax = s.maxBootstrapped === 0 ? 0 : s.rounds * train * callsPerExample;
-    const firstBatch = s.maxBootstrapped === 0 ? 0 : Math.min(train, teacherBatch(s.maxBootstrapped)) * callsPerExample;
+    const teacherMax = s.max_bootstrapped === 0 ? 0 : s.rounds * train * callsPerExample;
+    const firstBatch = s.max_bootstrapped === 0 ? 0 : Math.min(train, teacherBatch(s.max_bootstrapped)) * callsPerExample;
     return {
       buys:
-        `1 candidate scored on dev (${devCalls} LM calls): up to ${s.maxBootstrapped} bootstrapped demos per LM step ` +
+        `1 candidate scored on dev (${devCalls} LM calls): up to ${s.max_bootstrapped} bootstrapped demos per LM step ` +
         `(teacher on train until they pass, ${s.rounds} round${s.rounds === 1 ? "" : "s"}, at most ${teacherMax} LM calls), ` +
-        `labeled demos up to ${s.maxLabeled} in all`,
+        `labeled demos up to ${s.max_labeled} in all`,
       minimumCalls: firstBatch + devCalls,
     };
   },
   init: async (ctx, baseline) => {
-    const s = readBootstrapSettings("bootstrap", ctx.settings);
+    const s = ctx.settings;
     const base: Best = { candidate: baseline.candidate, state: ctx.program.state, score: baseline.mean };
     const order = ctx.rng.shuffle(ctx.trainset.map((_, i) => i));
     return {
       baseline: base,
       best: base,
       memo: {},
-      collection: newCollection(order, s.maxBootstrapped),
+      collection: newCollection(order, s.max_bootstrapped),
       callsPerExample: measuredCallsPerExample(baseline, ctx.program.graph.lmSteps.length),
     };
   },
   step: async (ctx, state) => {
-    const s = readBootstrapSettings("bootstrap", ctx.settings);
+    const s = ctx.settings;
     if (!collectionDone(state.collection, s.rounds) && !cutShort(ctx, state.collection, state.callsPerExample, "bootstrapped demos")) {
       const { collection, memo } = await advanceCollection(ctx, state.collection, state.memo, s.threshold);
       if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection);

@@ -6,6 +6,7 @@ import { withInstruction } from "./common.js";
 import { mergeOptions, mergeSubsample, pickMerge, tripleKey, type MergePlan } from "./gepa/merge.js";
 import { EPSILON, paretoFrontier, sampleParent } from "./gepa/pareto.js";
 import { newSampler, nextMinibatch, type SamplerState } from "./gepa/sampler.js";
+import { gepaSettings, type GepaSettings } from "./gepa/settings.js";
 
 /** One candidate of the pool, with what GEPA knows of it. Plain JSON. */
 export interface Member {
@@ -59,40 +60,6 @@ export interface GepaState {
   unreadable?: Unreadable;
 }
 
-interface Settings {
-  minibatch: number;
-  merges: number;
-  mergeSubsample: number;
-  iterations: number;
-}
-
-function settingsOf(ctx: OptimizeContext): Settings {
-  const s = ctx.settings;
-  return {
-    minibatch: Math.max(1, Math.floor(Number(s.minibatch ?? DEFAULTS.minibatch))),
-    merges: Math.max(0, Math.floor(Number(s.merges ?? DEFAULTS.merges))),
-    mergeSubsample: Math.max(1, Math.floor(Number(s.merge_subsample ?? DEFAULTS.merge_subsample))),
-    iterations: Math.max(0, Math.floor(Number(s.iterations ?? DEFAULTS.iterations))),
-  };
-}
-
-const DEFAULTS = {
-  /**
-   * Train examples per reflective mutation: what the reflection LM is shown and the child is judged
-   * on. The paper uses 3 with a large reflection LM. 16 shows the reflection LM several failures of
-   * each kind, so it can tell the clues of a label from one message's incidental words (sim, a
-   * lexical learner, generalises about twice as well from 16 as from 4), and the gate (2 × 16
-   * rollouts) still costs less than the dev evaluation it guards.
-   */
-  minibatch: 16,
-  /** Merges (system-aware crossover) attempted at most; 0 turns merging off. */
-  merges: 5,
-  /** Dev examples a merge is first judged on (where its parents differ). */
-  merge_subsample: 8,
-  /** Stop after this many iterations; 0: when the budget runs out. */
-  iterations: 0,
-};
-
 const PERFECT = 1 - EPSILON;
 
 /** Scores in the order of the examples (an example without a result scores 0). */
@@ -141,7 +108,7 @@ function addMember(state: GepaState, member: Member): number {
  * minibatch; the reflection LM rewrites the step's instruction from what the parent did there; the
  * child is kept only if it does strictly better on the same minibatch, and then scored on dev.
  */
-async function reflect(ctx: OptimizeContext, state: GepaState, settings: Settings): Promise<void> {
+async function reflect(ctx: OptimizeContext, state: GepaState, settings: GepaSettings): Promise<void> {
   const steps = ctx.program.graph.lmSteps;
   const frontier = paretoFrontier(state.pool.map((m) => m.scores));
   const parentIndex = sampleParent(frontier, ctx.rng);
@@ -247,14 +214,14 @@ async function reflect(ctx: OptimizeContext, state: GepaState, settings: Setting
  * One merge: the merged candidate is judged on dev examples where its parents differ and kept if
  * it does at least as well there as the better of them; then it is scored on the rest of dev.
  */
-async function merge(ctx: OptimizeContext, state: GepaState, settings: Settings, plan: MergePlan): Promise<void> {
+async function merge(ctx: OptimizeContext, state: GepaState, settings: GepaSettings, plan: MergePlan): Promise<void> {
   const a = state.pool[plan.a]!;
   const b = state.pool[plan.b]!;
   const ancestor = state.pool[plan.ancestor]!;
   state.merge.tried.push(tripleKey(plan.a, plan.b, plan.ancestor));
   state.merge.due--;
   state.merge.tested++;
-  const sub = mergeSubsample(a.scores, b.scores, settings.mergeSubsample, ctx.rng);
+  const sub = mergeSubsample(a.scores, b.scores, settings.merge_subsample, ctx.rng);
   const child = ctx.candidate(plan.state, "merge", [a.candidate, b.candidate]);
   const base = {
     iteration: state.iteration,
@@ -318,14 +285,15 @@ async function merge(ctx: OptimizeContext, state: GepaState, settings: Settings,
  * After a success, a merge may be tried instead: two frontier candidates that improved different
  * steps of a common ancestor are combined step by step.
  */
-export const gepa: Optimizer<GepaState> = {
+export const gepa: Optimizer<GepaState, typeof gepaSettings> = {
   name: "gepa",
-  defaults: DEFAULTS,
+  description: "reflective instruction evolution: parents from the Pareto frontier of dev scores, one step rewritten from metric feedback, kept on strict minibatch gains; merges",
+  settings: gepaSettings,
   plan: ({ callsPerExample, train, dev, lmSteps, calls, settings }) => {
-    const m = Math.max(1, Math.min(train, Math.floor(Number(settings.minibatch ?? DEFAULTS.minibatch))));
+    const m = Math.max(1, Math.min(train, settings.minibatch));
     const tryCalls = 2 * m * callsPerExample + 1;
     const devCalls = dev * callsPerExample;
-    const merges = Math.floor(Number(settings.merges ?? DEFAULTS.merges));
+    const merges = settings.merges;
     const each = `each: a ${m}-example train minibatch run twice (${2 * m * callsPerExample} LM calls), 1 reflection call, and a ${dev}-example dev evaluation (${devCalls} calls) when the child is accepted`;
     const extra = `${lmSteps} LM step${lmSteps === 1 ? "" : "s"} rewritten in turn${merges > 0 && lmSteps > 1 ? `, up to ${merges} merges` : ""}`;
     if (!Number.isFinite(calls)) return { buys: `GEPA iterations until a budget runs out (${each}); ${extra}`, minimumCalls: tryCalls + devCalls };
@@ -351,7 +319,7 @@ export const gepa: Optimizer<GepaState> = {
   step: async (ctx, input) => {
     // Never edit the state given: it is the last checkpoint's until this step completes.
     const state = JSON.parse(JSON.stringify(input)) as GepaState;
-    const settings = settingsOf(ctx);
+    const settings = ctx.settings;
     const steps = ctx.program.graph.lmSteps;
     if (steps.length === 0 || ctx.trainset.length === 0) {
       ctx.event("finished", { summary: steps.length === 0 ? "the program has no LM step to rewrite" : "no train examples to reflect on" });

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Best, Optimizer } from "../types.js";
 import { better, sampleLabeledDemos, withDemos } from "./common.js";
 
@@ -6,15 +7,22 @@ interface LabeledState {
   best: Best;
 }
 
+/** `optimize.labeled:`. */
+export const labeledSettings = z.strictObject({
+  k: z.number().int().min(0).default(4).describe("labeled demos per LM step, drawn from train with the seed"),
+});
+
 /**
  * k labeled demos per LM step, drawn with the run's seed from the train set (inputs and gold
  * outputs as the dataset gives them), scored once on dev. The better of that and the baseline wins.
  */
-export const labeled: Optimizer<LabeledState> = {
+
+export const labeled: Optimizer<LabeledState, typeof labeledSettings> = {
   name: "labeled",
-  defaults: { k: 4 },
+  description: "k gold examples per LM step as demos, drawn with the seed; one dev evaluation",
+  settings: labeledSettings,
   plan: ({ dev, callsPerExample, settings }) => ({
-    buys: `${Number(settings.k)} labeled demos per LM step, scored once on dev (${dev * callsPerExample} LM calls)`,
+    buys: `${settings.k} labeled demos per LM step, scored once on dev (${dev * callsPerExample} LM calls)`,
     minimumCalls: dev * callsPerExample,
   }),
   init: async (ctx, baseline) => {
@@ -23,7 +31,7 @@ export const labeled: Optimizer<LabeledState> = {
   },
   step: async (ctx, state) => {
     ctx.phase("scoring labeled demos on dev");
-    const demos = sampleLabeledDemos(ctx.program.graph, ctx.trainset, Number(ctx.settings.k), ctx.rng);
+    const demos = sampleLabeledDemos(ctx.program.graph, ctx.trainset, ctx.settings.k, ctx.rng);
     const candidateState = withDemos(state.baseline.state, demos);
     const candidate = ctx.candidate(candidateState, "labeled", [state.baseline.candidate]);
     const scored = await ctx.evaluate(candidateState, ctx.devset, "dev");

@@ -1,9 +1,9 @@
+import { z } from "zod";
 import { stateHash } from "../../program/state.js";
-import { UserError } from "../../util/errors.js";
 import type { Best, Optimizer } from "../types.js";
 import { composeDemos, cutShort, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
 import { advanceCollection, collectionDone, measuredCallsPerExample, newCollection, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
-import { BOOTSTRAP_DEFAULTS, readBootstrapSettings } from "./bootstrap/settings.js";
+import { bootstrapShape } from "./bootstrap/settings.js";
 import { withDemos } from "./common.js";
 
 /** One demo set to try: labeled demos only, or a bootstrap collection over `order` keeping up to `max` traces. */
@@ -26,6 +26,12 @@ export interface RandomSearchState {
   callsPerExample?: number;
 }
 
+/** `optimize.random_search:`: bootstrap's settings and how many shuffled sets to try. */
+export const randomSearchSettings = z.strictObject({
+  ...bootstrapShape,
+  candidates: z.number().int().min(0).default(8).describe("bootstrapped demo sets from seeded shuffles, besides labeled-only and train order"),
+});
+
 /**
  * DSPy's BootstrapFewShotWithRandomSearch: several demo sets, each scored on dev, the best wins.
  * The sets are: zero-shot (the baseline, already scored), labeled demos only, bootstrapped over
@@ -40,40 +46,40 @@ export interface RandomSearchState {
  * evaluations — what the default budget affords on the example programs with room to spare; more
  * candidates mostly fit dev's noise.
  */
-export const randomSearch: Optimizer<RandomSearchState> = {
+export const randomSearch: Optimizer<RandomSearchState, typeof randomSearchSettings> = {
   name: "random_search",
-  defaults: { ...BOOTSTRAP_DEFAULTS, candidates: 8 },
-  plan: ({ train, dev, callsPerExample, calls, settings }) => {
-    const s = readBootstrapSettings("random_search", settings);
-    const shuffled = candidateCount(settings);
+  description: "several demo sets (zero-shot, labeled, bootstrapped, seeded shuffles), each scored on dev; the best wins",
+  settings: randomSearchSettings,
+  plan: ({ train, dev, callsPerExample, calls, settings: s }) => {
+    const shuffled = s.candidates;
     const perCandidate = dev * callsPerExample;
-    const teacherMax = s.maxBootstrapped === 0 ? 0 : s.rounds * train * callsPerExample;
+    const teacherMax = s.max_bootstrapped === 0 ? 0 : s.rounds * train * callsPerExample;
     const total = 2 + shuffled;
     // How many sets fit: the teacher costs between one batch and every train example per round.
     const fit = (teacher: number) => (Number.isFinite(calls) ? Math.max(0, Math.min(total, Math.floor((calls - teacher) / perCandidate))) : total);
     const least = Math.max(Math.min(1, fit(0)), fit(teacherMax));
-    const most = fit(Math.min(teacherMax, teacherBatch(s.maxBootstrapped) * callsPerExample));
+    const most = fit(Math.min(teacherMax, teacherBatch(s.max_bootstrapped) * callsPerExample));
     return {
       buys:
         `${least === most ? most : `${least}–${most}`} of ${total} candidate demo sets, each scored on dev (${perCandidate} LM calls): ` +
-        `labeled only, bootstrapped in train order, ${shuffled} bootstrapped from seeded shuffles (1–${s.maxBootstrapped} traces, labeled demos up to ${s.maxLabeled}); ` +
+        `labeled only, bootstrapped in train order, ${shuffled} bootstrapped from seeded shuffles (1–${s.max_bootstrapped} traces, labeled demos up to ${s.max_labeled}); ` +
         `teacher traces shared (at most ${teacherMax} LM calls)`,
       // The first step scores the labeled-only set: no teacher needed.
       minimumCalls: perCandidate,
     };
   },
   init: async (ctx, baseline) => {
-    const s = readBootstrapSettings("random_search", ctx.settings);
+    const s = ctx.settings;
     const base: Best = { candidate: baseline.candidate, state: ctx.program.state, score: baseline.mean };
     const indices = ctx.trainset.map((_, i) => i);
     const queue: CandidatePlan[] = [
       { kind: "labeled", label: "labeled only" },
-      { kind: "bootstrap", label: "bootstrapped (train order)", order: indices, max: s.maxBootstrapped },
+      { kind: "bootstrap", label: "bootstrapped (train order)", order: indices, max: s.max_bootstrapped },
     ];
-    const shuffled = candidateCount(ctx.settings);
+    const shuffled = s.candidates;
     for (let k = 1; k <= shuffled; k++) {
       const order = ctx.rng.shuffle(indices);
-      const max = s.maxBootstrapped === 0 ? 0 : 1 + ctx.rng.int(s.maxBootstrapped);
+      const max = s.max_bootstrapped === 0 ? 0 : 1 + ctx.rng.int(s.max_bootstrapped);
       queue.push({ kind: "bootstrap", label: `bootstrapped #${k} (shuffled, ${max} trace${max === 1 ? "" : "s"})`, order, max });
     }
     return {
@@ -87,7 +93,7 @@ export const randomSearch: Optimizer<RandomSearchState> = {
     };
   },
   step: async (ctx, state) => {
-    const s = readBootstrapSettings("random_search", ctx.settings);
+    const s = ctx.settings;
     const plan = state.queue[state.next];
     if (!plan) return { state, done: true };
     let collection: Collection | undefined;
@@ -120,9 +126,3 @@ export const randomSearch: Optimizer<RandomSearchState> = {
   },
   best: (state) => state.best,
 };
-
-function candidateCount(settings: Record<string, unknown>): number {
-  const n = settings.candidates ?? 8;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new UserError(`\`optimize.random_search.candidates\`: expected a whole number ≥ 0, got ${String(n)}`);
-  return n;
-}

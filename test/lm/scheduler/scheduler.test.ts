@@ -343,6 +343,30 @@ describe("429: pause, slow down, retry", () => {
     expect(h.scheduler.stats().pausedUntil).toBe(0);
   });
 
+  it("lifts the pause once most attempts sent after the refused one are admitted; the refused call still waits its retry-after", async () => {
+    const h = harness({ concurrency: 8, rpm: 60_000 });
+    const ids = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+    for (const id of ids) h.call(id);
+    await h.clock.advance(10);
+    h.last("a").fail(rateLimited(2000)); // b-h were sent after it: 7 witnesses
+    await h.clock.flush();
+    expect(h.scheduler.stats().pausedUntil).toBe(2010);
+    for (const id of ["b", "c", "d", "e"]) h.last(id).succeed();
+    await h.clock.advance(10);
+    expect(h.attempts.map((x) => x.id)).toEqual(ids.slice(0, 8)); // 4 of the window of 8: still paused
+    h.last("f").succeed(); // 5 of 8
+    await h.clock.advance(10);
+    expect(h.scheduler.stats().pausedUntil).toBe(0);
+    expect(h.attempts.slice(8).map((x) => [x.id, x.startedAt])).toEqual([
+      ["i", 20],
+      ["j", 20],
+    ]); // before: not until 2010
+    await h.clock.advanceTo(2009);
+    expect(h.attempts.filter((x) => x.id === "a")).toHaveLength(1);
+    await h.clock.advanceTo(2010);
+    expect(h.last("a")).toMatchObject({ n: 2, startedAt: 2010 });
+  });
+
   it("pauses one second when the 429 says nothing", async () => {
     const h = harness({ rpm: 60_000 });
     h.call("a");

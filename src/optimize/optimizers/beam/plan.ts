@@ -1,7 +1,7 @@
 import type { Plan, PlanInput } from "../../types.js";
 import { iterationCost } from "./afford.js";
 import { DEMO_SHARE } from "./pools.js";
-import { readSettings } from "./settings.js";
+import type { BeamSettings } from "./settings.js";
 
 /**
  * What the budget buys. One member's expansion costs its minibatch evaluation, the proposal calls
@@ -9,8 +9,8 @@ import { readSettings } from "./settings.js";
  * survivors on dev (counted as if every survivor were new: an upper bound, so the count is a floor).
  * The first iteration expands the baseline alone; it is the least worth running.
  */
-export function beamPlan(input: PlanInput): Plan {
-  const s = readSettings(input.settings);
+export function beamPlan(input: PlanInput<BeamSettings>): Plan {
+  const s = input.settings;
   const pool = s.demos > 0 && input.train >= 4 ? input.train - Math.max(1, Math.min(input.train - 2, Math.round(input.train * DEMO_SHARE))) : input.train;
   const shape = { batch: Math.min(s.minibatch, pool), dev: input.dev, proposals: s.proposals, width: s.width, callsPerExample: input.callsPerExample };
   const first = iterationCost(1, shape).calls;

@@ -17,7 +17,7 @@ export interface DemoSet {
 
 /**
  * Per LM step: the bootstrapped demos of a collection, then labeled demos of other train examples
- * (drawn with the run's rng) until the step has `maxLabeled` demos in all. A collection of nothing (or
+ * (drawn with the run's rng) until the step has `max_labeled` demos in all. A collection of nothing (or
  * none) gives a labeled-only set.
  */
 export function composeDemos(ctx: OptimizeContext, settings: BootstrapSettings, collection?: Collection, memo: TeacherMemo = {}): DemoSet {

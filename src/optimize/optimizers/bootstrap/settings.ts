@@ -1,51 +1,24 @@
-import { UserError } from "../../../util/errors.js";
-
-/** What `bootstrap` and `random_search` share: how traces are collected and demos filled in. */
-export interface BootstrapSettings {
-  /** Traces of passing train examples kept as demos, per LM step. */
-  maxBootstrapped: number;
-  /**
-   * Demos per LM step in all (DSPy's `max_labeled_demos`): labeled demos of other train examples
-   * fill the places bootstrapped ones leave.
-   */
-  maxLabeled: number;
-  /** Passes over the train set; pass r > 0 re-tries the examples that failed with teacher sample r. */
-  rounds: number;
-  /** A teacher trace passes when its example's score reaches this. */
-  threshold: number;
-}
+import { z } from "zod";
 
 /**
- * Defaults, as the program's `optimize.bootstrap:` / `optimize.random_search:` sections spell them.
- * Why these values: see the optimizers' comments.
+ * What `bootstrap` and `random_search` share: how traces are collected and demos filled in, as the
+ * program's `optimize.bootstrap:` / `optimize.random_search:` sections spell them. Why these
+ * defaults: see the optimizers' comments.
  */
-export const BOOTSTRAP_DEFAULTS = { max_bootstrapped: 4, max_labeled: 16, rounds: 1, threshold: 1 } as const;
+export const bootstrapShape = {
+  max_bootstrapped: z.number().int().min(0).default(4).describe("traces of passing train examples kept as demos, per LM step"),
+  // DSPy's max_labeled_demos, with its meaning: labeled demos of other train examples fill the
+  // places bootstrapped ones leave.
+  max_labeled: z.number().int().min(0).default(16).describe("demos per LM step in all: labeled demos fill what bootstrapped ones leave"),
+  rounds: z.number().int().min(1).default(1).describe("passes over the train set; pass r > 0 re-tries the failed examples with teacher sample r"),
+  threshold: z.number().min(0).max(1).default(1).describe("the score a teacher trace's example must reach for the trace to become a demo"),
+};
 
-/** Reads and checks the shared settings (the driver has checked types and signs already). */
-export function readBootstrapSettings(optimizer: string, settings: Record<string, unknown>): BootstrapSettings {
-  const num = (key: keyof typeof BOOTSTRAP_DEFAULTS) => {
-    const v = settings[key] ?? BOOTSTRAP_DEFAULTS[key];
-    return typeof v === "number" ? v : Number.NaN;
-  };
-  const out: BootstrapSettings = {
-    maxBootstrapped: num("max_bootstrapped"),
-    maxLabeled: num("max_labeled"),
-    rounds: num("rounds"),
-    threshold: num("threshold"),
-  };
-  const problems: string[] = [];
-  const whole = (key: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) problems.push(`\`optimize.${optimizer}.${key}\`: expected a whole number ≥ ${min}, got ${String(v)}`);
-  };
-  whole("max_bootstrapped", out.maxBootstrapped, 0);
-  whole("max_labeled", out.maxLabeled, 0);
-  whole("rounds", out.rounds, 1);
-  if (!(out.threshold >= 0 && out.threshold <= 1)) problems.push(`\`optimize.${optimizer}.threshold\`: expected a score between 0 and 1, got ${String(out.threshold)}`);
-  if (problems.length > 0) throw new UserError(problems.map((message) => ({ message })));
-  return out;
-}
+export const bootstrapSettings = z.strictObject(bootstrapShape);
 
-/** Labeled demos to add to `bootstrapped` traced ones so a step has `maxLabeled` demos in all. */
+export type BootstrapSettings = z.output<typeof bootstrapSettings>;
+
+/** Labeled demos to add to `bootstrapped` traced ones so a step has `max_labeled` demos in all. */
 export function labeledFill(settings: BootstrapSettings, bootstrapped: number): number {
-  return Math.max(0, settings.maxLabeled - bootstrapped);
+  return Math.max(0, settings.max_labeled - bootstrapped);
 }

@@ -1,0 +1,63 @@
+import type { z } from "zod";
+import type { ProgramSpec } from "../program/types.js";
+import { describeValue } from "../program/zod-problems.js";
+import { displayPath } from "../util/display-path.js";
+import { sortProblems, type Problem, type SourcePos } from "../util/errors.js";
+import { suggestionHint } from "../util/suggest.js";
+import { expectedText, jsonSchemaAt } from "./settings-table.js";
+
+/**
+ * The `optimize:` section's zod issues as problems at file:line:column, worded from the schema:
+ * an unknown key (at the key, with the keys expected and a did-you-mean), or a value that is not
+ * what its key takes (at the value: what it must be, what it is). One problem per key.
+ */
+export function sectionProblems(issues: readonly z.core.$ZodIssue[], root: z.core.JSONSchema.BaseSchema, raw: unknown, spec: ProgramSpec): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  const once = (path: string, problem: Problem) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    problems.push(problem);
+  };
+  for (const issue of issues) {
+    const at = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      const known = Object.keys(jsonSchemaAt(root, at)?.properties ?? {});
+      for (const key of issue.keys) {
+        const path = ["optimize", ...at, key].join(".");
+        once(path, {
+          message: `unknown key \`${key}\` in \`${["optimize", ...at].join(".")}\` (expected one of: ${known.join(", ")})`,
+          pos: keyPos(spec, path),
+          hint: suggestionHint(key, known),
+        });
+      }
+      continue;
+    }
+    const path = ["optimize", ...at].join(".");
+    const field = jsonSchemaAt(root, at);
+    const value = valueAt(raw, at);
+    const expected = field ? expectedText(field) : issue.message.replace(/^Invalid input: /, "");
+    const hint = typeof value === "string" && field?.enum ? suggestionHint(value, field.enum.map(String)) : undefined;
+    // An empty value (`gepa:` and nothing) has no text of its own to point at: its key has.
+    const pos = value === null || value === undefined ? keyPos(spec, path) : valuePos(spec, path);
+    once(path, { message: `\`${path}\`: expected ${expected}, got ${describeValue(value)}`, pos, ...(hint ? { hint } : {}) });
+  }
+  return sortProblems(problems);
+}
+
+function valuePos(spec: ProgramSpec, path: string): SourcePos {
+  return spec.positions.get(path) ?? spec.positions.get("optimize") ?? { file: displayPath(spec.file) };
+}
+
+function keyPos(spec: ProgramSpec, path: string): SourcePos {
+  return spec.keyPositions?.get(path) ?? valuePos(spec, path);
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let cur = value;
+  for (const key of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}

@@ -9,7 +9,7 @@ import type { ProgramState } from "../program/state.js";
 import { InterruptedError } from "../util/errors.js";
 import { forEachConcurrent } from "./concurrency.js";
 import type { EvalMemo } from "./memo.js";
-import type { ExampleList } from "./packed-examples.js";
+import type { ExampleList } from "./example-list.js";
 import { EvalTally } from "./tally.js";
 import type { EvalOutcome, EvalReport, ExampleError, ExampleResult, StopReason } from "./types.js";
 

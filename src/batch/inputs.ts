@@ -1,5 +1,5 @@
+import { checkRow } from "../program/dataset.js";
 import { readLines } from "../program/lines.js";
-import { columnOfKey, parseRow, rowInputs } from "../program/row.js";
 import type { Field } from "../signature/types.js";
 import { displayPath } from "../util/display-path.js";
 import { sortProblems, UserError, type Problem } from "../util/errors.js";
@@ -14,20 +14,17 @@ export interface BatchInput {
 }
 
 /**
- * A line of an inputs file as a BatchInput, or everything wrong with it (file:line:column). Keys
- * other than the program's inputs and `id` are allowed and ignored, so a dataset with its gold
- * answers can be run as it is.
+ * A line of an inputs file as a BatchInput, or everything wrong with it (file:line:column), checked
+ * as a dataset's rows are (each input of its declared type as written). Keys other than the
+ * program's inputs and `id` are allowed and ignored, so a dataset with its gold answers can be run
+ * as it is.
  */
 function batchInput(text: string, pos: { file: string; line: number }, fields: readonly Field[]): BatchInput | Problem[] {
-  const row = parseRow(text, pos);
-  if ("problem" in row) return [row.problem];
-  const { inputs, problems } = rowInputs(row.record, text, pos, fields);
+  const problems: Problem[] = [];
+  const row = checkRow(text, pos, { inputs: fields }, problems);
+  if (row === undefined) return problems;
   const id = row.record.id;
-  if (id !== undefined && typeof id !== "string" && typeof id !== "number") {
-    problems.push({ message: `\`id\` should be a string or a number, got ${JSON.stringify(id)}`, pos: { ...pos, col: columnOfKey(text, "id") } });
-  }
-  if (problems.length > 0) return problems;
-  return { line: pos.line, ...(id !== undefined ? { id: String(id) } : {}), inputs };
+  return { line: pos.line, ...(id !== undefined ? { id: String(id) } : {}), inputs: row.inputs };
 }
 
 /** Every non-blank line of the file, checked, in order; a line with problems is given with them instead. */

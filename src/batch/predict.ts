@@ -1,6 +1,7 @@
 import { isFatal, type ExecContext } from "../graph/execute.js";
 import type { Trace } from "../graph/trace.js";
 import type { Graph } from "../graph/types.js";
+import { addCost } from "../lm/pricing.js";
 import { addUsage, ZERO_USAGE, type Usage } from "../lm/types.js";
 import type { ProgramState } from "../program/state.js";
 import { forEachConcurrentFrom } from "../evaluate/concurrency.js";
@@ -129,7 +130,7 @@ class BatchTally {
     this.calls += r.calls;
     this.cachedCalls += r.cachedCalls;
     this.usage = addUsage(this.usage, r.usage);
-    this.cost = this.cost === null || r.costUsd === null ? null : this.cost + r.costUsd;
+    this.cost = addCost(this.cost, r.costUsd);
   }
 
   summary(wallMs: number, stopped?: StopReason): BatchSummary {

@@ -1,6 +1,7 @@
 import { executeGraph, StepFailure, type ExecContext } from "../graph/execute.js";
 import type { Prediction, Trace } from "../graph/trace.js";
 import type { Graph } from "../graph/types.js";
+import { addCost, callCost } from "../lm/pricing.js";
 import { addUsage, ZERO_USAGE, type LMCallRecord, type Usage } from "../lm/types.js";
 import type { ProgramState } from "../program/state.js";
 import type { ExampleError } from "./types.js";
@@ -46,9 +47,9 @@ export function accounting(trace: Trace, judgeCalls: readonly LMCallRecord[] = [
       calls++;
       if (call.cached) cachedCalls++;
       else usage = addUsage(usage, call.usage);
-      cost = cost === null || call.costUsd === null ? null : cost + (call.cached ? 0 : call.costUsd);
-      const original = call.cached ? (call.nominalCostUsd ?? 0) : call.costUsd;
-      nominal = nominal === null || original === null ? null : nominal + original;
+      const { spent, nominal: original } = callCost(call);
+      cost = addCost(cost, spent);
+      nominal = addCost(nominal, original);
     }
   }
   return { usage, costUsd: cost, calls, cachedCalls, nominal: { calls, costUsd: nominal } };

@@ -1,22 +1,25 @@
 import path from "node:path";
-import { evaluateProgramStreaming, DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
-import { beginEvalRun, type EvalRun } from "../../api/record.js";
-import { datasetPath } from "../../api/data.js";
-import { fingerprints } from "../../api/fingerprint.js";
+import { evaluateProgramStreaming, DEFAULT_CONCURRENCY } from "../../evaluate/program.js";
+import { beginEvalRun, type EvalRun } from "../../evaluate/eval-run.js";
+import { datasetPath } from "../../runtime/data.js";
+import { fingerprints } from "../../runtime/fingerprint.js";
 import { storeMemo } from "../../evaluate/memo.js";
 import type { SplitName } from "../../program/types.js";
 import type { Example } from "../../program/example.js";
 import { stateHash } from "../../program/state.js";
+import { Budget } from "../../optimize/budget.js";
 import { InterruptedError, isInterruption, UserError } from "../../util/errors.js";
 import type { EvalOutcome } from "../../evaluate/types.js";
-import type { ExampleList } from "../../evaluate/packed-examples.js";
+import type { ExampleList } from "../../evaluate/example-list.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
+import { boundHeapGrowth } from "../heap-growth.js";
 import { openProgram, openStore } from "../open.js";
 import { formatInt, formatScore, formatUsd } from "../output.js";
 import { createProgress, evalProgressText } from "../progress.js";
 import { renderSummary, renderWorst, resultJson } from "../render/eval.js";
+import { noticeWarnings, warningJson } from "../render/warnings.js";
 import { appendGithubSummary, githubSummaryMarkdown } from "../report/github-summary.js";
 import { JsonlWriter } from "../report/jsonl.js";
 import { JunitWriter } from "../report/junit.js";
@@ -51,6 +54,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   if (flags.dataset && flags.split) {
     throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
   }
+  boundHeapGrowth();
   // It writes when it records a run or caches LM calls; --no-record alone only reads earlier results.
   const store = openStore(flags, ctx, { write: flags.record !== false || flags.cache !== false });
   const program = await openProgram(file, flags, ctx, store);
@@ -78,8 +82,8 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   let errors = 0;
   let scoreSum = 0;
   let total = 0;
-  let spent = 0;
-  let costUnknown = false;
+  // --max-usd: what the evaluation pays now (what the store answers costs nothing), checked before each example is dispatched.
+  const budget = new Budget(flags.maxUsd !== undefined ? { usd: flags.maxUsd } : {}, undefined, undefined, "spent");
   let examples: ExampleList = [];
   let run: EvalRun | undefined;
   const outcome = await (async () => {
@@ -91,8 +95,9 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         concurrency,
         signal,
         lowest: Math.max(show, GITHUB_SUMMARY_LOWEST),
-        ...(flags.maxUsd !== undefined ? { canDispatch: () => spent < flags.maxUsd! } : {}),
+        ...(flags.maxUsd !== undefined ? { canDispatch: () => budget.exhausted() === undefined } : {}),
         onStart: async (info) => {
+          noticeWarnings(info.warnings, output);
           total = info.total;
           examples = info.examples;
           output.err(output.errColor.dim(`evaluating ${program.spec.name} on ${info.dataset} (${info.total} examples) with ${model}, concurrency ${concurrency}`));
@@ -119,15 +124,14 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           done++;
           scoreSum += r.score;
           if (r.error) errors++;
-          if (r.costUsd === null) costUnknown = true;
-          else spent += r.costUsd;
+          budget.chargeResult(r);
           progress.update(() => {
             const elapsedMs = performance.now() - began;
             const lm = program.pool.stats();
             const extra = [
               lm.requests > 0 ? `${((lm.requests / elapsedMs) * 1000).toFixed(1)} req/s` : "",
               lm.rateLimited > 0 ? `${lm.rateLimited} × 429` : "",
-              `cost ${costUnknown ? "unknown" : formatUsd(spent)}`,
+              `cost ${formatUsd(budget.costUsd())}`,
             ].filter(Boolean).join(" · ");
             return evalProgressText({ done, total, meanSoFar: scoreSum / done, errors, elapsedMs, extra });
           });
@@ -193,6 +197,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         results,
         ...(omitted > 0 ? { resultsOmitted: omitted } : {}),
         lowest: lowest.slice(0, show).map(resultJson),
+        ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings.map(warningJson) } : {}),
       }),
     );
   } else {

@@ -91,7 +91,7 @@ describe("dspx run --input-file inputs.jsonl (batch prediction)", () => {
   });
 
   it("reports every bad line of the file at once (file:line:column), exit 2, before any call and before touching --output", async () => {
-    const file = await inputs(2, ['{"mesage": "typo"}', "", "{not json", '{"message": null}', '["a list"]', '{"message": "fine", "id": {"x": 1}}']);
+    const file = await inputs(2, ['{"mesage": "typo"}', "", "{not json", '{"message": null}', '["a list"]', '{"message": "fine", "id": {"x": 1}}', '{"message": 5}']);
     const out = path.join(dir, "untouched.jsonl");
     await writeFile(out, "earlier predictions\n");
     const r = await runCli(["run", TRIAGE, "--input-file", file, "--output", out, ...onMock()], { env: { DSPX_DB: path.join(dir, "bad.db") } });
@@ -104,6 +104,7 @@ describe("dspx run --input-file inputs.jsonl (batch prediction)", () => {
       `error: ${shown}:6:2: program input \`message\` is null`,
       `error: ${shown}:7:1: expected a JSON object per line`,
       `error: ${shown}:8:21: \`id\` should be a string or a number, got {"x":1}`,
+      `error: ${shown}:9:2: input \`message\` should be string: got 5`,
     ]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(mock.counts.total).toBe(0);

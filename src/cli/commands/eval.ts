@@ -82,9 +82,12 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   let costUnknown = false;
   let examples: ExampleList = [];
   let run: EvalRun | undefined;
+  // Where an interrupted evaluation stands, and what running it again reuses.
+  const interrupted = (examplesDone: number) =>
+    `interrupted after ${examplesDone} of ${total} examples${run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : ""}`;
   const outcome = await (async () => {
     try {
-      return await evaluateProgramStreaming(program, {
+      const evaluated = await evaluateProgramStreaming(program, {
         ...(flags.dataset ? { dataset: flags.dataset } : {}),
         ...(flags.split ? { split: flags.split } : {}),
         ...(flags.limit ? { limit: flags.limit } : {}),
@@ -112,6 +115,11 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           });
           if (!output.json) output.out(`${output.color.bold("run")}    ${run.runId}`);
           else output.err(`run ${run.runId}`);
+          const opened = run;
+          ctx.onQuit((out) => {
+            opened.finish({ error: new InterruptedError() });
+            out.err(interrupted(done));
+          });
           return run.memo;
         },
         onResult: (r) => {
@@ -135,14 +143,13 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           return whenAll([jsonl?.write(r), junit?.write(r, examples.at(r.index)), store.writer.room()]);
         },
       });
+      // Ctrl-C: the examples in flight ended and are recorded; nothing is reported on a part of the set.
+      if (evaluated.summary.stopped === "interrupted") throw Object.assign(new InterruptedError(), { partial: evaluated });
+      return evaluated;
     } catch (err) {
       run?.finish({ error: err });
-      // Ctrl-C aborts the calls in flight; that is an interruption (exit 130), not a failure.
-      if (signal.aborted && isInterruption(err)) {
-        const done = (err as { partial?: EvalOutcome }).partial?.summary.done ?? 0;
-        const kept = run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : "";
-        throw new InterruptedError(`interrupted after ${done} of ${total} examples${kept}`);
-      }
+      // A call aborted by Ctrl-C rejects with an AbortError: an interruption (exit 130), not a failure.
+      if (signal.aborted && isInterruption(err)) throw new InterruptedError(interrupted((err as { partial?: EvalOutcome }).partial?.summary.done ?? 0));
       throw err;
     } finally {
       progress.stop();
@@ -200,7 +207,6 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
     output.out("");
     output.out(renderWorst(lowest, summary.done, byId, output, show));
   }
-  if (summary.stopped === "interrupted") return EXIT.interrupted;
   if (below) {
     if (summary.done === 0) {
       output.err(`${output.errColor.red("✗")} no example was scored, so the score cannot meet the threshold ${formatScore(flags.threshold!)}`);

@@ -19,6 +19,7 @@ export interface TwoStageStop {
 }
 
 const quitSignals = new WeakMap<AbortSignal, AbortSignal>();
+const stopSignals = new WeakMap<AbortSignal, AbortSignal>();
 
 export function twoStageStop(): TwoStageStop {
   const stopping = new AbortController();
@@ -26,6 +27,7 @@ export function twoStageStop(): TwoStageStop {
   // Every call in flight may listen to these: dozens at once is the design, not a leak.
   setMaxListeners(0, stopping.signal, quitting.signal);
   quitSignals.set(stopping.signal, quitting.signal);
+  stopSignals.set(quitting.signal, stopping.signal);
   return {
     signal: stopping.signal,
     stop: () => stopping.abort(),
@@ -41,4 +43,13 @@ export function inFlightSignal(signal: AbortSignal): AbortSignal;
 export function inFlightSignal(signal: AbortSignal | undefined): AbortSignal | undefined;
 export function inFlightSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
   return signal && (quitSignals.get(signal) ?? signal);
+}
+
+/**
+ * The signal that says to send nothing new, for code handed an in-flight signal that still waits
+ * before it sends (a call queued for capacity, or backing off before a retry): the stop stage of a
+ * two-stage stop, else the signal itself. A call not yet sent is not in flight.
+ */
+export function dispatchSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
+  return signal && (stopSignals.get(signal) ?? signal);
 }

@@ -1,13 +1,12 @@
-import { existsSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runCli } from "../support/cli.js";
 import { heldResponder, requestKey, type HeldResponder } from "../support/held-responder.js";
 import { startMockProvider, type MockProvider, type MockRequest } from "../support/mock-provider.js";
-import { cursorShown, killLeftoverPtys, startInPty, waitFor, type PtyCli } from "../support/pty.js";
+import { expectTerminalRestored, killLeftoverPtys, startInPty, waitFor, type PtyCli } from "../support/pty.js";
+import { queryStore } from "../support/store-query.js";
 import { runOutcome } from "../support/run-outcome.js";
 
 /**
@@ -42,26 +41,10 @@ afterAll(async () => {
 const lm = (m: MockProvider) => ["--lm", "openai:gpt-4.1-mini", "--base-url", m.openaiBaseUrl];
 const env = (db: string) => ({ DSPX_DB: db, OPENAI_API_KEY: "sk-test" });
 
-function query<T>(db: string, sql: string, ...params: unknown[]): T | undefined {
-  if (!existsSync(db)) return undefined;
-  const conn = new Database(db, { readonly: true, fileMustExist: true });
-  try {
-    return conn.prepare(sql).get(...params) as T;
-  } catch {
-    return undefined; // the schema is still being created
-  } finally {
-    conn.close();
-  }
-}
-const count = (db: string, table: string) => query<{ n: number }>(db, `SELECT COUNT(*) AS n FROM ${table}`)?.n ?? 0;
+const count = (db: string, table: string) => queryStore<{ n: number }>(db, `SELECT COUNT(*) AS n FROM ${table}`)?.n ?? 0;
 /** The run's status as its row says it (not as readers infer it from a dead process). */
-const recordedStatus = (db: string, runId: string) => query<{ status: string }>(db, "SELECT status FROM runs WHERE id = ?", runId)?.status;
+const recordedStatus = (db: string, runId: string) => queryStore<{ status: string }>(db, "SELECT status FROM runs WHERE id = ?", runId)?.status;
 
-function expectTerminalRestored(pty: PtyCli): void {
-  const { before, after } = pty.modes();
-  expect(after).toBe(before);
-  expect(cursorShown(pty.screen())).toBe(true);
-}
 
 /**
  * Starts a command at the terminal with the provider answering its first `answered` calls and
@@ -79,6 +62,16 @@ async function firstCtrlC(pty: PtyCli): Promise<void> {
   await waitFor(() => /stopping: finishing the calls in flight/.test(pty.screen()), "the stopping line", pty);
 }
 
+/** One Ctrl-C with calls held: it must wait for them (still running once it says it is stopping); released, it exits 130. The screen. */
+async function stopAndRelease(pty: PtyCli): Promise<string> {
+  await firstCtrlC(pty);
+  expect(pty.child.exitCode).toBeNull();
+  held.release();
+  const code = await pty.closed;
+  expect(code, pty.screen()).toBe(130);
+  return pty.screen();
+}
+
 /** The requests among `sent` that repeat one of `earlier` (asked again: paid twice). */
 function repeated(sent: readonly MockRequest[], earlier: readonly MockRequest[]): MockRequest[] {
   const keys = new Set(earlier.map(requestKey));
@@ -86,39 +79,28 @@ function repeated(sent: readonly MockRequest[], earlier: readonly MockRequest[])
 }
 
 describe.sequential("Ctrl-C at a terminal with LM calls in flight", () => {
-  it("eval: the first Ctrl-C lets the calls in flight end; every call sent is a recorded example; running it again asks for none of them", async () => {
+  /**
+   * Starts `args` with calls held in flight after 20 answers, presses Ctrl-C once, and lets the held
+   * calls end only once it is stopping (and still running): it must wait for them, then count them.
+   * Returns what `done` reads from the screen (the examples it says are done).
+   */
+  async function stoppedOnce(args: string[], db: string, done: RegExp): Promise<number> {
     mock.reset();
     held.held.length = 0;
-    const db = path.join(dir, "eval-once.db");
-    const args = ["eval", TRIAGE, ...lm(mock), "--concurrency", "4"];
     const pty = await heldInFlight(args, db, 20, 4);
-    await firstCtrlC(pty);
-    // It waits for the calls held in flight instead of leaving without them.
-    expect(pty.child.exitCode).toBeNull();
-    held.release();
-    const code = await pty.closed;
-    const screen = pty.screen();
-    expect(code, screen).toBe(130);
-    const done = Number(/interrupted after (\d+) of 70 examples; they are recorded in run [2-9a-z]{8}/.exec(screen)?.[1]);
+    const screen = await stopAndRelease(pty);
+    const n = Number(done.exec(screen)?.[1]);
     // One call per example: every call sent ended, was answered and is a recorded example.
-    expect(done, screen).toBe(mock.counts.total);
+    expect(n, screen).toBe(mock.counts.total);
     expect(mock.counts.ok).toBe(mock.counts.total);
-    expect(count(db, "evaluations")).toBe(done);
+    expect(count(db, "evaluations")).toBe(n);
     expectTerminalRestored(pty);
+    return n;
+  }
 
-    const heldCalls = [...held.held];
+  /** Starts `args` with calls held in flight after 20 answers and presses Ctrl-C twice: it leaves with them unanswered. */
+  async function quitTwice(args: string[], db: string): Promise<string> {
     mock.reset();
-    const again = await runCli([...args, "--json"], { env: env(db) });
-    expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout).summary.memoized).toBe(done);
-    expect(mock.requests).toHaveLength(70 - done);
-    expect(repeated(mock.requests, heldCalls)).toEqual([]);
-  });
-
-  it("eval: a second Ctrl-C leaves with the calls still held; the run is marked interrupted and running it again finishes with what was answered reused", async () => {
-    mock.reset();
-    const db = path.join(dir, "eval-twice.db");
-    const args = ["eval", TRIAGE, ...lm(mock), "--concurrency", "4"];
     const pty = await heldInFlight(args, db, 20, 4);
     await firstCtrlC(pty);
     pty.ctrlC();
@@ -126,70 +108,63 @@ describe.sequential("Ctrl-C at a terminal with LM calls in flight", () => {
     const code = await pty.closed;
     const screen = pty.screen();
     expect(held.waiting()).toBe(4);
-    const answered = mock.counts.ok;
-    expect(answered).toBe(20);
+    expect(mock.counts.ok).toBe(20);
     held.release();
     expect(code, screen).toBe(130);
-    expect(screen).toMatch(/quitting: the calls in flight are abandoned/);
-    const runId = /interrupted after \d+ of 70 examples; they are recorded in run ([2-9a-z]{8})/.exec(screen)?.[1];
+    expect(screen).toMatch(/quitting: the calls in flight are abandoned; what finished is kept/);
+    expect(queryStore(db, "PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
+    // Every call answered before quitting is recorded.
+    expect(count(db, "evaluations")).toBe(20);
+    expectTerminalRestored(pty);
+    return screen;
+  }
+
+  /** Runs `args` again to its end: it asks for exactly `requests` calls, none of them one of `earlier`. */
+  async function again(args: string[], db: string, requests: number, earlier: readonly MockRequest[] = []): Promise<Awaited<ReturnType<typeof runCli>>> {
+    mock.reset();
+    const r = await runCli(args, { env: env(db) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(mock.requests).toHaveLength(requests);
+    expect(repeated(mock.requests, earlier)).toEqual([]);
+    return r;
+  }
+
+  const evalArgs = ["eval", TRIAGE, "--concurrency", "4"];
+  const compareArgs = ["compare", TRIAGE, TRIAGE, "--concurrency", "4"];
+
+  it("eval: the first Ctrl-C lets the calls in flight end; every call sent is a recorded example; running it again asks for none of them", async () => {
+    const db = path.join(dir, "eval-once.db");
+    const args = [...evalArgs, ...lm(mock)];
+    const done = await stoppedOnce(args, db, /interrupted after (\d+) of 70 examples; they are recorded in run [2-9a-z]{8}/);
+    const r = await again([...args, "--json"], db, 70 - done, [...held.held]);
+    expect(JSON.parse(r.stdout).summary.memoized).toBe(done);
+  });
+
+  it("eval: a second Ctrl-C leaves with the calls still held; the run is marked interrupted and running it again finishes with what was answered reused", async () => {
+    const db = path.join(dir, "eval-twice.db");
+    const args = [...evalArgs, ...lm(mock)];
+    const screen = await quitTwice(args, db);
+    const runId = /interrupted after 20 of 70 examples; they are recorded in run ([2-9a-z]{8})/.exec(screen)?.[1];
     expect(runId, screen).toBeDefined();
     expect(recordedStatus(db, runId!)).toBe("interrupted");
-    expect(query(db, "PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
-    expectTerminalRestored(pty);
-    // Every call answered before quitting is recorded: only the abandoned ones are asked again.
-    expect(count(db, "evaluations")).toBe(answered);
-    mock.reset();
-    const again = await runCli([...args, "--json"], { env: env(db) });
-    expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout).summary.memoized).toBe(answered);
-    expect(mock.requests).toHaveLength(70 - answered);
+    const r = await again([...args, "--json"], db, 50);
+    expect(JSON.parse(r.stdout).summary.memoized).toBe(20);
   });
 
   it("compare: the first Ctrl-C lets the calls in flight end and says how far it got; comparing again asks for none of them", async () => {
-    mock.reset();
-    held.held.length = 0;
     const db = path.join(dir, "compare.db");
-    const args = ["compare", TRIAGE, TRIAGE, ...lm(mock), "--concurrency", "4"];
-    const pty = await heldInFlight(args, db, 20, 4);
-    await firstCtrlC(pty);
-    expect(pty.child.exitCode).toBeNull();
-    held.release();
-    const code = await pty.closed;
-    const screen = pty.screen();
-    expect(code, screen).toBe(130);
-    const done = Number(/interrupted while scoring A \((\d+) of 70 examples done\), so nothing was compared/.exec(screen)?.[1]);
-    expect(done, screen).toBe(mock.counts.total);
-    expect(count(db, "evaluations")).toBe(done);
-    expectTerminalRestored(pty);
-
-    const heldCalls = [...held.held];
-    mock.reset();
-    const again = await runCli(args, { env: env(db) });
-    expect(again.code, again.stderr).toBe(0);
+    const args = [...compareArgs, ...lm(mock)];
+    const done = await stoppedOnce(args, db, /interrupted while scoring A \((\d+) of 70 examples done\), so nothing was compared/);
     // B is the same program: every one of its examples is answered by A's.
-    expect(mock.requests).toHaveLength(70 - done);
-    expect(repeated(mock.requests, heldCalls)).toEqual([]);
+    await again(args, db, 70 - done, [...held.held]);
   });
 
   it("compare: a second Ctrl-C leaves with the calls still held; comparing again finishes", async () => {
-    mock.reset();
     const db = path.join(dir, "compare-twice.db");
-    const args = ["compare", TRIAGE, TRIAGE, ...lm(mock), "--concurrency", "4"];
-    const pty = await heldInFlight(args, db, 20, 4);
-    await firstCtrlC(pty);
-    pty.ctrlC();
-    const code = await pty.closed;
-    expect(held.waiting()).toBe(4);
-    const answered = mock.counts.ok;
-    expect(answered).toBe(20);
-    held.release();
-    expect(code, pty.screen()).toBe(130);
-    expectTerminalRestored(pty);
-    expect(count(db, "evaluations")).toBe(answered);
-    mock.reset();
-    const again = await runCli(args, { env: env(db) });
-    expect(again.code, again.stderr).toBe(0);
-    expect(mock.requests).toHaveLength(70 - answered);
+    const args = [...compareArgs, ...lm(mock)];
+    const screen = await quitTwice(args, db);
+    expect(screen).toMatch(/interrupted, so nothing was compared; the evaluations that finished are kept/);
+    await again(args, db, 50);
   });
 
   it("run: the first Ctrl-C lets the call end and shows its answer (exit 130); running it again is answered from the cache", async () => {
@@ -197,12 +172,7 @@ describe.sequential("Ctrl-C at a terminal with LM calls in flight", () => {
     const db = path.join(dir, "run.db");
     const args = ["run", TRIAGE, "--input", '{"message": "my parcel is late"}', ...lm(mock)];
     const pty = await heldInFlight(args, db, 0, 1);
-    await firstCtrlC(pty);
-    expect(pty.child.exitCode).toBeNull();
-    held.release();
-    const code = await pty.closed;
-    const screen = pty.screen();
-    expect(code, screen).toBe(130);
+    const screen = await stopAndRelease(pty);
     expect(screen).toMatch(/interrupted: the calls in flight ended, so the prediction is complete/);
     expect(screen).toMatch(/^team: \w+/m);
     expectTerminalRestored(pty);
@@ -255,12 +225,7 @@ describe.sequential("Ctrl-C at a terminal with LM calls in flight", () => {
       held.held.length = 0;
       const db = path.join(dir, "optimize-once.db");
       const pty = await underWay(db);
-      await firstCtrlC(pty);
-      expect(pty.child.exitCode).toBeNull();
-      held.release();
-      const code = await pty.closed;
-      const screen = pty.screen();
-      expect(code, screen).toBe(130);
+      const screen = await stopAndRelease(pty);
       const runId = /continue it with `dspx resume ([2-9a-z]{8})`/.exec(screen)?.[1];
       expect(runId, screen).toBeDefined();
       expect(recordedStatus(db, runId!)).toBe("interrupted");
@@ -290,7 +255,7 @@ describe.sequential("Ctrl-C at a terminal with LM calls in flight", () => {
       const runId = /continue it with `dspx resume ([2-9a-z]{8})`/.exec(screen)?.[1];
       expect(runId, screen).toBeDefined();
       expect(recordedStatus(db, runId!)).toBe("interrupted");
-      expect(query(db, "PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
+      expect(queryStore(db, "PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
       expectTerminalRestored(pty);
       // What was answered before quitting was committed: resume asks for none of it again.
       const sent = await expectResumeEndsAsUninterrupted(db, runId!);

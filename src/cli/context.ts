@@ -56,6 +56,7 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
 
   const quit = async () => {
     quitting = true;
+    process.exitCode = EXIT.interrupted;
     stop.quit();
     freezeProgress();
     output.err("quitting: the calls in flight are abandoned; what finished is kept");

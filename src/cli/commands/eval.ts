@@ -82,6 +82,8 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   let costUnknown = false;
   let examples: ExampleList = [];
   let run: EvalRun | undefined;
+  /** Whether the run is marked done, failed or interrupted already (quitting then leaves it so). */
+  let ended = false;
   // Where an interrupted evaluation stands, and what running it again reuses.
   const interrupted = (examplesDone: number) =>
     `interrupted after ${examplesDone} of ${total} examples${run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : ""}`;
@@ -117,7 +119,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           else output.err(`run ${run.runId}`);
           const opened = run;
           ctx.onQuit((out) => {
-            opened.finish({ error: new InterruptedError() });
+            if (!ended) opened.finish({ error: new InterruptedError() });
             out.err(interrupted(done));
           });
           return run.memo;
@@ -148,6 +150,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
       return evaluated;
     } catch (err) {
       run?.finish({ error: err });
+      ended = true;
       // A call aborted by Ctrl-C rejects with an AbortError: an interruption (exit 130), not a failure.
       if (signal.aborted && isInterruption(err)) throw new InterruptedError(interrupted((err as { partial?: EvalOutcome }).partial?.summary.done ?? 0));
       throw err;
@@ -156,6 +159,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
     }
   })();
   run?.finish({ report: outcome });
+  ended = true;
   const { summary, lowest } = outcome;
 
   const below = flags.threshold !== undefined && !(summary.mean >= flags.threshold);

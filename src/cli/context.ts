@@ -21,6 +21,8 @@ export interface CommandContext {
    * it is given: from then on, the command's own output is dropped.
    */
   onQuit(fn: (output: Output) => void): void;
+  /** The database the command opened: named when a query on it fails later. */
+  usingDatabase(file: string): void;
 }
 
 /** How long quitting waits for the cleanups (the store committing what it has queued) before it leaves anyway. */
@@ -37,6 +39,7 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
   const stop = twoStageStop();
   const cleanups: (() => void | Promise<void>)[] = [];
   const quitters: ((output: Output) => void)[] = [];
+  let database: string | undefined;
   let cleaning: Promise<void> | undefined;
   // Once, whichever comes first: the command ending or the user quitting.
   const cleanUp = () =>
@@ -45,7 +48,7 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
         try {
           await fn();
         } catch (err) {
-          if (!process.exitCode && !quitting) process.exitCode = reportError(err, output);
+          if (!process.exitCode && !quitting) process.exitCode = reportError(err, output, database);
         }
       }
     })());
@@ -90,11 +93,19 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const code = await body({ output: bodyOutput, signal: stop.signal, defer: (fn) => void cleanups.push(fn), onQuit: (fn) => void quitters.push(fn) });
+    const code = await body({
+      output: bodyOutput,
+      signal: stop.signal,
+      defer: (fn) => void cleanups.push(fn),
+      onQuit: (fn) => void quitters.push(fn),
+      usingDatabase: (file) => {
+        database = file;
+      },
+    });
     process.exitCode = stop.signal.aborted && !code ? EXIT.interrupted : (code ?? EXIT.ok);
   } catch (err) {
     // A call aborted by Ctrl-C rejects with an AbortError: that is the interruption, not a failure (exit 130).
-    if (!quitting) process.exitCode = reportError(stop.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err, output);
+    if (!quitting) process.exitCode = reportError(stop.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err, output, database);
   } finally {
     await cleanUp();
     if (!quitting) {

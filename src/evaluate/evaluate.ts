@@ -10,7 +10,7 @@ import { InterruptedError } from "../util/errors.js";
 import { inFlightSignal } from "../util/interrupt.js";
 import { forEachConcurrent } from "./concurrency.js";
 import type { EvalMemo } from "./memo.js";
-import type { ExampleList } from "./packed-examples.js";
+import type { ExampleList } from "./example-list.js";
 import { EvalTally } from "./tally.js";
 import type { EvalOutcome, EvalReport, ExampleError, ExampleResult, StopReason } from "./types.js";
 

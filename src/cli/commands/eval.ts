@@ -10,14 +10,16 @@ import { stateHash } from "../../program/state.js";
 import { Budget } from "../../optimize/budget.js";
 import { InterruptedError, isInterruption, UserError } from "../../util/errors.js";
 import type { EvalOutcome } from "../../evaluate/types.js";
-import type { ExampleList } from "../../evaluate/packed-examples.js";
+import type { ExampleList } from "../../evaluate/example-list.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
+import { boundHeapGrowth } from "../heap-growth.js";
 import { openProgram, openStore } from "../open.js";
 import { formatInt, formatScore, formatUsd } from "../output.js";
 import { createProgress, evalProgressText } from "../progress.js";
 import { renderSummary, renderWorst, resultJson } from "../render/eval.js";
+import { noticeWarnings, warningJson } from "../render/warnings.js";
 import { appendGithubSummary, githubSummaryMarkdown } from "../report/github-summary.js";
 import { JsonlWriter } from "../report/jsonl.js";
 import { JunitWriter } from "../report/junit.js";
@@ -52,6 +54,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   if (flags.dataset && flags.split) {
     throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
   }
+  boundHeapGrowth();
   // It writes when it records a run or caches LM calls; --no-record alone only reads earlier results.
   const store = openStore(flags, ctx, { write: flags.record !== false || flags.cache !== false });
   const program = await openProgram(file, flags, ctx, store);
@@ -99,6 +102,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         lowest: Math.max(show, GITHUB_SUMMARY_LOWEST),
         ...(flags.maxUsd !== undefined ? { canDispatch: () => budget.exhausted() === undefined } : {}),
         onStart: async (info) => {
+          noticeWarnings(info.warnings, output);
           total = info.total;
           examples = info.examples;
           output.err(output.errColor.dim(`evaluating ${program.spec.name} on ${info.dataset} (${info.total} examples) with ${model}, concurrency ${concurrency}`));
@@ -204,6 +208,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         results,
         ...(omitted > 0 ? { resultsOmitted: omitted } : {}),
         lowest: lowest.slice(0, show).map(resultJson),
+        ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings.map(warningJson) } : {}),
       }),
     );
   } else {

@@ -86,9 +86,14 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   const budget = new Budget(flags.maxUsd !== undefined ? { usd: flags.maxUsd } : {}, undefined, undefined, "spent");
   let examples: ExampleList = [];
   let run: EvalRun | undefined;
+  /** Whether the run is marked done, failed or interrupted already (quitting then leaves it so). */
+  let ended = false;
+  // Where an interrupted evaluation stands, and what running it again reuses.
+  const interrupted = (examplesDone: number) =>
+    `interrupted after ${examplesDone} of ${total} examples${run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : ""}`;
   const outcome = await (async () => {
     try {
-      return await evaluateProgramStreaming(program, {
+      const evaluated = await evaluateProgramStreaming(program, {
         ...(flags.dataset ? { dataset: flags.dataset } : {}),
         ...(flags.split ? { split: flags.split } : {}),
         ...(flags.limit ? { limit: flags.limit } : {}),
@@ -117,6 +122,11 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           });
           if (!output.json) output.out(`${output.color.bold("run")}    ${run.runId}`);
           else output.err(`run ${run.runId}`);
+          const opened = run;
+          ctx.onQuit((out) => {
+            if (!ended) opened.finish({ error: new InterruptedError() });
+            out.err(interrupted(done));
+          });
           return run.memo;
         },
         onResult: (r) => {
@@ -139,20 +149,21 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           return whenAll([jsonl?.write(r), junit?.write(r, examples.at(r.index)), store.writer.room()]);
         },
       });
+      // Ctrl-C: the examples in flight ended and are recorded; nothing is reported on a part of the set.
+      if (evaluated.summary.stopped === "interrupted") throw Object.assign(new InterruptedError(), { partial: evaluated });
+      return evaluated;
     } catch (err) {
       run?.finish({ error: err });
-      // Ctrl-C aborts the calls in flight; that is an interruption (exit 130), not a failure.
-      if (signal.aborted && isInterruption(err)) {
-        const done = (err as { partial?: EvalOutcome }).partial?.summary.done ?? 0;
-        const kept = run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : "";
-        throw new InterruptedError(`interrupted after ${done} of ${total} examples${kept}`);
-      }
+      ended = true;
+      // A call aborted by Ctrl-C rejects with an AbortError: an interruption (exit 130), not a failure.
+      if (signal.aborted && isInterruption(err)) throw new InterruptedError(interrupted((err as { partial?: EvalOutcome }).partial?.summary.done ?? 0));
       throw err;
     } finally {
       progress.stop();
     }
   })();
   run?.finish({ report: outcome });
+  ended = true;
   const { summary, lowest } = outcome;
 
   const below = flags.threshold !== undefined && !(summary.mean >= flags.threshold);
@@ -205,7 +216,6 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
     output.out("");
     output.out(renderWorst(lowest, summary.done, byId, output, show));
   }
-  if (summary.stopped === "interrupted") return EXIT.interrupted;
   if (below) {
     if (summary.done === 0) {
       output.err(`${output.errColor.red("✗")} no example was scored, so the score cannot meet the threshold ${formatScore(flags.threshold!)}`);

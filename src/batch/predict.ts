@@ -9,6 +9,7 @@ import { InOrder } from "../evaluate/in-order.js";
 import { accounting, runExample, type CallAccounting } from "../evaluate/run-example.js";
 import type { ExampleError, StopReason } from "../evaluate/types.js";
 import { InterruptedError } from "../util/errors.js";
+import { inFlightSignal } from "../util/interrupt.js";
 import type { BatchInput } from "./inputs.js";
 
 /** The program's answer to one line of the inputs: its outputs, or why the line failed. */
@@ -73,7 +74,10 @@ export async function predictBatch(options: PredictBatchOptions): Promise<BatchS
   const tally = new BatchTally(options.total);
   const signal = options.signal;
   let stopped: StopReason | undefined;
-  const exec: ExecContext = signal ? { ...options.exec, signal } : options.exec;
+  // `signal` stops dispatching; a line once started runs to its end unless the stop has a second
+  // stage that aborts it (see inFlightSignal), so its result is given and its calls are cached.
+  const inFlight = inFlightSignal(signal);
+  const exec: ExecContext = inFlight ? { ...options.exec, signal: inFlight } : options.exec;
   const inOrder = new InOrder<BatchResult>((r) => {
     tally.add(r);
     return options.onResult(r);

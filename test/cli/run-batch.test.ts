@@ -5,6 +5,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ROOT, runCli, startCli } from "../support/cli.js";
+import { heldResponder } from "../support/held-responder.js";
 import { defaultResponder, startMockProvider, type MockProvider, type MockRequest } from "../support/mock-provider.js";
 
 const TRIAGE = "programs/support-triage.yaml";
@@ -133,36 +134,38 @@ describe("dspx run --input-file inputs.jsonl (batch prediction)", () => {
     expect(existsSync(path.join(dir, "x.jsonl"))).toBe(false);
   });
 
-  it("Ctrl-C stops dispatching (exit 130); the same command again sends requests only for the lines not done, and ends as an uninterrupted run", async () => {
+  it("Ctrl-C stops dispatching and lets the calls in flight end (exit 130); the same command again sends requests only for the lines not done, and ends as an uninterrupted run", async () => {
     const n = 30;
-    const answered = 10;
     const file = await inputs(n);
     const db = path.join(dir, "resume.db");
     const out = path.join(dir, "resume.jsonl");
-    // The first `answered` requests are answered; the rest hang, so the command is stopped with calls in flight.
-    mock.setResponder((req) => (req.index < answered ? defaultResponder(req) : { kind: "hang" }));
+    // The first 10 requests are answered; the next ones wait, so Ctrl-C lands with calls in flight.
+    const held = heldResponder();
+    mock.setResponder(held.respond);
+    held.hold(10);
     const cli = startCli(["run", TRIAGE, "--input-file", file, "--output", out, "--concurrency", "4", ...onMock()], { env: { DSPX_DB: db } });
-    for (let i = 0; i < 800 && mock.requests.length <= answered; i++) await new Promise((r) => setTimeout(r, 25));
-    expect(mock.requests.length, cli.stderr()).toBeGreaterThan(answered);
+    for (let i = 0; i < 800 && held.waiting() === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(held.waiting(), cli.stderr()).toBeGreaterThan(0);
     cli.child.kill("SIGINT");
+    for (let i = 0; i < 800 && !cli.stderr().includes("stopping"); i++) await new Promise((r) => setTimeout(r, 25));
+    // The calls in flight end after the Ctrl-C: their lines are done, and nothing new is sent.
+    held.release();
     expect(await cli.closed, cli.stderr()).toBe(130);
-    expect(cli.stderr()).toMatch(/interrupted after \d+ of 30 lines; .*running the same command again answers the finished lines from the LM cache/);
     const sentFirst = mock.counts.total;
+    expect(cli.stderr()).toContain(`interrupted after ${sentFirst} of 30 lines; the first ${sentFirst} results are in `);
+    expect(cli.stderr()).toContain("running the same command again answers the finished lines from the LM cache");
+    // Every line sent was answered and written, in order: a prefix of the inputs.
     const partial = lines(await readFile(out, "utf8"));
-    // What was written is a prefix of the inputs, in order.
-    expect(partial.map((l) => l.id)).toEqual(Array.from({ length: partial.length }, (_, i) => `m-${i}`));
-    expect(partial.length).toBeLessThanOrEqual(answered);
-    // Which lines got an answer: only those may be answered from the cache.
-    const done = new Set(mock.requests.slice(0, answered).map(refOf));
-    expect(done.size).toBe(answered);
+    expect(partial.map((l) => l.id)).toEqual(Array.from({ length: sentFirst }, (_, i) => `m-${i}`));
+    expect(sentFirst).toBeLessThan(n);
+    const done = new Set(mock.requests.map(refOf));
 
     mock.reset();
     const again = await runCli(["run", TRIAGE, "--input-file", file, "--output", out, "--concurrency", "4", ...onMock()], { env: { DSPX_DB: db } });
     expect(again.code, again.stderr).toBe(0);
-    expect(mock.counts.total).toBe(n - answered);
+    expect(mock.counts.total).toBe(n - sentFirst);
     expect(new Set(mock.requests.map(refOf))).toEqual(new Set(Array.from({ length: n }, (_, i) => i).filter((i) => !done.has(i))));
-    expect(again.stderr).toMatch(new RegExp(`^30 lines: 30 ok, 0 errors · 30 LM calls \\(${answered} from the cache\\)`, "m"));
-    expect(sentFirst).toBeGreaterThan(answered);
+    expect(again.stderr).toMatch(new RegExp(`^30 lines: 30 ok, 0 errors · 30 LM calls \\(${sentFirst} from the cache\\)`, "m"));
 
     // The same as a run that was never stopped.
     const fresh = path.join(dir, "fresh.jsonl");

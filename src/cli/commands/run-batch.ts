@@ -5,6 +5,7 @@ import { predictBatch, type BatchResult, type BatchSummary } from "../../batch/p
 import { DEFAULT_CONCURRENCY } from "../../evaluate/program.js";
 import { displayPath } from "../../util/display-path.js";
 import { InterruptedError, isInterruption, UserError } from "../../util/errors.js";
+import { inFlightSignal, twoStageStop } from "../../util/interrupt.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
@@ -43,6 +44,11 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
   // call. On stdout, once its reader has gone away (`| head`) nothing more is dispatched.
   const readerGone = new AbortController();
   const sink = outFile !== undefined ? await FileSink.open(outFile, "the predictions file") : stdoutSink(() => readerGone.abort());
+  // Ctrl-C's two stages as they are, and a reader gone as both at once (nobody wants what is in flight).
+  const stop = twoStageStop();
+  signal.addEventListener("abort", () => stop.stop(), { once: true });
+  inFlightSignal(signal).addEventListener("abort", () => stop.quit(), { once: true });
+  readerGone.signal.addEventListener("abort", () => stop.quit(), { once: true });
   ctx.defer(() => sink.close());
   const stopped = () => readerGone.signal.aborted && !signal.aborted;
   const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
@@ -53,6 +59,7 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
   let done = 0;
   let errors = 0;
   let summary: BatchSummary;
+  const keptText = (n: number) => (n > 0 ? `the first ${plural(n, "result")} ${outFile !== undefined ? `are in ${displayPath(outFile)}` : "were printed"}` : undefined);
   try {
     summary = await predictBatch({
       graph: program.graph,
@@ -61,7 +68,7 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
       inputs: readBatchInputs(inputFile, program.spec.inputs),
       total: count,
       concurrency,
-      signal: outFile !== undefined ? signal : AbortSignal.any([signal, readerGone.signal]),
+      signal: stop.signal,
       onResult: (r) => {
         done++;
         if (r.error) errors++;
@@ -73,20 +80,25 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
     progress.stop();
     const partial = (err as { partial?: BatchSummary }).partial;
     if (stopped() && isInterruption(err)) return readerGoneExit(output, partial?.done ?? 0, count);
-    const kept = partial && partial.done > 0 ? `the first ${plural(partial.done, "result")} ${outFile !== undefined ? `are in ${displayPath(outFile)}` : "were printed"}` : undefined;
+    const kept = keptText(partial?.done ?? 0);
     if (partial) output.err(summaryText(partial));
-    if (signal.aborted && isInterruption(err)) {
-      const where = kept ? `; ${kept}` : "";
-      throw new InterruptedError(`interrupted after ${formatInt(partial?.done ?? 0)} of ${formatInt(count)} lines${where}; running the same command again answers the finished lines from the LM cache`);
-    }
+    if (signal.aborted && isInterruption(err)) throw interrupted(partial?.done ?? 0, count, kept);
     if (kept) output.err(kept);
     throw err;
   }
   progress.stop();
   if (stopped()) return readerGoneExit(output, summary.done, count);
   output.err(summaryText(summary));
+  if (summary.stopped === "interrupted") {
+    throw interrupted(summary.done, count, keptText(summary.done));
+  }
   if (output.json && outFile !== undefined) output.out(JSON.stringify({ program: program.spec.name, input: displayPath(inputFile), output: displayPath(outFile), model, summary }));
-  return summary.stopped === "interrupted" ? EXIT.interrupted : EXIT.ok;
+  return EXIT.ok;
+}
+
+/** Ctrl-C: where the batch stopped, and that running it again costs only the lines not done. */
+function interrupted(done: number, total: number, kept: string | undefined): InterruptedError {
+  return new InterruptedError(`interrupted after ${formatInt(done)} of ${formatInt(total)} lines${kept ? `; ${kept}` : ""}; running the same command again answers the finished lines from the LM cache`);
 }
 
 /**

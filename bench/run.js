@@ -1,6 +1,6 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
 // "Performance"). Suites: eval-offline, eval-memory, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume,
-// signals.
+// signals, startup.
 import * as evalMemory from "./eval-memory.js";
 import * as evalOffline from "./eval-offline.js";
 import * as optimizers from "./optimizers.js";
@@ -8,6 +8,7 @@ import * as providers from "./providers.js";
 import * as readDataset from "./read-dataset.js";
 import * as resume from "./resume.js";
 import * as signals from "./signals.js";
+import * as startup from "./startup.js";
 
 const only = process.argv.slice(2);
 const wants = (name) => only.length === 0 || only.includes(name);
@@ -19,3 +20,4 @@ if (providerParts.length > 0) await providers.run(providerParts);
 if (wants("optimizers")) await optimizers.run();
 if (wants("resume")) await resume.run();
 if (wants("signals")) await signals.run();
+if (wants("startup")) await startup.run();

@@ -1,8 +1,9 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
 // "Performance"). Suites: eval-offline, eval-memory, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume,
-// signals, startup.
+// signals, housekeeping, startup.
 import * as evalMemory from "./eval-memory.js";
 import * as evalOffline from "./eval-offline.js";
+import * as housekeeping from "./housekeeping.js";
 import * as optimizers from "./optimizers.js";
 import * as providers from "./providers.js";
 import * as readDataset from "./read-dataset.js";
@@ -20,4 +21,5 @@ if (providerParts.length > 0) await providers.run(providerParts);
 if (wants("optimizers")) await optimizers.run();
 if (wants("resume")) await resume.run();
 if (wants("signals")) await signals.run();
+if (wants("housekeeping")) await housekeeping.run();
 if (wants("startup")) await startup.run();

@@ -140,15 +140,29 @@ program
     await runCommand({ ...globals(), ...flags }, (ctx) => resumeCommand(ref, flags, ctx));
   });
 
-program
+const runs = program
   .command("runs")
-  .description("list recorded runs, newest first")
+  .description("list recorded runs, newest first (`dspx runs rm` deletes them)")
   .option("--limit <n>", "how many (default 50)", positiveInt)
   .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
   .option("--json", "print JSON")
   .action(async (flags: Record<string, unknown>) => {
     const { runsCommand } = await import("./commands/runs.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => runsCommand(flags, ctx));
+  });
+runs
+  .command("rm")
+  .description("delete runs and their results: candidates, events, checkpoint, result links, and the evaluations no other run uses (the LM cache is kept)")
+  .argument("<run...>", "run ids (or their first characters)")
+  .option("--force", "also a run still running in a live process (that process then fails at its next write)")
+  .option("--dry-run", "say what would be removed, and remove nothing")
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print JSON")
+  .action(async (refs: string[], _flags: unknown, command: Command) => {
+    // `dspx runs --json rm x` gives --json to `runs`: the flags of both, and the global ones, apply.
+    const flags = command.optsWithGlobals<Record<string, unknown>>();
+    const { runsRemoveCommand } = await import("./commands/runs-rm.js");
+    await runCommand(flags, (ctx) => runsRemoveCommand(refs, flags, ctx));
   });
 
 program
@@ -215,6 +229,20 @@ cache
   .action(async (flags: Record<string, unknown>) => {
     const { cacheClearCommand } = await import("./commands/cache.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => cacheClearCommand(flags, ctx));
+  });
+
+program
+  .command("gc")
+  .description("remove what no run refers to: evaluations, rows of deleted runs, and with --cache or --older-than the LM cache entries no run used; --vacuum compacts the file")
+  .option("--older-than <duration>", "only what is older than this, e.g. 30d (cache entries: unused for this long); includes the cache entries no run used")
+  .option("--cache", "also the LM cache entries no recorded run used, whatever their age unless --older-than (entries a run used stay: see `dspx cache clear`)")
+  .option("--vacuum", "then compact the file (VACUUM) and say how much it shrank; not while a run is in progress")
+  .option("--dry-run", "say what would be removed, and remove nothing")
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print JSON")
+  .action(async (flags: Record<string, unknown>) => {
+    const { gcCommand } = await import("./commands/gc.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => gcCommand(flags, ctx));
   });
 
 async function main(argv: string[]): Promise<void> {

@@ -60,6 +60,17 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
   }
 }
 
+/**
+ * An empty dspx database in memory, at the latest schema: what a command that only reads sees when
+ * the file does not exist, so that reading never creates a file (or its folder).
+ */
+export function emptyDatabase(migrations: readonly Migration[] = MIGRATIONS): Database.Database {
+  const db = new Database(":memory:");
+  db.pragma("foreign_keys = ON");
+  migrate(db, migrations, ":memory:", false);
+  return db;
+}
+
 function migrate(db: Database.Database, migrations: readonly Migration[], display: string, readonly: boolean): void {
   // One snapshot: another process may be creating the tables of a new file meanwhile.
   const { current, tables } = db.transaction(() => {

@@ -1,6 +1,9 @@
 import type Database from "better-sqlite3";
 import { z } from "zod";
 import { UserError } from "../util/errors.js";
+import { displayPath } from "../util/display-path.js";
+import { processGone } from "./live-runs.js";
+import type { WriteOp } from "./statements.js";
 import { damagedRun, readStoredJson, readStoredRow, type StoredJson } from "./stored-json.js";
 import type { Writer } from "./writer.js";
 
@@ -110,17 +113,6 @@ const eventRowSchema = z.object({ seq: z.number(), at: z.number(), type: z.strin
 const eventDataSchema = z.record(z.string(), z.unknown());
 const checkpointRowSchema = z.object({ step: z.number(), state: z.unknown() });
 
-/** Whether the process that owns a "running" run is gone (so the run was cut off). */
-function processGone(pid: number | undefined): boolean {
-  if (!pid || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
 /** A `runs` row as a RunRecord, or what makes it unreadable. */
 function readRun(raw: unknown): RunRecord | DamagedRun {
   const id = String((raw as { id?: unknown } | undefined)?.id ?? "?");
@@ -177,11 +169,20 @@ export class RunsStore {
     private readonly writer: Writer,
     /** The database file, named when a row cannot be read. */
     private readonly file: string,
+    /**
+     * Commits one write at once, on this thread: how a run is created, or taken over by a resuming
+     * process. Another process then sees it in progress before this one has looked anything up in the
+     * memo, so `dspx gc` and `dspx runs rm` never delete an evaluation it is about to link.
+     */
+    private readonly commitNow: (op: WriteOp) => void,
+    /** False for a database file that does not exist (read without creating it): its errors say so. */
+    private readonly exists = true,
   ) {}
 
+  /** Records a new run, committed before this returns (see `commitNow`). */
   create(run: Omit<RunRecord, "status" | "startedAt" | "updatedAt" | "totals"> & { startedAt?: number }): void {
     const at = run.startedAt ?? Date.now();
-    this.writer.write({
+    this.commitNow({
       name: "run.create",
       params: {
         id: run.id,
@@ -199,12 +200,13 @@ export class RunsStore {
     });
   }
 
+  /** Changes a run's row. Marking it `running` (a process taking it over) is committed before this returns, like `create`. */
   update(
     id: string,
     patch: { status?: RunStatus; error?: string; bestCandidate?: string; bestScore?: number; totals?: RunTotals; pid?: number; finished?: boolean },
   ): void {
     const at = Date.now();
-    this.writer.write({
+    (patch.status === "running" ? this.commitNow : (op: WriteOp) => this.writer.write(op))({
       name: "run.update",
       params: {
         id,
@@ -289,16 +291,35 @@ export class RunsStore {
 
   /** A run by its id or a unique prefix of it (≥ 4 characters); a UserError naming the problem otherwise. */
   resolve(ref: string, what = "run"): RunRecord {
+    return this.readable(this.match(ref, what));
+  }
+
+  /**
+   * The id of the run `ref` names (as `resolve` finds it), even when the run's row is damaged: for
+   * removing it. Its status and pid as far as they read, to tell whether it is in progress.
+   */
+  resolveId(ref: string, what = "run"): { id: string; damaged?: string; run?: RunRecord } {
+    const found = this.match(ref, what);
+    return isDamaged(found) ? { id: found.id, damaged: found.damaged } : { id: found.id, run: found };
+  }
+
+  private match(ref: string, what: string): RunRecord | DamagedRun {
     const text = ref.trim().toLowerCase();
     if (!/^[0-9a-z]{4,}$/.test(text)) {
       throw new UserError(`${what} ${JSON.stringify(ref)}: expected a run id (at least its first 4 characters; see \`dspx runs\`)`);
     }
     const rows = this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' ORDER BY started_at DESC, rowid DESC LIMIT 6").all(text).map(readRun);
-    if (rows.length === 0) throw new UserError(`no run ${JSON.stringify(ref)} in this database (see \`dspx runs\`)`);
+    if (rows.length === 0) {
+      throw new UserError(
+        this.exists
+          ? `no run ${JSON.stringify(ref)} in this database (see \`dspx runs\`)`
+          : `no run ${JSON.stringify(ref)}: there is no dspx database at ${displayPath(this.file)} yet (dspx eval and dspx optimize create it; --db or DSPX_DB name another)`,
+      );
+    }
     if (rows.length > 1 && !rows.some((r) => r.id === text)) {
       throw new UserError(`${JSON.stringify(ref)} matches several runs (${rows.map((r) => r.id).join(", ")}): give more characters`);
     }
-    return this.readable(rows.find((r) => r.id === text) ?? rows[0]!);
+    return rows.find((r) => r.id === text) ?? rows[0]!;
   }
 
   /** The newest runs; a damaged one is listed as such (with what is wrong), so one bad row hides no other. */

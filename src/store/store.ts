@@ -4,9 +4,13 @@ import type Database from "better-sqlite3";
 import { CacheStore } from "./cache-store.js";
 import { UserError } from "../util/errors.js";
 import { displayPath } from "../util/display-path.js";
-import { dbPath, describeSqliteError, openDatabase } from "./db.js";
+import { dbPath, describeSqliteError, emptyDatabase, openDatabase } from "./db.js";
 import { EvaluationsStore } from "./evaluations-store.js";
+import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
+import { removeRuns, type RunsRemoval } from "./remove-runs.js";
+import { vacuum, type Compaction } from "./vacuum.js";
 import { RunsStore } from "./runs-store.js";
+import { WRITE_STATEMENTS, type WriteName, type WriteOp } from "./statements.js";
 import { ReadOnlyWriter, StoreWriter, type Writer } from "./writer.js";
 
 /** Why the file or its folder cannot be written (a read-only mount, permissions), or undefined when both can. */
@@ -33,15 +37,32 @@ export class Store {
   readonly writer: Writer;
   private closing: Promise<void> | undefined;
 
+  private readonly immediate = new Map<WriteName, Database.Statement>();
+
   private constructor(
     private readonly db: Database.Database,
     readonly file: string,
     writer: Writer,
+    /** False when the file does not exist and this command only reads: an empty database in memory stands in for it. */
+    readonly exists = true,
   ) {
     this.writer = writer;
     this.cache = new CacheStore(db, writer);
-    this.runs = new RunsStore(db, writer, file);
+    this.runs = new RunsStore(db, writer, file, (op) => this.commitNow(op), exists);
     this.evaluations = new EvaluationsStore(db, writer, file);
+  }
+
+  /** One write committed at once on this thread's connection (a read-only store refuses it as its writer does). */
+  private commitNow(op: WriteOp): void {
+    if (this.writer instanceof ReadOnlyWriter) return this.writer.write();
+    let statement = this.immediate.get(op.name);
+    try {
+      statement ??= this.db.prepare(WRITE_STATEMENTS[op.name]);
+      this.immediate.set(op.name, statement);
+      statement.run(op.params);
+    } catch (err) {
+      throw new UserError({ message: `cannot write to the dspx database: ${describeSqliteError(err)}`, pos: { file: displayPath(this.file) } });
+    }
   }
 
   /**
@@ -49,11 +70,14 @@ export class Store {
    * it must be writable, which is checked here, before any work (an eval with a paid model would
    * otherwise spend a concurrency's worth of calls before its first write failed). `{ write: false }`
    * is for commands that only read (`runs`, `show`): a file that cannot be opened for writing is
-   * then opened read-only.
+   * then opened read-only. `create` (default: as `write`) says whether a missing file is created;
+   * when it is not, the store is an empty database in memory (`exists` false) and no file or folder
+   * is made: reading, or removing from, a database that is not there leaves nothing behind.
    */
-  static open(file?: string, options: { write?: boolean } = {}): Store {
+  static open(file?: string, options: { write?: boolean; create?: boolean } = {}): Store {
     const path = dbPath(file);
     const write = options.write ?? true;
+    if (!(options.create ?? write) && !existsSync(path)) return new Store(emptyDatabase(), path, new ReadOnlyWriter(path), false);
     let db: Database.Database;
     let readOnly = false;
     try {
@@ -136,6 +160,28 @@ export class Store {
       if (!/^no such (table|column)/.test(message)) throw err;
       throw new UserError({ message: `the file is damaged: ${message}, which its schema version promises; restore it from a copy, or use another --db`, pos: { file: displayPath(path) } });
     }
+  }
+
+  /**
+   * Deletes runs (by id: see `runs.resolveId`) and what is theirs, in one transaction, once this
+   * process's own writes are committed. See `removeRuns`.
+   */
+  async removeRuns(ids: readonly string[], options: { force?: boolean; dryRun?: boolean } = {}): Promise<RunsRemoval> {
+    await this.writer.flush();
+    return removeRuns(this.db, ids, options);
+  }
+
+  /** Removes what no run refers to, in one transaction. See `collectGarbage`. */
+  async gc(options: GcOptions = {}): Promise<GcReport> {
+    await this.writer.flush();
+    return collectGarbage(this.db, options);
+  }
+
+  /** Compacts the file (see `vacuum`); undefined when there is no file. */
+  async vacuum(): Promise<Compaction | undefined> {
+    if (!this.exists) return undefined;
+    await this.writer.flush();
+    return vacuum(this.db, this.file);
   }
 
   /** Resolves once everything written so far is committed. */

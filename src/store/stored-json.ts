@@ -37,7 +37,7 @@ function issueText(issue: z.core.$ZodIssue | undefined): string {
 /** A run whose stored data cannot be read: named with the database, so the user can repair or drop it. */
 export function damagedRun(file: string, runId: string, problem: string): UserError {
   return new UserError({
-    message: `run ${runId} is damaged: ${problem}; the other runs in this database are not affected (delete this run's rows, or restore the file from a copy)`,
+    message: `run ${runId} is damaged: ${problem}; the other runs in this database are not affected (\`dspx runs rm ${runId}\` removes it, or restore the file from a copy)`,
     pos: { file: displayPath(file) },
   });
 }

@@ -25,7 +25,7 @@ export async function cacheStatsCommand(flags: CacheFlags, ctx: CommandContext):
   }
   const c = output.color;
   const date = (ms?: number) => (ms === undefined ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16));
-  output.out(`${c.bold("cache")}   ${store.file}`);
+  output.out(`${c.bold("cache")}   ${store.file}${store.exists ? "" : c.dim(" (no database file yet)")}`);
   output.out(wrapParts(`${c.bold("entries")} `, [formatInt(stats.entries), `${formatInt(stats.hits)} hits`, `saved ${formatUsd(stats.savedUsd)} (the cached calls cost ${formatUsd(stats.storedCostUsd)})`], output.columns));
   if (stats.unreadable > 0) output.out(`${c.bold("failed")}  ${plural(stats.unreadable, "completion")} could not be read (\`dspx cache clear --failed\` removes them)`);
   output.out(`${c.bold("ages")}    oldest ${date(stats.oldest)} · newest ${date(stats.newest)}`);
@@ -35,14 +35,18 @@ export async function cacheStatsCommand(flags: CacheFlags, ctx: CommandContext):
   return 0;
 }
 
+/** The time `--older-than <duration>` names (ms since the epoch), or undefined when the flag is not given. */
+export function olderThanCutoff(text: string | undefined, now = Date.now()): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text, "s");
+  if (ms === undefined || ms <= 0) throw new UserError({ flag: "--older-than", message: "expected a duration such as 30d, 12h or 90m" });
+  return now - ms;
+}
+
 export async function cacheClearCommand(flags: CacheFlags, ctx: CommandContext): Promise<number> {
-  let before: number | undefined;
-  if (flags.olderThan !== undefined) {
-    const ms = parseDuration(flags.olderThan, "s");
-    if (ms === undefined || ms <= 0) throw new UserError({ flag: "--older-than", message: "expected a duration such as 30d, 12h or 90m" });
-    before = Date.now() - ms;
-  }
-  const store = openStore(flags, ctx);
+  const before = olderThanCutoff(flags.olderThan);
+  // Clearing a database that is not there creates none.
+  const store = openStore(flags, ctx, { create: false });
   const run = flags.run !== undefined ? store.runs.resolve(flags.run) : undefined;
   const filter: ClearFilter = { ...(before !== undefined ? { before } : {}), ...(run ? { runId: run.id } : {}), ...(flags.failed ? { unreadable: true } : {}) };
   const removed = await store.cache.clear(filter);

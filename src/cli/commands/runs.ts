@@ -44,7 +44,7 @@ export async function runsCommand(flags: RunsFlags, ctx: CommandContext): Promis
     return 0;
   }
   if (runs.length === 0) {
-    output.out(`no runs yet in ${store.file} (dspx eval and dspx optimize record them)`);
+    output.out(store.exists ? `no runs yet in ${store.file} (dspx eval and dspx optimize record them)` : `no runs yet: there is no dspx database at ${store.file} (dspx eval and dspx optimize create it)`);
     return 0;
   }
   output.out(output.table(runsTable(runs, output.color)));

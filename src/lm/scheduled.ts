@@ -1,13 +1,8 @@
 import type { ProviderClient } from "./providers/types.js";
 import type { Scheduler } from "./scheduler/scheduler.js";
 import { nextTurn } from "../util/next-turn.js";
+import { estimateTokens } from "./tokens.js";
 import type { CallOptions, LMClient, LMRequest, LMResponse } from "./types.js";
-
-/** Rough token count of a request before it is sent: what the token bucket charges up front. */
-export function estimateTokens(request: LMRequest): number {
-  const promptChars = request.messages.reduce((n, m) => n + m.content.length, 0);
-  return Math.ceil(promptChars / 4) + Math.ceil(request.maxTokens / 4);
-}
 
 /** A provider behind its endpoint's scheduler: the LMClient every real model call goes through. */
 export class ScheduledClient implements LMClient {

@@ -10,6 +10,7 @@ import type { ProviderClient } from "./types.js";
 import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
 import { scrubbingErrors } from "./scrub.js";
 import { once } from "../../util/once.js";
+import { estimateUsage } from "../tokens.js";
 
 export interface OpenAIProviderOptions {
   provider: "openai" | "ollama";
@@ -138,6 +139,5 @@ function usageOf(u: OpenAI.CompletionUsage | undefined, request: LMRequest, text
       cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
     };
   }
-  const promptChars = request.messages.reduce((n, m) => n + m.content.length, 0);
-  return { promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(text.length / 4), cachedTokens: 0 };
+  return estimateUsage(request, text);
 }

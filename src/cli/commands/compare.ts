@@ -7,7 +7,7 @@ import type { SplitName } from "../../program/types.js";
 import { UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
-import { openStore } from "../open.js";
+import { openStore } from "../open-store.js";
 import { formatScore } from "../output.js";
 import type { TableSpec } from "../table.js";
 import { wrapParts } from "../wrap.js";

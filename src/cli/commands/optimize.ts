@@ -7,7 +7,7 @@ import { InterruptedError, ProviderError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
-import { openStore } from "../open.js";
+import { openStore } from "../open-store.js";
 import { createProgress } from "../progress.js";
 import { progressText, renderPlan, renderReport } from "../render/optimize.js";
 import { displayPath } from "../../util/display-path.js";

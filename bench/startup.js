@@ -39,7 +39,7 @@ const CONTENDERS = [
   ["node -e 0", ["-e", "0"]],
   ["dspx --help", ["bin/dspx.js", "--help"]],
   ["dspx validate (sim)", ["bin/dspx.js", "validate", PROGRAM]],
-  ["dspx eval --limit 1 (sim, recording)", ["bin/dspx.js", "eval", PROGRAM, "--limit", "1", "--no-memo"]],
+  ["dspx eval, 20 examples (sim, recording)", ["bin/dspx.js", "eval", PROGRAM, "--limit", "20", "--no-memo"]],
 ];
 
 export async function run() {

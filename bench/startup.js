@@ -42,18 +42,31 @@ const CONTENDERS = [
   ["dspx eval, 20 examples (sim, recording)", ["bin/dspx.js", "eval", PROGRAM, "--limit", "20", "--no-memo"]],
 ];
 
+/**
+ * BENCH_STARTUP_BEFORE=<dir>: also runs the dspx of another build (its bin/dspx.js) beside this one,
+ * for before/after figures from one run.
+ */
+function contenders() {
+  const before = process.env.BENCH_STARTUP_BEFORE;
+  if (!before) return CONTENDERS;
+  const bin = path.resolve(before, "bin/dspx.js");
+  const earlier = CONTENDERS.slice(1).map(([label, [, ...rest]]) => [`${label}, before`, [bin, ...rest]]);
+  return [CONTENDERS[0], ...CONTENDERS.slice(1).flatMap((c, i) => [earlier[i], c])];
+}
+
 export async function run() {
+  const list = contenders();
   await rm(path.join(OUT, "startup.db"), { force: true });
   const env = { ...process.env };
   for (const name of ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "DSPX_LM"]) delete env[name];
-  const times = CONTENDERS.map(() => []);
+  const times = list.map(() => []);
   // One warm-up round (file cache, the database's creation), not counted.
-  for (const [, args] of CONTENDERS) await timed(args, env);
+  for (const [, args] of list) await timed(args, env);
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < CONTENDERS.length; i++) times[i].push(await timed(CONTENDERS[i][1], env));
+    for (let i = 0; i < list.length; i++) times[i].push(await timed(list[i][1], env));
   }
   const base = median(times[0]);
-  const rows = CONTENDERS.map(([label], i) => {
+  const rows = list.map(([label], i) => {
     const m = median(times[i]);
     return [label, fmt(m, 0), fmt(m / base, 2) + "×"];
   });

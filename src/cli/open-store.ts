@@ -1,6 +1,5 @@
 import { Store } from "../store/store.js";
 import type { CommandContext } from "./context.js";
-import { noteDatabase } from "./errors.js";
 
 /**
  * The database for this command, opened once and closed when the command ends. A command that will
@@ -9,7 +8,7 @@ import { noteDatabase } from "./errors.js";
  */
 export function openStore(flags: { db?: string }, ctx: CommandContext, { write = true, create = write }: { write?: boolean; create?: boolean } = {}): Store {
   const store = Store.open(flags.db, { write, create });
-  noteDatabase(store.file);
+  ctx.usingDatabase(store.file);
   ctx.defer(() => store.close());
   return store;
 }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { InlineWriter } from "../../src/store/inline-writer.js";
 import { Store } from "../../src/store/store.js";
 import { StoreWriter } from "../../src/store/writer.js";
+import { OPTIMIZE_CONFIG } from "../support/run-configs.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -19,7 +20,7 @@ async function open(): Promise<Store> {
 }
 
 function makeRun(store: Store): void {
-  store.runs.create({ id: "r1", kind: "eval", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: {} });
+  store.runs.create({ id: "r1", kind: "optimize", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: OPTIMIZE_CONFIG });
 }
 
 /** The simple synchronous path the overhead benchmark measures the writer thread against. */

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
-import { config as loadEnv } from "dotenv";
 import { VERSION } from "../version.js";
 import { runCommand } from "./context.js";
+import { loadEnvFile } from "./env-file.js";
 import { EXIT } from "./errors.js";
 import { guardStream } from "./output.js";
 import { addLMOptions, baseUrl, duration, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
@@ -249,7 +249,7 @@ program
 
 async function main(argv: string[]): Promise<void> {
   // A .env file in the working directory supplies keys and settings; real environment variables win.
-  loadEnv({ quiet: true });
+  loadEnvFile();
   // `dspx … | head -1`: a reader that goes away ends the output quietly, not with an EPIPE stack trace.
   guardStream(process.stdout);
   guardStream(process.stderr);

@@ -3,7 +3,7 @@ import { runView, type CandidateView, type RunView } from "../../view/run-view.j
 import type { EventRecord } from "../../store/runs-store.js";
 import { sha256 } from "../../util/canonical.js";
 import type { CommandContext } from "../context.js";
-import { openStore } from "../open.js";
+import { openStore } from "../open-store.js";
 import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
 import { sparkline } from "../render/chart.js";
 import { worstTable } from "../render/worst.js";

@@ -3,8 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCli } from "../support/cli.js";
+import { startCli, watch } from "../support/cli.js";
 import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
+import { waitUntil } from "../support/wait.js";
 
 const TRIAGE = "programs/support-triage.yaml";
 let mock: MockProvider;
@@ -20,8 +21,7 @@ afterAll(() => mock.close());
 async function interruptWhileInFlight(args: string[], db: string, signal: NodeJS.Signals = "SIGINT"): Promise<{ code: number | null; stdout: string; stderr: string }> {
   mock.reset();
   const cli = startCli([...args, "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl], { env: { DSPX_DB: db } });
-  for (let i = 0; i < 800 && mock.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
-  expect(mock.requests.length, cli.stderr()).toBeGreaterThan(0);
+  await waitUntil(() => mock.requests.length > 0, "a request at the mock", watch(cli));
   cli.child.kill(signal);
   const code = await cli.closed;
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };

@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli, startCli } from "../support/cli.js";
+import { ROOT, runCli, startCli, watch, type RunningCli } from "../support/cli.js";
+import { waitUntil } from "../support/wait.js";
 
 const TRIAGE = "programs/support-triage.yaml";
 let dir: string;
@@ -14,21 +15,20 @@ beforeAll(async () => {
 const dbFile = (name: string) => path.join(dir, `${name}.db`);
 const dspx = (args: string[], db: string, env: Record<string, string | undefined> = {}) => runCli(args, { env: { DSPX_DB: db, ...env } });
 
-/** Waits (up to 20 s) until the database holds at least `n` committed run results; returns how many it saw. */
-async function committedResults(db: string, n: number): Promise<number> {
-  const deadline = Date.now() + 20_000;
+/** Waits until the database holds at least `n` committed run results; returns how many it saw. */
+async function committedResults(db: string, n: number, cli: RunningCli): Promise<number> {
   let linked = 0;
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+  const enough = (): boolean => {
     try {
       const peek = new Database(db, { readonly: true, fileMustExist: true });
       linked = (peek.prepare("SELECT COUNT(*) AS n FROM run_results").get() as { n: number }).n;
       peek.close();
     } catch {
-      continue;
+      // not created yet
     }
-    if (linked >= n) break;
-  }
+    return linked >= n;
+  };
+  await waitUntil(enough, `${n} committed results`, watch(cli), { interval: 100 });
   return linked;
 }
 
@@ -87,7 +87,7 @@ describe("recording eval runs", () => {
     const db = dbFile("kill");
     const cli = startCli(["eval", TRIAGE, "--split", "train", "--lm", "sim?latency=25ms", "--concurrency", "4", "--json"], { env: { DSPX_DB: db } });
     // Wait until the run exists and some results are committed, then kill without warning.
-    const linked = await committedResults(db, 20);
+    const linked = await committedResults(db, 20, cli);
     cli.child.kill("SIGKILL");
     await cli.closed;
     const stderr = cli.stderr();
@@ -113,7 +113,7 @@ describe("recording eval runs", () => {
   it("on Ctrl-C (calls in flight are aborted) marks the run interrupted, keeps what finished and exits 130", async () => {
     const db = dbFile("sigint");
     const cli = startCli(["eval", TRIAGE, "--split", "train", "--lm", "sim?latency=50ms", "--concurrency", "4", "--json"], { env: { DSPX_DB: db } });
-    await committedResults(db, 12);
+    await committedResults(db, 12, cli);
     cli.child.kill("SIGINT");
     const code = await cli.closed;
     const [stdout, stderr] = [cli.stdout(), cli.stderr()];

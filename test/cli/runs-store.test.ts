@@ -163,22 +163,6 @@ describe("runs and show", () => {
     expect(json.results).toHaveLength(12);
   });
 
-  it("shows an optimize run's settings readably and counts its steps, candidates and rollouts", async () => {
-    const db = dbFile("show-optimize");
-    const runId = JSON.parse((await dspx(["optimize", TRIAGE, "--optimizer", "labeled", "--json"], db)).stdout).runId;
-    const r = await dspx(["show", runId], db);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/config\s+optimizer labeled · settings k=\d+ · seed 0 · /);
-    // Data files as the user names them, with the start of their hash; no JSON, no absolute paths.
-    expect(r.stdout).toMatch(/data train=datasets\/support-triage\/train\.jsonl \([0-9a-f]{8}\)/);
-    expect(r.stdout).not.toContain(ROOT);
-    expect(r.stdout).not.toContain("{\"");
-    // The built-in budget is marked as such; empty settings are left out.
-    expect(r.stdout).toMatch(/limits calls=2000 \(the default\)/);
-    expect(r.stdout).not.toMatch(/defaultBudget|env=\{\}/);
-    expect(r.stdout).toMatch(/totals\s+\d+ steps? · \d+ candidates? · [\d,]+ rollouts · [\d,]+ calls/);
-  });
-
   it("rejects unknown, short and ambiguous references with exit 2", async () => {
     const db = dbFile("refs");
     await dspx(["eval", TRIAGE, "--limit", "2"], db);

@@ -1,5 +1,7 @@
-import { createOutput, type Output } from "../../src/cli/output.js";
+import { vi } from "vitest";
 import type { CommandContext } from "../../src/cli/context.js";
+import { reportError } from "../../src/cli/errors.js";
+import { createOutput, type Output } from "../../src/cli/output.js";
 
 /** What a command printed, as the CLI would have written it to stdout and stderr (notices on stderr). */
 export interface CommandResult {
@@ -10,6 +12,8 @@ export interface CommandResult {
 
 export interface InProcessOptions {
   json?: boolean;
+  /** Environment variables set for the command (undefined: removed), on top of an offline environment. */
+  env?: Record<string, string | undefined>;
   /** Aborts the command's signal (as Ctrl-C would) once a line it prints matches. */
   stopAt?: RegExp;
 }
@@ -17,7 +21,9 @@ export interface InProcessOptions {
 /**
  * Runs one CLI command's body in this process, with a plain (uncoloured, piped) output that is
  * captured instead of written: for tests of what a command prints that need no process of its own.
- * The deferred clean-ups (closing the database) run before it returns, as runCommand does.
+ * As runCommand does, an error becomes the exit code (and the message) of the CLI's one error
+ * handler, and the deferred clean-ups (closing the database) run before it returns. The environment
+ * is offline as for a spawned CLI (test/support/cli.ts): no provider keys, no DSPX_ or GITHUB_ settings.
  */
 export async function runInProcess(body: (ctx: CommandContext) => Promise<number>, options: InProcessOptions = {}): Promise<CommandResult> {
   const stop = new AbortController();
@@ -36,12 +42,17 @@ export async function runInProcess(body: (ctx: CommandContext) => Promise<number
     err: (text) => void (stderr += write(text)),
     notice: (text) => void (stderr += write(`note: ${text}`)),
   };
+  for (const key of Object.keys(process.env)) if (/^(OPENAI|ANTHROPIC)_|^DSPX_|^GITHUB_/.test(key)) vi.stubEnv(key, undefined);
+  for (const [key, value] of Object.entries(options.env ?? {})) vi.stubEnv(key, value);
   const cleanups: (() => void | Promise<void>)[] = [];
   let code: number;
   try {
     code = await body({ output, signal: stop.signal, defer: (fn) => void cleanups.push(fn) });
+  } catch (err) {
+    code = reportError(err, output);
   } finally {
     for (const fn of cleanups.reverse()) await fn();
+    vi.unstubAllEnvs();
   }
   return { code, stdout, stderr };
 }

@@ -33,7 +33,6 @@ export const INTEGRATION = [
   "test/cli/zero-latency-kill.test.ts",
   "test/lm/providers/credentials.test.ts",
   "test/lm/providers/providers.test.ts",
-  "test/optimize/budget-defaults.test.ts",
   "test/program/fifo.test.ts",
   "test/store/writer.test.ts",
   "test/support-tests/mock-provider.test.ts",

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { optimize, resume, type OptimizeReport } from "../../src/optimize/run.js";
 import { Store } from "../../src/store/store.js";
+import { once } from "../support/once.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const PROGRAM = path.join(ROOT, "programs/support-triage.yaml");
@@ -22,14 +23,10 @@ function openStore(): Store {
 const flags = { optimizer: "gepa", lm: "sim", budget: { calls: 700 }, seed: 0 } as const;
 
 /** The uninterrupted run, made once: the first test looks at it, the resume test compares with it. */
-let straight: Promise<{ store: Store; report: OptimizeReport }> | undefined;
-const uninterrupted = () => {
-  straight ??= (async () => {
-    const store = openStore();
-    return { store, report: await optimize(PROGRAM, { ...flags }, store, new AbortController().signal) };
-  })();
-  return straight;
-};
+const uninterrupted = once(async () => {
+  const store = openStore();
+  return { store, report: await optimize(PROGRAM, { ...flags }, store, new AbortController().signal) };
+});
 
 describe("GEPA, end to end through the driver on sim", () => {
   it("improves support-triage on dev by rewriting the instruction", async () => {

@@ -1,4 +1,4 @@
-import { toAbortError } from "../../src/lm/scheduler/clock.js";
+import { sleepOn } from "../../src/lm/scheduler/clock.js";
 import type { Clock } from "../../src/lm/scheduler/types.js";
 
 interface FakeTimer {
@@ -35,27 +35,7 @@ export class FakeClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(toAbortError(signal));
-        return;
-      }
-      const onAbort = (): void => {
-        const i = this.timers.indexOf(timer);
-        if (i >= 0) this.timers.splice(i, 1);
-        reject(toAbortError(signal));
-      };
-      const timer: FakeTimer = {
-        due: this.t + Math.max(0, Number.isFinite(ms) ? ms : 0),
-        seq: this.seq++,
-        fire: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-      };
-      this.insert(timer);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleepOn(this, ms, signal);
   }
 
   timer(ms: number, fn: () => void): () => void {

@@ -36,3 +36,18 @@ describe("the vitest projects", () => {
     expect(integration.filter((file) => !PROCESS_OR_NETWORK.test(readFileSync(path.join(ROOT, file), "utf8")))).toEqual([]);
   });
 });
+
+describe("the test suite's rules", () => {
+  const all = testFiles("test");
+
+  it("asserts on no elapsed time (a fake clock, fake timers or counts instead)", () => {
+    const elapsed = /(Date|performance)\.now\(\) - \w+\)\.toBe(Less|Greater)|\.toBe(Less|Greater)\w*\([^)]*(Date|performance)\.now\(\)/;
+    expect(all.filter((file) => elapsed.test(readFileSync(path.join(ROOT, file), "utf8")))).toEqual([]);
+  });
+
+  it("ships no test double: the fake clock lives in test/support, nothing in src/ names it", () => {
+    const src = (dir: string): string[] =>
+      readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? src(`${dir}/${e.name}`) : e.name.endsWith(".ts") ? [`${dir}/${e.name}`] : []));
+    expect(src("src").filter((file) => /\bFakeClock\b|from "(\.\.\/)+test\//.test(readFileSync(path.join(ROOT, file), "utf8")))).toEqual([]);
+  });
+});

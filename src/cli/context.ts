@@ -9,6 +9,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Runs when the command ends, however it ends (close the database). */
   defer(cleanup: () => void | Promise<void>): void;
+  /** The database the command opened: named when a query on it fails later. */
+  usingDatabase(file: string): void;
 }
 
 /**
@@ -36,18 +38,26 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const cleanups: (() => void | Promise<void>)[] = [];
+  let database: string | undefined;
   try {
-    const code = await body({ output, signal: controller.signal, defer: (fn) => void cleanups.push(fn) });
+    const code = await body({
+      output,
+      signal: controller.signal,
+      defer: (fn) => void cleanups.push(fn),
+      usingDatabase: (file) => {
+        database = file;
+      },
+    });
     process.exitCode = controller.signal.aborted && !code ? EXIT.interrupted : (code ?? EXIT.ok);
   } catch (err) {
     // Ctrl-C aborts the calls in flight; their AbortError is the interruption, not a failure (exit 130).
-    process.exitCode = reportError(controller.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err, output);
+    process.exitCode = reportError(controller.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err, output, database);
   } finally {
     for (const fn of cleanups.reverse()) {
       try {
         await fn();
       } catch (err) {
-        if (!process.exitCode) process.exitCode = reportError(err, output);
+        if (!process.exitCode) process.exitCode = reportError(err, output, database);
       }
     }
     process.off("SIGINT", onSignal);

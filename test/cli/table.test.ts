@@ -1,6 +1,6 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
-import type { CandidateView } from "../../src/api/run-views.js";
+import type { CandidateView } from "../../src/view/run-view.js";
 import { modelsTable } from "../../src/cli/commands/cache.js";
 import { flippedTable } from "../../src/cli/commands/compare.js";
 import { runsTable } from "../../src/cli/commands/runs.js";
@@ -9,7 +9,8 @@ import { worstTable } from "../../src/cli/render/worst.js";
 import { layoutTable, type Column, type TableSpec, type TableStyle } from "../../src/cli/table.js";
 import { displayWidth, oneLineCell, truncateToWidth } from "../../src/cli/text-width.js";
 import { wrapParts } from "../../src/cli/wrap.js";
-import type { EventRecord, RunRecord } from "../../src/store/runs-store.js";
+import type { EventRecord, RunKind, RunOf, RunRecord } from "../../src/store/runs-store.js";
+import { EVAL_CONFIG, OPTIMIZE_CONFIG } from "../support/run-configs.js";
 
 const WIDTHS = [60, 80, 120] as const;
 /** Colour on, so the tests also show colour codes are not counted as width. */
@@ -139,16 +140,14 @@ describe("layoutTable", () => {
 // feedback with wide characters, three datasets.
 const NOW = Date.UTC(2025, 4, 6, 9, 30);
 
-function run(over: Partial<RunRecord>): RunRecord {
-  return {
+function run({ kind = "optimize", ...over }: Partial<Omit<RunOf<"optimize">, "kind" | "config">> & { kind?: RunKind }): RunRecord {
+  const fields = {
     id: "k3v9x2ab",
-    kind: "optimize",
     programName: "support-triage",
     programFile: "programs/support-triage.yaml",
     programHash: "h",
     programSource: "",
-    config: {},
-    status: "done",
+    status: "done" as const,
     startedAt: NOW,
     updatedAt: NOW + 83_000,
     finishedAt: NOW + 83_000,
@@ -156,6 +155,7 @@ function run(over: Partial<RunRecord>): RunRecord {
     totals: { calls: 1994, costUsd: 0.0123 },
     ...over,
   };
+  return kind === "eval" ? { ...fields, kind, config: EVAL_CONFIG } : { ...fields, kind, config: OPTIMIZE_CONFIG };
 }
 
 const RUNS = [

@@ -1,5 +1,6 @@
 import path from "node:path";
-import { loadProgram, type Program } from "../../src/api/program.js";
+import { loadProgram } from "../../src/runtime/load.js";
+import type { Program } from "../../src/runtime/program.js";
 import type { Budget, BudgetLimits, BudgetUsage } from "../../src/optimize/budget.js";
 import { beam } from "../../src/optimize/optimizers/beam.js";
 import type { BeamSettings } from "../../src/optimize/optimizers/beam/settings.js";
@@ -67,7 +68,8 @@ export function instructionOf(state: ProgramState, step?: string): string {
  */
 export function fakeContext(script: Script): { ctx: OptimizeContext<BeamSettings>; log: Log; budget: Budget } {
   return optimizerContext({
-    program: script.program,
+    graph: script.program.graph,
+    baseline: script.program.state,
     train: script.train,
     dev: script.dev,
     settings: beam.settings.parse(script.settings ?? {}),

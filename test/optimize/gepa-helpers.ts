@@ -1,4 +1,4 @@
-import type { Program } from "../../src/api/program.js";
+import type { Graph } from "../../src/graph/types.js";
 import type { Budget, BudgetLimits, BudgetUsage } from "../../src/optimize/budget.js";
 import { gepa } from "../../src/optimize/optimizers/gepa.js";
 import type { GepaSettings } from "../../src/optimize/optimizers/gepa/settings.js";
@@ -45,9 +45,11 @@ export { instructionsOf, scoreBaseline };
  * one LM call per (candidate, example) and one per reflection (the instruction with "+" unless scripted).
  */
 export function fakeContext(script: Script): { ctx: OptimizeContext<GepaSettings>; log: Log; budget: Budget } {
-  const program = { graph: { lmSteps: script.steps, steps: [] }, state: script.baseline } as unknown as Program;
+  // GEPA reads only the names of the LM steps from the graph.
+  const graph = { lmSteps: script.steps, steps: [] } as unknown as Graph;
   return optimizerContext({
-    program,
+    graph,
+    baseline: script.baseline,
     train: script.train,
     dev: script.dev,
     settings: gepa.settings.parse(script.settings ?? {}),

@@ -1,8 +1,8 @@
-import type { Program } from "../../src/api/program.js";
+import type { Graph } from "../../src/graph/types.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
-import { BudgetExhausted, type OptimizeContext, type Proposal, type ProposeArgs, type ScoreSet } from "../../src/optimize/types.js";
+import type { OptimizeContext, Proposal, ProposeArgs, ScoreSet } from "../../src/optimize/types.js";
 import type { Example } from "../../src/program/example.js";
 import { stateHash, type ProgramState } from "../../src/program/state.js";
 import { Rng, type RngState } from "../../src/util/rng.js";
@@ -22,8 +22,10 @@ export function emptyLog(): ContextLog {
 }
 
 export interface ContextScript<S> {
-  /** The student: its graph's LM steps and its state (the baseline). */
-  program: Program;
+  /** The student's compiled steps (its LM steps are what an evaluation pays for). */
+  graph: Graph;
+  /** The baseline state: the file's instructions and demos. */
+  baseline: ProgramState;
   train: readonly Example[];
   dev: readonly Example[];
   /** The optimizer's settings, already parsed with its schema. */
@@ -67,15 +69,11 @@ function result(example: Example, index: number, score: number, calls: number): 
 export function optimizerContext<S>(script: ContextScript<S>): { ctx: OptimizeContext<S>; log: ContextLog; budget: Budget } {
   const log = script.log ?? emptyLog();
   const budget = new Budget(script.limits ?? {}, script.used, () => 0);
-  const perExample = script.callsPerExample ?? script.program.graph.lmSteps.length;
+  const perExample = script.callsPerExample ?? script.graph.lmSteps.length;
   const byId = new Map([...script.train, ...script.dev].map((e) => [e.id, e]));
-  const refuseUnlessFits = (calls: number): void => {
-    const reason = budget.exhausted();
-    if (reason) throw new BudgetExhausted(reason);
-    if (budget.limits.calls !== undefined && budget.used.calls + calls > budget.limits.calls) throw new BudgetExhausted("LM calls");
-  };
   const ctx: OptimizeContext<S> = {
-    program: script.program,
+    graph: script.graph,
+    baseline: script.baseline,
     trainset: script.train,
     devset: script.dev,
     rng: script.rng instanceof Rng ? script.rng : new Rng(script.rng ?? 1),
@@ -83,7 +81,7 @@ export function optimizerContext<S>(script: ContextScript<S>): { ctx: OptimizeCo
     budget,
     evaluate: async (state, examples, dataset) => {
       if (script.maxEvaluations !== undefined && log.evaluations.length >= script.maxEvaluations) throw new BudgetExhausted("LM calls");
-      refuseUnlessFits(examples.length * perExample);
+      budget.ensure({ calls: examples.length * perExample });
       const candidate = stateHash(state);
       const evaluation = log.evaluations.length;
       log.evaluations.push({ candidate, state: structuredClone(state), instructions: instructionsOf(state), dataset, ids: examples.map((e) => e.id) });
@@ -101,7 +99,7 @@ export function optimizerContext<S>(script: ContextScript<S>): { ctx: OptimizeCo
     },
     propose: async (args) => {
       if (!script.propose) throw new Error("this optimizer never proposes instructions");
-      refuseUnlessFits(1);
+      budget.ensure({ calls: 1 });
       log.proposals.push(args);
       budget.used.calls += 1;
       budget.used.proposalCalls += 1;
@@ -130,5 +128,5 @@ export function optimizerContext<S>(script: ContextScript<S>): { ctx: OptimizeCo
 
 /** The baseline's dev ScoreSet, as the driver hands it to init (scored, and charged, like the driver's). */
 export function scoreBaseline(ctx: OptimizeContext): Promise<ScoreSet> {
-  return ctx.evaluate(ctx.program.state, ctx.devset, "dev");
+  return ctx.evaluate(ctx.baseline, ctx.devset, "dev");
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { runView, type CandidateView, type RunView } from "../../api/run-views.js";
+import { runView, type CandidateView, type RunView } from "../../view/run-view.js";
 import type { EventRecord } from "../../store/runs-store.js";
 import { sha256 } from "../../util/canonical.js";
 import type { CommandContext } from "../context.js";

@@ -17,6 +17,7 @@ export const INTEGRATION = [
   "test/cli/init.test.ts",
   "test/cli/interrupt.test.ts",
   "test/cli/library.test.ts",
+  "test/cli/old-database.test.ts",
   "test/cli/optimize-crash.test.ts",
   "test/cli/optimize-usd.test.ts",
   "test/cli/optimizers.test.ts",

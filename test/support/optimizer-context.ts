@@ -1,7 +1,7 @@
 import type { Graph } from "../../src/graph/types.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
-import { Budget, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
+import { Budget, BudgetExhausted, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
 import type { OptimizeContext, Proposal, ProposeArgs, ScoreSet } from "../../src/optimize/types.js";
 import type { Example } from "../../src/program/example.js";
 import { stateHash, type ProgramState } from "../../src/program/state.js";

@@ -7,9 +7,10 @@ import type { Metric, MetricContext } from "../metrics/types.js";
 import type { Example } from "../program/example.js";
 import type { ProgramState } from "../program/state.js";
 import { InterruptedError } from "../util/errors.js";
+import { inFlightSignal } from "../util/interrupt.js";
 import { forEachConcurrent } from "./concurrency.js";
 import type { EvalMemo } from "./memo.js";
-import type { ExampleList } from "./packed-examples.js";
+import type { ExampleList } from "./example-list.js";
 import { EvalTally } from "./tally.js";
 import type { EvalOutcome, EvalReport, ExampleError, ExampleResult, StopReason } from "./types.js";
 
@@ -44,7 +45,8 @@ export interface EvaluateOptions {
  * results: each result goes to `memo` and `onResult` and is then let go, so memory does not grow
  * with the number of examples. Failed examples are recorded with their reason and score 0; fatal
  * errors (provider unusable, interrupt) stop dispatching, let the in-flight examples finish, and are
- * rethrown with the partial outcome attached (`partial`).
+ * rethrown with the partial outcome attached (`partial`). An aborted `signal` stops dispatching
+ * too; the outcome then says `stopped: "interrupted"`.
  */
 export async function evaluateStreaming(options: EvaluateOptions): Promise<EvalOutcome> {
   const began = performance.now();
@@ -62,8 +64,11 @@ export async function evaluateStreaming(options: EvaluateOptions): Promise<EvalO
     }
     return true;
   };
-  const exec: ExecContext = signal ? { ...options.exec, signal } : options.exec;
-  const metricContext: MetricContext = signal ? { ...options.metricContext, signal } : options.metricContext;
+  // `signal` stops dispatching; an example once started runs to its end unless the stop has a
+  // second stage that aborts it (see inFlightSignal), so its result is recorded and counts.
+  const inFlight = inFlightSignal(signal);
+  const exec: ExecContext = inFlight ? { ...options.exec, signal: inFlight } : options.exec;
+  const metricContext: MetricContext = inFlight ? { ...options.metricContext, signal: inFlight } : options.metricContext;
   try {
     await forEachConcurrent(
       options.examples.length,

@@ -49,7 +49,8 @@ export async function runInProcess(body: (ctx: CommandContext) => Promise<number
   let database: string | undefined;
   let code: number;
   try {
-    const returned = await body({ output, signal: stop.signal, defer: (fn) => void cleanups.push(fn), usingDatabase: (file) => void (database = file) });
+    // (No second Ctrl-C here: stopAt is the first stage only, so what would run on quitting never does.)
+    const returned = await body({ output, signal: stop.signal, defer: (fn) => void cleanups.push(fn), onQuit: () => {}, usingDatabase: (file) => void (database = file) });
     code = stop.signal.aborted && !returned ? EXIT.interrupted : returned;
   } catch (err) {
     code = reportError(stop.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err, output, database);

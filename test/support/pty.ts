@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { expect } from "vitest";
 import { BIN, offlineEnv, ROOT } from "./cli.js";
 import { waitUntil } from "./wait.js";
 
@@ -67,6 +68,13 @@ export function startInPty(args: string[], options: { env?: Record<string, strin
 /** The cursor is shown: never hidden (ESC[?25l), or shown again (ESC[?25h) after it last was. */
 export function cursorShown(screen: string): boolean {
   return screen.lastIndexOf("\x1b[?25h") >= screen.lastIndexOf("\x1b[?25l");
+}
+
+/** The terminal is as dspx found it: the same modes (`stty -g`), the cursor visible. */
+export function expectTerminalRestored(pty: PtyCli): void {
+  const { before, after } = pty.modes();
+  expect(after).toBe(before);
+  expect(cursorShown(pty.screen())).toBe(true);
 }
 
 /** Waits until `ready` holds; fails with the screen so far if it never does or dspx ends first. */

@@ -69,6 +69,8 @@ export async function runCommand(file: string, flags: RunFlags, ctx: CommandCont
     throw err;
   }
   const prediction = await program.predict(inputs, { signal });
+  // Ctrl-C while the last step's calls were in flight: they ended, so their answer is shown; the exit code is still 130.
+  if (signal.aborted) output.err("interrupted: the calls in flight ended, so the prediction is complete");
   if (output.json) {
     output.out(JSON.stringify(flags.verbose ? { outputs: prediction.outputs, steps: prediction.trace } : { outputs: prediction.outputs }));
     return 0;

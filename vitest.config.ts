@@ -1,14 +1,76 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * The integration project: test files that start processes (the built CLI, Node scripts, a
+ * pseudo-terminal, `mkfifo`) or talk HTTP to the mock provider. They need `npm run build` first.
+ * Every other test file is a unit test: in-process, no network, no child process
+ * (test/support-tests/projects.test.ts checks that a unit test file starts none).
+ */
+export const INTEGRATION = [
+  "test/cli/bad-completion.test.ts",
+  "test/cli/basics.test.ts",
+  "test/cli/damaged-input.test.ts",
+  "test/cli/data-checks.test.ts",
+  "test/cli/eval-large.test.ts",
+  "test/cli/eval.test.ts",
+  "test/cli/export-compare.test.ts",
+  "test/cli/flags.test.ts",
+  "test/cli/housekeeping.test.ts",
+  "test/cli/init.test.ts",
+  "test/cli/interrupt.test.ts",
+  "test/cli/library.test.ts",
+  "test/cli/old-database.test.ts",
+  "test/cli/optimize-crash.test.ts",
+  "test/cli/optimize-usd.test.ts",
+  "test/cli/optimizers.test.ts",
+  "test/cli/pipe.test.ts",
+  "test/cli/providers.test.ts",
+  "test/cli/pty-in-flight.test.ts",
+  "test/cli/pty-interrupt.test.ts",
+  "test/cli/readonly-db.test.ts",
+  "test/cli/resume-kill.test.ts",
+  "test/cli/resume-model.test.ts",
+  "test/cli/runs-store.test.ts",
+  "test/cli/secrets.test.ts",
+  "test/cli/tables-terminal.test.ts",
+  "test/cli/validate-run.test.ts",
+  "test/cli/zero-latency-kill.test.ts",
+  "test/lm/providers/credentials.test.ts",
+  "test/lm/providers/providers.test.ts",
+  "test/program/fifo.test.ts",
+  "test/store/writer.test.ts",
+  "test/support-tests/mock-provider.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/global-tmp.ts"],
-    // Integration tests spawn whole CLI runs; on a loaded 2-core CI machine some take 20-30 s, so the
-    // limit is there to catch hangs, not to time anything.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: INTEGRATION,
+          // Unit test files share their worker's module cache instead of loading src/ afresh each:
+          // half the CPU of the project (they keep no state between files that the others see).
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: INTEGRATION,
+        },
+      },
+    ],
+    // Integration tests spawn whole CLI runs and the optimizers' end-to-end unit tests run whole
+    // optimizations; on a loaded 2-core machine some take 20-30 s, so the limits are there to catch
+    // hangs, not to time anything.
     testTimeout: 90_000,
     hookTimeout: 60_000,
-    // Integration tests spawn the built CLI; keep the machine's two cores busy but not oversubscribed.
+    // Keep the machine's two cores busy but not oversubscribed (integration tests start processes).
     maxWorkers: 4,
   },
 });

@@ -2,7 +2,7 @@
 // in real time (ten minutes of 2–5 s answers) or that need the same run without the 429. Run by
 // bench/providers.js as `node --import tsx bench/scheduler-sim.ts limits|recovery`; prints one JSON
 // array of rows.
-import { FakeClock } from "../src/lm/scheduler/clock.js";
+import { FakeClock } from "../test/support/fake-clock.js";
 import { Scheduler } from "../src/lm/scheduler/scheduler.js";
 import { evaluation, ownRetryAfterOnly, steadyLoad } from "../test/support/scheduler-load.js";
 import { SimulatedProvider, type HeaderStamp, type Refusals, type Span } from "../test/support/simulated-provider.js";

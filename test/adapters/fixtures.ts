@@ -1,6 +1,7 @@
-import type { LMCallRecord, LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
+import type { LMCallRecord } from "../../src/lm/types.js";
 import { parseSignature } from "../../src/signature/parse.js";
 import type { Signature } from "../../src/signature/types.js";
+import { FakeLM, inTurn, type FakeAnswer } from "../support/fake-lm.js";
 
 /** A classification signature with enum outputs and a described input. */
 export function triageSignature(): Signature {
@@ -32,35 +33,13 @@ export function mixedSignature(): Signature {
   );
 }
 
-export interface FakeLM extends LMClient {
-  requests: LMRequest[];
-}
-
-/** An LM that answers with scripted texts in order (a function may throw) and keeps every request. */
-export function fakeLM(script: (string | (() => never))[], options: { structuredOutput?: boolean } = {}): FakeLM {
-  const requests: LMRequest[] = [];
-  let next = 0;
-  return {
+/** An LM that answers with scripted answers in order (an Error is thrown), then fails: the test expected no more calls. */
+export function fakeLM(script: FakeAnswer[], options: { structuredOutput?: boolean } = {}): FakeLM {
+  return new FakeLM(inTurn(script, { then: "fail" }), {
     id: "fake:model-1",
-    provider: "fake",
-    model: "model-1",
     structuredOutput: options.structuredOutput ?? false,
-    requests,
-    async complete(request: LMRequest): Promise<LMResponse> {
-      requests.push(request);
-      const step = script[next++];
-      if (step === undefined) throw new Error("fake LM: script exhausted");
-      if (typeof step === "function") step();
-      return {
-        text: step as string,
-        usage: { promptTokens: 10, completionTokens: 5, cachedTokens: 0 },
-        costUsd: 0.001,
-        cached: false,
-        latencyMs: 7,
-        model: "model-1-2025",
-      };
-    },
-  };
+    response: { usage: { promptTokens: 10, completionTokens: 5, cachedTokens: 0 }, costUsd: 0.001, latencyMs: 7, model: "model-1-2025" },
+  });
 }
 
 export function texts(calls: LMCallRecord[]): string[] {

@@ -94,11 +94,7 @@ describe("predict", () => {
 
   it("lets errors from the LM propagate unchanged", async () => {
     const fatal = new ProviderError("fake", "auth", "invalid API key");
-    const lm = fakeLM([
-      () => {
-        throw fatal;
-      },
-    ]);
+    const lm = fakeLM([fatal]);
     await expect(predict(call(lm))).rejects.toBe(fatal);
   });
 

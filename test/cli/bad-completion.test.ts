@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultResponder, startMockProvider, type MockProvider, type MockRequest } from "../support/mock-provider.js";
-import { ROOT, runCli, startCli } from "../support/cli.js";
+import { ROOT, runCli, startCli, watch } from "../support/cli.js";
+import { waitUntil } from "../support/wait.js";
 
 /**
  * Bad completions, end to end: the reflection LM (the mock provider) answers the first reflection
@@ -88,7 +89,7 @@ describe("a bad completion never poisons a run", () => {
     mock.setResponder(garbageFirst());
     const cli = startCli(args(), { env: env(db) });
     // Kill once the first failed proposal's two requests (chat, then json) have been answered.
-    for (let i = 0; i < 2400 && mock.requests.filter(isProposal).length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => mock.requests.filter(isProposal).length >= 3, "three proposal requests", watch(cli));
     cli.child.kill("SIGKILL");
     await cli.closed;
     const runId = /run ([2-9a-z]{8})/.exec(cli.stderr())?.[1];

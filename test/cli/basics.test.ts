@@ -8,6 +8,14 @@ describe("dspx basics", () => {
     for (const cmd of ["validate", "run", "eval"]) expect(r.stdout).toContain(cmd);
   });
 
+  it("explains in optimize --help which budget is in force when none of a kind is given", async () => {
+    const help = await runCli(["optimize", "--help"]);
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, " ");
+    expect(text).toContain("default 2000, only when no budget of any kind is given");
+    expect(text).toContain("with only --budget-usd, --budget-time or --budget-rollouts there is no LM-call limit");
+  });
+
   it("prints the package version", async () => {
     const { version } = (await import("../../package.json", { with: { type: "json" } })).default as { version: string };
     const r = await runCli(["--version"]);

@@ -4,8 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli, startCli, type RunningCli } from "../support/cli.js";
+import { ROOT, runCli, startCli, watch, type RunningCli } from "../support/cli.js";
 import { defaultResponder, startMockProvider, type MockProvider } from "../support/mock-provider.js";
+import { waitUntil } from "../support/wait.js";
 
 const TRIAGE = "programs/support-triage.yaml";
 let dir: string;
@@ -31,17 +32,14 @@ const count = (db: string, sql: string) => query<{ n: number }>(db, sql).n;
 
 /** Waits until `sql` counts at least one row (the database may not exist yet); fails if `cli` ends first. */
 async function waitFor(db: string, sql: string, cli: RunningCli): Promise<void> {
-  let ended = false;
-  void cli.closed.then(() => (ended = true));
-  for (;;) {
-    if (ended) throw new Error(`dspx ended before the test could go on: ${cli.stderr()}`);
+  const counted = (): boolean => {
     try {
-      if (count(db, sql) > 0) return;
+      return count(db, sql) > 0;
     } catch {
-      // not created yet
+      return false; // not created yet
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  await waitUntil(counted, `a row for ${sql}`, watch(cli));
 }
 
 interface MissingCase {

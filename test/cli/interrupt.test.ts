@@ -3,9 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startCli } from "../support/cli.js";
+import { startCli, watch } from "../support/cli.js";
 import { heldResponder, type HeldResponder } from "../support/held-responder.js";
 import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
+import { waitUntil } from "../support/wait.js";
 
 const TRIAGE = "programs/support-triage.yaml";
 let mock: MockProvider;
@@ -28,10 +29,10 @@ async function interruptWhileInFlight(args: string[], db: string, signal: NodeJS
   mock.reset();
   held.hold();
   const cli = startCli([...args, "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl], { env: { DSPX_DB: db } });
-  for (let i = 0; i < 800 && held.waiting() === 0; i++) await new Promise((r) => setTimeout(r, 25));
-  expect(held.waiting(), cli.stderr()).toBeGreaterThan(0);
+  await waitUntil(() => held.waiting() > 0, "a request held at the mock", watch(cli));
   cli.child.kill(signal);
-  for (let i = 0; i < 800 && !/stopping/.test(cli.stderr()); i++) await new Promise((r) => setTimeout(r, 25));
+  // (Once it says it is stopping, the held calls end; a command that ends at once says nothing.)
+  await waitUntil(() => /stopping/.test(cli.stderr()), "the stopping line", watch(cli), { onExit: "return" });
   const inFlight = held.waiting();
   held.release();
   const code = await cli.closed;

@@ -4,7 +4,8 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultResponder, startMockProvider, type MockProvider } from "../support/mock-provider.js";
-import { ROOT, runCli, startCli } from "../support/cli.js";
+import { ROOT, runCli, startCli, watch } from "../support/cli.js";
+import { waitUntil } from "../support/wait.js";
 
 /**
  * Crash safety, end to end: the model is the mock provider, so every LM request is observable.
@@ -48,7 +49,7 @@ function requestKeys(): string[] {
 async function killAfter(db: string, requests: number): Promise<string> {
   const start = mock.requests.length;
   const cli = startCli(args(), { env: env(db) });
-  for (let i = 0; i < 600 && mock.requests.length - start < requests; i++) await new Promise((r) => setTimeout(r, 25));
+  await waitUntil(() => mock.requests.length - start >= requests, `${requests} requests`, watch(cli));
   cli.child.kill("SIGKILL");
   await cli.closed;
   const runId = /run ([2-9a-z]{8})/.exec(cli.stderr())?.[1];
@@ -80,7 +81,8 @@ describe("optimize is deterministic and crash-safe", () => {
     for (const point of [120, 300]) {
       const before = requestKeys();
       const cli = startCli(["resume", runId, "--json"], { env: env(crashDb) });
-      for (let i = 0; i < 600 && mock.requests.length - before.length < point; i++) await new Promise((r) => setTimeout(r, 25));
+      // (A resume that finishes before that point has nothing left to kill.)
+      await waitUntil(() => mock.requests.length - before.length >= point, `${point} more requests`, watch(cli), { onExit: "return" });
       cli.child.kill("SIGKILL");
       await cli.closed;
       const sql = new Database(crashDb);
@@ -132,8 +134,7 @@ describe("optimize is deterministic and crash-safe", () => {
     // Interrupt mid-run: once the run is under way (its id printed, its Ctrl-C handler installed)
     // and has sent requests of its own.
     const started = () => /run ([2-9a-z]{8})/.test(cli.stderr());
-    for (let i = 0; i < 2400 && !(started() && mock.requests.length - start >= 60); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(started(), cli.stderr()).toBe(true);
+    await waitUntil(() => started() && mock.requests.length - start >= 60, "the run id and 60 requests", watch(cli));
     cli.child.kill("SIGINT");
     expect(await cli.closed).toBe(130);
     const stderr = cli.stderr();

@@ -5,8 +5,9 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, it } from "vitest";
 import { OPTIMIZERS, type OptimizerName } from "../../src/optimize/types.js";
-import { ROOT, runCli, startCli } from "../support/cli.js";
+import { ROOT, runCli, startCli, watch } from "../support/cli.js";
 import { runOutcome } from "../support/run-outcome.js";
+import { waitUntil } from "../support/wait.js";
 
 /**
  * kill -9 inside the final test evaluation, then `dspx resume`: the run ends exactly as the same run
@@ -61,7 +62,7 @@ describe.concurrent.each(OPTIMIZERS)("%s: kill -9 inside the final test evaluati
     const db = path.join(dir, `${optimizer}-killed.db`);
     const reference = runCli(args(optimizer), { env: { DSPX_DB: refDb } });
     const cli = startCli(args(optimizer), { env: { DSPX_DB: db } });
-    for (let i = 0; i < 3000 && !recorded(db)?.testRows; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => Boolean(recorded(db)?.testRows), "test results in the database", watch(cli));
     cli.child.kill("SIGKILL");
     await cli.closed;
     const runId = /run ([2-9a-z]{8})/.exec(cli.stderr())?.[1];

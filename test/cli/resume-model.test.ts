@@ -1,8 +1,9 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
-import { ROOT, runCli, startCli } from "../support/cli.js";
+import { ROOT, runCli, startCli, watch } from "../support/cli.js";
 import os from "node:os";
+import { waitUntil } from "../support/wait.js";
 
 /**
  * A run that picked its model from an API key in the environment resumes on that model, whatever
@@ -22,7 +23,7 @@ describe("dspx resume", () => {
     const startEnv = { DSPX_DB: db, OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: mock.openaiBaseUrl };
     const cli = startCli(["optimize", PROGRAM, "--optimizer", "gepa", "--budget-calls", "600", "--concurrency", "4", "--json"], { env: startEnv });
     const started = () => /run ([2-9a-z]{8})/.test(cli.stderr());
-    for (let i = 0; i < 2400 && !(started() && mock.requests.length >= 40); i++) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil(() => started() && mock.requests.length >= 40, "the run id and 40 requests", watch(cli));
     cli.child.kill("SIGINT");
     expect(await cli.closed, cli.stderr()).toBe(130);
     const runId = /run ([2-9a-z]{8})/.exec(cli.stderr())![1]!;

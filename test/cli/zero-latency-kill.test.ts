@@ -3,8 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli, startCli } from "../support/cli.js";
+import { ROOT, runCli, startCli, watch } from "../support/cli.js";
 import { runOutcome } from "../support/run-outcome.js";
+import { waitUntil } from "../support/wait.js";
 
 /**
  * On zero-latency `sim` every answer is ready at once, so a run is one chain of promises that never
@@ -25,7 +26,7 @@ describe("kill -9 two seconds into a zero-latency sim run", () => {
     const reference = runCli(args, { env: { DSPX_DB: path.join(dir, "reference.db") }, timeoutMs: 170_000 });
     const cli = startCli(args, { env: { DSPX_DB: db } });
     // Two seconds from the moment the run has begun (its id announced), whatever start-up took.
-    for (let i = 0; i < 3000 && !/run [2-9a-z]{8}/.test(cli.stderr()); i++) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => /run [2-9a-z]{8}/.test(cli.stderr()), "the run id", watch(cli));
     const runId = /run ([2-9a-z]{8})/.exec(cli.stderr())?.[1];
     expect(runId, cli.stderr()).toBeDefined();
     await new Promise((r) => setTimeout(r, 2000));

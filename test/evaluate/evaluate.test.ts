@@ -6,24 +6,17 @@ import { loadProgram } from "../../src/runtime/load.js";
 import { evaluateProgram, evaluateProgramStreaming } from "../../src/evaluate/program.js";
 import { worstResults } from "../../src/cli/report/text.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
-import type { LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
+import type { LMClient, LMRequest } from "../../src/lm/types.js";
 import { LMPool } from "../../src/lm/pool.js";
 import { ProviderError } from "../../src/util/errors.js";
+import { FakeLM } from "../support/fake-lm.js";
 
-/** A scripted LM: answers `team` by a rule, or fails in the ways a test asks for. */
-class ScriptedLM implements LMClient {
-  readonly id = "fake:script";
-  readonly provider = "fake";
-  readonly model = "script";
-  readonly structuredOutput = false;
-  requests: LMRequest[] = [];
-  constructor(private readonly answer: (message: string, req: LMRequest) => string) {}
-  async complete(req: LMRequest): Promise<LMResponse> {
-    this.requests.push(req);
-    const text = this.answer(String(req.meta.inputs.message), req);
-    return { text, usage: { promptTokens: 100, completionTokens: 10, cachedTokens: 0 }, costUsd: 0.001, cached: false, latencyMs: 1, model: "script" };
-  }
-}
+/** A scripted LM: answers `team` by a rule, or fails in the ways a test asks for (100 + 10 tokens, $0.001 a call). */
+const scripted = (answer: (message: string, req: LMRequest) => string): FakeLM =>
+  new FakeLM((req) => answer(String(req.meta.inputs.message), req), {
+    id: "fake:script",
+    response: { usage: { promptTokens: 100, completionTokens: 10, cachedTokens: 0 }, costUsd: 0.001 },
+  });
 
 async function fixture(metric = "exact_match: team") {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dspx-eval-"));
@@ -51,7 +44,7 @@ const chat = (team: string) => `[[ ## team ## ]]\n${team}\n\n[[ ## completed ## 
 
 describe("evaluate", () => {
   it("scores examples, records unreadable outputs as errors with the raw completion, and keeps example order", async () => {
-    const lm = new ScriptedLM((m) => (m.startsWith("garbage") ? "I refuse to answer in that format." : chat(m.includes("app") ? "technical" : "billing")));
+    const lm = scripted((m) => (m.startsWith("garbage") ? "I refuse to answer in that format." : chat(m.includes("app") ? "technical" : "billing")));
     const program = await loadProgram(await fixture(), { pool: poolWith(lm) });
     const report = await evaluateProgram(program, { concurrency: 3 });
     expect(report.results.map((r) => r.exampleId)).toEqual(["1", "2", "3", "4"]);
@@ -75,7 +68,7 @@ describe("evaluate", () => {
       file,
       `name: t\ninputs:\n  message: string\noutputs:\n  team: route.team\nsteps:\n  route:\n    signature: "message -> team: enum(billing, technical)"\nmetric:\n  module: ./m.mjs\ndata:\n  dev: dev.jsonl\n`,
     );
-    const program = await loadProgram(file, { pool: poolWith(new ScriptedLM(() => chat("billing"))) });
+    const program = await loadProgram(file, { pool: poolWith(scripted(() => chat("billing"))) });
     const report = await evaluateProgram(program);
     expect(report.results.map((r) => r.score)).toEqual([1, 0, 1, 1]);
     expect(report.results[1]!.error).toEqual({ kind: "metric", message: "metric custom(./m.mjs): bad row" });
@@ -84,7 +77,7 @@ describe("evaluate", () => {
 
   it("stops on a fatal provider error after the in-flight examples, with the partial report attached", async () => {
     let n = 0;
-    const lm = new ScriptedLM(() => {
+    const lm = scripted(() => {
       n++;
       if (n === 2) throw new ProviderError("fake", "auth", "invalid API key");
       return chat("billing");
@@ -99,7 +92,7 @@ describe("evaluate", () => {
   });
 
   it("stops dispatching when canDispatch says no (a cost cap) and says so", async () => {
-    const lm = new ScriptedLM(() => chat("billing"));
+    const lm = scripted(() => chat("billing"));
     const program = await loadProgram(await fixture(), { pool: poolWith(lm) });
     let done = 0;
     const report = await evaluateProgram(program, { concurrency: 1, canDispatch: () => done < 2, onResult: () => void done++ });
@@ -109,7 +102,7 @@ describe("evaluate", () => {
 
   it("stops when the signal aborts and marks the report interrupted", async () => {
     const controller = new AbortController();
-    const lm = new ScriptedLM(() => {
+    const lm = scripted(() => {
       controller.abort();
       return chat("billing");
     });
@@ -127,7 +120,7 @@ async function settle(): Promise<void> {
 
 describe("evaluateProgramStreaming", () => {
   it("keeps no result, only the summary and the lowest, which equal what keeping every result gives", async () => {
-    const lm = new ScriptedLM((m) => (m.startsWith("garbage") ? "no format" : chat(m.includes("app") ? "technical" : "billing")));
+    const lm = scripted((m) => (m.startsWith("garbage") ? "no format" : chat(m.includes("app") ? "technical" : "billing")));
     const program = await loadProgram(await fixture(), { pool: poolWith(lm) });
     const seen: string[] = [];
     const streamed = await evaluateProgramStreaming(program, { concurrency: 3, onResult: (r) => void seen.push(r.exampleId) });
@@ -142,7 +135,7 @@ describe("evaluateProgramStreaming", () => {
   });
 
   it("takes no more examples while a consumer is behind, and goes on once it catches up", async () => {
-    const lm = new ScriptedLM(() => chat("billing"));
+    const lm = scripted(() => chat("billing"));
     const program = await loadProgram(await fixture(), { pool: poolWith(lm) });
     const releases: (() => void)[] = [];
     const running = evaluateProgramStreaming(program, { concurrency: 2, onResult: () => new Promise<void>((resolve) => releases.push(resolve)) });
@@ -159,7 +152,7 @@ describe("evaluateProgramStreaming", () => {
   });
 
   it("waits likewise when the memo asks it to (the store's writer is behind)", async () => {
-    const lm = new ScriptedLM(() => chat("billing"));
+    const lm = scripted(() => chat("billing"));
     const program = await loadProgram(await fixture(), { pool: poolWith(lm) });
     const releases: (() => void)[] = [];
     const put: ExampleResult[] = [];

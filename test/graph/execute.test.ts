@@ -7,7 +7,7 @@ import type { LMClient, LMRequest } from "../../src/lm/types.js";
 import { initialState } from "../../src/program/state.js";
 import { InterruptedError, ProviderError } from "../../src/util/errors.js";
 import { writeProgram } from "../program/helpers.js";
-import { FakeLM, requestsOf } from "./fake-lm.js";
+import { FakeLM, requestsOf } from "../support/fake-lm.js";
 
 const CORPUS = path.resolve("test/modules/fixtures/corpus.jsonl");
 

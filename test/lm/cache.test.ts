@@ -4,8 +4,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ParseFailure, predict } from "../../src/adapters/predict.js";
 import { CachedClient, cacheKey } from "../../src/lm/cache.js";
-import type { LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
+import type { LMClient, LMRequest } from "../../src/lm/types.js";
 import { Store } from "../../src/store/store.js";
+import { FakeLM } from "../support/fake-lm.js";
 
 const base: LMRequest = {
   model: "openai:gpt-4.1-mini",
@@ -45,22 +46,22 @@ describe("cache keys", () => {
   });
 });
 
-class CountingLM implements LMClient {
-  readonly id = "openai:gpt-4.1-mini";
-  readonly provider = "openai";
-  readonly model = "gpt-4.1-mini";
-  readonly structuredOutput = true;
-  readonly endpoint = "https://api.openai.com/v1";
-  calls = 0;
-  fail = false;
-  /** Answer this instead of echoing the last message. */
-  reply?: string;
-  async complete(req: LMRequest): Promise<LMResponse> {
-    this.calls++;
-    await new Promise((r) => setImmediate(r));
-    if (this.fail) throw new Error("boom");
-    return { text: this.reply ?? `answer to ${req.messages.at(-1)!.content}`, usage: { promptTokens: 10, completionTokens: 2, cachedTokens: 0 }, costUsd: 0.01, cached: false, latencyMs: 5, model: "gpt-4.1-mini-2025-04-14" };
-  }
+/** An openai model that echoes the last message (or answers `reply`), or fails while `fail` is set. */
+type CountingLM = FakeLM & { fail: boolean; reply?: string };
+
+function countingLM(): CountingLM {
+  const lm: CountingLM = Object.assign(
+    new FakeLM((req) => (lm.fail ? new Error("boom") : (lm.reply ?? `answer to ${req.messages.at(-1)!.content}`)), {
+      id: "openai:gpt-4.1-mini",
+      structuredOutput: true,
+      endpoint: "https://api.openai.com/v1",
+      // A turn of the event loop, so that identical requests overlap in flight.
+      delay: () => new Promise<void>((r) => setImmediate(r)),
+      response: { usage: { promptTokens: 10, completionTokens: 2, cachedTokens: 0 }, costUsd: 0.01, latencyMs: 5, model: "gpt-4.1-mini-2025-04-14" },
+    }),
+    { fail: false },
+  );
+  return lm;
 }
 
 async function store() {
@@ -71,13 +72,13 @@ async function store() {
 describe("CachedClient", () => {
   it("shows the endpoint it wraps, so that memo fingerprints tell two servers of one model apart", async () => {
     const s = await store();
-    expect(new CachedClient(new CountingLM(), s.cache).endpoint).toBe("https://api.openai.com/v1");
+    expect(new CachedClient(countingLM(), s.cache).endpoint).toBe("https://api.openai.com/v1");
     await s.close();
   });
 
   it("answers a repeated request from the store at no cost, and marks it", async () => {
     const s = await store();
-    const inner = new CountingLM();
+    const inner = countingLM();
     const lm = new CachedClient(inner, s.cache);
     const first = await lm.complete(base);
     const second = await lm.complete(base);
@@ -91,7 +92,7 @@ describe("CachedClient", () => {
 
   it("shares one call between identical requests in flight", async () => {
     const s = await store();
-    const inner = new CountingLM();
+    const inner = countingLM();
     const lm = new CachedClient(inner, s.cache);
     const [a, b] = await Promise.all([lm.complete(base), lm.complete(base)]);
     expect(inner.calls).toBe(1);
@@ -102,7 +103,7 @@ describe("CachedClient", () => {
 
   it("never caches an error", async () => {
     const s = await store();
-    const inner = new CountingLM();
+    const inner = countingLM();
     inner.fail = true;
     const lm = new CachedClient(inner, s.cache);
     await expect(lm.complete(base)).rejects.toThrow("boom");
@@ -114,7 +115,7 @@ describe("CachedClient", () => {
 
   it("clears entries older than a cutoff", async () => {
     const s = await store();
-    const lm = new CachedClient(new CountingLM(), s.cache);
+    const lm = new CachedClient(countingLM(), s.cache);
     await lm.complete(base);
     expect(await s.cache.clear({ before: Date.now() - 60_000 })).toBe(0);
     expect(await s.cache.clear({ before: Date.now() + 1 })).toBe(1);
@@ -125,7 +126,7 @@ describe("CachedClient", () => {
 
 /** An LM answering text in neither the chat nor the json format. */
 function garbage(): CountingLM {
-  const lm = new CountingLM();
+  const lm = countingLM();
   lm.reply = "I would rather not say.";
   return lm;
 }
@@ -168,7 +169,7 @@ describe("a run's view of the cache", () => {
 
   it("links every entry a run's calls read or write, and clear({ runId }) removes just those", async () => {
     const s = await store();
-    const inner = new CountingLM();
+    const inner = countingLM();
     const first = new CachedClient(inner, s.cache.forRun("run00001"));
     const second = new CachedClient(inner, s.cache.forRun("run00002"));
     await first.complete(request("a"));
@@ -189,7 +190,7 @@ describe("a run's view of the cache", () => {
   it("links nothing until the run is named, then everything used from then on", async () => {
     const s = await store();
     const view = s.cache.forRun();
-    const lm = new CachedClient(new CountingLM(), view);
+    const lm = new CachedClient(countingLM(), view);
     await lm.complete(request("before"));
     view.link("run00003");
     await lm.complete(request("after"));
@@ -215,7 +216,7 @@ describe("the writer thread", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "dspx-writer-"));
     const file = path.join(dir, "dspx.db");
     const first = Store.open(file);
-    const inner = new CountingLM();
+    const inner = countingLM();
     const lm = new CachedClient(inner, first.cache);
     const requests = Array.from({ length: 300 }, (_, i) => ({ ...base, messages: [{ role: "user" as const, content: `q${i}` }] }));
     await Promise.all(requests.map((r) => lm.complete(r)));

@@ -1,8 +1,8 @@
 import type { Example } from "../../src/program/example.js";
-import type { LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
 import type { Metric, MetricContext, MetricResult } from "../../src/metrics/types.js";
 import { buildMetric } from "../../src/metrics/build.js";
 import type { MetricSpec } from "../../src/program/types.js";
+import { chatAnswer, FakeLM, inTurn } from "../support/fake-lm.js";
 
 export const PROGRAM_DIR = new URL("./fixtures/", import.meta.url).pathname;
 export const PROGRAM_FILE = `${PROGRAM_DIR}program.yaml`;
@@ -33,22 +33,12 @@ export async function scoreOf(
   return metric.score(example(labels), prediction, [], ctx);
 }
 
-/** An LM client answering every request with the given completions in turn (the last repeats). */
-export class FakeLM implements LMClient {
-  readonly id = "fake:judge";
-  readonly provider = "fake";
-  readonly model = "judge";
-  readonly structuredOutput = false;
-  readonly requests: LMRequest[] = [];
-  constructor(private readonly completions: string[]) {}
-
-  async complete(request: LMRequest): Promise<LMResponse> {
-    this.requests.push(request);
-    const text = this.completions[Math.min(this.requests.length - 1, this.completions.length - 1)] ?? "";
-    return { text, usage: { promptTokens: 10, completionTokens: 5, cachedTokens: 0 }, costUsd: 0, cached: false, latencyMs: 1, model: this.model };
-  }
+/** A judge's completion in the chat format. */
+export function judgeCompletion(score: string, feedback: string): string {
+  return chatAnswer({ score, feedback });
 }
 
-export function judgeCompletion(score: string, feedback: string): string {
-  return `[[ ## score ## ]]\n${score}\n\n[[ ## feedback ## ]]\n${feedback}\n\n[[ ## completed ## ]]`;
+/** A judge LM answering every request with the given completions in turn (the last repeats). */
+export function judgeLM(completions: string[]): FakeLM {
+  return new FakeLM(inTurn(completions), { id: "fake:judge" });
 }

@@ -3,7 +3,8 @@ import { ParseFailure } from "../../src/adapters/predict.js";
 import { judgeScore } from "../../src/metrics/llm-judge.js";
 import type { MetricContext } from "../../src/metrics/types.js";
 import type { LMConfig, MetricSpec } from "../../src/program/types.js";
-import { build, example, FakeLM, judgeCompletion } from "./helpers.js";
+import { FakeLM } from "../support/fake-lm.js";
+import { build, example, judgeCompletion, judgeLM } from "./helpers.js";
 
 const SPEC: MetricSpec = {
   kind: "llm_judge",
@@ -24,7 +25,7 @@ function contextFor(lm: FakeLM, seen: (LMConfig | undefined)[] = []): MetricCont
 
 describe("llm_judge", () => {
   it("asks the judge LM with the rubric, inputs, output and reference", async () => {
-    const lm = new FakeLM([judgeCompletion("0.8", "Mostly right, but wordy.")]);
+    const lm = judgeLM([judgeCompletion("0.8", "Mostly right, but wordy.")]);
     const seen: (LMConfig | undefined)[] = [];
     const metric = await build(SPEC);
     const r = await metric.score(
@@ -66,7 +67,7 @@ describe("llm_judge", () => {
   });
 
   it("sends an empty reference when there is no gold", async () => {
-    const lm = new FakeLM([judgeCompletion("1", "Concise.")]);
+    const lm = judgeLM([judgeCompletion("1", "Concise.")]);
     const metric = await build({ kind: "llm_judge", field: "summary", rubric: "Short." });
     const r = await metric.score(example({}, { text: "long text" }), { summary: "short" }, [], contextFor(lm));
     expect(r.score).toBe(1);
@@ -83,7 +84,7 @@ describe("llm_judge", () => {
     ["-2", 0],
     ["250", 1],
   ])("maps a judge score of %s to %d", async (said, score) => {
-    const lm = new FakeLM([judgeCompletion(said, "ok")]);
+    const lm = judgeLM([judgeCompletion(said, "ok")]);
     const metric = await build(SPEC);
     const r = await metric.score(example({ answer: "x" }), { answer: "x" }, [], contextFor(lm));
     expect(r.score).toBeCloseTo(score, 10);
@@ -95,7 +96,7 @@ describe("llm_judge", () => {
   });
 
   it("propagates an unreadable answer as a ParseFailure", async () => {
-    const lm = new FakeLM(["I would rather not say."]);
+    const lm = judgeLM(["I would rather not say."]);
     const metric = await build(SPEC);
     const err = await metric.score(example({ answer: "x" }), { answer: "y" }, [], contextFor(lm)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ParseFailure);
@@ -103,13 +104,7 @@ describe("llm_judge", () => {
 
   it("propagates LM errors", async () => {
     const failing: MetricContext = {
-      lm: () => ({
-        id: "fake:down",
-        provider: "fake",
-        model: "down",
-        structuredOutput: false,
-        complete: () => Promise.reject(new Error("connection refused")),
-      }),
+      lm: () => new FakeLM(() => new Error("connection refused"), { id: "fake:down" }),
     };
     const metric = await build(SPEC);
     await expect(metric.score(example({ answer: "x" }), { answer: "y" }, [], failing)).rejects.toThrow("connection refused");

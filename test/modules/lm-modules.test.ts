@@ -5,7 +5,7 @@ import { predictModule } from "../../src/modules/predict.js";
 import { MODULES } from "../../src/modules/registry.js";
 import type { ModuleRunArgs, StepRuntime } from "../../src/modules/types.js";
 import { parseSignature } from "../../src/signature/parse.js";
-import { FakeLM } from "../graph/fake-lm.js";
+import { FakeLM } from "../support/fake-lm.js";
 
 const SIG = parseSignature("question -> answer: integer, sure: bool");
 

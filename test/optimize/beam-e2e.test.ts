@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { optimize, resume, type OptimizeReport } from "../../src/optimize/run.js";
 import { Store } from "../../src/store/store.js";
+import { once } from "../support/once.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const PROGRAM = path.join(ROOT, "programs/support-triage.yaml");
@@ -22,10 +23,15 @@ function openStore(): Store {
 // 140 calls are kept for test and 70 score the baseline; the rest buys one full iteration and part of a second.
 const flags = { optimizer: "beam", lm: "sim", budget: { calls: 1000 }, seed: 0 } as const;
 
+/** The uninterrupted run, made once: the first test looks at it, the resume test compares with it. */
+const uninterrupted = once(async () => {
+  const store = openStore();
+  return { store, report: await optimize(PROGRAM, { ...flags }, store, new AbortController().signal) };
+});
+
 describe("beam, end to end through the driver on sim", () => {
   it("improves support-triage on dev with a rewritten instruction", async () => {
-    const store = openStore();
-    const report = await optimize(PROGRAM, { ...flags }, store, new AbortController().signal);
+    const { store, report } = await uninterrupted();
     expect(report.optimizer).toBe("beam");
     expect(report.plan.buys).toMatch(/^≈ 1 beam iteration \(width 3, 3 proposals each, 40-example minibatches/);
     expect(report.best.dev.mean).toBeGreaterThan(report.baseline.dev.mean);
@@ -48,8 +54,7 @@ describe("beam, end to end through the driver on sim", () => {
   });
 
   it("resumed after an interruption, ends exactly where an uninterrupted run ends", async () => {
-    const referenceStore = openStore();
-    const reference = await optimize(PROGRAM, { ...flags }, referenceStore, new AbortController().signal);
+    const { store: referenceStore, report: reference } = await uninterrupted();
 
     const store = openStore();
     const abort = new AbortController();

@@ -8,15 +8,14 @@ import type { ExampleResult } from "../../src/evaluate/types.js";
 import type { StepTrace } from "../../src/graph/trace.js";
 import type { Example } from "../../src/program/example.js";
 import { stateHash, type ProgramState } from "../../src/program/state.js";
-import { Budget } from "../../src/optimize/budget.js";
-import { BudgetExhausted, type Best, type OptimizeContext, type Optimizer, type ScoreSet } from "../../src/optimize/types.js";
+import type { Best, OptimizeContext, Optimizer, ScoreSet } from "../../src/optimize/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
-import { Rng, type RngState } from "../../src/util/rng.js";
+import type { RngState } from "../../src/util/rng.js";
+import { emptyLog, optimizerContext, type ContextLog } from "../support/optimizer-context.js";
 
 /**
- * Scripted optimizer contexts for bootstrap and random_search: a real compiled program (so demos
- * are made from real signatures), a teacher whose results and traces the test scripts, and an
- * evaluate that returns scripted dev scores. Everything the optimizer asked for is logged.
+ * For bootstrap and random_search: real compiled programs (so demos are made from real
+ * signatures), a teacher whose results and traces the test scripts, and scripted dev scores.
  */
 
 const made: string[] = [];
@@ -130,13 +129,8 @@ export function teacherResult(program: Program, example: Example, index: number,
   };
 }
 
-export interface FakeLog {
-  teacher: { ids: string[]; sample: number }[];
-  evaluated: { state: ProgramState; hash: string; dataset: string }[];
-  candidates: { hash: string; origin: string; parents: string[] }[];
-  events: { type: string; data: Record<string, unknown> }[];
-  phases: string[];
-}
+export type FakeLog = ContextLog;
+export { emptyLog };
 
 export interface FakeOptions<S = Record<string, unknown>> {
   program: Program;
@@ -157,51 +151,22 @@ export interface FakeOptions<S = Record<string, unknown>> {
   log?: FakeLog;
 }
 
-export function emptyLog(): FakeLog {
-  return { teacher: [], evaluated: [], candidates: [], events: [], phases: [] };
-}
-
+/** The test context (test/support/optimizer-context.ts) for bootstrap and random_search: a scripted teacher, no proposals. */
 export function fakeContext<S>(options: FakeOptions<S>): { ctx: OptimizeContext<S>; log: FakeLog } {
-  const log = options.log ?? emptyLog();
-  const { program } = options;
-  const dev = options.dev ?? examples(5, "d");
-  const ctx: OptimizeContext<S> = {
+  const { program, devScore } = options;
+  const { ctx, log } = optimizerContext({
     graph: program.graph,
     baseline: program.state,
-    trainset: options.train,
-    devset: dev,
-    rng: new Rng(options.rng ?? 1),
+    train: options.train,
+    dev: options.dev ?? examples(5, "d"),
     settings: options.settings,
-    budget: new Budget({}),
-    evaluate: async (state, list, dataset) => {
-      if (options.evaluations !== undefined && log.evaluated.length >= options.evaluations) throw new BudgetExhausted("LM calls");
-      const hash = stateHash(state);
-      const score = options.devScore ? options.devScore(state, log.evaluated.length) : 0.5;
-      log.evaluated.push({ state: JSON.parse(JSON.stringify(state)) as ProgramState, hash, dataset });
-      const set: ScoreSet = { candidate: hash, scores: new Map(list.map((e) => [e.id, score])), mean: score, results: [] };
-      return set;
-    },
-    teacher: async (list, { sample }) => {
-      if (options.teacherCalls !== undefined && log.teacher.length >= options.teacherCalls) throw new BudgetExhausted("LM calls");
-      log.teacher.push({ ids: list.map((e) => e.id), sample });
-      return list.map((e, i) => teacherResult(program, e, i, sample, options.teacher(e, sample)));
-    },
-    propose: async () => {
-      throw new Error("bootstrap optimizers never propose instructions");
-    },
-    candidate: (state, origin, parents = []) => {
-      const hash = stateHash(state);
-      log.candidates.push({ hash, origin, parents });
-      return hash;
-    },
-    event: (type, data) => {
-      log.events.push({ type, data: JSON.parse(JSON.stringify(data)) as Record<string, unknown> });
-    },
-    phase: (text) => {
-      log.phases.push(text);
-    },
-    records: () => [],
-  };
+    rng: options.rng ?? 1,
+    ...(devScore ? { score: (state: ProgramState, _e: Example, _d: string, evaluation: number) => devScore(state, evaluation) } : {}),
+    teacher: (e, i, sample) => teacherResult(program, e, i, sample, options.teacher(e, sample)),
+    ...(options.evaluations !== undefined ? { maxEvaluations: options.evaluations } : {}),
+    ...(options.teacherCalls !== undefined ? { maxTeacherRuns: options.teacherCalls } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   return { ctx, log };
 }
 

@@ -167,8 +167,8 @@ describe("bootstrap", () => {
     const better = await run(program, { ...options, devScore: () => 0.3 });
     expect(better.best.candidate).not.toBe(base);
     expect(better.best.score).toBe(0.3);
-    expect(better.log.candidates).toEqual([{ hash: better.best.candidate, origin: "bootstrap", parents: [base] }]);
-    expect(better.log.evaluated.map((e) => e.dataset)).toEqual(["dev"]);
+    expect(better.log.candidates).toMatchObject([{ hash: better.best.candidate, origin: "bootstrap", parents: [base] }]);
+    expect(better.log.evaluations.map((e) => e.dataset)).toEqual(["dev"]);
     expect(better.log.events.map((e) => e.type)).toEqual(["demos", "proposal", "accepted"]);
   });
 

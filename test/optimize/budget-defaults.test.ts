@@ -7,7 +7,6 @@ import type { BudgetLimits } from "../../src/optimize/budget.js";
 import { optimize, type OptimizeFlags } from "../../src/optimize/run.js";
 import { Store } from "../../src/store/store.js";
 import { InterruptedError } from "../../src/util/errors.js";
-import { runCli } from "../support/cli.js";
 import { tempDir } from "./bootstrap-helpers.js";
 
 /**
@@ -15,6 +14,7 @@ import { tempDir } from "./bootstrap-helpers.js";
  * kind is given (flags or the program's optimize.budget); a user who gives only a time, USD or
  * rollouts budget gets that limit and no call cap. The plan line names every limit in force.
  * Each run is stopped as it starts (nothing is evaluated): only its limits and plan are looked at.
+ * (How `optimize --help` explains it: test/cli/basics.test.ts.)
  */
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const PROGRAM = path.join(ROOT, "programs/support-triage.yaml");
@@ -69,13 +69,5 @@ describe("the budget in force", () => {
     const merged = await started({ budget: { usd: 5 } }, both);
     expect(merged.limits).toEqual({ calls: 1000, usd: 5 });
     expect(merged.plan).toContain("budget 1,000 LM calls, $5.00 (140 calls kept for the final test evaluation)");
-  });
-
-  it("is explained in --help", async () => {
-    const help = await runCli(["optimize", "--help"]);
-    expect(help.code).toBe(0);
-    const text = help.stdout.replace(/\s+/g, " ");
-    expect(text).toContain("default 2000, only when no budget of any kind is given");
-    expect(text).toContain("with only --budget-usd, --budget-time or --budget-rollouts there is no LM-call limit");
   });
 });

@@ -1,13 +1,12 @@
 import type { Graph } from "../../src/graph/types.js";
-import type { ExampleResult } from "../../src/evaluate/types.js";
-import { ZERO_USAGE } from "../../src/lm/types.js";
-import { Budget, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
+import type { Budget, BudgetLimits, BudgetUsage } from "../../src/optimize/budget.js";
 import { gepa } from "../../src/optimize/optimizers/gepa.js";
 import type { GepaSettings } from "../../src/optimize/optimizers/gepa/settings.js";
-import { BudgetExhausted, type OptimizeContext, type Proposal, type ProposeArgs, type ScoreSet } from "../../src/optimize/types.js";
+import type { OptimizeContext, Proposal, ProposeArgs } from "../../src/optimize/types.js";
 import type { Example } from "../../src/program/example.js";
-import { stateHash, type ProgramState } from "../../src/program/state.js";
-import { Rng } from "../../src/util/rng.js";
+import type { ProgramState } from "../../src/program/state.js";
+import type { Rng } from "../../src/util/rng.js";
+import { instructionsOf, optimizerContext, scoreBaseline, type ContextLog } from "../support/optimizer-context.js";
 
 /** n examples with ids `<prefix>0` … `<prefix>{n-1}`. */
 export function examples(prefix: string, n: number): Example[] {
@@ -38,86 +37,27 @@ export interface Script {
   rng?: Rng;
 }
 
-/** Everything the fake context was asked to do, in order. */
-export interface Log {
-  evaluations: { instructions: Record<string, string>; dataset: string; ids: string[] }[];
-  proposals: ProposeArgs[];
-  events: { type: string; data: Record<string, unknown> }[];
-  candidates: { hash: string; origin: string; parents: string[] }[];
-}
-
-export function instructionsOf(state: ProgramState): Record<string, string> {
-  return Object.fromEntries(Object.entries(state.steps).map(([k, v]) => [k, v.instruction]));
-}
+export type Log = ContextLog;
+export { instructionsOf, scoreBaseline };
 
 /**
- * An OptimizeContext over scripted scores: one LM call per (candidate, example), one per
- * reflection, counted by a real Budget that refuses work that does not fit, like the driver's.
+ * The test context (test/support/optimizer-context.ts) for GEPA, over a program of only LM steps:
+ * one LM call per (candidate, example) and one per reflection (the instruction with "+" unless scripted).
  */
 export function fakeContext(script: Script): { ctx: OptimizeContext<GepaSettings>; log: Log; budget: Budget } {
-  const log: Log = { evaluations: [], proposals: [], events: [], candidates: [] };
-  const budget = new Budget(script.limits ?? {}, script.used, () => 0);
-  const byId = new Map([...script.train, ...script.dev].map((e) => [e.id, e]));
   // GEPA reads only the names of the LM steps from the graph.
   const graph = { lmSteps: script.steps, steps: [] } as unknown as Graph;
-  const ctx: OptimizeContext<GepaSettings> = {
+  return optimizerContext({
     graph,
     baseline: script.baseline,
-    trainset: script.train,
-    devset: script.dev,
-    rng: script.rng ?? new Rng(1),
+    train: script.train,
+    dev: script.dev,
     settings: gepa.settings.parse(script.settings ?? {}),
-    budget,
-    evaluate: async (state, exs, dataset) => {
-      const reason = budget.exhausted();
-      if (reason) throw new BudgetExhausted(reason);
-      if (budget.limits.calls !== undefined && budget.used.calls + exs.length > budget.limits.calls) throw new BudgetExhausted("LM calls");
-      log.evaluations.push({ instructions: instructionsOf(state), dataset, ids: exs.map((e) => e.id) });
-      const results: ExampleResult[] = exs.map((e, index) => ({
-        exampleId: e.id,
-        index,
-        score: script.score(state, e, dataset),
-        trace: [],
-        usage: ZERO_USAGE,
-        costUsd: 0,
-        calls: 1,
-        cachedCalls: 0,
-        latencyMs: 0,
-        nominal: { calls: 1, costUsd: 0 },
-      }));
-      for (const r of results) budget.chargeResult(r);
-      const mean = results.length === 0 ? 0 : results.reduce((a, r) => a + r.score, 0) / results.length;
-      const set: ScoreSet = { candidate: stateHash(state), scores: new Map(results.map((r) => [r.exampleId, r.score])), mean, results };
-      return set;
-    },
-    teacher: async () => {
-      throw new Error("GEPA does not use the teacher");
-    },
-    propose: async (args) => {
-      const reason = budget.exhausted();
-      if (reason) throw new BudgetExhausted(reason);
-      if (budget.limits.calls !== undefined && budget.used.calls + 1 > budget.limits.calls) throw new BudgetExhausted("LM calls");
-      log.proposals.push(args);
-      budget.used.calls += 1;
-      budget.used.proposalCalls += 1;
-      const answer = script.propose ? script.propose(args) : `${args.instruction}+`;
-      return typeof answer === "string" ? { ok: true, instruction: answer } : answer;
-    },
-    candidate: (state, origin, parents = []) => {
-      const hash = stateHash(state);
-      log.candidates.push({ hash, origin, parents });
-      return hash;
-    },
-    event: (type, data) => {
-      log.events.push({ type, data });
-    },
-    phase: () => {},
-    records: (results, exs, _step) => results.map((r) => ({ inputs: (exs.get(r.exampleId) ?? byId.get(r.exampleId))!.inputs, score: r.score })),
-  };
-  return { ctx, log, budget };
-}
-
-/** The baseline's ScoreSet on dev, as the driver hands it to init. */
-export async function scoreBaseline(ctx: OptimizeContext): Promise<ScoreSet> {
-  return ctx.evaluate(ctx.baseline, ctx.devset, "dev");
+    ...(script.rng ? { rng: script.rng } : {}),
+    ...(script.limits ? { limits: script.limits } : {}),
+    ...(script.used ? { used: script.used } : {}),
+    callsPerExample: 1,
+    score: (state, e, dataset) => script.score(state, e, dataset),
+    propose: script.propose ?? ((args) => `${args.instruction}+`),
+  });
 }

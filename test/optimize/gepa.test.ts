@@ -225,7 +225,7 @@ describe("GEPA steps", () => {
     expect(state.pool).toHaveLength(1);
     expect(state.counts).toMatchObject({ proposals: 1, rejected: 1, accepted: 0, reflections: 1 });
     // The child was recorded as a candidate all the same, with its parent.
-    expect(log.candidates).toEqual([{ hash: stateHash(stateOf({ s: "i+" })), origin: "reflection", parents: [stateHash(stateOf({ s: "i" }))] }]);
+    expect(log.candidates).toMatchObject([{ hash: stateHash(stateOf({ s: "i+" })), origin: "reflection", parents: [stateHash(stateOf({ s: "i" }))] }]);
     // The input state is untouched.
     expect(first.pool).toHaveLength(1);
     expect(first.iteration).toBe(0);
@@ -347,12 +347,12 @@ describe("GEPA steps", () => {
       const before = stateWith(pool(), { due: 1, lastFoundNew: true });
       const { state } = await gepa.step(ctx, before);
       // Judged on the dev examples where the parents differ (d0, d1), then on the rest of dev.
-      expect(log.evaluations).toEqual([
+      expect(log.evaluations).toMatchObject([
         { instructions: { a: "a1", b: "b2" }, dataset: "dev", ids: ["d0", "d1"] },
         { instructions: { a: "a1", b: "b2" }, dataset: "dev", ids: ["d2", "d3"] },
       ]);
       expect(log.proposals).toHaveLength(0);
-      expect(log.candidates).toEqual([{ hash: stateHash(stateOf({ a: "a1", b: "b2" })), origin: "merge", parents: [stateHash(left), stateHash(right)] }]);
+      expect(log.candidates).toMatchObject([{ hash: stateHash(stateOf({ a: "a1", b: "b2" })), origin: "merge", parents: [stateHash(left), stateHash(right)] }]);
       expect(state.pool[3]).toMatchObject({ origin: "merge", parents: [1, 2], scores: [1, 1, 0.5, 1], mean: 0.875 });
       expect(log.events.map((e) => e.type)).toEqual(["merge"]);
       expect(log.events[0]!.data).toMatchObject({ ancestor: stateHash(root), steps: { [stateHash(left)]: ["a"], [stateHash(right)]: ["b"] } });

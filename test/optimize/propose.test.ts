@@ -1,31 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { LMCallError } from "../../src/lm/call-error.js";
-import type { LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
+import type { LMRequest } from "../../src/lm/types.js";
 import { proposeInstruction } from "../../src/optimize/propose.js";
 import { proposalKey, sampleFor, noteUnreadable, type Unreadable } from "../../src/optimize/resample.js";
 import type { Signature } from "../../src/signature/types.js";
+import { FakeLM } from "../support/fake-lm.js";
 
 const signature: Signature = { inputs: [{ name: "message", type: { kind: "string" }, typed: true }], outputs: [{ name: "team", type: { kind: "enum", options: ["billing", "other"] }, typed: true }] };
 const records = [{ inputs: { message: "refund please" }, outputs: { team: "other" }, expected: { team: "billing" }, score: 0 }];
 const args = { step: "route", signature, instruction: "Route it.", records, purpose: "reflect" as const, sample: 0 };
 
-/** An LM that answers every request with `answer` (or throws what `answer` returns when it is an Error). */
-function lm(answer: (req: LMRequest) => string | Error): LMClient & { requests: LMRequest[] } {
-  const requests: LMRequest[] = [];
-  return {
-    id: "openai:gpt-4.1-mini",
-    provider: "openai",
-    model: "gpt-4.1-mini",
-    structuredOutput: false,
-    requests,
-    async complete(req): Promise<LMResponse> {
-      requests.push(req);
-      const a = answer(req);
-      if (a instanceof Error) throw a;
-      return { text: a, usage: { promptTokens: 100, completionTokens: 10, cachedTokens: 0 }, costUsd: 0.001, cached: false, latencyMs: 1, model: "gpt-4.1-mini" };
-    },
-  };
-}
+/** An openai model answering every request with `answer` (an Error is thrown); 100 + 10 tokens, $0.001 a call. */
+const lm = (answer: (req: LMRequest) => string | Error): FakeLM =>
+  new FakeLM(answer, { id: "openai:gpt-4.1-mini", response: { usage: { promptTokens: 100, completionTokens: 10, cachedTokens: 0 }, costUsd: 0.001 } });
 
 describe("proposeInstruction", () => {
   it("returns the new instruction it read, with the call", async () => {

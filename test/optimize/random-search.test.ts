@@ -46,9 +46,9 @@ describe("random_search", () => {
     }
 
     // One dev evaluation per demo set, in queue order; the labeled-only set needs no teacher.
-    expect(log.evaluated).toHaveLength(6);
+    expect(log.evaluations).toHaveLength(6);
     expect(log.candidates.map((c) => c.origin)).toEqual(["random_search:labeled", ...Array(5).fill("random_search:bootstrap")]);
-    const sets = log.evaluated.map((e) => demosOf(e.state, "classify"));
+    const sets = log.evaluations.map((e) => demosOf(e.state, "classify"));
     expect(traced(sets[0]!)).toEqual([]);
     expect(sets[0]).toHaveLength(6);
     expect(traced(sets[1]!)).toEqual(["e1@0", "e3@0", "e5@0", "e7@0"]);
@@ -65,9 +65,9 @@ describe("random_search", () => {
     const program = await oneStepProgram();
     const scores = [0.3, 0.5, 0.9, 0.4, 0.9, 0.1];
     const { best, log, state } = await run(program, { train: examples(20), settings: settings(), teacher: odd, devScore: (_, i) => scores[i]! });
-    expect(best.candidate).toBe(log.evaluated[2]!.hash);
+    expect(best.candidate).toBe(log.evaluations[2]!.candidate);
     expect(best.score).toBe(0.9);
-    expect(best.state).toEqual(log.evaluated[2]!.state);
+    expect(best.state).toEqual(log.evaluations[2]!.state);
     expect(state.scored.map((s) => s.score)).toEqual([0.25, ...scores]);
     expect(log.events.filter((e) => e.type === "accepted")).toHaveLength(3);
 
@@ -101,7 +101,7 @@ describe("random_search", () => {
     const program = await oneStepProgram();
     // Every example passes and no labeled demos: each set is its first 1 or 2 examples' traces.
     const { log, state } = await run(program, { train: examples(2), settings: settings({ candidates: 8, max_bootstrapped: 1, max_labeled: 0 }), teacher: () => ({ score: 1 }) });
-    const hashes = log.evaluated.map((e) => e.hash);
+    const hashes = log.evaluations.map((e) => e.candidate);
     expect(new Set(hashes).size).toBe(hashes.length);
     expect(hashes.length).toBeLessThan(state.queue.length);
     expect(state.scored).toHaveLength(state.queue.length + 1);
@@ -112,11 +112,11 @@ describe("random_search", () => {
     const program = await twoStepProgram();
     const teacher: TeacherFn = (e, sample) => ({ score: e.id === "e4" && sample === 1 ? 1 : e.id === "e2" ? 0.9 : 0, error: e.id === "e6" });
     const { log } = await run(program, { train: examples(12), settings: settings({ rounds: 2, candidates: 3 }), teacher });
-    for (const e of log.evaluated) {
+    for (const e of log.evaluations) {
       expect(traced(demosOf(e.state, "classify")).every((t) => t === "e4@1")).toBe(true);
       for (const d of demosOf(e.state, "judge")) if (String(d.grade).startsWith("grade-of-")) expect(d.grade).toBe("grade-of-e4@1");
     }
-    expect(log.evaluated.some((e) => traced(demosOf(e.state, "classify")).length === 1)).toBe(true);
+    expect(log.evaluations.some((e) => traced(demosOf(e.state, "classify")).length === 1)).toBe(true);
   });
 
   it("keeps plain JSON state: continuing from a parsed checkpoint after every step ends where an uninterrupted run does", async () => {
@@ -148,8 +148,8 @@ describe("random_search", () => {
       }
     }
     expect(thrown).toBeInstanceOf(BudgetExhausted);
-    expect(log.evaluated).toHaveLength(3);
-    expect(randomSearch.best(state).candidate).toBe(log.evaluated[1]!.hash);
+    expect(log.evaluations).toHaveLength(3);
+    expect(randomSearch.best(state).candidate).toBe(log.evaluations[1]!.candidate);
     expect(randomSearch.best(state).score).toBe(0.8);
   });
 

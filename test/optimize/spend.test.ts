@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MeteredClient } from "../../src/lm/metered.js";
-import type { LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
+import type { LMRequest, LMResponse } from "../../src/lm/types.js";
 import { Spend } from "../../src/optimize/spend.js";
+import { FakeLM } from "../support/fake-lm.js";
 
 const response = (over: Partial<LMResponse> = {}): LMResponse => ({
   text: "ok",
@@ -14,8 +15,8 @@ const response = (over: Partial<LMResponse> = {}): LMResponse => ({
 });
 
 /** A client answering from a script: each call the next response. */
-function scripted(responses: LMResponse[]): LMClient & { endpoint: string } {
-  return { id: "openai:m", provider: "openai", model: "m", endpoint: "http://x/v1", structuredOutput: false, complete: async () => responses.shift()! };
+function scripted(responses: LMResponse[]): FakeLM {
+  return new FakeLM((_, i) => responses[i]!.text, { id: "openai:m", endpoint: "http://x/v1", response: (_, i) => responses[i]! });
 }
 
 describe("the run's spend", () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
+import { readLines, type ReadLinesOptions } from "../../src/program/lines.js";
 import { UserError, type Problem } from "../../src/util/errors.js";
 
 const made: string[] = [];
@@ -47,4 +48,11 @@ export async function problemsOf(promise: Promise<unknown>): Promise<Problem[]> 
 /** Problems as `line:col message` lines: compact, exact, easy to compare. */
 export function brief(problems: Problem[]): string[] {
   return problems.map((p) => `${p.pos?.line ?? "-"}:${p.pos?.col ?? "-"} ${p.message}${p.hint ? ` [${p.hint}]` : ""}`);
+}
+
+/** The (line number, text) pairs `readLines` yields for `file`, read as a dataset. */
+export async function linesOf(file: string, options: ReadLinesOptions = {}): Promise<[number, string][]> {
+  const out: [number, string][] = [];
+  for await (const batch of readLines(file, "dataset", options)) for (const l of batch) out.push([l.line, l.text]);
+  return out;
 }

@@ -1,5 +1,4 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -28,8 +27,8 @@ function open(file: string, options: { write?: boolean; create?: boolean } = {})
 const ROW: EvaluationRow = { score: 1, trace: [{ step: "x", text: "y".repeat(200) }], usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 }, costUsd: 0, nominalCostUsd: 0, calls: 1, cachedCalls: 0, latencyMs: 1 };
 const DAY = 86_400_000;
 
-/** A pid no process has any more (a child that has exited and been reaped). */
-const deadPid = (): number => spawnSync(process.execPath, ["-e", ""]).pid!;
+/** A pid no process can have: Linux hands out pids below `pid_max` only. */
+const deadPid = (): number => Number(readFileSync("/proc/sys/kernel/pid_max", "utf8"));
 
 function addRun(store: Store, id: string, options: { status?: "done" | "running"; pid?: number; startedAt?: number } = {}): void {
   store.runs.create({ id, kind: "eval", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: EVAL_CONFIG, ...(options.pid ? { pid: options.pid } : {}), ...(options.startedAt ? { startedAt: options.startedAt } : {}) });

@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FakeClock } from "../support/fake-clock.js";
 import { chatAdapter } from "../../src/adapters/chat.js";
 import { jsonAdapter } from "../../src/adapters/json.js";
 import { parseSignature } from "../../src/signature/parse.js";
@@ -40,7 +41,6 @@ async function rejection(promise: Promise<unknown>): Promise<any> {
   throw new Error("expected a rejection");
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // A dspx chat-adapter prompt, written out as the adapter renders it.
 const DSPX_SYSTEM = [
@@ -390,10 +390,8 @@ describe("mock provider over the official SDKs", () => {
   describe("transport failures", () => {
     it("hang: the SDK's timeout aborts, and the server keeps serving", async () => {
       mock.setResponder((req) => (req.index < 2 ? { kind: "hang" } : { kind: "text", text: "back" }));
-      const t0 = Date.now();
       const err = await rejection(openai.chat.completions.create({ model: "m", messages: USER }, { timeout: 150 }));
       expect(err).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
-      expect(Date.now() - t0).toBeLessThan(5000);
       const aerr = await rejection(anthropic.messages.create({ model: "m", max_tokens: 10, messages: USER }, { timeout: 150 }));
       expect(aerr).toBeInstanceOf(Anthropic.APIConnectionTimeoutError);
       const res = await openai.chat.completions.create({ model: "m", messages: USER });
@@ -407,13 +405,25 @@ describe("mock provider over the official SDKs", () => {
     });
 
     it("slow: answers after the delay, or times out first", async () => {
-      mock.setResponder(() => ({ kind: "slow", ms: 200, reply: { kind: "text", text: "late" } }));
-      const t0 = Date.now();
-      const res = await openai.chat.completions.create({ model: "m", messages: USER });
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
-      expect(res.choices[0]!.message.content).toBe("late");
-      const err = await rejection(openai.chat.completions.create({ model: "m", messages: USER }, { timeout: 50 }));
-      expect(err).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+      // On a fake clock the reply waits for exactly 200 ms of (fake) time, however slow the machine is.
+      const clock = new FakeClock();
+      const timed = await startMockProvider({ clock, respond: () => ({ kind: "slow", ms: 200, reply: { kind: "text", text: "late" } }) });
+      try {
+        const { openai: client } = clients(timed);
+        const answer = client.chat.completions.create({ model: "m", messages: USER });
+        await expect.poll(() => clock.pendingTimers).toBe(1);
+        await clock.advance(199);
+        expect([clock.pendingTimers, timed.counts.ok]).toEqual([1, 0]);
+        await clock.advance(1);
+        expect(timed.counts.ok).toBe(1);
+        const res = await answer;
+        expect(res.choices[0]!.message.content).toBe("late");
+        // The client's own (real) timeout fires first when the clock does not reach the delay.
+        const err = await rejection(client.chat.completions.create({ model: "m", messages: USER }, { timeout: 50 }));
+        expect(err).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+      } finally {
+        await timed.close();
+      }
     });
 
     it("reset: a connection error in both SDKs", async () => {
@@ -626,7 +636,9 @@ describe("rate limits", () => {
     const mock = await startMockProvider({ rateLimit: { rpm: 50, burstSeconds: 60, tpm: 40_000, headers: true } });
     try {
       const { anthropic } = clients(mock);
+      const sent = Date.now();
       const response = await anthropic.messages.create({ model: "m", max_tokens: 10, messages: USER }).asResponse();
+      const answered = Date.now();
       expect(response.status).toBe(200);
       const h = response.headers;
       expect(h.get("anthropic-ratelimit-requests-limit")).toBe("50");
@@ -634,8 +646,10 @@ describe("rate limits", () => {
       for (const name of ["requests", "tokens", "input-tokens", "output-tokens"]) {
         const reset = h.get(`anthropic-ratelimit-${name}-reset`)!;
         expect(reset).toMatch(RFC3339);
-        expect(Date.parse(reset) - Date.now()).toBeLessThan(62_000);
-        expect(Date.parse(reset) - Date.now()).toBeGreaterThan(-1000);
+        // A moment when the bucket is full again: after the request was made, at most a burst (60 s,
+        // plus rounding up to the second) after it was answered, however long the exchange took.
+        expect(Date.parse(reset)).toBeGreaterThanOrEqual(sent);
+        expect(Date.parse(reset)).toBeLessThanOrEqual(answered + 61_000);
       }
       expect(h.get("anthropic-ratelimit-tokens-limit")).toBe("40000");
       expect(h.get("anthropic-ratelimit-input-tokens-limit")).toBe("40000");
@@ -657,30 +671,31 @@ describe("rate limits", () => {
   });
 
   it("the request bucket: a burst, then 429s with retry-after, then a refill", async () => {
-    // 600 rpm with a 0.5 s burst: 5 requests at once, then one more every 100 ms.
-    const mock = await startMockProvider({ rateLimit: { rpm: 600, burstSeconds: 0.5, headers: true } });
+    // 600 rpm with a 0.5 s burst: 5 requests at once, then one more every 100 ms (of the fake clock).
+    const clock = new FakeClock();
+    const mock = await startMockProvider({ clock, rateLimit: { rpm: 600, burstSeconds: 0.5, headers: true } });
     try {
       const { openai, anthropic } = clients(mock);
       const results = await Promise.allSettled(Array.from({ length: 8 }, () => openai.chat.completions.create({ model: "m", messages: USER })));
       const ok = results.filter((r) => r.status === "fulfilled");
       const limited = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
-      expect(ok.length).toBeGreaterThanOrEqual(5);
-      expect(ok.length).toBeLessThanOrEqual(7); // one more per 100 ms the burst took to arrive
-      expect(limited.length).toBe(8 - ok.length);
+      expect(ok.length).toBe(5);
+      expect(limited.length).toBe(3);
       const err = limited[0];
       expect(err).toBeInstanceOf(OpenAI.RateLimitError);
       expect(err.code).toBe("rate_limit_exceeded");
       expect(err.type).toBe("requests");
       const retryMs = Number(err.headers.get("retry-after-ms"));
-      expect(retryMs).toBeGreaterThan(0);
-      expect(retryMs).toBeLessThanOrEqual(100);
+      expect(retryMs).toBe(100);
       expect(err.headers.get("retry-after")).toBe("1");
       expect(err.headers.get("x-ratelimit-remaining-requests")).toBe("0");
       expect(err.headers.get("x-ratelimit-reset-requests")).toMatch(OPENAI_DURATION);
       expect(mock.counts).toMatchObject({ total: 8, ok: ok.length, rateLimited: limited.length });
 
-      // Honour retry-after-ms: the next request goes through.
-      await sleep(retryMs + 5);
+      // One ms short of retry-after-ms is still refused; honouring it, the next request goes through.
+      await clock.advance(retryMs - 1);
+      expect(await rejection(openai.chat.completions.create({ model: "m", messages: USER }))).toBeInstanceOf(OpenAI.RateLimitError);
+      await clock.advance(1);
       await expect(openai.chat.completions.create({ model: "m", messages: USER })).resolves.toMatchObject({ object: "chat.completion" });
       // The bucket is empty again right after; Anthropic's 429 carries the same retry headers.
       const burst = await Promise.allSettled(Array.from({ length: 4 }, () => anthropic.messages.create({ model: "m", max_tokens: 10, messages: USER })));
@@ -692,7 +707,7 @@ describe("rate limits", () => {
       expect(aerr.headers.get("anthropic-ratelimit-requests-remaining")).toBe("0");
 
       // Fully refilled after the reset time (0.5 s): a full burst again.
-      await sleep(550);
+      await clock.advance(500);
       const again = await Promise.allSettled(Array.from({ length: 5 }, () => openai.chat.completions.create({ model: "m", messages: USER })));
       expect(again.every((r) => r.status === "fulfilled")).toBe(true);
     } finally {
@@ -720,16 +735,18 @@ describe("rate limits", () => {
   });
 
   it("headers stamped at admission: a slow reply reports what remained when it was admitted", async () => {
-    // 60 rpm with a minute of burst: one request back per second, so the few ms here refill nothing.
+    // 60 rpm with a minute of burst, on a fake clock that moves only for the slow reply: nothing refills.
     const slowFirst = (req: MockRequest): MockReply =>
       req.index === 0 ? { kind: "slow", ms: 300, reply: { kind: "text", text: "slow" } } : defaultResponder(req);
     for (const stamp of ["admission", "answer"] as const) {
-      const mock = await startMockProvider({ rateLimit: { rpm: 60, burstSeconds: 60, headers: true, stamp }, respond: slowFirst });
+      const clock = new FakeClock();
+      const mock = await startMockProvider({ clock, rateLimit: { rpm: 60, burstSeconds: 60, headers: true, stamp }, respond: slowFirst });
       try {
         const { openai } = clients(mock);
         const first = openai.chat.completions.create({ model: "m", messages: USER }).withResponse();
-        while (mock.counts.total < 1) await sleep(5);
+        await expect.poll(() => clock.pendingTimers).toBe(1); // admitted, its slow reply waiting
         for (let i = 0; i < 3; i++) await openai.chat.completions.create({ model: "m", messages: USER });
+        await clock.advance(300);
         const { response } = await first;
         // Admitted first (59 left); answered after the three others were admitted (56 left).
         expect(response.headers.get("x-ratelimit-remaining-requests")).toBe(stamp === "admission" ? "59" : "56");
@@ -768,14 +785,33 @@ describe("rate limits", () => {
   });
 
   it("latency ranges are deterministic and added to every reply", async () => {
-    const mock = await startMockProvider({ latencyMs: { min: 80, max: 120 } });
-    try {
-      const t0 = Date.now();
-      await clients(mock).openai.chat.completions.create({ model: "m", messages: USER });
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(75);
-    } finally {
-      await mock.close();
-    }
+    /** The delay of each of four replies in turn, read off a fake clock; each arrives only once it has passed. */
+    const delays = async (): Promise<number[]> => {
+      const clock = new FakeClock();
+      const mock = await startMockProvider({ clock, latencyMs: { min: 80, max: 120 } });
+      try {
+        const { openai } = clients(mock);
+        const seen: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          const reply = openai.chat.completions.create({ model: "m", messages: USER });
+          await expect.poll(() => clock.pendingTimers).toBe(1);
+          const delay = clock.nextTimerAt()! - clock.now();
+          await clock.advance(delay - 1);
+          expect(mock.counts.ok).toBe(i);
+          await clock.advance(1);
+          expect(mock.counts.ok).toBe(i + 1);
+          await reply;
+          seen.push(delay);
+        }
+        return seen;
+      } finally {
+        await mock.close();
+      }
+    };
+    const first = await delays();
+    for (const d of first) expect(d >= 80 && d <= 120, `delay ${d}`).toBe(true);
+    expect(new Set(first).size).toBeGreaterThan(1); // drawn from the range, not one fixed value
+    expect(await delays()).toEqual(first);
   });
 });
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Watched } from "./wait.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = path.join(ROOT, "bin/dspx.js");
@@ -81,3 +82,6 @@ export function startCli(args: string[], options: Pick<CliOptions, "cwd" | "env"
   const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
   return { child, stdout: () => stdout, stderr: () => stderr, closed };
 }
+
+/** A started CLI as a wait watches it (test/support/wait.ts): its process, and its stderr when the wait gives up. */
+export const watch = (cli: RunningCli): Watched => ({ child: cli.child, output: cli.stderr });

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { realClock } from "../../src/lm/scheduler/clock.js";
 import { RateLimiter, writeRetryAfter } from "./mock-provider/rate-limit.js";
 import { defaultResponder, forcedTool } from "./mock-provider/responder.js";
 import type { MockApi, MockCounts, MockProvider, MockProviderOptions, MockRefusals, MockReply, MockRequest, MockResponder } from "./mock-provider/types.js";
@@ -51,8 +52,10 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
   const requests: MockRequest[] = [];
   const counts: MockCounts = { total: 0, ok: 0, rateLimited: 0, errors: 0 };
   let nextIndex = 0;
-  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
-  const timers = new Set<NodeJS.Timeout>();
+  const clock = options.clock ?? realClock;
+  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit, clock) : undefined;
+  /** Cancels of the pending delayed replies. */
+  const timers = new Set<() => void>();
   const latency = latencyFn(options.latencyMs);
   /** When the first LLM request arrived: storms count from it. */
   let firstRequestAt: number | undefined;
@@ -151,8 +154,8 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
     const invalid = validate(api, body);
     if (invalid) return later(res, delay, () => fail(400, { message: invalid }));
 
-    firstRequestAt ??= performance.now();
-    if (refusals && refused(refusals, index, performance.now() - firstRequestAt)) {
+    firstRequestAt ??= clock.now();
+    if (refusals && refused(refusals, index, clock.now() - firstRequestAt)) {
       stampNow();
       const retry: Record<string, string> = {};
       writeRetryAfter(retry, refusals.retryAfterMs ?? 1000);
@@ -226,16 +229,16 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
   /** Runs `fn` after `ms` (at once for 0); the timer dies with the request or on close(). */
   function later(res: http.ServerResponse, ms: number, fn: () => void): void {
     if (ms <= 0) return fn();
-    const timer = setTimeout(() => {
-      timers.delete(timer);
+    const stop = clock.timer(ms, () => {
+      timers.delete(cancel);
       res.off("close", cancel);
       fn();
-    }, ms);
+    });
     const cancel = () => {
-      clearTimeout(timer);
-      timers.delete(timer);
+      stop();
+      timers.delete(cancel);
     };
-    timers.add(timer);
+    timers.add(cancel);
     res.once("close", cancel);
   }
 
@@ -265,8 +268,7 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
         },
         close() {
           if (closing) return closing;
-          for (const timer of timers) clearTimeout(timer);
-          timers.clear();
+          for (const cancel of [...timers]) cancel();
           closing = new Promise<void>((done) => {
             server.close(() => done());
             server.closeAllConnections();

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
 import { BIN, offlineEnv, ROOT } from "./cli.js";
+import { waitUntil } from "./wait.js";
 
 /** The built `dspx` in a real pseudo-terminal: what a person sees, and keys typed at it. */
 export interface PtyCli {
@@ -76,13 +77,7 @@ export function expectTerminalRestored(pty: PtyCli): void {
   expect(cursorShown(pty.screen())).toBe(true);
 }
 
-/** Polls `ready` every 20 ms until it holds; throws with the screen so far if it never does. */
-export async function waitFor(ready: () => boolean, what: string, pty?: PtyCli, tries = 3000): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (ready()) return;
-    if (pty && pty.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  if (ready()) return;
-  throw new Error(`gave up waiting for ${what}${pty ? `; the terminal shows:\n${pty.screen().slice(-2000)}` : ""}`);
+/** Waits until `ready` holds; fails with the screen so far if it never does or dspx ends first. */
+export async function waitFor(ready: () => boolean, what: string, pty?: PtyCli): Promise<void> {
+  await waitUntil(ready, what, pty && { child: pty.child, output: pty.screen });
 }

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { LMCallError } from "../../src/lm/call-error.js";
-import type { FakeClock } from "../../src/lm/scheduler/clock.js";
+import type { FakeClock } from "./fake-clock.js";
 import type { Scheduler } from "../../src/lm/scheduler/scheduler.js";
 import type { AttemptResult, SchedulerStatsDetail } from "../../src/lm/scheduler/types.js";
 

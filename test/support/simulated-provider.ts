@@ -1,5 +1,5 @@
 import { LMCallError, type RateLimitInfo } from "../../src/lm/call-error.js";
-import type { FakeClock } from "../../src/lm/scheduler/clock.js";
+import type { FakeClock } from "./fake-clock.js";
 import type { AttemptResult } from "../../src/lm/scheduler/types.js";
 import { Rng } from "../../src/util/rng.js";
 

@@ -139,11 +139,11 @@ describe.each([
 
   it("stops a hanging request at its timeout", async () => {
     mock.setResponder(() => ({ kind: "hang" }));
-    const began = Date.now();
     const err = await make().attempt(request, { signal: undefined, timeoutMs: 200 }).catch((e: unknown) => e);
+    // The reply never comes, so only the timeout can end the attempt.
     expect(err).toBeInstanceOf(LMCallError);
     expect((err as LMCallError).kind).toBe("transient");
-    expect(Date.now() - began).toBeLessThan(5000);
+    expect((err as LMCallError).message).toMatch(/timed out/i);
   });
 
   it("gives up a hanging request when its signal aborts", async () => {

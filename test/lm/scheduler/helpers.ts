@@ -1,4 +1,4 @@
-import { FakeClock } from "../../../src/lm/scheduler/clock.js";
+import { FakeClock } from "../../support/fake-clock.js";
 import { Scheduler } from "../../../src/lm/scheduler/scheduler.js";
 import type { AttemptResult, SchedulerOptions } from "../../../src/lm/scheduler/types.js";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { REQUEST_SIGNAL_GENERATION as GEN, requestSignal, watchAbort } from "../../../src/lm/scheduler/abort-watch.js";
 import { backoffCeiling, backoffDelay } from "../../../src/lm/scheduler/backoff.js";
-import { FakeClock, realClock } from "../../../src/lm/scheduler/clock.js";
+import { realClock } from "../../../src/lm/scheduler/clock.js";
+import { FakeClock } from "../../support/fake-clock.js";
 import { cleanRateLimit } from "../../../src/lm/scheduler/header-limits.js";
 import {
   DECREASE_FACTOR,

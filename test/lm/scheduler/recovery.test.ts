@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../../src/lm/scheduler/clock.js";
+import { FakeClock } from "../../support/fake-clock.js";
 import { Scheduler } from "../../../src/lm/scheduler/scheduler.js";
 import type { SchedulerOptions } from "../../../src/lm/scheduler/types.js";
 import { PACING_MARGIN } from "../../../src/lm/scheduler/rate-control.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LMCallError, type RateLimitInfo } from "../../../src/lm/call-error.js";
-import { FakeClock } from "../../../src/lm/scheduler/clock.js";
+import { FakeClock } from "../../support/fake-clock.js";
 import { MAX_RATE_LIMIT_RETRIES, Scheduler } from "../../../src/lm/scheduler/scheduler.js";
 import { PACING_MARGIN } from "../../../src/lm/scheduler/rate-control.js";
 import type { AttemptContext, AttemptResult, SchedulerOptions } from "../../../src/lm/scheduler/types.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../../src/lm/scheduler/clock.js";
+import { FakeClock } from "../../support/fake-clock.js";
 import { Scheduler } from "../../../src/lm/scheduler/scheduler.js";
 import { steadyLoad } from "../../support/scheduler-load.js";
 import { SimulatedProvider, type HeaderStamp, type Span } from "../../support/simulated-provider.js";

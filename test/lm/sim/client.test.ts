@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseSimOptions, SimClient } from "../../../src/lm/sim/client.js";
 import { request } from "./helpers.js";
 
@@ -28,20 +28,35 @@ describe("SimClient", () => {
     expect(a.text).toBe(b.text);
   });
 
-  it("waits the configured latency", async () => {
-    const client = new SimClient({ latencyMs: 30 });
-    const res = await client.complete(req());
-    expect(res.latencyMs).toBeGreaterThanOrEqual(25);
-  });
+  describe("on fake timers", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
 
-  it("rejects promptly when aborted during the latency", async () => {
-    const client = new SimClient({ latencyMs: 10_000 });
-    const controller = new AbortController();
-    const started = performance.now();
-    const pending = client.complete(req(), { signal: controller.signal });
-    setTimeout(() => controller.abort(), 10);
-    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
-    expect(performance.now() - started).toBeLessThan(5000); // well short of the 10 s latency: it did not wait it out
+    it("waits the configured latency", async () => {
+      vi.useFakeTimers();
+      const client = new SimClient({ latencyMs: 30 });
+      let answered = false;
+      const pending = client.complete(req()).then((res) => ((answered = true), res));
+      await vi.advanceTimersByTimeAsync(29);
+      expect(answered).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(answered).toBe(true);
+      expect((await pending).latencyMs).toBe(30);
+    });
+
+    it("rejects promptly when aborted during the latency", async () => {
+      vi.useFakeTimers();
+      const client = new SimClient({ latencyMs: 10_000 });
+      const controller = new AbortController();
+      const pending = client.complete(req(), { signal: controller.signal });
+      pending.catch(() => {});
+      await vi.advanceTimersByTimeAsync(10);
+      controller.abort();
+      // Rejected 10 ms into a 10 s latency (time moves only when the test says), its timer cleared.
+      await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 
   it("rejects at once when the signal is already aborted", async () => {

@@ -1,3 +1,4 @@
+import type { Clock } from "../../../src/lm/scheduler/types.js";
 import type { MockApi, MockRateLimit } from "./types.js";
 
 /** A token bucket: `capacity` tokens, refilled continuously at `perMinute / 60000` per ms. */
@@ -64,8 +65,11 @@ export class RateLimiter {
   readonly tokens: Bucket | undefined;
   readonly sendHeaders: boolean;
 
-  constructor(readonly spec: MockRateLimit) {
-    const now = performance.now();
+  constructor(
+    readonly spec: MockRateLimit,
+    private readonly clock: Pick<Clock, "now">,
+  ) {
+    const now = clock.now();
     const burst = spec.burstSeconds ?? 60;
     this.requests = new Bucket(spec.rpm, burst, now);
     this.tokens = spec.tpm !== undefined ? new Bucket(spec.tpm, burst, now) : undefined;
@@ -74,7 +78,7 @@ export class RateLimiter {
 
   /** Admits a request costing `promptTokens` (taking from the buckets), or says how long to wait. */
   admit(promptTokens: number): Admission {
-    const now = performance.now();
+    const now = this.clock.now();
     const reqWait = this.requests.waitMs(1, now);
     const tokWait = this.tokens ? this.tokens.waitMs(promptTokens, now) : 0;
     if (reqWait > 0 || tokWait > 0) {
@@ -87,18 +91,18 @@ export class RateLimiter {
 
   /** Charges the completion's tokens after the fact. */
   charge(completionTokens: number): void {
-    if (this.tokens && completionTokens > 0) this.tokens.take(completionTokens, performance.now());
+    if (this.tokens && completionTokens > 0) this.tokens.take(completionTokens, this.clock.now());
   }
 
   reset(): void {
-    const now = performance.now();
+    const now = this.clock.now();
     this.requests.refillAll(now);
     this.tokens?.refillAll(now);
   }
 
   /** The provider's rate-limit headers, written into `into`. */
   writeHeaders(api: MockApi, into: Record<string, string>): void {
-    const now = performance.now();
+    const now = this.clock.now();
     if (api === "openai") {
       writeOpenAI(into, "requests", this.requests, now);
       if (this.tokens) writeOpenAI(into, "tokens", this.tokens, now);

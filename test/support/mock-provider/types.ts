@@ -1,3 +1,4 @@
+import type { Clock } from "../../../src/lm/scheduler/types.js";
 /** Public types of the mock LLM provider (re-exported by `test/support/mock-provider.ts`). */
 
 export type MockApi = "openai" | "anthropic";
@@ -90,6 +91,11 @@ export interface MockProviderOptions {
   record?: boolean;
   /** Default 0 (a random free port). */
   port?: number;
+  /**
+   * Time for the buckets, storms, latency and slow replies. Default: the real clock. A test passes a
+   * FakeClock so that what depends on time happens when it advances the clock, not when time passes.
+   */
+  clock?: Clock;
 }
 
 export interface MockCounts {

@@ -200,7 +200,8 @@ program
   .command("export")
   .description("write a run's best (or a chosen) candidate as a program file dspx and loadProgram run as is")
   .argument("<run>", "a run, or run:candidate")
-  .option("-o, --output <file>", "write here (default: print to stdout)")
+  .option("-o, --output <file>", "write here (default: print to stdout); its folder must exist", outputFile)
+  .option("--force", "let --output replace the program file the run came from")
   .addOption(new Option("--format <format>", "yaml or json (default: from the file name, else yaml)").argParser(oneOf(["yaml", "json"] as const)))
   .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
   .action(async (ref: string, flags: Record<string, unknown>) => {

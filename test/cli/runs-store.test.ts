@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -258,6 +258,7 @@ describe("CI outputs", () => {
 
   it("writes JUnit XML, streams JSONL and appends the GitHub step summary", async () => {
     const db = dbFile("ci");
+    await mkdir(path.join(dir, "out"), { recursive: true });
     const junit = path.join(dir, "out", "junit.xml");
     const jsonl = path.join(dir, "out", "results.jsonl");
     const summary = path.join(dir, "summary.md");

@@ -31,6 +31,16 @@ export function score(value: string): number {
   return n;
 }
 
+/** A positive count, or `all`. */
+export function countOrAll(value: string): number | "all" {
+  if (value.trim() === "all") return "all";
+  try {
+    return positiveInt(value);
+  } catch {
+    throw new InvalidArgumentError("expected a positive whole number or `all`");
+  }
+}
+
 export function oneOf<T extends string>(choices: readonly T[]) {
   return (value: string): T => {
     if (!(choices as readonly string[]).includes(value)) {

@@ -4,7 +4,7 @@ import { VERSION } from "../version.js";
 import { runCommand } from "./context.js";
 import { EXIT } from "./errors.js";
 import { guardStream } from "./output.js";
-import { addLMOptions, baseUrl, duration, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
+import { addLMOptions, baseUrl, countOrAll, duration, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
 import { OPTIMIZERS } from "../optimize/types.js";
 
 /**
@@ -170,6 +170,7 @@ program
   .description("a run's configuration, totals, candidates, score over time and weakest examples")
   .argument("<run>", "a run id (or its first characters)")
   .option("--show <n>", "how many of the lowest-scoring examples to list (default 5)", positiveInt)
+  .option("--events <n>", "how many of the latest events to list, or `all` (default 20)", countOrAll)
   .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
   .option("--json", "print JSON")
   .action(async (ref: string, flags: Record<string, unknown>) => {

@@ -151,7 +151,8 @@ describe("runs and show", () => {
     const r = await dspx(["show", runId.slice(0, 5)], db);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`run ${runId} · eval · support-triage · done`);
-    expect(r.stdout).toMatch(/config\s+dataset dev · model sim/);
+    expect(r.stdout).toMatch(/^data\s+split dev · datasets\/support-triage\/dev\.jsonl · 12 examples \(--limit 12\)$/m);
+    expect(r.stdout).toMatch(/config\s+model sim/);
     expect(r.stdout).toMatch(/totals\s+12 examples · 0 errors/);
     expect(r.stdout).toMatch(/^0\t★ [0-9a-f]{10}\t0\.\d{3}\t\[0\.\d{3}, 0\.\d{3}\] n=12\tprogram\t–$/m);
     expect(r.stdout).toMatch(/score as results came in\s+\d\.\d{3} [▁▂▃▄▅▆▇█]+ \d\.\d{3}/);

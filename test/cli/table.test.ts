@@ -158,10 +158,11 @@ function run(over: Partial<RunRecord>): RunRecord {
   };
 }
 
+const OPTIMIZE = { optimizer: "bootstrap", data: { dev: { file: "datasets/dev.jsonl" } } };
 const RUNS = [
-  run({ name: "gepa with a long descriptive name for the weekly regression", status: "interrupted" }),
-  run({ id: "p0q1r2s3", kind: "eval", programName: "incident-triage-with-a-long-program-name", status: "failed", totals: { calls: 123_456, costUsd: 12.5 } }),
-  run({ id: "z9y8x7w6", status: "running", bestScore: undefined }),
+  run({ name: "gepa with a long descriptive name for the weekly regression", status: "interrupted", config: OPTIMIZE }),
+  run({ id: "p0q1r2s3", kind: "eval", programName: "incident-triage-with-a-long-program-name", status: "failed", totals: { calls: 123_456, costUsd: 12.5 }, config: { dataset: "datasets/incidents/holdout-2025-q2.jsonl" } }),
+  run({ id: "z9y8x7w6", status: "running", bestScore: undefined, config: { optimizer: "random_search", data: { dev: { splitFromTrain: true } } } }),
 ];
 
 function candidate(seq: number, datasets: string[]): CandidateView {
@@ -223,9 +224,9 @@ describe.each(WIDTHS)("every real table at %i columns", (width) => {
 });
 
 describe("which columns give way", () => {
-  it("runs: everything at 120; at 80 calls and the time taken go first; at 60 run, status and best remain", () => {
+  it("runs: at 120 everything but the calls (the split and optimizer too); at 80 calls and the time taken go first; at 60 run, status and best remain", () => {
     const plainRuns = runsTable(RUNS.map((r) => ({ ...r, name: undefined })), color);
-    expect(headers(layoutTable(plainRuns, 120, styled))).toEqual(["run", "kind", "program", "status", "best", "calls", "cost", "started", "took"]);
+    expect(headers(layoutTable(plainRuns, 120, styled))).toEqual(["run", "kind", "program", "split", "optimizer", "status", "best", "cost", "started", "took"]);
     const at80 = headers(layoutTable(plainRuns, 80, styled));
     expect(at80).not.toContain("calls");
     expect(at80).toEqual(expect.arrayContaining(["run", "program", "status", "best", "started"]));

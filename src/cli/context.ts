@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { createOutput, type Output, type OutputFlags } from "./output.js";
-import { EXIT, reportError } from "./errors.js";
+import { errorJson, EXIT, reportError } from "./errors.js";
 import { InterruptedError, isInterruption } from "../util/errors.js";
 
 /** What every command gets: output, an abort signal tied to Ctrl-C and SIGTERM, and the exit code to set. */
@@ -41,7 +41,10 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
     process.exitCode = controller.signal.aborted && !code ? EXIT.interrupted : (code ?? EXIT.ok);
   } catch (err) {
     // Ctrl-C aborts the calls in flight; their AbortError is the interruption, not a failure (exit 130).
-    process.exitCode = reportError(controller.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err, output);
+    const shown = controller.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err;
+    process.exitCode = reportError(shown, output);
+    // --json: stdout carries JSON whatever happened.
+    if (output.json) output.out(errorJson(shown, process.exitCode));
   } finally {
     for (const fn of cleanups.reverse()) {
       try {

@@ -87,6 +87,8 @@ export interface LMPoolOptions {
   onNotice?: (message: string) => void;
   /** Told of every call a model answered (not cache hits), when it completes: what a run meters. */
   onPaidCall?: PaidCallListener;
+  /** Told of every call the cache answered (nothing sent): what a run reports it got for free. */
+  onCachedCall?: PaidCallListener;
 }
 
 /** Live totals over every endpoint, for progress lines. */
@@ -231,7 +233,7 @@ export class LMPool {
   }
 
   private metered(client: LMClient): LMClient {
-    return this.options.onPaidCall ? new MeteredClient(client, this.options.onPaidCall) : client;
+    return this.options.onPaidCall ? new MeteredClient(client, this.options.onPaidCall, this.options.onCachedCall) : client;
   }
 
   private simClient(spec: ModelSpec): LMClient {

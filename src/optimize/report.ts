@@ -3,6 +3,7 @@ import type { DatasetScore } from "../api/run-views.js";
 import type { Usage } from "../lm/types.js";
 import type { ProgramState } from "../program/state.js";
 import type { BudgetUsage } from "./budget.js";
+import type { PaidHere } from "./spend.js";
 import { OPTIMIZERS, type OptimizerName, type Plan } from "./types.js";
 
 export interface OptimizeReport {
@@ -24,12 +25,20 @@ export interface OptimizeReport {
   baselinePartial?: { scored: number; of: number };
   candidates: number;
   steps: number;
+  /** Iterations in the unit the plan counts, for optimizers that take several steps per iteration (beam). */
+  iterations?: number;
+  /** What the user should know about the outcome, said as the run went (e.g. bootstrap kept no trace). */
+  notes?: string[];
   usage: BudgetUsage;
   /** Tokens and cost of the run's LM calls over all its sessions: what an uninterrupted run reports. */
   tokens: Usage;
   costUsd: number | null;
-  /** What the process that finished the run paid itself (less than the run's total once it was resumed). */
-  thisProcess: { tokens: Usage; costUsd: number | null };
+  /**
+   * What the process that finished the run sent and paid itself, beside `usage` (what the budget
+   * counted, nominally): less than the run's total once it was resumed, or answered from the cache
+   * and the store. Reports kept before these counts were recorded have only tokens and cost.
+   */
+  thisProcess: { tokens: Usage; costUsd: number | null } & Partial<Omit<PaidHere, "tokens" | "costUsd">>;
   elapsedMs: number;
 }
 
@@ -54,10 +63,19 @@ const reportSchema = z.object({
   baselinePartial: z.object({ scored: z.number(), of: z.number() }).optional(),
   candidates: z.number(),
   steps: z.number(),
+  iterations: z.number().optional(),
+  notes: z.array(z.string()).optional(),
   usage: z.object({ calls: z.number(), usd: z.number(), rollouts: z.number(), proposalCalls: z.number(), elapsedMs: z.number() }),
   tokens: usage,
   costUsd: z.number().nullable(),
-  thisProcess: z.object({ tokens: usage, costUsd: z.number().nullable() }),
+  thisProcess: z.object({
+    tokens: usage,
+    costUsd: z.number().nullable(),
+    requests: z.number().optional(),
+    calls: z.number().optional(),
+    cachedCalls: z.number().optional(),
+    storedResults: z.number().optional(),
+  }),
   elapsedMs: z.number(),
 }) satisfies z.ZodType<OptimizeReport, unknown>;
 

@@ -133,6 +133,7 @@ export function fakeContext(script: Script): { ctx: OptimizeContext<BeamSettings
       log.events.push({ type, data });
     },
     phase: () => {},
+    notice: () => {},
     records: (results, exs, step) =>
       results.map((r) => {
         const e = (exs.get(r.exampleId) ?? byId.get(r.exampleId))!;

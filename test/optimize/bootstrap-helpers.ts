@@ -135,6 +135,7 @@ export interface FakeLog {
   candidates: { hash: string; origin: string; parents: string[] }[];
   events: { type: string; data: Record<string, unknown> }[];
   phases: string[];
+  notices: string[];
 }
 
 export interface FakeOptions<S = Record<string, unknown>> {
@@ -157,7 +158,7 @@ export interface FakeOptions<S = Record<string, unknown>> {
 }
 
 export function emptyLog(): FakeLog {
-  return { teacher: [], evaluated: [], candidates: [], events: [], phases: [] };
+  return { teacher: [], evaluated: [], candidates: [], events: [], phases: [], notices: [] };
 }
 
 export function fakeContext<S>(options: FakeOptions<S>): { ctx: OptimizeContext<S>; log: FakeLog } {
@@ -197,6 +198,9 @@ export function fakeContext<S>(options: FakeOptions<S>): { ctx: OptimizeContext<
     },
     phase: (text) => {
       log.phases.push(text);
+    },
+    notice: (text) => {
+      log.notices.push(text);
     },
     records: () => [],
   };

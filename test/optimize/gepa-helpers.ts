@@ -110,6 +110,7 @@ export function fakeContext(script: Script): { ctx: OptimizeContext<GepaSettings
       log.events.push({ type, data });
     },
     phase: () => {},
+    notice: () => {},
     records: (results, exs, _step) => results.map((r) => ({ inputs: (exs.get(r.exampleId) ?? byId.get(r.exampleId))!.inputs, score: r.score })),
   };
   return { ctx, log, budget };

@@ -6,7 +6,7 @@ import { optimize, resume, type AlreadyFinished as ResumeFinished, type Optimize
 import type { OptimizerName } from "../../optimize/types.js";
 import { InterruptedError, ProviderError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
-import { EXIT } from "../errors.js";
+import { errorJson, EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
 import { openStore } from "../open.js";
 import { createProgress } from "../progress.js";
@@ -65,6 +65,7 @@ async function finish(ctx: CommandContext, work: () => Promise<OptimizeReport>, 
     if (announced.runId && err instanceof ProviderError) {
       output.err(`${output.errColor.red("error:")} ${err.provider}: ${err.message}`);
       output.err(`the run is saved; once this is fixed, continue it with \`dspx resume ${announced.runId}\``);
+      if (output.json) output.out(errorJson(err, EXIT.provider, { runId: announced.runId }));
       return EXIT.provider;
     }
     throw err;

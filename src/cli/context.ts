@@ -43,8 +43,8 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
     // Ctrl-C aborts the calls in flight; their AbortError is the interruption, not a failure (exit 130).
     const shown = controller.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err;
     process.exitCode = reportError(shown, output);
-    // --json: stdout carries JSON whatever happened.
-    if (output.json) output.out(errorJson(shown, process.exitCode));
+    // --json: a refusal or failure is JSON on stdout too (an interruption prints nothing there, as before).
+    if (output.json && process.exitCode !== EXIT.interrupted) output.out(errorJson(shown, process.exitCode));
   } finally {
     for (const fn of cleanups.reverse()) {
       try {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { DatasetScore } from "../api/run-views.js";
 import type { Usage } from "../lm/types.js";
-import type { ProgramState } from "../program/state.js";
+import { programStateSchema, type ProgramState } from "../program/state.js";
 import type { BudgetUsage } from "./budget.js";
 import type { PaidHere } from "./spend.js";
 import { OPTIMIZERS, type OptimizerName, type Plan } from "./types.js";
@@ -46,10 +46,6 @@ export interface OptimizeReport {
 const mean = z.number().nullable().transform((x) => x ?? NaN);
 const datasetScore = z.object({ n: z.number(), mean, ci95: z.tuple([mean, mean]), errors: z.number() });
 const usage = z.object({ promptTokens: z.number(), completionTokens: z.number(), cachedTokens: z.number() });
-const state = z.object({
-  steps: z.record(z.string(), z.object({ instruction: z.string(), demos: z.array(z.record(z.string(), z.unknown())) })),
-  meta: z.record(z.string(), z.unknown()).optional(),
-});
 
 const reportSchema = z.object({
   runId: z.string(),
@@ -58,7 +54,7 @@ const reportSchema = z.object({
   budgetReason: z.string().optional(),
   plan: z.object({ buys: z.string(), minimumCalls: z.number() }),
   baseline: z.object({ candidate: z.string(), dev: datasetScore, test: datasetScore.optional() }),
-  best: z.object({ candidate: z.string(), state, dev: datasetScore, test: datasetScore.optional() }),
+  best: z.object({ candidate: z.string(), state: programStateSchema, dev: datasetScore, test: datasetScore.optional() }),
   testSkipped: z.string().optional(),
   baselinePartial: z.object({ scored: z.number(), of: z.number() }).optional(),
   candidates: z.number(),

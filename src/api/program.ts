@@ -39,6 +39,8 @@ export interface LoadProgramOptions {
   onNotice?: (message: string) => void;
   /** Told of every LM call a model answered (not cache hits), as it completes. */
   onPaidCall?: PaidCallListener;
+  /** Told of every LM call the cache answered (nothing sent). */
+  onCachedCall?: PaidCallListener;
   /** Share one LM pool (and so its clients) between programs. */
   pool?: LMPool;
   /** The program's text, when it is not (or no longer) what the file holds: a run's recorded program. */
@@ -167,6 +169,7 @@ export async function loadProgram<Outputs extends Record<string, unknown> = Reco
       ...(options.env ? { env: options.env } : {}),
       ...(options.onNotice ? { onNotice: options.onNotice } : {}),
       ...(options.onPaidCall ? { onPaidCall: options.onPaidCall } : {}),
+      ...(options.onCachedCall ? { onCachedCall: options.onCachedCall } : {}),
     });
   return new Program<Outputs>(graph, options.state ?? initialState(graph.spec, graph.lmSteps), pool);
 }

@@ -27,6 +27,7 @@ import { checkpointSchema, storedCheckpoint, type Checkpoint, type Finished, typ
 import { EventLog, RESUMED } from "./event-log.js";
 import { readReport, type OptimizeReport } from "./report.js";
 import { Spend } from "./spend.js";
+import { limitProblem, limitSources, type LimitSource } from "./budget-setting.js";
 import { displayPath } from "../util/display-path.js";
 import { loadGraph } from "../graph/load.js";
 import { metricNodes } from "../program/metric-nodes.js";
@@ -156,7 +157,7 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
     },
   };
   const session = await Session.create(runId, program, config, { store, spend, signal, hooks });
-  const plan = session.checkPlan();
+  const plan = session.checkPlan({ sources: limitSources(flags.budget ?? {}, section.budget ?? {}, program.spec.positions) });
   store.runs.create({
     id: runId,
     kind: "optimize",
@@ -272,6 +273,7 @@ function programOptions(lm: RunConfig["lm"], store: Store, hooks: OptimizeHooks,
   return {
     ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
     onPaidCall: spend.paid,
+    onCachedCall: spend.cached,
     ...(lm.override ? { lm: lm.override } : {}),
     // Resuming: a step naming no model runs on what it ran on (an API key's default model, or sim),
     // not on whatever keys the environment holds now.
@@ -328,6 +330,8 @@ class Session {
   private readonly events: EventLog;
   private phase = "starting";
   private step = 0;
+  /** What the optimizer told the user about the outcome (ctx.notice), for the report. */
+  private readonly notes: string[] = [];
   private baselineScore = NaN;
   private bestScore = NaN;
   /** Budget kept back for the final test evaluation of the baseline and the best candidate: LM calls … */
@@ -378,7 +382,7 @@ class Session {
   }
 
   /** The plan for this budget; refuses one too small for a single improvement step. */
-  checkPlan(options: { resuming?: boolean } = {}): Plan {
+  checkPlan(options: { resuming?: boolean; sources?: Partial<Record<keyof BudgetLimits, LimitSource>> } = {}): Plan {
     const { limits } = this.config;
     const baselineCalls = this.data.dev.length * this.callsPerExample;
     const optimizing = limits.calls === undefined ? Infinity : limits.calls - this.reserve - baselineCalls;
@@ -392,20 +396,16 @@ class Session {
     });
     if (!options.resuming && limits.calls !== undefined && optimizing < plan.minimumCalls) {
       const needed = this.reserve + baselineCalls + plan.minimumCalls;
-      throw new UserError({
-        flag: "--budget-calls",
-        message: `${limits.calls} LM calls cannot buy a single ${this.config.optimizer} step here: scoring the baseline on dev takes ${baselineCalls}, the final test evaluation ${this.reserve}, and one step at least ${plan.minimumCalls}; give at least --budget-calls ${needed}`,
-      });
+      const what = `${limits.calls} LM calls cannot buy a single ${this.config.optimizer} step here: scoring the baseline on dev takes ${baselineCalls}, the final test evaluation ${this.reserve}, and one step at least ${plan.minimumCalls}`;
+      throw new UserError(limitProblem("calls", options.sources?.calls, what, String(needed)));
     }
     if (!options.resuming && limits.rollouts !== undefined) {
       // The rollouts one step takes, from its least calls (an upper bound: proposal calls are no rollouts).
       const stepRollouts = Math.ceil(plan.minimumCalls / this.callsPerExample);
       const needed = this.reserveRollouts + this.data.dev.length + stepRollouts;
       if (limits.rollouts < needed) {
-        throw new UserError({
-          flag: "--budget-rollouts",
-          message: `${limits.rollouts} rollouts cannot buy a single ${this.config.optimizer} step here: scoring the baseline on dev takes ${this.data.dev.length}, the final test evaluation ${this.reserveRollouts}, and one step at least ${stepRollouts}; give at least --budget-rollouts ${needed}`,
-        });
+        const what = `${limits.rollouts} rollouts cannot buy a single ${this.config.optimizer} step here: scoring the baseline on dev takes ${this.data.dev.length}, the final test evaluation ${this.reserveRollouts}, and one step at least ${stepRollouts}`;
+        throw new UserError(limitProblem("rollouts", options.sources?.rollouts, what, String(needed)));
       }
     }
     if (limits.usd !== undefined && !this.program.costKnown()) {
@@ -574,10 +574,12 @@ class Session {
       ...(baselinePartial ? { baselinePartial } : {}),
       candidates: this.candidates.size,
       steps: this.step,
+      ...(state !== undefined && this.optimizer.iterations ? { iterations: this.optimizer.iterations(state) } : {}),
+      ...(this.notes.length > 0 ? { notes: [...this.notes] } : {}),
       usage,
       tokens: this.spend.total.tokens,
       costUsd: this.spend.total.costUsd,
-      thisProcess: this.spend.thisProcess,
+      thisProcess: this.spend.paidHere(this.program.pool.stats().requests),
       elapsedMs: usage.elapsedMs,
     };
     const fixed = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : "–");
@@ -621,7 +623,10 @@ class Session {
       signal: this.signal,
       callsPerExample: this.callsPerExample,
       memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset } }),
-      onResult: () => this.progress(budget),
+      onResult: (r) => {
+        this.spend.noteResult(r);
+        this.progress(budget);
+      },
     });
     const teacherPool = config.lm.teacherLm ? program.pool.withModel(config.lm.teacherLm) : program.pool;
     const reflectionLm = () => (config.lm.reflectionLm ? program.pool.withModel(config.lm.reflectionLm) : program.pool).clientFor(program.spec.lm);
@@ -670,6 +675,10 @@ class Session {
       },
       event: (type, data) => this.events.add(type, data),
       phase: (text) => this.setPhase(text),
+      notice: (text) => {
+        this.notes.push(text);
+        this.hooks.onNotice?.(text);
+      },
       records: (results, examples, step) => stepRecords(program.graph, results, examples, step),
     };
   }

@@ -77,7 +77,7 @@ export interface OptimizeContext<Settings = Record<string, unknown>> {
   /** For progress lines: what the optimizer is doing now. */
   phase(text: string): void;
   /** Something the user should know about the run's outcome (said at once, and in the report's `notes`). */
-  notice?(text: string): void;
+  notice(text: string): void;
   /** The feedback records of a step from results of a candidate (see optimize/feedback.ts). */
   records(results: readonly ExampleResult[], examples: ReadonlyMap<string, Example>, step: string): FeedbackRecord[];
 }

@@ -78,7 +78,7 @@ export async function scoreDemoSet(ctx: OptimizeContext, args: { base: Best; bes
 /** The "demos" event: what a finished collection kept; a notice when it kept nothing (no trace reached `threshold`). */
 export function reportCollected(ctx: OptimizeContext, c: Collection, threshold: number): void {
   if (c.picked.length === 0 && c.max > 0 && c.tried > 0) {
-    ctx.notice?.(
+    ctx.notice(
       `bootstrap: no teacher trace reached the threshold ${threshold} (${c.tried} tried), so the candidate has no bootstrapped demos` +
         `${threshold > 0 ? `; for a graded metric, a lower \`optimize.bootstrap.threshold\` accepts near misses` : ""}`,
     );

@@ -47,3 +47,10 @@ export function limitProblem(limit: keyof BudgetLimits, source: LimitSource | un
       return { flag, message: `${what}; give at least ${flag} ${needed}` };
   }
 }
+
+/** A problem with a limit that no amount fixes (a USD budget on a model of unknown price), named where the limit was set. */
+export function limitNamed(limit: keyof BudgetLimits, source: LimitSource | undefined, message: string): Problem {
+  const { flag, key } = NAMES[limit];
+  if (source?.kind === "program") return { ...(source.pos ? { pos: source.pos } : {}), message: `\`optimize.budget.${key}\`: ${message}` };
+  return { flag, message };
+}

@@ -27,7 +27,7 @@ import { checkpointSchema, storedCheckpoint, type Checkpoint, type Finished, typ
 import { EventLog, RESUMED } from "./event-log.js";
 import { readReport, type OptimizeReport } from "./report.js";
 import { Spend } from "./spend.js";
-import { limitProblem, limitSources, type LimitSource } from "./budget-setting.js";
+import { limitNamed, limitProblem, limitSources, type LimitSource } from "./budget-setting.js";
 import { displayPath } from "../util/display-path.js";
 import { loadGraph } from "../graph/load.js";
 import { metricNodes } from "../program/metric-nodes.js";
@@ -409,7 +409,7 @@ class Session {
       }
     }
     if (limits.usd !== undefined && !this.program.costKnown()) {
-      throw new UserError({ flag: "--budget-usd", message: "the price of the model is unknown, so a USD budget cannot be enforced; add `lm.prices: { input, output }` to the program" });
+      throw new UserError(limitNamed("usd", options.sources?.usd, "the price of the model is unknown, so a USD budget cannot be enforced; add `lm.prices: { input, output }` to the program"));
     }
     return plan;
   }

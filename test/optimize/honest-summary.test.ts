@@ -5,7 +5,7 @@ import type { Output } from "../../src/cli/output.js";
 import { etaMs, paidLine, renderReport } from "../../src/cli/render/optimize.js";
 import { MeteredClient } from "../../src/lm/metered.js";
 import type { LMClient, LMResponse } from "../../src/lm/types.js";
-import { limitProblem, limitSources } from "../../src/optimize/budget-setting.js";
+import { limitNamed, limitProblem, limitSources } from "../../src/optimize/budget-setting.js";
 import { bootstrap } from "../../src/optimize/optimizers/bootstrap.js";
 import type { OptimizeReport } from "../../src/optimize/report.js";
 import { Spend } from "../../src/optimize/spend.js";
@@ -104,6 +104,12 @@ describe("refusals name the setting that applies", () => {
     const byDefault = formatProblem(limitProblem("calls", { kind: "default" }, "2000 LM calls cannot buy a single beam step here", "2496"));
     expect(byDefault).toBe("the default budget of 2000 LM calls cannot buy a single beam step here (no budget was given); give at least --budget-calls 2496, or `optimize.budget.calls: 2496` in the program");
     expect(byDefault).not.toMatch(/^--budget-calls:/);
+  });
+
+  it("a USD budget on a model of unknown price is named where it was set", () => {
+    const message = "the price of the model is unknown";
+    expect(formatProblem(limitNamed("usd", { kind: "program", pos: { file: "p.yaml", line: 4, col: 10 } }, message))).toBe("p.yaml:4:10: `optimize.budget.usd`: the price of the model is unknown");
+    expect(formatProblem(limitNamed("usd", { kind: "flag" }, message))).toBe("--budget-usd: the price of the model is unknown");
   });
 });
 

@@ -1,11 +1,13 @@
 /**
- * dspx as a library. The CLI is a thin shell over these functions.
+ * dspx as a library: the façade over the runtime, evaluate and optimize layers. The CLI is a thin
+ * shell over these functions.
  *
  *   import { loadProgram } from "dspx";
  *   const triage = await loadProgram("optimized.yaml");
  *   const { team, urgency } = await triage.run({ message: "I was charged twice" });
  */
-export { loadProgram, Program, type LoadProgramOptions, type RunOptions } from "./api/program.js";
+export { loadProgram, type LoadProgramOptions } from "./runtime/load.js";
+export { Program, type RunOptions } from "./runtime/program.js";
 export {
   evaluateProgram,
   evaluateProgram as evaluate,
@@ -13,9 +15,24 @@ export {
   type EvaluateProgramOptions,
   type ProgramEvalReport,
   type ProgramEvalOutcome,
-} from "./api/evaluate.js";
+} from "./evaluate/program.js";
 export { validateProgram } from "./api/validate.js";
-export { comparePrograms, type ProgramComparison } from "./api/compare.js";
+export { comparePrograms, type ProgramComparison } from "./evaluate/compare-programs.js";
+export {
+  optimize,
+  resume,
+  type AlreadyFinished,
+  type OptimizeFlags,
+  type OptimizeFlags as OptimizeOptions,
+  type OptimizeHooks,
+  type OptimizeProgress,
+  type ResumeOptions,
+} from "./optimize/run.js";
+export type { OptimizeReport } from "./optimize/report.js";
+export type { BudgetLimits, BudgetUsage } from "./optimize/budget.js";
+export type { OptimizerName, Plan } from "./optimize/types.js";
+export type { DatasetScore } from "./evaluate/dataset-score.js";
+export type { LmOptions, LmSettings } from "./lm/settings.js";
 export { exportProgram, type ExportOptions } from "./program/export.js";
 export { Store } from "./store/store.js";
 export type { EvalOutcome, EvalReport, EvalSummary, ExampleResult, ResultDigest } from "./evaluate/types.js";

@@ -1,8 +1,8 @@
 import { readOptimizeSection } from "../optimize/settings.js";
 import { UserError, type Problem } from "../util/errors.js";
 import type { SplitName } from "../program/types.js";
-import type { Program } from "./program.js";
-import { datasetOrigin, loadExamples } from "./data.js";
+import type { Program } from "../runtime/program.js";
+import { datasetOrigin, loadExamples } from "../runtime/data.js";
 
 export interface SplitCheck {
   split: SplitName;

@@ -9,6 +9,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Runs when the command ends, however it ends (close the database). */
   defer(cleanup: () => void | Promise<void>): void;
+  /** The database the command opened: named when a query on it fails later. */
+  usingDatabase(file: string): void;
 }
 
 /**
@@ -36,13 +38,21 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const cleanups: (() => void | Promise<void>)[] = [];
+  let database: string | undefined;
   try {
-    const code = await body({ output, signal: controller.signal, defer: (fn) => void cleanups.push(fn) });
+    const code = await body({
+      output,
+      signal: controller.signal,
+      defer: (fn) => void cleanups.push(fn),
+      usingDatabase: (file) => {
+        database = file;
+      },
+    });
     process.exitCode = controller.signal.aborted && !code ? EXIT.interrupted : (code ?? EXIT.ok);
   } catch (err) {
     // Ctrl-C aborts the calls in flight; their AbortError is the interruption, not a failure (exit 130).
     const shown = controller.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err;
-    process.exitCode = reportError(shown, output);
+    process.exitCode = reportError(shown, output, database);
     // --json: a refusal or failure is JSON on stdout too (an interruption prints nothing there, as before).
     if (output.json && process.exitCode !== EXIT.interrupted) output.out(errorJson(shown, process.exitCode));
   } finally {
@@ -50,7 +60,7 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
       try {
         await fn();
       } catch (err) {
-        if (!process.exitCode) process.exitCode = reportError(err, output);
+        if (!process.exitCode) process.exitCode = reportError(err, output, database);
       }
     }
     process.off("SIGINT", onSignal);

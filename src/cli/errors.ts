@@ -7,11 +7,18 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, provider: 3, interrupted: 130 
 
 const MAX_PROBLEMS = 50;
 
-let database: string | undefined;
-
-/** The database the command opened: named when a query on it fails later (a corrupt page, a lock that outlasts the busy timeout). */
-export function noteDatabase(file: string): void {
-  database = file;
+/**
+ * A run stopped with what it finished saved (interrupted, or its provider unusable): `dspx resume`
+ * continues it. The command that ran it says so; the exit code is the stopping error's.
+ */
+export class RunSaved extends Error {
+  constructor(
+    readonly stoppedBy: InterruptedError | ProviderError | Error,
+    readonly runId: string,
+  ) {
+    super(stoppedBy.message);
+    this.name = "RunSaved";
+  }
 }
 
 /** An error better-sqlite3 raised (SqliteError: code SQLITE_…) after the file opened cleanly. */
@@ -20,9 +27,22 @@ function isSqliteError(err: unknown): err is Error & { code: string } {
   return err instanceof Error && typeof code === "string" && code.startsWith("SQLITE_");
 }
 
-/** The one place errors become messages and exit codes. */
-export function reportError(err: unknown, output: Pick<Output, "err" | "errColor" | "verbose">): number {
+/**
+ * The one place errors become messages and exit codes. `database`: the file the command opened,
+ * named when a query on it fails later (a corrupt page, a lock that outlasts the busy timeout).
+ */
+export function reportError(err: unknown, output: Pick<Output, "err" | "errColor" | "verbose">, database?: string): number {
   const red = output.errColor.red;
+  if (err instanceof RunSaved) {
+    const { stoppedBy, runId } = err;
+    if (stoppedBy instanceof ProviderError) {
+      output.err(`${red("error:")} ${stoppedBy.provider}: ${stoppedBy.message}`);
+      output.err(`the run is saved; once this is fixed, continue it with \`dspx resume ${runId}\``);
+      return EXIT.provider;
+    }
+    output.err(`interrupted: the run is saved; continue it with \`dspx resume ${runId}\``);
+    return EXIT.interrupted;
+  }
   if (err instanceof UserError) {
     const shown = err.problems.slice(0, MAX_PROBLEMS);
     for (const p of shown) output.err(`${red("error:")} ${formatProblem(p)}`);
@@ -56,7 +76,10 @@ export function reportError(err: unknown, output: Pick<Output, "err" | "errColor
  * What `--json` puts on stdout when a command fails: one object, so a script reading stdout gets
  * JSON whatever happened (the messages are on stderr as well). `problems` lists a refusal's lines.
  */
-export function errorJson(err: unknown, exitCode: number, extra: Record<string, unknown> = {}): string {
+export function errorJson(reported: unknown, exitCode: number): string {
+  // A run stopped but saved: the error is what stopped it, and the run to resume is named.
+  const err = reported instanceof RunSaved ? reported.stoppedBy : reported;
+  const extra = reported instanceof RunSaved ? { runId: reported.runId } : {};
   const kind = exitCode === EXIT.usage ? "usage" : exitCode === EXIT.provider ? "provider" : exitCode === EXIT.interrupted ? "interrupted" : "failed";
   const message = err instanceof ProviderError ? `${err.provider}: ${err.message}` : err instanceof Error ? err.message : String(err);
   const problems =

@@ -3,6 +3,7 @@ import { accessSync, constants, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { parseDuration } from "../util/duration.js";
 import { httpUrlProblem } from "../util/http-url.js";
+import type { LmOptions } from "../lm/settings.js";
 
 /** Commander argument parsers: a bad value names what was expected. */
 export function positiveInt(value: string): number {
@@ -115,16 +116,10 @@ function statOf(file: string): Stats | undefined {
   }
 }
 
-/** The flags every command that calls an LM takes. */
-export interface LMFlags {
-  lm?: string;
-  baseUrl?: string;
-  rpm?: number;
-  tpm?: number;
+/** The flags every command that calls an LM takes: the LM options (`--timeout` is `timeoutMs`'s), and the database. */
+export interface LMFlags extends Pick<LmOptions, "lm" | "baseUrl" | "rpm" | "tpm" | "maxAttempts" | "cache"> {
   timeout?: number;
-  maxAttempts?: number;
   db?: string;
-  cache?: boolean;
 }
 
 export function addLMOptions(command: Command): Command {

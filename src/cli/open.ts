@@ -1,8 +1,9 @@
-import { loadProgram, type Program } from "../api/program.js";
+import { loadProgram } from "../runtime/load.js";
+import type { Program } from "../runtime/program.js";
+import { lmSettings, type LmOptions, type LmSettings } from "../lm/settings.js";
 import { parseModelFlag } from "../lm/spec.js";
 import { Store } from "../store/store.js";
 import type { CommandContext } from "./context.js";
-import { noteDatabase } from "./errors.js";
 import type { LMFlags } from "./flags.js";
 
 /**
@@ -10,19 +11,26 @@ import type { LMFlags } from "./flags.js";
  * opened for the LM cache (unless --no-cache); the database closes when the command ends.
  */
 export async function openProgram(file: string, flags: LMFlags, ctx: CommandContext, store?: Store): Promise<Program> {
-  if (flags.lm) parseModelFlag("--lm", flags.lm);
-  const program = await loadProgram(file, {
-    ...(flags.lm ? { lm: flags.lm } : {}),
-    ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
-    ...(flags.rpm ? { rpm: flags.rpm } : {}),
-    ...(flags.tpm ? { tpm: flags.tpm } : {}),
-    ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
-    ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
+  const settings = settingsFromFlags(flags);
+  return loadProgram(file, {
+    settings,
     // A run's view of the cache: a command that opens a run (eval) links the entries it uses to it.
-    ...(flags.cache !== false ? { cache: (store ?? openStore(flags, ctx)).cache.forRun() } : {}),
+    cache: settings.cache ? (store ?? openStore(flags, ctx)).cache.forRun() : undefined,
     onNotice: (m) => ctx.output.notice(m),
   });
-  return program;
+}
+
+/** The LM flags a command was given (models checked), over the environment: see `lmSettings`. */
+export function lmOptionsFromFlags(flags: LMFlags & Pick<LmOptions, "teacherLm" | "reflectionLm">): LmOptions {
+  for (const [flag, value] of [["--lm", flags.lm], ["--teacher-lm", flags.teacherLm], ["--reflection-lm", flags.reflectionLm]] as const) {
+    if (value) parseModelFlag(flag, value);
+  }
+  return { ...flags, timeoutMs: flags.timeout };
+}
+
+/** The LM settings of a command that runs a program as it is (no optimize section to read). */
+export function settingsFromFlags(flags: LMFlags): LmSettings {
+  return lmSettings(lmOptionsFromFlags(flags));
 }
 
 /**
@@ -32,7 +40,7 @@ export async function openProgram(file: string, flags: LMFlags, ctx: CommandCont
  */
 export function openStore(flags: { db?: string }, ctx: CommandContext, { write = true, create = write }: { write?: boolean; create?: boolean } = {}): Store {
   const store = Store.open(flags.db, { write, create });
-  noteDatabase(store.file);
+  ctx.usingDatabase(store.file);
   ctx.defer(() => store.close());
   return store;
 }

@@ -2,6 +2,7 @@ import { executeGraph, isFatal, StepFailure, type ExecContext } from "../graph/e
 import type { Prediction, Trace } from "../graph/trace.js";
 import type { Graph } from "../graph/types.js";
 import { addUsage, ZERO_USAGE, type LMCallRecord, type Usage } from "../lm/types.js";
+import { addCost, callCost } from "../lm/pricing.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
 import type { Example } from "../program/example.js";
 import type { ProgramState } from "../program/state.js";
@@ -170,9 +171,9 @@ function accounting(
       calls++;
       if (call.cached) cachedCalls++;
       else usage = addUsage(usage, call.usage);
-      cost = cost === null || call.costUsd === null ? null : cost + (call.cached ? 0 : call.costUsd);
-      const original = call.cached ? (call.nominalCostUsd ?? 0) : call.costUsd;
-      nominal = nominal === null || original === null ? null : nominal + original;
+      const { spent, nominal: original } = callCost(call);
+      cost = addCost(cost, spent);
+      nominal = addCost(nominal, original);
     }
   }
   return { usage, costUsd: cost, calls, cachedCalls, nominal: { calls, costUsd: nominal } };

@@ -1,4 +1,4 @@
-import type { Usage } from "./types.js";
+import type { LMCallRecord, Usage } from "./types.js";
 
 /** USD per million tokens. */
 export interface Prices {
@@ -66,4 +66,17 @@ export function costOf(usage: Usage, prices: Prices | undefined): number | null 
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
   const fresh = usage.promptTokens - cached;
   return (fresh * prices.input + cached * (prices.cachedInput ?? prices.input) + usage.completionTokens * prices.output) / 1e6;
+}
+
+/** A sum of costs in USD: unknown (null) once one of them is. */
+export function addCost(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a + b;
+}
+
+/**
+ * What one recorded call costs: `spent`, paid now (nothing for a cache hit), and `nominal`, what it
+ * cost when first made (a cache hit: the original call's; 0 when that was not recorded).
+ */
+export function callCost(call: Pick<LMCallRecord, "cached" | "costUsd" | "nominalCostUsd">): { spent: number | null; nominal: number | null } {
+  return call.cached ? { spent: call.costUsd === null ? null : 0, nominal: call.nominalCostUsd ?? 0 } : { spent: call.costUsd, nominal: call.costUsd };
 }

@@ -4,6 +4,9 @@ import type { BudgetLimits } from "./budget.js";
 /** Where a run's limit came from: a `--budget-*` flag, the program's `optimize.budget`, or the default LM-call cap. */
 export type LimitSource = { kind: "flag" } | { kind: "program"; pos?: SourcePos } | { kind: "default" };
 
+/** Where each limit in force came from. */
+export type LimitSources = Partial<Record<keyof BudgetLimits, LimitSource>>;
+
 /** The flag and the `optimize.budget` key of each limit. */
 const NAMES: Record<keyof BudgetLimits, { flag: string; key: string }> = {
   calls: { flag: "--budget-calls", key: "calls" },
@@ -16,8 +19,8 @@ const NAMES: Record<keyof BudgetLimits, { flag: string; key: string }> = {
  * Where each limit in force came from: the flags override `optimize.budget` key by key; the default
  * cap stands only when neither gave any limit. `positions` are the program's source positions.
  */
-export function limitSources(flags: BudgetLimits, section: BudgetLimits, positions: ReadonlyMap<string, SourcePos>): Partial<Record<keyof BudgetLimits, LimitSource>> {
-  const sources: Partial<Record<keyof BudgetLimits, LimitSource>> = {};
+export function limitSources(flags: BudgetLimits, section: BudgetLimits, positions: ReadonlyMap<string, SourcePos>): LimitSources {
+  const sources: LimitSources = {};
   let given = false;
   for (const limit of Object.keys(NAMES) as (keyof BudgetLimits)[]) {
     if (flags[limit] !== undefined) sources[limit] = { kind: "flag" };

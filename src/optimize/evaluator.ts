@@ -1,4 +1,4 @@
-import type { Program } from "../api/program.js";
+import type { Program } from "../runtime/program.js";
 import type { EvalMemo } from "../evaluate/memo.js";
 import { evaluate } from "../evaluate/evaluate.js";
 import type { ExampleResult } from "../evaluate/types.js";
@@ -32,12 +32,7 @@ export async function scoreProgram(
   exec: { sample?: number; temperature?: number } = {},
 ): Promise<ScoreSet> {
   const { budget } = options;
-  const reason = budget.exhausted();
-  if (reason) throw new BudgetExhausted(reason);
-  const calls = budget.limits.calls;
-  if (calls !== undefined && budget.used.calls + examples.length * options.callsPerExample > calls) throw new BudgetExhausted("LM calls");
-  const rollouts = budget.limits.rollouts;
-  if (rollouts !== undefined && budget.used.rollouts + examples.length > rollouts) throw new BudgetExhausted("rollouts");
+  budget.ensure({ calls: examples.length * options.callsPerExample, rollouts: examples.length });
   const metric = await program.metric();
   const report = await evaluate({
     graph: program.graph,
@@ -56,6 +51,7 @@ export async function scoreProgram(
     },
   });
   if (report.summary.stopped === "interrupted") throw new InterruptedError();
+  // Stopped by `canDispatch`: a limit was reached while the evaluation ran.
   if (report.summary.stopped === "budget") throw new BudgetExhausted(budget.exhausted() ?? "LM calls");
   const scores = new Map(report.results.map((r) => [r.exampleId, r.score]));
   return { candidate, scores, mean: report.summary.mean, results: report.results };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DatasetScore } from "../api/run-views.js";
+import type { DatasetScore } from "../evaluate/dataset-score.js";
 import type { Usage } from "../lm/types.js";
 import { programStateSchema, type ProgramState } from "../program/state.js";
 import type { BudgetUsage } from "./budget.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { addCost } from "../lm/pricing.js";
 import { addUsage, ZERO_USAGE, type LMResponse, type Usage } from "../lm/types.js";
 
 /** Tokens and USD (null once some call's price was unknown). */
@@ -104,5 +105,5 @@ export class Spend {
 }
 
 function plus(s: Spent, r: LMResponse): Spent {
-  return { tokens: addUsage(s.tokens, r.usage), costUsd: s.costUsd === null || r.costUsd === null ? null : s.costUsd + r.costUsd };
+  return { tokens: addUsage(s.tokens, r.usage), costUsd: addCost(s.costUsd, r.costUsd) };
 }

@@ -1,7 +1,7 @@
 import type { z } from "zod";
-import type { Program } from "../api/program.js";
 import type { EvalReport, ExampleResult } from "../evaluate/types.js";
 import type { FeedbackRecord } from "../lm/types.js";
+import type { Graph } from "../graph/types.js";
 import type { Example } from "../program/example.js";
 import type { ProgramState } from "../program/state.js";
 import type { Rng } from "../util/rng.js";
@@ -43,10 +43,15 @@ export interface ProposeArgs {
  */
 export type Proposal = { ok: true; instruction: string } | { ok: false; error: string };
 
-/** What the driver gives an optimizer. Everything an optimizer decides depends only on this and its state. */
+/**
+ * What the driver gives an optimizer: the program's compiled graph, its baseline state, the data,
+ * and the evaluator and LMs to use. Everything an optimizer decides depends only on this and its state.
+ */
 export interface OptimizeContext<Settings = Record<string, unknown>> {
-  /** The student program; `program.state` is the baseline (the file's instructions and demos). */
-  program: Program;
+  /** The student program's compiled steps. */
+  graph: Graph;
+  /** The baseline: the file's instructions and demos. */
+  baseline: ProgramState;
   trainset: readonly Example[];
   devset: readonly Example[];
   /** Seeded, checkpointed with the optimizer's state: the only source of randomness. */
@@ -135,12 +140,6 @@ export interface Optimizer<State = unknown, Schema extends z.ZodObject = z.ZodOb
   iterations?(state: State): number;
 }
 
-/** The budget ran out before a step could finish: the run ends with the last completed step. */
-export class BudgetExhausted extends Error {
-  constructor(readonly what: string) {
-    super(`the ${what} budget is used up`);
-    this.name = "BudgetExhausted";
-  }
-}
+export { BudgetExhausted } from "./budget.js";
 
 export type { EvalReport };

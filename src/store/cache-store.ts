@@ -1,5 +1,4 @@
 import type Database from "better-sqlite3";
-import type { Usage } from "../lm/types.js";
 import type { Writer } from "./writer.js";
 
 /** A cached LM response: what the provider answered and what that answer cost the first time. */
@@ -8,7 +7,8 @@ export interface CachedResponse {
   model: string;
   text: string;
   responseModel: string;
-  usage: Usage;
+  /** Tokens, as the LM layer counts them (its `Usage`). */
+  usage: { promptTokens: number; completionTokens: number; cachedTokens: number };
   costUsd: number | null;
   latencyMs: number;
   createdAt: number;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { UserError } from "../util/errors.js";
 import { displayPath } from "../util/display-path.js";
 import { processGone } from "./live-runs.js";
+import { readRunConfig, writeRunConfig, type RunConfigs } from "./run-config.js";
 import type { WriteOp } from "./statements.js";
 import { damagedRun, readStoredJson, readStoredRow, type StoredJson } from "./stored-json.js";
 import type { Writer } from "./writer.js";
@@ -24,16 +25,13 @@ export interface RunTotals {
   [key: string]: unknown;
 }
 
-export interface RunRecord {
+interface RunFields {
   id: string;
-  kind: RunKind;
   name?: string;
   programName: string;
   programFile: string;
   programHash: string;
   programSource: string;
-  /** Everything that defines the run (model, dataset, optimizer settings…), as recorded. */
-  config: Record<string, unknown>;
   seed?: number;
   status: RunStatus;
   error?: string;
@@ -45,6 +43,15 @@ export interface RunRecord {
   bestScore?: number;
   totals: RunTotals;
 }
+
+/** A run of one kind, with its configuration: everything that defines it (models, data, optimizer settings…). */
+export type RunOf<K extends RunKind> = RunFields & { kind: K; config: RunConfigs[K] };
+export type RunRecord = RunOf<"eval"> | RunOf<"optimize">;
+
+/** What `RunsStore.create` records: a run's fields that are known when it starts. */
+export type NewRun = {
+  [K in RunKind]: Omit<RunFields, "status" | "startedAt" | "updatedAt" | "totals"> & { kind: K; config: RunConfigs[K]; startedAt?: number };
+}[RunKind];
 
 export interface CandidateRecord {
   hash: string;
@@ -94,7 +101,6 @@ const runRowSchema = z.object({
   totals: z.unknown(),
 });
 
-const configSchema = z.record(z.string(), z.unknown());
 const count = z.number().optional();
 const totalsSchema = z.looseObject({
   examples: count,
@@ -121,23 +127,23 @@ function readRun(raw: unknown): RunRecord | DamagedRun {
   const read = readStoredRow(raw, runRowSchema);
   if (!read.ok) return damaged(`its row ${read.problem}`);
   const row = read.value;
-  const config = readStoredJson(row.config, configSchema);
+  const json = readStoredJson(row.config, z.unknown());
+  const config = json.ok ? readRunConfig(row.kind, json.value) : json;
   if (!config.ok) return damaged(`its \`config\` ${config.problem}`);
   const totals = readStoredJson(row.totals, totalsSchema);
   if (!totals.ok) return damaged(`its \`totals\` ${totals.problem}`);
-  const r: RunRecord = {
+  const fields: RunFields = {
     id: row.id,
-    kind: row.kind,
     programName: row.program_name,
     programFile: row.program_file,
     programHash: row.program_hash,
     programSource: row.program_source,
-    config: config.value,
     status: row.status,
     startedAt: row.started_at,
     updatedAt: row.updated_at,
-    totals: totals.value as RunTotals,
+    totals: totals.value,
   };
+  const r: RunRecord = { ...fields, ...config.value };
   if (row.name !== null) r.name = row.name;
   if (row.seed !== null) r.seed = row.seed;
   if (row.error !== null) r.error = row.error;
@@ -180,7 +186,7 @@ export class RunsStore {
   ) {}
 
   /** Records a new run, committed before this returns (see `commitNow`). */
-  create(run: Omit<RunRecord, "status" | "startedAt" | "updatedAt" | "totals"> & { startedAt?: number }): void {
+  create(run: NewRun): void {
     const at = run.startedAt ?? Date.now();
     this.commitNow({
       name: "run.create",
@@ -192,7 +198,7 @@ export class RunsStore {
         programFile: run.programFile,
         programHash: run.programHash,
         programSource: run.programSource,
-        config: JSON.stringify(run.config),
+        config: writeRunConfig(run.kind, run.config),
         seed: run.seed ?? null,
         pid: run.pid ?? process.pid,
         at,

@@ -17,6 +17,11 @@ export function readStoredJson<T>(text: unknown, schema: z.ZodType<T>): StoredJs
   } catch (err) {
     return { ok: false, problem: `is not valid JSON (${(err as Error).message})` };
   }
+  return readStoredValue(value, schema);
+}
+
+/** Stored JSON already parsed, checked against `schema`. */
+export function readStoredValue<T>(value: unknown, schema: z.ZodType<T>): StoredJson<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problem: `does not have the expected shape (${issueText(parsed.error.issues[0])})` };

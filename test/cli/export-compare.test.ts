@@ -7,6 +7,7 @@ import { Store } from "../../src/store/store.js";
 import { stateHash } from "../../src/program/state.js";
 import { runCli } from "../support/cli.js";
 import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
+import { OPTIMIZE_CONFIG } from "../support/run-configs.js";
 
 const TRIAGE = "programs/support-triage.yaml";
 let dir: string;
@@ -73,7 +74,7 @@ describe("dspx export", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("has no candidate");
     const store = Store.open(db);
-    store.runs.create({ id: "runninga", kind: "optimize", programName: "x", programFile: path.resolve(TRIAGE), programHash: "h", programSource: await readFile(TRIAGE, "utf8"), config: {} });
+    store.runs.create({ id: "runninga", kind: "optimize", programName: "x", programFile: path.resolve(TRIAGE), programHash: "h", programSource: await readFile(TRIAGE, "utf8"), config: OPTIMIZE_CONFIG });
     await store.close();
     const running = await dspx(["export", "runninga"], db);
     expect(running.code).toBe(2);

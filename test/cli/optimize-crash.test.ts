@@ -142,10 +142,11 @@ describe("optimize is deterministic and crash-safe", () => {
     const sql = new Database(db, { readonly: true });
     expect(sql.prepare("SELECT status FROM runs WHERE id = ?").get(runId)).toEqual({ status: "interrupted" });
     sql.close();
-    const resumed = await runCli(["resume", runId, "--json"], { env: env(db) });
+    // The rest of the run, on a machine running other test files: more than runCli's default minute.
+    const resumed = await runCli(["resume", runId, "--json"], { env: env(db), timeoutMs: 100_000 });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).runId).toBe(runId);
-  }, 120_000);
+  }, 180_000);
 });
 
 describe("optimize after a fatal provider error", () => {

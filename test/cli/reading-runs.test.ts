@@ -3,13 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import { Chalk } from "chalk";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CandidateView } from "../../src/api/run-views.js";
+import type { CandidateView } from "../../src/view/run-view.js";
 import { changedProgramNotice } from "../../src/cli/commands/optimize.js";
 import { runSplit, runSummary } from "../../src/cli/commands/runs.js";
 import { evalDataParts, eventsListed } from "../../src/cli/commands/show.js";
 import { bestCandidateLines } from "../../src/cli/render/candidate.js";
 import { sha256 } from "../../src/util/canonical.js";
-import type { EventRecord, RunRecord } from "../../src/store/runs-store.js";
+import type { EventRecord, RunOf } from "../../src/store/runs-store.js";
+import { EVAL_CONFIG, OPTIMIZE_CONFIG } from "../support/run-configs.js";
 import { runCli } from "../support/cli.js";
 
 /** Reading a run: the best candidate's instructions and demos, every event on request, the split, the optimizer. */
@@ -66,23 +67,27 @@ describe("events in show", () => {
   });
 });
 
-function record(over: Partial<RunRecord>): RunRecord {
-  return { id: "abcd1234", kind: "eval", programName: "p", programFile: "p.yaml", programHash: "h", programSource: "", config: {}, status: "done", startedAt: 0, updatedAt: 0, totals: {}, ...over };
+const FIELDS = { id: "abcd1234", programName: "p", programFile: "p.yaml", programHash: "h", programSource: "", status: "done" as const, startedAt: 0, updatedAt: 0 };
+function evalRecord(config: Partial<RunOf<"eval">["config"]>, totals: Record<string, unknown> = {}): RunOf<"eval"> {
+  return { ...FIELDS, kind: "eval", config: { ...EVAL_CONFIG, ...config }, totals };
+}
+function optimizeRecord(config: Partial<RunOf<"optimize">["config"]>): RunOf<"optimize"> {
+  return { ...FIELDS, kind: "optimize", config: { ...OPTIMIZE_CONFIG, ...config }, totals: {} };
 }
 
 describe("the split and the optimizer", () => {
   it("an eval run's split (or file), an optimize run's train and dev sets and its optimizer", () => {
-    expect(runSplit(record({ config: { dataset: "test" } }))).toBe("test");
-    expect(runSplit(record({ config: { dataset: "data/holdout.jsonl" } }))).toBe("data/holdout.jsonl");
-    expect(runSplit(record({ kind: "optimize", config: { data: { dev: { file: "d.jsonl" } } } }))).toBe("train/dev");
-    expect(runSplit(record({ kind: "optimize", config: { data: { dev: { splitFromTrain: true } } } }))).toBe("train");
-    expect(runSummary(record({ kind: "optimize", config: { optimizer: "gepa" } }))).toMatchObject({ optimizer: "gepa" });
-    expect(runSummary(record({ config: { dataset: "dev" } }))).toMatchObject({ split: "dev", optimizer: null });
+    expect(runSplit(evalRecord({ dataset: "test" }))).toBe("test");
+    expect(runSplit(evalRecord({ dataset: "data/holdout.jsonl" }))).toBe("data/holdout.jsonl");
+    expect(runSplit(optimizeRecord({ data: { ...OPTIMIZE_CONFIG.data, dev: { file: "d.jsonl", sha256: "x" } } }))).toBe("train/dev");
+    expect(runSplit(optimizeRecord({ data: { ...OPTIMIZE_CONFIG.data, dev: { splitFromTrain: true } } }))).toBe("train");
+    expect(runSummary(optimizeRecord({ optimizer: "gepa" }))).toMatchObject({ optimizer: "gepa" });
+    expect(runSummary(evalRecord({ dataset: "dev" }))).toMatchObject({ split: "dev", optimizer: null });
   });
 
   it("show's data line for an eval run: the split, its file, the examples and the limit", () => {
-    expect(evalDataParts(record({ config: { dataset: "dev", datasetFile: "/x/dev.jsonl", limit: 4 }, totals: { examples: 4 } }))).toEqual(["split dev", expect.stringMatching(/x\/dev\.jsonl$/), "4 examples (--limit 4)"]);
-    expect(evalDataParts(record({ config: { dataset: "more.jsonl" }, totals: { examples: 1 } }))).toEqual(["dataset more.jsonl", "1 example"]);
+    expect(evalDataParts(evalRecord({ dataset: "dev", datasetFile: "/x/dev.jsonl", limit: 4 }, { examples: 4 }))).toEqual(["split dev", expect.stringMatching(/x\/dev\.jsonl$/), "4 examples (--limit 4)"]);
+    expect(evalDataParts(evalRecord({ dataset: "more.jsonl" }, { examples: 1 }))).toEqual(["dataset more.jsonl", "1 example"]);
   });
 });
 

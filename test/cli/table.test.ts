@@ -1,6 +1,6 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
-import type { CandidateView } from "../../src/api/run-views.js";
+import type { CandidateView } from "../../src/view/run-view.js";
 import { modelsTable } from "../../src/cli/commands/cache.js";
 import { flippedTable } from "../../src/cli/commands/compare.js";
 import { runsTable } from "../../src/cli/commands/runs.js";
@@ -9,7 +9,8 @@ import { worstTable } from "../../src/cli/render/worst.js";
 import { layoutTable, type Column, type TableSpec, type TableStyle } from "../../src/cli/table.js";
 import { displayWidth, oneLineCell, truncateToWidth } from "../../src/cli/text-width.js";
 import { wrapParts } from "../../src/cli/wrap.js";
-import type { EventRecord, RunRecord } from "../../src/store/runs-store.js";
+import type { EventRecord, RunKind, RunOf, RunRecord } from "../../src/store/runs-store.js";
+import { EVAL_CONFIG, OPTIMIZE_CONFIG } from "../support/run-configs.js";
 
 const WIDTHS = [60, 80, 120] as const;
 /** Colour on, so the tests also show colour codes are not counted as width. */
@@ -139,16 +140,14 @@ describe("layoutTable", () => {
 // feedback with wide characters, three datasets.
 const NOW = Date.UTC(2025, 4, 6, 9, 30);
 
-function run(over: Partial<RunRecord>): RunRecord {
-  return {
+function run({ kind = "optimize", config, ...over }: Partial<Omit<RunOf<"optimize">, "kind" | "config">> & { kind?: RunKind; config?: Record<string, unknown> }): RunRecord {
+  const fields = {
     id: "k3v9x2ab",
-    kind: "optimize",
     programName: "support-triage",
     programFile: "programs/support-triage.yaml",
     programHash: "h",
     programSource: "",
-    config: {},
-    status: "done",
+    status: "done" as const,
     startedAt: NOW,
     updatedAt: NOW + 83_000,
     finishedAt: NOW + 83_000,
@@ -156,13 +155,14 @@ function run(over: Partial<RunRecord>): RunRecord {
     totals: { calls: 1994, costUsd: 0.0123 },
     ...over,
   };
+  return kind === "eval" ? { ...fields, kind, config: { ...EVAL_CONFIG, ...config } } : { ...fields, kind, config: { ...OPTIMIZE_CONFIG, ...config } };
 }
 
-const OPTIMIZE = { optimizer: "bootstrap", data: { dev: { file: "datasets/dev.jsonl" } } };
+const OPTIMIZE = { optimizer: "bootstrap", data: { ...OPTIMIZE_CONFIG.data, dev: { file: "datasets/dev.jsonl", sha256: "d" } } };
 const RUNS = [
   run({ name: "gepa with a long descriptive name for the weekly regression", status: "interrupted", config: OPTIMIZE }),
   run({ id: "p0q1r2s3", kind: "eval", programName: "incident-triage-with-a-long-program-name", status: "failed", totals: { calls: 123_456, costUsd: 12.5 }, config: { dataset: "datasets/incidents/holdout-2025-q2.jsonl" } }),
-  run({ id: "z9y8x7w6", status: "running", bestScore: undefined, config: { optimizer: "random_search", data: { dev: { splitFromTrain: true } } } }),
+  run({ id: "z9y8x7w6", status: "running", bestScore: undefined, config: { optimizer: "random_search", data: { ...OPTIMIZE_CONFIG.data, dev: { splitFromTrain: true } } } }),
 ];
 
 function candidate(seq: number, datasets: string[]): CandidateView {

@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadProgram } from "../../src/api/program.js";
-import { evaluateProgram, evaluateProgramStreaming } from "../../src/api/evaluate.js";
+import { loadProgram } from "../../src/runtime/load.js";
+import { evaluateProgram, evaluateProgramStreaming } from "../../src/evaluate/program.js";
 import { worstResults } from "../../src/cli/report/text.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import type { LMClient, LMRequest, LMResponse } from "../../src/lm/types.js";
@@ -42,7 +42,7 @@ async function fixture(metric = "exact_match: team") {
 }
 
 function poolWith(lm: LMClient): LMPool {
-  const pool = new LMPool({ override: "sim" });
+  const pool = new LMPool({ override: "sim", cache: false });
   pool.clientFor = () => lm;
   return pool;
 }

@@ -8,6 +8,7 @@ import type { ExampleResult } from "../../src/evaluate/types.js";
 import type { Example } from "../../src/program/example.js";
 import { Store } from "../../src/store/store.js";
 import { result as fixture } from "../cli/report/fixtures.js";
+import { EVAL_CONFIG } from "../support/run-configs.js";
 
 const fingerprints = { program: "p", lm: "sim", metric: "m" };
 const example = (id: string): Example => ({ id, inputs: { message: `m${id}` }, labels: { team: "billing" } });
@@ -60,7 +61,7 @@ describe("storeMemo", () => {
 
   it("with reuse: false evaluates again but still records, linking each result to the run", async () => {
     const { store, file } = await openStore();
-    store.runs.create({ id: "r1", kind: "eval", programName: "p", programFile: "p.yaml", programHash: "h", programSource: "", config: {} });
+    store.runs.create({ id: "r1", kind: "eval", programName: "p", programFile: "p.yaml", programHash: "h", programSource: "", config: EVAL_CONFIG });
     const first = storeMemo({ evaluations: store.evaluations, fingerprints, candidate: "c" });
     await first.put(example("1"), result("1", 0));
     await store.flush();

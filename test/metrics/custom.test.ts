@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildMetric } from "../../src/metrics/build.js";
 import type { MetricSpec } from "../../src/program/types.js";
 import { UserError } from "../../src/util/errors.js";
-import { loadProgram } from "../../src/api/program.js";
+import { loadProgram } from "../../src/runtime/load.js";
 import { build, example, NO_LM, PROGRAM_FILE } from "./helpers.js";
 
 /** Errors name the program file as the user would type it: relative to the working directory. */

@@ -1,5 +1,6 @@
 import path from "node:path";
-import { loadProgram, type Program } from "../../src/api/program.js";
+import { loadProgram } from "../../src/runtime/load.js";
+import type { Program } from "../../src/runtime/program.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
@@ -82,7 +83,8 @@ export function fakeContext(script: Script): { ctx: OptimizeContext<BeamSettings
   const callsPerExample = script.program.graph.lmSteps.length;
   const byId = new Map([...script.train, ...script.dev].map((e) => [e.id, e]));
   const ctx: OptimizeContext<BeamSettings> = {
-    program: script.program,
+    graph: script.program.graph,
+    baseline: script.program.state,
     trainset: script.train,
     devset: script.dev,
     rng: new Rng(script.rng ?? 1),
@@ -145,7 +147,7 @@ export function fakeContext(script: Script): { ctx: OptimizeContext<BeamSettings
 
 /** The baseline's dev ScoreSet, as the driver hands it to init (charged like the driver's). */
 export function scoreBaseline(ctx: OptimizeContext): Promise<ScoreSet> {
-  return ctx.evaluate(ctx.program.state, ctx.devset, "dev");
+  return ctx.evaluate(ctx.baseline, ctx.devset, "dev");
 }
 
 /** Runs beam like the driver: init, then steps until done (or `maxSteps`), returning every state. */

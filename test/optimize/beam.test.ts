@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Program } from "../../src/api/program.js";
+import type { Program } from "../../src/runtime/program.js";
 import { beam } from "../../src/optimize/optimizers/beam.js";
 import { beamPlan } from "../../src/optimize/optimizers/beam/plan.js";
 import type { BeamState } from "../../src/optimize/optimizers/beam/state.js";

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, expect } from "vitest";
-import { loadProgram, type Program } from "../../src/api/program.js";
+import { loadProgram } from "../../src/runtime/load.js";
+import type { Program } from "../../src/runtime/program.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import type { StepTrace } from "../../src/graph/trace.js";
 import type { Example } from "../../src/program/example.js";
@@ -166,7 +167,8 @@ export function fakeContext<S>(options: FakeOptions<S>): { ctx: OptimizeContext<
   const { program } = options;
   const dev = options.dev ?? examples(5, "d");
   const ctx: OptimizeContext<S> = {
-    program,
+    graph: program.graph,
+    baseline: program.state,
     trainset: options.train,
     devset: dev,
     rng: new Rng(options.rng ?? 1),

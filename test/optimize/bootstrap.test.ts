@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Program } from "../../src/api/program.js";
+import type { Program } from "../../src/runtime/program.js";
 import { bootstrap } from "../../src/optimize/optimizers/bootstrap.js";
 import { newCollection, stopCollecting } from "../../src/optimize/optimizers/bootstrap/collect.js";
 import { Budget } from "../../src/optimize/budget.js";

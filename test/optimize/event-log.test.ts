@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventLog, RESUMED } from "../../src/optimize/event-log.js";
 import { Store } from "../../src/store/store.js";
+import { OPTIMIZE_CONFIG } from "../support/run-configs.js";
 
 let open: Store[] = [];
 afterEach(async () => {
@@ -13,7 +14,7 @@ afterEach(async () => {
 async function storeWithRun(): Promise<Store> {
   const store = Store.open(path.join(await mkdtemp(path.join(os.tmpdir(), "dspx-event-log-")), "dspx.db"));
   open.push(store);
-  store.runs.create({ id: "run1", kind: "optimize", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: {} });
+  store.runs.create({ id: "run1", kind: "optimize", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: OPTIMIZE_CONFIG });
   return store;
 }
 

@@ -1,4 +1,4 @@
-import type { Program } from "../../src/api/program.js";
+import type { Graph } from "../../src/graph/types.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
 import { Budget, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
@@ -58,9 +58,11 @@ export function fakeContext(script: Script): { ctx: OptimizeContext<GepaSettings
   const log: Log = { evaluations: [], proposals: [], events: [], candidates: [] };
   const budget = new Budget(script.limits ?? {}, script.used, () => 0);
   const byId = new Map([...script.train, ...script.dev].map((e) => [e.id, e]));
-  const program = { graph: { lmSteps: script.steps, steps: [] }, state: script.baseline } as unknown as Program;
+  // GEPA reads only the names of the LM steps from the graph.
+  const graph = { lmSteps: script.steps, steps: [] } as unknown as Graph;
   const ctx: OptimizeContext<GepaSettings> = {
-    program,
+    graph,
+    baseline: script.baseline,
     trainset: script.train,
     devset: script.dev,
     rng: script.rng ?? new Rng(1),
@@ -118,5 +120,5 @@ export function fakeContext(script: Script): { ctx: OptimizeContext<GepaSettings
 
 /** The baseline's ScoreSet on dev, as the driver hands it to init. */
 export async function scoreBaseline(ctx: OptimizeContext): Promise<ScoreSet> {
-  return ctx.evaluate(ctx.program.state, ctx.devset, "dev");
+  return ctx.evaluate(ctx.baseline, ctx.devset, "dev");
 }

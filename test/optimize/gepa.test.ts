@@ -205,8 +205,8 @@ describe("GEPA steps", () => {
     const { ctx } = fakeContext(script({ score }));
     const state = await gepa.init(ctx, await scoreBaseline(ctx));
     expect(state.pool).toHaveLength(1);
-    expect(state.pool[0]).toMatchObject({ candidate: stateHash(ctx.program.state), scores: [1, 0, 0.5, 1], mean: 0.625, parents: [], origin: "program" });
-    expect(gepa.best(state)).toMatchObject({ candidate: stateHash(ctx.program.state), score: 0.625 });
+    expect(state.pool[0]).toMatchObject({ candidate: stateHash(ctx.baseline), scores: [1, 0, 0.5, 1], mean: 0.625, parents: [], origin: "program" });
+    expect(gepa.best(state)).toMatchObject({ candidate: stateHash(ctx.baseline), score: 0.625 });
     // Plain JSON.
     expect(clone(state)).toEqual(state);
   });
@@ -318,7 +318,7 @@ describe("GEPA steps", () => {
 
   it("reads a checkpoint from before failed reflections were counted", async () => {
     const { ctx, log } = fakeContext(script({ propose: () => ({ ok: false, error: "garbage" }) }));
-    const old = stateWith([member(ctx.program.state, [0.5, 0.5, 0.5, 0.5])]);
+    const old = stateWith([member(ctx.baseline, [0.5, 0.5, 0.5, 0.5])]);
     expect(old.unreadable).toBeUndefined();
     const { state } = await gepa.step(ctx, old);
     expect(log.proposals[0]!.sample).toBe(0);

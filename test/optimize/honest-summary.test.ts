@@ -1,6 +1,6 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
-import { errorJson, EXIT } from "../../src/cli/errors.js";
+import { errorJson, EXIT, RunSaved } from "../../src/cli/errors.js";
 import type { Output } from "../../src/cli/output.js";
 import { etaMs, paidLine, renderReport } from "../../src/cli/render/optimize.js";
 import { MeteredClient } from "../../src/lm/metered.js";
@@ -119,7 +119,7 @@ describe("--json errors", () => {
     expect(JSON.parse(errorJson(err, EXIT.usage))).toEqual({
       error: { kind: "usage", exitCode: 2, message: "p.yaml:3:5: bad\n--budget-calls: too small (h)", problems: [{ message: "bad", file: "p.yaml", line: 3, col: 5 }, { message: "too small", flag: "--budget-calls", hint: "h" }] },
     });
-    expect(JSON.parse(errorJson(new ProviderError("openai", "auth", "bad key"), EXIT.provider, { runId: "r1" }))).toEqual({ error: { kind: "provider", exitCode: 3, message: "openai: bad key", runId: "r1" } });
+    expect(JSON.parse(errorJson(new RunSaved(new ProviderError("openai", "auth", "bad key"), "r1"), EXIT.provider))).toEqual({ error: { kind: "provider", exitCode: 3, message: "openai: bad key", runId: "r1" } });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Program } from "../../src/api/program.js";
+import type { Program } from "../../src/runtime/program.js";
 import { randomSearch, type RandomSearchState } from "../../src/optimize/optimizers/random-search.js";
 import { BudgetExhausted } from "../../src/optimize/types.js";
 import { stateHash } from "../../src/program/state.js";

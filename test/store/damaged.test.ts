@@ -9,6 +9,7 @@ import { openDatabase } from "../../src/store/db.js";
 import { isDamaged } from "../../src/store/runs-store.js";
 import { Store } from "../../src/store/store.js";
 import { UserError } from "../../src/util/errors.js";
+import { OPTIMIZE_CONFIG } from "../support/run-configs.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -35,7 +36,7 @@ async function twoRuns(): Promise<{ file: string; store: Store }> {
   const store = Store.open(file);
   stores.push(store);
   for (const [i, id] of ["good0001", "bad00001"].entries()) {
-    store.runs.create({ id, kind: "optimize", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "name: p", config: { optimizer: "labeled" }, startedAt: 1000 + i });
+    store.runs.create({ id, kind: "optimize", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "name: p", config: OPTIMIZE_CONFIG, startedAt: 1000 + i });
     store.runs.addCandidate(id, { hash: `cand-${id}`, state: { steps: {} }, origin: "baseline" });
     store.runs.addEvent(id, "accepted", { score: 0.5 });
     store.runs.putCheckpoint(id, 2, CHECKPOINT);
@@ -94,7 +95,7 @@ describe("a damaged row breaks only its own run", () => {
     expect(err.problems[0]!.message).toMatch(/^run bad00001 is damaged: /);
     expect(err.problems[0]!.message).toMatch(reason);
     expect(() => store.runs.get("bad00001")).toThrow(UserError);
-    expect(store.runs.resolve("good").config).toEqual({ optimizer: "labeled" });
+    expect(store.runs.resolve("good").config).toEqual(OPTIMIZE_CONFIG);
     expect(store.runs.candidates("good0001")).toHaveLength(1);
   });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/store/db.js";
 import { MIGRATIONS, LATEST_VERSION } from "../../src/store/migrations.js";
 import { UserError } from "../../src/util/errors.js";
+import { EVAL_CONFIG } from "../support/run-configs.js";
 
 async function tmp(name = "dspx.db") {
   return path.join(await mkdtemp(path.join(os.tmpdir(), "dspx-db-")), name);
@@ -71,7 +72,7 @@ describe("the runs table", () => {
     const file = await tmp();
     const store = Store.open(file);
     const ids = ["mmmm0001", "zzzz0002", "aaaa0003", "mmmm0004"];
-    for (const id of ids) store.runs.create({ id, kind: "eval", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: {}, startedAt: 1_000 });
+    for (const id of ids) store.runs.create({ id, kind: "eval", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: EVAL_CONFIG, startedAt: 1_000 });
     await store.flush();
     expect(store.runs.list({}).map((r) => r.id)).toEqual([...ids].reverse());
     await store.close();

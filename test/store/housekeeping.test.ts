@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { EvaluationRow } from "../../src/store/evaluations-store.js";
 import { Store } from "../../src/store/store.js";
 import { UserError } from "../../src/util/errors.js";
+import { EVAL_CONFIG } from "../support/run-configs.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -31,7 +32,7 @@ const DAY = 86_400_000;
 const deadPid = (): number => spawnSync(process.execPath, ["-e", ""]).pid!;
 
 function addRun(store: Store, id: string, options: { status?: "done" | "running"; pid?: number; startedAt?: number } = {}): void {
-  store.runs.create({ id, kind: "eval", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: {}, ...(options.pid ? { pid: options.pid } : {}), ...(options.startedAt ? { startedAt: options.startedAt } : {}) });
+  store.runs.create({ id, kind: "eval", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: EVAL_CONFIG, ...(options.pid ? { pid: options.pid } : {}), ...(options.startedAt ? { startedAt: options.startedAt } : {}) });
   store.runs.addCandidate(id, { hash: "cand", state: {}, origin: "program" });
   store.runs.addEvent(id, "started");
   store.runs.addEvent(id, "finished");

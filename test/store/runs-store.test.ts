@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
+import { OPTIMIZE_CONFIG } from "../support/run-configs.js";
 
 let open: Store[] = [];
 afterEach(async () => {
@@ -21,7 +22,7 @@ function openStore(file: string): Store {
 }
 
 function makeRun(store: Store, id: string): void {
-  store.runs.create({ id, kind: "optimize", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: {} });
+  store.runs.create({ id, kind: "optimize", programName: "p", programFile: "/p.yaml", programHash: "h", programSource: "", config: OPTIMIZE_CONFIG });
 }
 
 describe("a run's candidates", () => {

@@ -1,13 +1,13 @@
-import { comparePrograms, type ProgramComparison } from "../../api/compare.js";
-import { DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
-import { loadCandidate, resolveCandidateRef } from "../../api/references.js";
+import { comparePrograms, type ProgramComparison } from "../../evaluate/compare-programs.js";
+import { DEFAULT_CONCURRENCY } from "../../evaluate/program.js";
+import { loadCandidate, resolveCandidateRef } from "../../runtime/candidate-ref.js";
 import { LMPool } from "../../lm/pool.js";
-import { parseModelFlag } from "../../lm/spec.js";
 import type { SplitName } from "../../program/types.js";
+import { mainDataset } from "../../store/run-config.js";
 import { UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
-import { openStore } from "../open.js";
+import { openStore, settingsFromFlags } from "../open.js";
 import { formatScore } from "../output.js";
 import type { TableSpec } from "../table.js";
 import { wrapParts } from "../wrap.js";
@@ -25,27 +25,18 @@ export interface CompareFlags extends LMFlags {
 export async function compareCommand(refA: string, refB: string, flags: CompareFlags, ctx: CommandContext): Promise<number> {
   const { output, signal } = ctx;
   if (flags.dataset && flags.split) throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
-  if (flags.lm) parseModelFlag("--lm", flags.lm);
+  const settings = settingsFromFlags(flags);
   const store = openStore(flags, ctx);
   const a = resolveCandidateRef(store, refA);
   const b = resolveCandidateRef(store, refB);
   // One pool: both sides share each endpoint's scheduler and the cache. A run's candidate runs on
   // the models and endpoints it was recorded with (so its stored evaluations count), unless --lm
   // says otherwise for both sides; --base-url moves both sides' endpoint.
-  const pool = new LMPool({
-    ...(flags.lm ? { override: flags.lm } : {}),
-    ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
-    ...(flags.rpm ? { rpm: flags.rpm } : {}),
-    ...(flags.tpm ? { tpm: flags.tpm } : {}),
-    ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
-    ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
-    ...(flags.cache !== false ? { cache: store.cache } : {}),
-    onNotice: (m) => output.notice(m),
-  });
-  const sideOptions = { pool, replay: !flags.lm, ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}) };
-  const [pa, pb] = await Promise.all([loadCandidate(a, sideOptions), loadCandidate(b, sideOptions)]);
+  const pool = new LMPool(settings, { cache: store.cache, onNotice: (m) => output.notice(m) });
+  const replay = !flags.lm;
+  const [pa, pb] = await Promise.all([loadCandidate(a, pool, { replay }), loadCandidate(b, pool, { replay })]);
   // Default dataset: an explicit one, else the split a run was evaluated on, else dev.
-  const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [r.run.config.dataset ?? r.run.config.devset] : [])).find((d) => d === "dev" || d === "test" || d === "train") as SplitName | undefined;
+  const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [mainDataset(r.run)] : [])).find((d): d is SplitName => d === "dev" || d === "test" || d === "train");
   const choice = flags.dataset ? { dataset: flags.dataset } : { split: flags.split ?? runSplit ?? "dev" };
   output.err(output.errColor.dim(`comparing on ${"dataset" in choice ? choice.dataset : choice.split}: A = ${a.label}, B = ${b.label}`));
   const comparison = await comparePrograms(store, { label: a.label, program: pa }, { label: b.label, program: pb }, {

@@ -1,12 +1,13 @@
 import path from "node:path";
-import { evaluateProgramStreaming, DEFAULT_CONCURRENCY } from "../../api/evaluate.js";
-import { beginEvalRun, type EvalRun } from "../../api/record.js";
-import { datasetPath } from "../../api/data.js";
-import { fingerprints } from "../../api/fingerprint.js";
+import { evaluateProgramStreaming, DEFAULT_CONCURRENCY } from "../../evaluate/program.js";
+import { beginEvalRun, type EvalRun } from "../../evaluate/eval-run.js";
+import { datasetPath } from "../../runtime/data.js";
+import { fingerprints } from "../../runtime/fingerprint.js";
 import { storeMemo } from "../../evaluate/memo.js";
 import type { SplitName } from "../../program/types.js";
 import type { Example } from "../../program/example.js";
 import { stateHash } from "../../program/state.js";
+import { Budget } from "../../optimize/budget.js";
 import { InterruptedError, isInterruption, UserError } from "../../util/errors.js";
 import type { EvalOutcome } from "../../evaluate/types.js";
 import type { ExampleList } from "../../evaluate/packed-examples.js";
@@ -78,8 +79,8 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   let errors = 0;
   let scoreSum = 0;
   let total = 0;
-  let spent = 0;
-  let costUnknown = false;
+  // --max-usd: what the evaluation pays now (what the store answers costs nothing), checked before each example is dispatched.
+  const budget = new Budget(flags.maxUsd !== undefined ? { usd: flags.maxUsd } : {}, undefined, undefined, "spent");
   let examples: ExampleList = [];
   let run: EvalRun | undefined;
   const outcome = await (async () => {
@@ -91,7 +92,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         concurrency,
         signal,
         lowest: Math.max(show, GITHUB_SUMMARY_LOWEST),
-        ...(flags.maxUsd !== undefined ? { canDispatch: () => spent < flags.maxUsd! } : {}),
+        ...(flags.maxUsd !== undefined ? { canDispatch: () => budget.exhausted() === undefined } : {}),
         onStart: async (info) => {
           total = info.total;
           examples = info.examples;
@@ -121,15 +122,14 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           done++;
           scoreSum += r.score;
           if (r.error) errors++;
-          if (r.costUsd === null) costUnknown = true;
-          else spent += r.costUsd;
+          budget.chargeResult(r);
           progress.update(() => {
             const elapsedMs = performance.now() - began;
             const lm = program.pool.stats();
             const extra = [
               lm.requests > 0 ? `${((lm.requests / elapsedMs) * 1000).toFixed(1)} req/s` : "",
               lm.rateLimited > 0 ? `${lm.rateLimited} × 429` : "",
-              `cost ${costUnknown ? "unknown" : formatUsd(spent)}`,
+              `cost ${formatUsd(budget.costUsd())}`,
             ].filter(Boolean).join(" · ");
             return evalProgressText({ done, total, meanSoFar: scoreSum / done, errors, elapsedMs, extra });
           });

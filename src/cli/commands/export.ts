@@ -1,10 +1,11 @@
 import { realpathSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { resolveCandidateRef } from "../../api/references.js";
-import { runView } from "../../api/run-views.js";
+import { resolveCandidateRef } from "../../runtime/candidate-ref.js";
+import { runView } from "../../view/run-view.js";
 import { loadGraph } from "../../graph/load.js";
 import { exportProgram } from "../../program/export.js";
+import { mainDataset } from "../../store/run-config.js";
 import { UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
@@ -34,7 +35,7 @@ export async function exportCommand(ref: string, flags: ExportFlags, ctx: Comman
   }
   const view = runView(store, run);
   const scores = view.candidates.find((c) => c.hash === candidate.candidate)?.scores ?? {};
-  const main = (run.config.dataset as string | undefined) ?? (run.config.devset as string | undefined) ?? "dev";
+  const main = mainDataset(run);
   const score = scores[main]?.mean;
   const text = exportProgram({
     source: run.programSource,
@@ -46,7 +47,7 @@ export async function exportCommand(ref: string, flags: ExportFlags, ctx: Comman
       runId: run.id,
       candidate: candidate.candidate,
       ...(score !== undefined && Number.isFinite(score) ? { score } : {}),
-      ...(typeof run.config.optimizer === "string" ? { optimizer: run.config.optimizer } : {}),
+      ...(run.kind === "optimize" ? { optimizer: run.config.optimizer } : {}),
       exportedAt: new Date().toISOString(),
     },
   });

@@ -1,14 +1,13 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { parseModelFlag } from "../../lm/spec.js";
 import type { BudgetLimits } from "../../optimize/budget.js";
 import { optimize, resume, type AlreadyFinished as ResumeFinished, type OptimizeHooks, type OptimizeReport } from "../../optimize/run.js";
 import type { OptimizerName } from "../../optimize/types.js";
-import { InterruptedError, ProviderError } from "../../util/errors.js";
+import { isInterruption, ProviderError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
-import { errorJson, EXIT } from "../errors.js";
+import { EXIT, RunSaved } from "../errors.js";
 import type { LMFlags } from "../flags.js";
-import { openStore } from "../open.js";
+import { lmOptionsFromFlags, openStore } from "../open.js";
 import { createProgress } from "../progress.js";
 import { progressText, renderPlan, renderReport } from "../render/optimize.js";
 import { displayPath } from "../../util/display-path.js";
@@ -58,16 +57,8 @@ async function finish(ctx: CommandContext, work: () => Promise<OptimizeReport>, 
     report = await work();
   } catch (err) {
     stop();
-    if (announced.runId && (err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError"))) {
-      output.err(`interrupted: the run is saved; continue it with \`dspx resume ${announced.runId}\``);
-      return EXIT.interrupted;
-    }
-    if (announced.runId && err instanceof ProviderError) {
-      output.err(`${output.errColor.red("error:")} ${err.provider}: ${err.message}`);
-      output.err(`the run is saved; once this is fixed, continue it with \`dspx resume ${announced.runId}\``);
-      if (output.json) output.out(errorJson(err, EXIT.provider, { runId: announced.runId }));
-      return EXIT.provider;
-    }
+    // The run exists and keeps what it finished: the error handler says how to continue it.
+    if (announced.runId && (isInterruption(err) || err instanceof ProviderError)) throw new RunSaved(err as Error, announced.runId);
     throw err;
   }
   stop();
@@ -77,44 +68,16 @@ async function finish(ctx: CommandContext, work: () => Promise<OptimizeReport>, 
 }
 
 export async function optimizeCommand(file: string, flags: OptimizeCommandFlags, ctx: CommandContext): Promise<number> {
-  for (const [flag, value] of [["--lm", flags.lm], ["--teacher-lm", flags.teacherLm], ["--reflection-lm", flags.reflectionLm]] as const) {
-    if (value) parseModelFlag(flag, value);
-  }
+  const lm = lmOptionsFromFlags(flags);
   const store = openStore(flags, ctx);
-  const budget: BudgetLimits = {};
-  if (flags.budgetCalls !== undefined) budget.calls = flags.budgetCalls;
-  if (flags.budgetUsd !== undefined) budget.usd = flags.budgetUsd;
-  if (flags.budgetTime !== undefined) budget.timeMs = flags.budgetTime;
-  if (flags.budgetRollouts !== undefined) budget.rollouts = flags.budgetRollouts;
+  // Limits not given are undefined: the program's optimize.budget, else the default, applies.
+  const budget: BudgetLimits = { calls: flags.budgetCalls, usd: flags.budgetUsd, timeMs: flags.budgetTime, rollouts: flags.budgetRollouts };
   const announced: { runId?: string } = {};
   const { hooks, stop } = hooksFor(ctx, announced);
   return finish(
     ctx,
     () =>
-      optimize(
-        file,
-        {
-          ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
-          ...(flags.trainset ? { trainset: flags.trainset } : {}),
-          ...(flags.devset ? { devset: flags.devset } : {}),
-          ...(Object.keys(budget).length > 0 ? { budget } : {}),
-          ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-          ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-          ...(flags.lm ? { lm: flags.lm } : {}),
-          ...(flags.teacherLm ? { teacherLm: flags.teacherLm } : {}),
-          ...(flags.reflectionLm ? { reflectionLm: flags.reflectionLm } : {}),
-          ...(flags.name ? { name: flags.name } : {}),
-          ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
-          ...(flags.rpm ? { rpm: flags.rpm } : {}),
-          ...(flags.tpm ? { tpm: flags.tpm } : {}),
-          ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
-          ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
-          cache: flags.cache !== false,
-        },
-        store,
-        ctx.signal,
-        hooks,
-      ),
+      optimize(file, { ...flags, ...lm, budget }, store, ctx.signal, hooks),
     stop,
     announced,
     () => path.resolve(file),

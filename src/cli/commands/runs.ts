@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { isDamaged, type DamagedRun, type RunRecord } from "../../store/runs-store.js";
+import type { KindAndConfig } from "../../store/run-config.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
 import { formatDuration, formatInt, formatScore, formatUsd } from "../output.js";
@@ -18,7 +19,7 @@ export function runSummary(r: RunRecord) {
     ...(r.name ? { name: r.name } : {}),
     program: r.programName,
     split: runSplit(r),
-    optimizer: typeof r.config.optimizer === "string" ? r.config.optimizer : null,
+    optimizer: r.kind === "optimize" ? r.config.optimizer : null,
     status: r.status,
     bestScore: r.bestScore ?? null,
     calls: r.totals.calls ?? 0,
@@ -32,11 +33,9 @@ export function runSummary(r: RunRecord) {
  * What a run scored on: an eval run's split (or the dataset file it was given); an optimize run's
  * train and dev sets (`train` alone when dev was split from it).
  */
-export function runSplit(r: Pick<RunRecord, "kind" | "config">): string | null {
-  if (r.kind === "eval") return typeof r.config.dataset === "string" ? r.config.dataset : null;
-  const dev = (r.config.data as { dev?: { splitFromTrain?: unknown } } | undefined)?.dev;
-  if (dev === undefined) return null;
-  return dev.splitFromTrain === true ? "train" : "train/dev";
+export function runSplit(r: KindAndConfig): string {
+  if (r.kind === "eval") return r.config.dataset;
+  return "splitFromTrain" in r.config.data.dev ? "train" : "train/dev";
 }
 
 /** A run whose row cannot be read, as `runs --json` lists it. */

@@ -1,5 +1,6 @@
-import { runView, type CandidateView, type RunView } from "../../api/run-views.js";
-import type { EventRecord, RunRecord } from "../../store/runs-store.js";
+import { runView, type CandidateView, type RunView } from "../../view/run-view.js";
+import type { EventRecord, RunOf, RunRecord } from "../../store/runs-store.js";
+import { mainDataset } from "../../store/run-config.js";
 import { programChanged } from "../program-changed.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open.js";
@@ -56,9 +57,7 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
   lines.push(`${c.bold("program")}  ${displayPath(run.programFile)}${programChanged(run.programFile, run.programHash) ? c.yellow(" (changed since this run)") : ""}`);
   const seedShown = run.seed !== undefined && !("seed" in run.config);
   if (run.kind === "eval") lines.push(wrapParts(`${c.bold("data")}     `, evalDataParts(run), output.columns));
-  // An eval run's dataset is on the data line.
-  const { dataset: _dataset, datasetFile: _file, limit: _limit, ...evalConfig } = run.config;
-  lines.push(wrapParts(`${c.bold("config")}   `, [...configParts(run.kind === "eval" ? evalConfig : run.config), ...(seedShown ? [`seed ${run.seed}`] : [])], output.columns));
+  lines.push(wrapParts(`${c.bold("config")}   `, [...configParts(shownConfig(run)), ...(seedShown ? [`seed ${run.seed}`] : [])], output.columns));
   lines.push(`${c.bold("started")}  ${formatWhen(run.startedAt)} · took ${formatDuration((run.finishedAt ?? run.updatedAt) - run.startedAt)}`);
   const t = run.totals;
   const n = (key: string) => formatInt(Number(t[key] ?? 0));
@@ -72,9 +71,8 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
     wrapParts(`${c.bold("totals")}   `, [...work, `${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens`, `cost ${formatUsd((t.costUsd ?? 0) as number | null)}`], output.columns),
   );
   lines.push("");
-  const mainDataset = (run.config.dataset as string | undefined) ?? (run.config.devset as string | undefined) ?? "dev";
   const bestHash = run.bestCandidate ?? v.candidates[0]?.hash;
-  lines.push(...bestCandidateLines(v.candidates.find((cand) => cand.hash === bestHash), mainDataset, output.columns, c, run.kind === "eval" ? "program" : "best"));
+  lines.push(...bestCandidateLines(v.candidates.find((cand) => cand.hash === bestHash), mainDataset(run), output.columns, c, run.kind === "eval" ? "program" : "best"));
   lines.push("");
   lines.push(c.bold("candidates"));
   lines.push(output.table(candidatesTable(v.candidates, run.bestCandidate)));
@@ -102,18 +100,23 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
   return lines.join("\n");
 }
 
+/** The configuration line's settings: an eval run's dataset and limit are on its data line instead. */
+function shownConfig(run: RunRecord): Record<string, unknown> {
+  if (run.kind !== "eval") return run.config;
+  const { dataset: _dataset, datasetFile: _file, limit: _limit, ...rest } = run.config;
+  return rest;
+}
+
 /**
  * What an eval run scored: the split (or the file given with --dataset), the file it read when the
  * run recorded it, and how many examples (of how many, under --limit).
  */
-export function evalDataParts(run: Pick<RunRecord, "config" | "totals">): string[] {
-  const label = typeof run.config.dataset === "string" ? run.config.dataset : undefined;
-  const file = typeof run.config.datasetFile === "string" ? run.config.datasetFile : undefined;
+export function evalDataParts(run: Pick<RunOf<"eval">, "config" | "totals">): string[] {
+  const { dataset: label, datasetFile: file, limit } = run.config;
   const isSplit = label === "train" || label === "dev" || label === "test";
   const examples = Number(run.totals.examples ?? 0);
-  const limit = typeof run.config.limit === "number" ? run.config.limit : undefined;
   return [
-    label === undefined ? "dataset unknown" : isSplit ? `split ${label}` : `dataset ${displayPath(label)}`,
+    isSplit ? `split ${label}` : `dataset ${displayPath(label)}`,
     ...(isSplit && file ? [displayPath(file)] : []),
     `${plural(examples, "example")}${limit !== undefined ? ` (--limit ${formatInt(limit)})` : ""}`,
   ];

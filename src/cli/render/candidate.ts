@@ -1,5 +1,5 @@
 import type { ChalkInstance } from "chalk";
-import type { CandidateView } from "../../api/run-views.js";
+import type { CandidateView } from "../../view/run-view.js";
 import { programStateSchema } from "../../program/state.js";
 import { formatScore, plural } from "../output.js";
 import { wrapParts } from "../wrap.js";

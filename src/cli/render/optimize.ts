@@ -1,4 +1,4 @@
-import type { DatasetScore } from "../../api/run-views.js";
+import type { DatasetScore } from "../../evaluate/dataset-score.js";
 import type { OptimizeProgress, OptimizeReport } from "../../optimize/run.js";
 import type { BudgetLimits } from "../../optimize/budget.js";
 import type { Plan } from "../../optimize/types.js";

@@ -26,7 +26,7 @@ export const beam: Optimizer<BeamState, typeof beamSettings> = {
   plan: beamPlan,
   init: async (ctx, baseline) => {
     const { demoPool, batchPool } = splitPools(ctx.trainset, ctx.settings.demos, ctx.rng);
-    const lmSteps = [...ctx.program.graph.lmSteps];
+    const lmSteps = [...ctx.graph.lmSteps];
     const offset = lmSteps.length > 0 ? ctx.rng.int(lmSteps.length) : 0;
     const state: BeamState = {
       v: 1,
@@ -40,9 +40,9 @@ export const beam: Optimizer<BeamState, typeof beamSettings> = {
       cursor: 0,
       iteration: 0,
       stale: 0,
-      beam: [{ candidate: baseline.candidate, state: ctx.program.state }],
+      beam: [{ candidate: baseline.candidate, state: ctx.baseline }],
       dev: { [baseline.candidate]: baseline.mean },
-      best: { candidate: baseline.candidate, state: ctx.program.state, score: baseline.mean },
+      best: { candidate: baseline.candidate, state: ctx.baseline, score: baseline.mean },
     };
     if (lmSteps.length === 0) state.stopped = "the program has no LM step";
     else if (batchPool.length === 0) state.stopped = "the train set is empty";

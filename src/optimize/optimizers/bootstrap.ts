@@ -51,14 +51,14 @@ export const bootstrap: Optimizer<BootstrapState, typeof bootstrapSettings> = {
   },
   init: async (ctx, baseline) => {
     const s = ctx.settings;
-    const base: Best = { candidate: baseline.candidate, state: ctx.program.state, score: baseline.mean };
+    const base: Best = { candidate: baseline.candidate, state: ctx.baseline, score: baseline.mean };
     const order = ctx.rng.shuffle(ctx.trainset.map((_, i) => i));
     return {
       baseline: base,
       best: base,
       memo: {},
       collection: newCollection(order, s.max_bootstrapped),
-      callsPerExample: measuredCallsPerExample(baseline, ctx.program.graph.lmSteps.length),
+      callsPerExample: measuredCallsPerExample(baseline, ctx.graph.lmSteps.length),
     };
   },
   step: async (ctx, state) => {

@@ -109,7 +109,7 @@ function addMember(state: GepaState, member: Member): number {
  * child is kept only if it does strictly better on the same minibatch, and then scored on dev.
  */
 async function reflect(ctx: OptimizeContext, state: GepaState, settings: GepaSettings): Promise<void> {
-  const steps = ctx.program.graph.lmSteps;
+  const steps = ctx.graph.lmSteps;
   const frontier = paretoFrontier(state.pool.map((m) => m.scores));
   const parentIndex = sampleParent(frontier, ctx.rng);
   const parent = state.pool[parentIndex]!;
@@ -309,7 +309,7 @@ export const gepa: Optimizer<GepaState, typeof gepaSettings> = {
     return {
       v: 1,
       iteration: 0,
-      pool: [{ candidate: baseline.candidate, state: ctx.program.state, parents: [], origin: "program", scores, mean: mean(scores), next: 0, iteration: 0 }],
+      pool: [{ candidate: baseline.candidate, state: ctx.baseline, parents: [], origin: "program", scores, mean: mean(scores), next: 0, iteration: 0 }],
       sampler: newSampler(),
       merge: { due: 0, tested: 0, accepted: 0, tried: [], lastFoundNew: false },
       counts: { reflections: 0, proposals: 0, accepted: 0, rejected: 0, unchanged: 0, skipped: 0, failed: 0 },
@@ -320,7 +320,7 @@ export const gepa: Optimizer<GepaState, typeof gepaSettings> = {
     // Never edit the state given: it is the last checkpoint's until this step completes.
     const state = JSON.parse(JSON.stringify(input)) as GepaState;
     const settings = ctx.settings;
-    const steps = ctx.program.graph.lmSteps;
+    const steps = ctx.graph.lmSteps;
     if (steps.length === 0 || ctx.trainset.length === 0) {
       ctx.event("finished", { summary: steps.length === 0 ? "the program has no LM step to rewrite" : "no train examples to reflect on" });
       return { state, done: true };

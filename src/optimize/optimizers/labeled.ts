@@ -26,12 +26,12 @@ export const labeled: Optimizer<LabeledState, typeof labeledSettings> = {
     minimumCalls: dev * callsPerExample,
   }),
   init: async (ctx, baseline) => {
-    const best: Best = { candidate: baseline.candidate, state: ctx.program.state, score: baseline.mean };
+    const best: Best = { candidate: baseline.candidate, state: ctx.baseline, score: baseline.mean };
     return { baseline: best, best };
   },
   step: async (ctx, state) => {
     ctx.phase("scoring labeled demos on dev");
-    const demos = sampleLabeledDemos(ctx.program.graph, ctx.trainset, ctx.settings.k, ctx.rng);
+    const demos = sampleLabeledDemos(ctx.graph, ctx.trainset, ctx.settings.k, ctx.rng);
     const candidateState = withDemos(state.baseline.state, demos);
     const candidate = ctx.candidate(candidateState, "labeled", [state.baseline.candidate]);
     const scored = await ctx.evaluate(candidateState, ctx.devset, "dev");

@@ -70,7 +70,7 @@ export const randomSearch: Optimizer<RandomSearchState, typeof randomSearchSetti
   },
   init: async (ctx, baseline) => {
     const s = ctx.settings;
-    const base: Best = { candidate: baseline.candidate, state: ctx.program.state, score: baseline.mean };
+    const base: Best = { candidate: baseline.candidate, state: ctx.baseline, score: baseline.mean };
     const indices = ctx.trainset.map((_, i) => i);
     const queue: CandidatePlan[] = [
       { kind: "labeled", label: "labeled only" },
@@ -89,7 +89,7 @@ export const randomSearch: Optimizer<RandomSearchState, typeof randomSearchSetti
       queue,
       next: 0,
       scored: [{ label: "zero-shot (baseline)", candidate: base.candidate, score: base.score }],
-      callsPerExample: measuredCallsPerExample(baseline, ctx.program.graph.lmSteps.length),
+      callsPerExample: measuredCallsPerExample(baseline, ctx.graph.lmSteps.length),
     };
   },
   step: async (ctx, state) => {

@@ -39,12 +39,8 @@ export function iterationCost(members: number, s: IterationShape): { calls: numb
  * end a run by BudgetExhausted.
  */
 export function affordableMembers(budget: Budget, beamSize: number, s: IterationShape): number {
-  const { limits, used } = budget;
-  const calls = limits.calls === undefined ? Infinity : limits.calls - used.calls;
-  const rollouts = limits.rollouts === undefined ? Infinity : limits.rollouts - used.rollouts;
   for (let m = beamSize; m >= 1; m--) {
-    const cost = iterationCost(m, s);
-    if (cost.calls <= calls && cost.rollouts <= rollouts) return m;
+    if (budget.fits(iterationCost(m, s))) return m;
   }
   return 0;
 }

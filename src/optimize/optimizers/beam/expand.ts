@@ -56,7 +56,7 @@ export async function expandMember(ctx: OptimizeContext, state: BeamState, setti
     let childState: ProgramState = withInstruction(member.state, step, instruction);
     if (demos === "fresh") {
       const pool = state.demoPool.map((id) => byId.get(id)!);
-      childState = withDemos(childState, new Map([[step, freshDemos(ctx.program.graph, step, pool, settings.demos, ctx.rng)]]));
+      childState = withDemos(childState, new Map([[step, freshDemos(ctx.graph, step, pool, settings.demos, ctx.rng)]]));
     }
     const hash = stateHash(childState);
     if (known.has(hash)) {

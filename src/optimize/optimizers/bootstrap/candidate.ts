@@ -21,7 +21,7 @@ export interface DemoSet {
  * none) gives a labeled-only set.
  */
 export function composeDemos(ctx: OptimizeContext, settings: BootstrapSettings, collection?: Collection, memo: TeacherMemo = {}): DemoSet {
-  const graph = ctx.program.graph;
+  const graph = ctx.graph;
   const traced = collection ? bootstrappedDemos(graph, collection, memo) : new Map<string, Demo[]>();
   const used = new Set(collection?.picked.map((p) => p.index) ?? []);
   const demos = new Map<string, Demo[]>();
@@ -97,7 +97,7 @@ export function reportCollected(ctx: OptimizeContext, c: Collection, threshold: 
  * cut and what was collected, and says so. `callsPerExample` is the state's measured value, if any.
  */
 export function cutShort(ctx: OptimizeContext, c: Collection, callsPerExample: number | undefined, label: string, threshold: number): boolean {
-  if (!stopCollecting(ctx.budget, c, ctx.devset.length, callsPerExample ?? ctx.program.graph.lmSteps.length)) return false;
+  if (!stopCollecting(ctx.budget, c, ctx.devset.length, callsPerExample ?? ctx.graph.lmSteps.length)) return false;
   reportCut(ctx, c, label);
   reportCollected(ctx, c, threshold);
   return true;

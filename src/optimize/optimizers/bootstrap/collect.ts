@@ -94,11 +94,8 @@ export function measuredCallsPerExample(baseline: ScoreSet, lmSteps: number): nu
  * budget's nominal counts, so a resumed run decides the same.
  */
 export function stopCollecting(budget: Budget, c: Collection, dev: number, callsPerExample: number): boolean {
-  const { limits, used } = budget;
-  const calls = limits.calls === undefined ? Infinity : limits.calls - used.calls;
-  const rollouts = limits.rollouts === undefined ? Infinity : limits.rollouts - used.rollouts;
   const batch = Math.min(teacherBatch(c.max - c.picked.length), c.order.length);
-  const fits = (examples: number) => examples * callsPerExample <= calls && examples <= rollouts;
+  const fits = (examples: number) => budget.fits({ calls: examples * callsPerExample, rollouts: examples });
   return fits(dev) && !fits(batch + dev);
 }
 
@@ -146,7 +143,7 @@ export async function advanceCollection(ctx: OptimizeContext, c: Collection, mem
     if (results.length !== unknown.length) throw new Error(`the teacher returned ${results.length} results for ${unknown.length} examples`);
     outcomes = { ...known };
     // Results come in example order: `index` is the position in the list given to the teacher.
-    for (const r of results) outcomes[String(unknown[r.index]!)] = outcomeOf(ctx.program.graph, r, threshold);
+    for (const r of results) outcomes[String(unknown[r.index]!)] = outcomeOf(ctx.graph, r, threshold);
   }
   const nextMemo: TeacherMemo = { ...memo, [key]: outcomes };
 

@@ -1,15 +1,8 @@
-import { meanWithCI } from "../evaluate/stats.js";
+import { scoreOf, type DatasetScore } from "../evaluate/dataset-score.js";
 import type { RunResultRow } from "../store/evaluations-store.js";
+import { mainDataset } from "../store/run-config.js";
 import type { CandidateRecord, EventRecord, RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
-
-/** A candidate's score on one dataset, from the results its run recorded. */
-export interface DatasetScore {
-  n: number;
-  mean: number;
-  ci95: [number, number];
-  errors: number;
-}
 
 export interface CandidateView extends CandidateRecord {
   scores: Record<string, DatasetScore>;
@@ -25,11 +18,6 @@ export interface RunView {
   events: EventRecord[];
 }
 
-export function scoreOf(rows: readonly { score: number; error?: unknown }[]): DatasetScore {
-  const { mean, ci95 } = meanWithCI(rows.map((r) => r.score));
-  return { n: rows.length, mean, ci95, errors: rows.filter((r) => r.error).length };
-}
-
 /** Everything `dspx show` presents about a run, read from the store. */
 export function runView(store: Store, run: RunRecord): RunView {
   const rows = store.evaluations.results(run.id);
@@ -40,12 +28,12 @@ export function runView(store: Store, run: RunRecord): RunView {
     return { ...c, scores: Object.fromEntries([...byDataset].map(([d, rs]) => [d, scoreOf(rs)])) };
   });
   const best = run.bestCandidate ?? candidates[0]?.hash;
-  const mainDataset = (run.config.dataset as string | undefined) ?? (run.config.devset as string | undefined) ?? "dev";
-  const results = rows.filter((r) => r.candidate === best && r.dataset === mainDataset);
+  const main = mainDataset(run);
+  const results = rows.filter((r) => r.candidate === best && r.dataset === main);
   const progression =
     run.kind === "eval"
       ? runningMean([...results].sort((a, b) => a.at - b.at || a.idx - b.idx).map((r) => r.score))
-      : bestSoFar(candidates.map((c) => c.scores[mainDataset]?.mean).filter((m): m is number => m !== undefined));
+      : bestSoFar(candidates.map((c) => c.scores[main]?.mean).filter((m): m is number => m !== undefined));
   return { run, candidates, results, progression, events: store.runs.events(run.id) };
 }
 

@@ -1,57 +1,26 @@
 import { executeGraph } from "../graph/execute.js";
-import { loadGraph } from "../graph/load.js";
 import type { Prediction } from "../graph/trace.js";
 import type { CompiledStep, Graph } from "../graph/types.js";
-import type { PaidCallListener } from "../lm/metered.js";
-import { LMPool } from "../lm/pool.js";
+import type { LMPool } from "../lm/pool.js";
 import type { LMClient } from "../lm/types.js";
 import { buildMetric } from "../metrics/build.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
 import type { LMConfig } from "../program/types.js";
-import type { ResponseCache } from "../store/cache-store.js";
-import { initialState, type ProgramState } from "../program/state.js";
+import type { ProgramState } from "../program/state.js";
 import { UserError, type Problem } from "../util/errors.js";
 import { didYouMean } from "../util/suggest.js";
 import { coerceValue } from "../signature/coerce.js";
 import { typeToString } from "../signature/format.js";
 
-export interface LoadProgramOptions {
-  /** Run every step on this model (`provider:model`), like `--lm`. */
-  lm?: string;
-  /** What a step naming no model runs on, instead of an API key's default or `sim` (a run replayed). */
-  defaultModel?: string;
-  /** Endpoint, rate limits, timeout and attempts for every provider call (like the CLI flags). */
-  baseUrl?: string;
-  rpm?: number;
-  tpm?: number;
-  timeoutMs?: number;
-  maxAttempts?: number;
-  /**
-   * Cache LM responses here (e.g. `Store.open("runs/dspx.db").cache`, or `.cache.forRun(id)` to link
-   * the entries used to a run); none → no cache.
-   */
-  cache?: ResponseCache;
-  /** Environment to resolve models and keys from (default: process.env). */
-  env?: NodeJS.ProcessEnv;
-  /** A learned state to run instead of the file's instructions and demos. */
-  state?: ProgramState;
-  /** Receives notices such as "running on sim" (the library never prints). */
-  onNotice?: (message: string) => void;
-  /** Told of every LM call a model answered (not cache hits), as it completes. */
-  onPaidCall?: PaidCallListener;
-  /** Told of every LM call the cache answered (nothing sent). */
-  onCachedCall?: PaidCallListener;
-  /** Share one LM pool (and so its clients) between programs. */
-  pool?: LMPool;
-  /** The program's text, when it is not (or no longer) what the file holds: a run's recorded program. */
-  source?: string;
-}
-
 export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** A loaded, compiled program ready to run: the handle the library API and every command use. */
+/**
+ * A loaded program: the compiled graph, a state (the baseline's instructions and demos, or a
+ * candidate's), the LM pool its steps call and its metric. What evaluate and optimize run and what
+ * the library hands out (`loadProgram`).
+ */
 export class Program<Outputs extends Record<string, unknown> = Record<string, unknown>> {
   private metricPromise: Promise<Metric> | undefined;
 
@@ -146,30 +115,4 @@ export class Program<Outputs extends Record<string, unknown> = Record<string, un
   async run(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<Outputs> {
     return (await this.predict(inputs, options)).outputs as Outputs;
   }
-}
-
-/** Loads a program file (yours or an exported one), ready to `run`. Bad files throw a UserError listing every problem. */
-export async function loadProgram<Outputs extends Record<string, unknown> = Record<string, unknown>>(
-  file: string,
-  options: LoadProgramOptions = {},
-): Promise<Program<Outputs>> {
-  const graph = await loadGraph(file, options.source);
-  const pool =
-    options.pool ??
-    new LMPool({
-      ...(options.lm ? { override: options.lm } : {}),
-      ...(options.defaultModel ? { defaultModel: options.defaultModel } : {}),
-      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-      ...(options.rpm ? { rpm: options.rpm } : {}),
-      ...(options.tpm ? { tpm: options.tpm } : {}),
-      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-      ...(options.cache ? { cache: options.cache } : {}),
-      ...(graph.spec.lm ? { programLm: graph.spec.lm } : {}),
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
-      ...(options.onPaidCall ? { onPaidCall: options.onPaidCall } : {}),
-      ...(options.onCachedCall ? { onCachedCall: options.onCachedCall } : {}),
-    });
-  return new Program<Outputs>(graph, options.state ?? initialState(graph.spec, graph.lmSteps), pool);
 }

@@ -1,13 +1,13 @@
-import { comparePaired, type CompareResult } from "../evaluate/compare.js";
-import { storeMemo } from "../evaluate/memo.js";
-import type { EvalReport } from "../evaluate/types.js";
+import { comparePaired, type CompareResult } from "./compare.js";
+import { storeMemo } from "./memo.js";
+import type { EvalReport } from "./types.js";
 import { stateHash } from "../program/state.js";
 import type { Store } from "../store/store.js";
 import { InterruptedError, isInterruption, UserError } from "../util/errors.js";
-import type { DataChoice } from "./data.js";
-import { evaluateProgram, type ProgramEvalReport } from "./evaluate.js";
-import { fingerprints, modelsOf } from "./fingerprint.js";
-import type { Program } from "./program.js";
+import type { DataChoice } from "../runtime/data.js";
+import { evaluateProgram, type ProgramEvalReport } from "./program.js";
+import { fingerprints, modelsOf } from "../runtime/fingerprint.js";
+import type { Program } from "../runtime/program.js";
 
 export interface CompareSide {
   label: string;

@@ -1,10 +1,10 @@
-import { evaluate, evaluateStreaming, type EvaluateOptions } from "../evaluate/evaluate.js";
-import type { EvalOutcome, EvalReport, ExampleResult } from "../evaluate/types.js";
-import type { EvalMemo } from "../evaluate/memo.js";
-import { PackedExamples, type ExampleList } from "../evaluate/packed-examples.js";
+import { evaluate, evaluateStreaming, type EvaluateOptions } from "./evaluate.js";
+import type { EvalOutcome, EvalReport, ExampleResult } from "./types.js";
+import type { EvalMemo } from "./memo.js";
+import { PackedExamples, type ExampleList } from "./packed-examples.js";
 import type { Example } from "../program/example.js";
-import type { Program } from "./program.js";
-import { datasetOrigin, datasetPath, loadExamples, type DataChoice } from "./data.js";
+import type { Program } from "../runtime/program.js";
+import { datasetOrigin, datasetPath, loadExamples, type DataChoice } from "../runtime/data.js";
 
 export interface EvaluateProgramOptions extends DataChoice {
   concurrency?: number;

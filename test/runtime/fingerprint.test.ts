@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadProgram } from "../../src/api/program.js";
-import { fingerprints } from "../../src/api/fingerprint.js";
+import { loadProgram } from "../../src/runtime/load.js";
+import { fingerprints } from "../../src/runtime/fingerprint.js";
 import { writeProgram } from "../program/helpers.js";
 
 // A metric tree with every kind of node that lives partly outside the spec: custom modules and

@@ -1,12 +1,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { replayLm, type RecordedLm } from "../lm/pool.js";
+import type { LMPool } from "../lm/pool.js";
 import type { ProgramState } from "../program/state.js";
+import { recordedLmOf } from "../store/run-config.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { displayPath } from "../util/display-path.js";
 import { UserError } from "../util/errors.js";
-import { loadProgram, type LoadProgramOptions, type Program } from "./program.js";
+import { loadProgram } from "./load.js";
+import type { Program } from "./program.js";
 
 /** A candidate program named on the command line: a run's (best or given) candidate, or a program file. */
 export type CandidateRef =
@@ -46,35 +48,13 @@ export function resolveCandidateRef(store: Store, ref: string): CandidateRef {
 }
 
 /**
- * The runnable program a reference names: a file as the options and the environment say, a run's
- * candidate (its program as recorded, with the candidate's state) as it was evaluated — on the
- * models and endpoints of the run's config, so that its stored evaluations are what it scores. With
- * `replay: false` (an explicit --lm) a run's candidate runs as a file would; an explicit `baseUrl`
- * replaces the recorded endpoint.
+ * The runnable program a reference names, on `pool` (its clients and schedulers shared): a file as
+ * the pool's settings say, a run's candidate (its program as recorded, with the candidate's state)
+ * as it was evaluated — on the models and endpoints of the run's config, so that its stored
+ * evaluations are what it scores. With `replay: false` (an explicit --lm) a run's candidate runs as
+ * a file would; an explicit base URL in the settings replaces the recorded endpoint.
  */
-export async function loadCandidate(ref: CandidateRef, options: LoadProgramOptions & { replay?: boolean } = {}): Promise<Program> {
-  const { replay = true, ...rest } = options;
-  if (ref.kind === "file") return loadProgram(ref.file, rest);
-  const recorded = replay ? recordedLmOf(ref.run) : undefined;
-  let loadOptions: LoadProgramOptions = rest;
-  if (recorded) {
-    const replayed = replayLm(recorded, rest.env ?? process.env);
-    const settings = { ...replayed, ...(rest.baseUrl ? { baseUrl: rest.baseUrl } : {}) };
-    if (rest.pool) {
-      loadOptions = { ...rest, pool: rest.pool.derive(settings) };
-    } else {
-      const { override, ...others } = settings;
-      loadOptions = { ...rest, ...others, ...(override ? { lm: override } : {}) };
-      if (!override) delete loadOptions.lm;
-    }
-  }
-  return loadProgram(ref.run.programFile, { ...loadOptions, source: ref.run.programSource, state: ref.state });
-}
-
-/** How a run chose its models, from its config: `lm` (eval and optimize runs), else an old eval run's `model`. */
-export function recordedLmOf(run: RunRecord): (RecordedLm & { model?: string }) | undefined {
-  const lm = run.config.lm;
-  const model = typeof run.config.model === "string" ? run.config.model : undefined;
-  if (lm && typeof lm === "object") return { ...(lm as RecordedLm), ...(model ? { model } : {}) };
-  return model ? { model } : undefined;
+export async function loadCandidate(ref: CandidateRef, pool: LMPool, { replay = true }: { replay?: boolean } = {}): Promise<Program> {
+  if (ref.kind === "file") return loadProgram(ref.file, { pool });
+  return loadProgram(ref.run.programFile, { pool: replay ? pool.replay(recordedLmOf(ref.run.config)) : pool, source: ref.run.programSource, state: ref.state });
 }

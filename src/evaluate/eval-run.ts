@@ -1,12 +1,13 @@
-import type { EvalOutcome } from "../evaluate/types.js";
-import { storeMemo, type EvalMemo } from "../evaluate/memo.js";
+import type { EvalOutcome } from "./types.js";
+import { storeMemo, type EvalMemo } from "./memo.js";
 import { stateHash } from "../program/state.js";
 import { newRunId } from "../store/run-id.js";
+import type { EvalRunConfig } from "../store/run-config.js";
 import type { RunTotals, RunStatus } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
 import { isInterruption, ProviderError } from "../util/errors.js";
-import { fingerprints } from "./fingerprint.js";
-import type { Program } from "./program.js";
+import { fingerprints } from "../runtime/fingerprint.js";
+import type { Program } from "../runtime/program.js";
 
 export interface EvalRun {
   runId: string;
@@ -40,7 +41,7 @@ export async function beginEvalRun(
   program: Program,
   info: {
     dataset: string;
-    config: Record<string, unknown>;
+    config: Omit<EvalRunConfig, "dataset">;
     name?: string;
     /** false: evaluate every example again (`--no-memo`). */
     reuse?: boolean;

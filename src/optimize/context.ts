@@ -1,0 +1,84 @@
+import { storeMemo } from "../evaluate/memo.js";
+import { stateHash } from "../program/state.js";
+import { fingerprints, type Fingerprints } from "../runtime/fingerprint.js";
+import { Program } from "../runtime/program.js";
+import type { Rng } from "../util/rng.js";
+import type { Budget } from "./budget.js";
+import { scoreProgram, type EvaluatorOptions } from "./evaluator.js";
+import { stepRecords } from "./feedback.js";
+import { proposeInstruction } from "./propose.js";
+import type { Session } from "./session.js";
+import type { OptimizeContext } from "./types.js";
+
+/**
+ * What an optimizer is given by a session: the student's graph and baseline, the run's data and
+ * settings, and the evaluator, teacher and reflection LM — each spending against `budget`, each
+ * result memoized in the store under the run.
+ */
+export function optimizeContext(session: Session, budget: Budget, rng: Rng): OptimizeContext {
+  const { program, store, runId, config, signal } = session;
+  const evaluator = (fp: Fingerprints): EvaluatorOptions => ({
+    budget,
+    concurrency: config.concurrency,
+    signal,
+    callsPerExample: session.shape.callsPerExample,
+    memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset } }),
+    onResult: (r) => {
+      session.spend.noteResult(r);
+      session.progress(budget);
+    },
+  });
+  const { teacherLm, reflectionLm: reflectionModel } = program.pool.settings;
+  const teacherPool = teacherLm ? program.pool.withModel(teacherLm) : program.pool;
+  const reflectionLm = () => (reflectionModel ? program.pool.withModel(reflectionModel) : program.pool).clientFor(program.spec.lm);
+  return {
+    graph: program.graph,
+    baseline: program.state,
+    trainset: session.data.train,
+    devset: session.data.dev,
+    rng,
+    settings: session.settings,
+    budget,
+    evaluate: (state, examples, dataset) => {
+      const hash = stateHash(state);
+      session.candidates.add(hash);
+      return scoreProgram(program.withState(state), hash, examples, dataset, evaluator(session.fingerprints.student));
+    },
+    teacher: async (examples, { sample }) => {
+      const teacher = new Program(program.graph, program.state, teacherPool);
+      session.fingerprints.teacher ??= await fingerprints(teacher);
+      // A teacher sample is its own "candidate" in the memo: the same state, sampled differently.
+      const id = `${stateHash(program.state)}@teacher:${sample}`;
+      const set = await scoreProgram(teacher, id, examples, `train:teacher:${sample}`, evaluator(session.fingerprints.teacher), sample > 0 ? { sample, temperature: 1 } : {});
+      return set.results;
+    },
+    propose: async ({ step, instruction, records, purpose, sample }) => {
+      budget.ensure({ calls: 1 });
+      const compiled = program.graph.steps.find((s) => s.name === step)!;
+      const { proposal, calls } = await proposeInstruction(reflectionLm(), {
+        step,
+        signature: { inputs: compiled.signature.inputs, outputs: compiled.outputs },
+        instruction,
+        records,
+        purpose,
+        sample,
+        signal,
+      });
+      budget.chargeCalls(calls, "proposal");
+      return proposal;
+    },
+    candidate: (state, origin, parents = []) => {
+      const hash = stateHash(state);
+      session.candidates.add(hash);
+      store.runs.addCandidate(runId, { hash, state, parents, origin });
+      return hash;
+    },
+    event: (type, data) => session.events.add(type, data),
+    phase: (text) => session.setPhase(text),
+    notice: (text) => {
+      session.notes.push(text);
+      session.hooks.onNotice?.(text);
+    },
+    records: (results, examples, step) => stepRecords(program.graph, results, examples, step),
+  };
+}

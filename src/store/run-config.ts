@@ -1,0 +1,141 @@
+import { z } from "zod";
+import { readStoredValue, type StoredJson } from "./stored-json.js";
+
+/**
+ * How a run was set up, as the `config` column of its row keeps it: written and read only here.
+ *
+ * Version 2 (written since the configuration had a version) carries `version: 2`. Version 1 is
+ * every configuration recorded before: it has no `version` key and is upgraded when read, so a
+ * run recorded by an older dspx is resumed, shown, compared and exported like a new one.
+ */
+export const RUN_CONFIG_VERSION = 2;
+
+/**
+ * How a run chose its models and endpoints: its LM settings with the credentials removed, plus
+ * what the environment decided then (see `recordLm` in lm/settings.ts, which writes it).
+ */
+const recordedLmSchema = z.object({
+  /** --lm or DSPX_LM: every step ran on this model. */
+  override: z.string().optional(),
+  rpm: z.number().optional(),
+  tpm: z.number().optional(),
+  timeoutMs: z.number().optional(),
+  maxAttempts: z.number().optional(),
+  /** Whether the LM response cache was used (absent: recorded before eval runs kept it). */
+  cache: z.boolean().optional(),
+  /** With no override: what a step naming no model ran on. */
+  defaultModel: z.string().optional(),
+  /** --base-url, without credentials. */
+  baseUrl: z.string().optional(),
+  /** The --base-url carried credentials, removed from `baseUrl`: they must be supplied again to run it. */
+  baseUrlRedacted: z.literal(true).optional(),
+  /** The *_BASE_URL variables that were set, without credentials (absent: recorded before dspx kept it). */
+  env: z.record(z.string(), z.string()).optional(),
+  teacherLm: z.string().optional(),
+  reflectionLm: z.string().optional(),
+});
+export type RecordedLm = z.infer<typeof recordedLmSchema>;
+
+const dataFile = z.object({ file: z.string(), sha256: z.string() });
+
+/** The fields of an eval run's configuration, in the order they are written (`dspx show` lists them so). */
+const evalFields = <L extends z.ZodType>(lm: L) => ({
+  /** The split (or file) evaluated. */
+  dataset: z.string(),
+  /** The file it read (absent: recorded before eval runs kept it). */
+  datasetFile: z.string().optional(),
+  /** The program-level model, as `dspx eval` announced it. */
+  model: z.string(),
+  lm,
+  concurrency: z.number(),
+  limit: z.number().optional(),
+  maxUsd: z.number().optional(),
+});
+
+// The first eval runs (version 1) recorded only `model` (what DSPX_LM or the program chose then),
+// no `lm`: read as stored (`dspx show` shows what was recorded), their LM settings from `recordedLmOf`.
+const evalV2 = z.object({ version: z.literal(2), ...evalFields(recordedLmSchema.optional()) });
+const evalV1 = z.object(evalFields(recordedLmSchema.optional()));
+
+const optimizeFields = {
+  /** An optimizer name (the optimize layer checks it names one it has). */
+  optimizer: z.string(),
+  /** The optimizer's settings, defaults filled in (each optimizer reads its own). */
+  settings: z.record(z.string(), z.unknown()),
+  seed: z.number(),
+  concurrency: z.number(),
+  limits: z.object({ calls: z.number().optional(), usd: z.number().optional(), timeMs: z.number().optional(), rollouts: z.number().optional() }),
+  /** No budget was given, so `limits` is the default LM-call cap. */
+  defaultBudget: z.literal(true).optional(),
+  /** The dataset candidates are scored on (always the dev split). */
+  devset: z.string(),
+  data: z.object({
+    train: dataFile,
+    dev: z.union([dataFile, z.object({ splitFromTrain: z.literal(true) })]),
+    test: dataFile.optional(),
+  }),
+  lm: recordedLmSchema,
+};
+
+const optimizeV2 = z.object({ version: z.literal(2), ...optimizeFields });
+const optimizeV1 = z.object(optimizeFields);
+
+export type EvalRunConfig = Omit<z.infer<typeof evalV2>, "version">;
+export type OptimizeRunConfig = Omit<z.infer<typeof optimizeV2>, "version">;
+export type RunConfig = EvalRunConfig | OptimizeRunConfig;
+
+/** The configuration of a run of each kind. */
+export interface RunConfigs {
+  eval: EvalRunConfig;
+  optimize: OptimizeRunConfig;
+}
+
+/** A configuration as it is stored: the current version, checked. */
+export function writeRunConfig<K extends keyof RunConfigs>(kind: K, config: RunConfigs[K]): string {
+  const schema = kind === "eval" ? evalV2 : optimizeV2;
+  return JSON.stringify(schema.parse({ version: RUN_CONFIG_VERSION, ...config }));
+}
+
+/** A run's kind with its configuration. */
+export type KindAndConfig = { kind: "eval"; config: EvalRunConfig } | { kind: "optimize"; config: OptimizeRunConfig };
+
+/** A stored configuration, of any version, as the current one (with the run's kind); or what makes it unreadable. */
+export function readRunConfig(kind: keyof RunConfigs, json: unknown): StoredJson<KindAndConfig> {
+  const version = json !== null && typeof json === "object" && !Array.isArray(json) ? (json as { version?: unknown }).version : undefined;
+  if (version !== undefined && version !== RUN_CONFIG_VERSION) {
+    return { ok: false, problem: `has version ${JSON.stringify(version)}, which this dspx does not read (it reads versions 1 to ${RUN_CONFIG_VERSION}; a newer dspx wrote it?)` };
+  }
+  if (kind === "eval") {
+    const read = readEval(json, version);
+    return read.ok ? { ok: true, value: { kind, config: read.value } } : read;
+  }
+  const read = readOptimize(json, version);
+  return read.ok ? { ok: true, value: { kind, config: read.value } } : read;
+}
+
+function readEval(json: unknown, version: unknown): StoredJson<EvalRunConfig> {
+  if (version === RUN_CONFIG_VERSION) return withoutVersion(readStoredValue(json, evalV2));
+  return readStoredValue(json, evalV1);
+}
+
+/** How a run chose its models: as recorded, or for the first eval runs (which kept only the program-level model) that model for a step naming none. */
+export function recordedLmOf(config: RunConfig): RecordedLm {
+  if (config.lm) return config.lm;
+  return { defaultModel: (config as EvalRunConfig).model };
+}
+
+function readOptimize(json: unknown, version: unknown): StoredJson<OptimizeRunConfig> {
+  if (version === RUN_CONFIG_VERSION) return withoutVersion(readStoredValue(json, optimizeV2));
+  return readStoredValue(json, optimizeV1);
+}
+
+function withoutVersion<T extends { version: number }>(read: StoredJson<T>): StoredJson<Omit<T, "version">> {
+  if (!read.ok) return read;
+  const { version: _version, ...config } = read.value;
+  return { ok: true, value: config };
+}
+
+/** The dataset a run's scores are on: an eval run's dataset, an optimize run's dev set. */
+export function mainDataset(run: KindAndConfig): string {
+  return run.kind === "eval" ? run.config.dataset : run.config.devset;
+}

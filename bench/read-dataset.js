@@ -1,17 +1,21 @@
 // Reading a 100,000-row JSONL dataset: dspx's line reader (regular-file check, byte-level line
-// splitting with a length limit, JSON depth check) and the whole dataset reader (plus coercion, ids,
-// duplicate detection) against the floor of Node's readline + JSON.parse, side by side in one run.
+// splitting with a length limit, JSON depth check) and the whole dataset reader (plus type checks,
+// ids, duplicate detection) against the floor of Node's readline + JSON.parse, side by side in one
+// run; then the peak RSS of a process that reads it keeping every example (what optimize does)
+// against one keeping only where each row is (DatasetRows, what eval does).
+import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { readDataset } from "../dist/program/dataset.js";
+import { readExamples } from "../dist/program/dataset.js";
 import { parseJsonLine } from "../dist/program/jsonl.js";
 import { readLines } from "../dist/program/lines.js";
 import { fmt, medianMs, printTable } from "./lib.js";
 
 const ROWS = 100_000;
+const CHILD = new URL("./read-memory-child.js", import.meta.url).pathname;
 const TEAMS = ["billing", "technical", "account", "shipping", "returns", "security", "other"];
 
 async function plainReadline(file) {
@@ -49,7 +53,7 @@ export async function run() {
   try {
     const floor = await medianMs(() => plainReadline(file), 5);
     const lines = await medianMs(() => dspxLines(file), 5);
-    const dspx = await medianMs(() => readDataset(file, { inputs, labels: ["team", "urgency"] }), 5);
+    const dspx = await medianMs(() => readExamples(file, { inputs, labels: ["team", "urgency"] }), 5);
     printTable(
       `Reading a ${ROWS.toLocaleString("en")}-row JSONL dataset (median of 5)`,
       ["reader", "ms", "rows/s", "vs readline + JSON.parse"],
@@ -57,6 +61,17 @@ export async function run() {
         ["readline + JSON.parse (nothing else)", fmt(floor, 0), fmt((ROWS / floor) * 1000, 0), "1.00×"],
         ["dspx lines + JSON (file check, line limit, depth check)", fmt(lines, 0), fmt((ROWS / lines) * 1000, 0), fmt(floor / lines, 2) + "×"],
         ["dspx readDataset (all checks, examples built)", fmt(dspx, 0), fmt((ROWS / dspx) * 1000, 0), fmt(floor / dspx, 2) + "×"],
+      ],
+    );
+    const peakMb = (how) => Number(execFileSync(process.execPath, [CHILD, file, how], { encoding: "utf8" })) / 1024;
+    const array = peakMb("array");
+    const rows = peakMb("rows");
+    printTable(
+      `Peak RSS of a process reading the ${ROWS.toLocaleString("en")} rows`,
+      ["kept", "peak RSS MB"],
+      [
+        ["every example (an array)", fmt(array, 0)],
+        ["where each row is (DatasetRows)", fmt(rows, 0)],
       ],
     );
   } finally {

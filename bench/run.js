@@ -1,6 +1,6 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
 // "Performance"). Suites: eval-offline, eval-memory, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume,
-// signals, housekeeping.
+// signals, housekeeping, startup.
 import * as evalMemory from "./eval-memory.js";
 import * as evalOffline from "./eval-offline.js";
 import * as housekeeping from "./housekeeping.js";
@@ -9,6 +9,7 @@ import * as providers from "./providers.js";
 import * as readDataset from "./read-dataset.js";
 import * as resume from "./resume.js";
 import * as signals from "./signals.js";
+import * as startup from "./startup.js";
 
 const only = process.argv.slice(2);
 const wants = (name) => only.length === 0 || only.includes(name);
@@ -21,3 +22,4 @@ if (wants("optimizers")) await optimizers.run();
 if (wants("resume")) await resume.run();
 if (wants("signals")) await signals.run();
 if (wants("housekeeping")) await housekeeping.run();
+if (wants("startup")) await startup.run();

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { accessSync, constants, statSync, type Stats } from "node:fs";
 import path from "node:path";
-import { parseDuration } from "../util/duration.js";
+import { isBareNumber, parseDuration } from "../util/duration.js";
 import { httpUrlProblem } from "../util/http-url.js";
 import type { LmOptions } from "../lm/settings.js";
 
@@ -26,9 +26,14 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
+/** A score: metrics score every example from 0 to 1, so a bar outside that can never be met (or never missed). */
 export function score(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError("expected a number such as 0.8");
+  if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError("expected a score from 0 to 1, such as 0.8");
+  if (n < 0 || n > 1) {
+    const percent = n > 1 && n <= 100 ? ` (for ${n}%, give ${n / 100})` : "";
+    throw new InvalidArgumentError(`expected a score from 0 to 1, such as 0.8; scores are never ${n < 0 ? "below 0" : "above 1"}${percent}`);
+  }
   return n;
 }
 
@@ -51,9 +56,11 @@ export function oneOf<T extends string>(choices: readonly T[]) {
   };
 }
 
+/** A duration with its unit, as dspx prints them (`90s`, `1h30m`); a bare number is refused, not guessed at. */
 export function duration(value: string): number {
+  if (isBareNumber(value)) throw new InvalidArgumentError(`give a unit: ${value.trim()}s, ${value.trim()}m or ${value.trim()}h (durations read like 30s, 5m, 1h30m or 2d)`);
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 30s, 5m, 2h or 30d");
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 30s, 5m, 1h30m or 2d");
   return ms;
 }
 

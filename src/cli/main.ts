@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
-import { config as loadEnv } from "dotenv";
 import { VERSION } from "../version.js";
 import { runCommand } from "./context.js";
+import { loadEnvFile } from "./env-file.js";
 import { EXIT } from "./errors.js";
 import { guardStream } from "./output.js";
 import { addLMOptions, baseUrl, countOrAll, duration, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
@@ -49,12 +49,14 @@ program
 addLMOptions(
   program
     .command("run")
-    .description("run a program on one input")
+    .description("run a program on one input, or on every line of a JSONL file of inputs")
     .argument("<program>", "program file (.yaml), yours or exported")
     .option("--input <json>", "the inputs as a JSON object")
-    .option("--input-file <file>", "a JSON file with the inputs (- for stdin)"),
+    .option("--input-file <file>", "a JSON file with the inputs (- for stdin); a .jsonl file runs the program on every line"),
 )
-  .option("--json", "print the outputs as JSON")
+  .option("--output <file.jsonl>", "with a .jsonl --input-file: write the results there, one line per input in input order (default: stdout)", outputFile)
+  .option("--concurrency <n>", "with a .jsonl --input-file: lines in flight at once (default 8)", positiveInt)
+  .option("--json", "print the outputs as JSON (for a .jsonl input file with --output: the summary)")
   .action(async (file: string, flags: Record<string, unknown>) => {
     const { runCommand: run } = await import("./commands/run.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => run(file, { ...flags, verbose: globals().verbose }, ctx));
@@ -249,7 +251,7 @@ program
 
 async function main(argv: string[]): Promise<void> {
   // A .env file in the working directory supplies keys and settings; real environment variables win.
-  loadEnv({ quiet: true });
+  loadEnvFile();
   // `dspx … | head -1`: a reader that goes away ends the output quietly, not with an EPIPE stack trace.
   guardStream(process.stdout);
   guardStream(process.stderr);

@@ -2,20 +2,21 @@ import { loadProgram } from "../runtime/load.js";
 import type { Program } from "../runtime/program.js";
 import { lmSettings, type LmOptions, type LmSettings } from "../lm/settings.js";
 import { parseModelFlag } from "../lm/spec.js";
-import { Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import type { CommandContext } from "./context.js";
 import type { LMFlags } from "./flags.js";
 
 /**
  * Loads the program a command names, with `--lm` checked, notices sent to stderr and the database
- * opened for the LM cache (unless --no-cache); the database closes when the command ends.
+ * opened for the LM cache (unless --no-cache); the database closes when the command ends. The store
+ * is imported only then: a command that opens no database (validate) never loads it.
  */
 export async function openProgram(file: string, flags: LMFlags, ctx: CommandContext, store?: Store): Promise<Program> {
   const settings = settingsFromFlags(flags);
   return loadProgram(file, {
     settings,
     // A run's view of the cache: a command that opens a run (eval) links the entries it uses to it.
-    cache: settings.cache ? (store ?? openStore(flags, ctx)).cache.forRun() : undefined,
+    cache: settings.cache ? (store ?? (await import("./open-store.js")).openStore(flags, ctx)).cache.forRun() : undefined,
     onNotice: (m) => ctx.output.notice(m),
   });
 }
@@ -31,16 +32,4 @@ export function lmOptionsFromFlags(flags: LMFlags & Pick<LmOptions, "teacherLm" 
 /** The LM settings of a command that runs a program as it is (no optimize section to read). */
 export function settingsFromFlags(flags: LMFlags): LmSettings {
   return lmSettings(lmOptionsFromFlags(flags));
-}
-
-/**
- * The database for this command, opened once and closed when the command ends. A command that will
- * record or cache (`write`, the default) fails here, before any LM call, when the file is read-only.
- * One that only reads, or only removes (`create: false`), never creates the file: a missing one reads as empty.
- */
-export function openStore(flags: { db?: string }, ctx: CommandContext, { write = true, create = write }: { write?: boolean; create?: boolean } = {}): Store {
-  const store = Store.open(flags.db, { write, create });
-  ctx.usingDatabase(store.file);
-  ctx.defer(() => store.close());
-  return store;
 }

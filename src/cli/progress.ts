@@ -16,6 +16,17 @@ export interface ProgressOptions {
   enabled?: boolean;
 }
 
+/** The spinners running now, and whether the command is quitting (then none is drawn again). */
+const spinning = new Set<Ora>();
+let frozen = false;
+
+/** Clears every spinner and draws none again: the process is about to leave (a second Ctrl-C). */
+export function freezeProgress(): void {
+  frozen = true;
+  for (const spinner of spinning) spinner.stop();
+  spinning.clear();
+}
+
 export function createProgress(output: Output, options: ProgressOptions = {}): Progress {
   if (options.enabled === false) return { update() {}, stop() {} };
   const columns = process.stderr.columns ?? 0;
@@ -26,13 +37,14 @@ export function createProgress(output: Output, options: ProgressOptions = {}): P
     return {
       update(text) {
         const now = Date.now();
-        if (spinner && now - lastDraw < 100) return;
+        if (frozen || (spinner && now - lastDraw < 100)) return;
         lastDraw = now;
         // discardStdin would put the terminal in raw mode, where Ctrl-C is a byte on stdin, not SIGINT.
-        if (!spinner) spinner = ora({ text: text(), stream: process.stderr, color: "cyan", isEnabled: true, discardStdin: false }).start();
+        if (!spinner) spinning.add((spinner = ora({ text: text(), stream: process.stderr, color: "cyan", isEnabled: true, discardStdin: false }).start()));
         else spinner.text = text();
       },
       stop() {
+        if (spinner) spinning.delete(spinner);
         spinner?.stop();
         spinner = undefined;
       },
@@ -43,6 +55,7 @@ export function createProgress(output: Output, options: ProgressOptions = {}): P
   let pending: (() => string) | undefined;
   return {
     update(text) {
+      if (frozen) return;
       pending = text;
       const now = Date.now();
       if (now - last >= interval) {

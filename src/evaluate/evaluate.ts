@@ -1,15 +1,16 @@
-import { executeGraph, isFatal, StepFailure, type ExecContext } from "../graph/execute.js";
-import type { Prediction, Trace } from "../graph/trace.js";
+import { isFatal, type ExecContext } from "../graph/execute.js";
+import type { Trace } from "../graph/trace.js";
 import type { Graph } from "../graph/types.js";
-import { addUsage, ZERO_USAGE, type LMCallRecord, type Usage } from "../lm/types.js";
-import { addCost, callCost } from "../lm/pricing.js";
+import type { LMCallRecord } from "../lm/types.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
 import type { Example } from "../program/example.js";
 import type { ProgramState } from "../program/state.js";
 import { InterruptedError } from "../util/errors.js";
+import { inFlightSignal } from "../util/interrupt.js";
 import { forEachConcurrent } from "./concurrency.js";
 import type { EvalMemo } from "./memo.js";
-import type { ExampleList } from "./packed-examples.js";
+import { accounting, runExample } from "./run-example.js";
+import type { ExampleList } from "./example-list.js";
 import { EvalTally } from "./tally.js";
 import type { EvalOutcome, EvalReport, ExampleError, ExampleResult, StopReason } from "./types.js";
 
@@ -44,7 +45,8 @@ export interface EvaluateOptions {
  * results: each result goes to `memo` and `onResult` and is then let go, so memory does not grow
  * with the number of examples. Failed examples are recorded with their reason and score 0; fatal
  * errors (provider unusable, interrupt) stop dispatching, let the in-flight examples finish, and are
- * rethrown with the partial outcome attached (`partial`).
+ * rethrown with the partial outcome attached (`partial`). An aborted `signal` stops dispatching
+ * too; the outcome then says `stopped: "interrupted"`.
  */
 export async function evaluateStreaming(options: EvaluateOptions): Promise<EvalOutcome> {
   const began = performance.now();
@@ -62,8 +64,11 @@ export async function evaluateStreaming(options: EvaluateOptions): Promise<EvalO
     }
     return true;
   };
-  const exec: ExecContext = signal ? { ...options.exec, signal } : options.exec;
-  const metricContext: MetricContext = signal ? { ...options.metricContext, signal } : options.metricContext;
+  // `signal` stops dispatching; an example once started runs to its end unless the stop has a
+  // second stage that aborts it (see inFlightSignal), so its result is recorded and counts.
+  const inFlight = inFlightSignal(signal);
+  const exec: ExecContext = inFlight ? { ...options.exec, signal: inFlight } : options.exec;
+  const metricContext: MetricContext = inFlight ? { ...options.metricContext, signal: inFlight } : options.metricContext;
   try {
     await forEachConcurrent(
       options.examples.length,
@@ -119,16 +124,9 @@ async function evaluateOne(
   metricContext: MetricContext,
 ): Promise<ExampleResult> {
   const began = performance.now();
-  let prediction: Prediction;
-  try {
-    prediction = await executeGraph(options.graph, options.state, example.inputs, exec);
-  } catch (err) {
-    if (!(err instanceof StepFailure)) throw err;
-    const error: ExampleError = { kind: "step", message: err.message, step: err.step };
-    if (err.raw !== undefined) error.raw = err.raw;
-    return result(example.id, index, 0, err.trace, [], began, { error });
-  }
-  const { outputs, trace } = prediction;
+  const run = await runExample(options.graph, options.state, example.inputs, exec);
+  if (!run.ok) return result(example.id, index, 0, run.trace, [], began, { error: run.error });
+  const { outputs, trace } = run.prediction;
   try {
     const scored = await options.metric.score(example, outputs, trace, metricContext);
     if (!Number.isFinite(scored.score)) throw new Error(`metric returned a non-finite score (${scored.score})`);
@@ -154,27 +152,4 @@ function result(
   if (extra.feedback !== undefined) r.feedback = extra.feedback;
   if (extra.error) r.error = extra.error;
   return r;
-}
-
-/** Tokens, cost and calls of one example: its steps' LM calls and its judge's. */
-function accounting(
-  trace: Trace,
-  judgeCalls: readonly LMCallRecord[] = [],
-): { usage: Usage; costUsd: number | null; calls: number; cachedCalls: number; nominal: ExampleResult["nominal"] } {
-  let usage = ZERO_USAGE;
-  let cost: number | null = 0;
-  let nominal: number | null = 0;
-  let calls = 0;
-  let cachedCalls = 0;
-  for (const list of [...trace.map((s) => s.calls), judgeCalls]) {
-    for (const call of list) {
-      calls++;
-      if (call.cached) cachedCalls++;
-      else usage = addUsage(usage, call.usage);
-      const { spent, nominal: original } = callCost(call);
-      cost = addCost(cost, spent);
-      nominal = addCost(nominal, original);
-    }
-  }
-  return { usage, costUsd: cost, calls, cachedCalls, nominal: { calls, costUsd: nominal } };
 }

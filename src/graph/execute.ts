@@ -3,6 +3,7 @@ import type { LMClient } from "../lm/types.js";
 import type { ProgramState, StepState } from "../program/state.js";
 import type { Ref } from "../program/types.js";
 import { InterruptedError, ProviderError } from "../util/errors.js";
+import { inFlightSignal } from "../util/interrupt.js";
 import type { Prediction, StepTrace, Trace } from "./trace.js";
 import type { CompiledStep, Graph } from "./types.js";
 
@@ -133,6 +134,7 @@ function runtimeFor(step: CompiledStep, ctx: ExecContext) {
     temperature: ctx.temperature ?? step.spec.lm?.temperature ?? 0,
     maxTokens: step.spec.lm?.maxTokens ?? DEFAULT_MAX_TOKENS,
     sample: ctx.sample ?? 0,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    // A step once started ends (its calls are not cut off) unless the stop aborts work in flight too.
+    ...(ctx.signal ? { signal: inFlightSignal(ctx.signal) } : {}),
   };
 }

@@ -1,13 +1,10 @@
 import type { ProviderClient } from "./providers/types.js";
 import type { Scheduler } from "./scheduler/scheduler.js";
 import { nextTurn } from "../util/next-turn.js";
+import { estimateTokens } from "./tokens.js";
 import type { CallOptions, LMClient, LMRequest, LMResponse } from "./types.js";
 
-/** Rough token count of a request before it is sent: what the token bucket charges up front. */
-export function estimateTokens(request: LMRequest): number {
-  const promptChars = request.messages.reduce((n, m) => n + m.content.length, 0);
-  return Math.ceil(promptChars / 4) + Math.ceil(request.maxTokens / 4);
-}
+const NO_TURN_BATCHING = process.env.DSPX_BENCH_NO_TURN_BATCHING === "1";
 
 /** A provider behind its endpoint's scheduler: the LMClient every real model call goes through. */
 export class ScheduledClient implements LMClient {
@@ -29,8 +26,9 @@ export class ScheduledClient implements LMClient {
   }
 
   async complete(request: LMRequest, options: CallOptions = {}): Promise<LMResponse> {
-    // Calls made during one event-loop turn are dispatched together at its end (see nextTurn).
-    await nextTurn();
+    // Calls made during one event-loop turn are dispatched together at its end (see nextTurn);
+    // DSPX_BENCH_NO_TURN_BATCHING=1 dispatches each at once, for the overhead benchmark's comparison.
+    if (!NO_TURN_BATCHING) await nextTurn();
     return this.scheduler.run(estimateTokens(request), (context) => this.providerClient.attempt(request, context), options.signal ? { signal: options.signal } : {});
   }
 }

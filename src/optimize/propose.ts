@@ -3,6 +3,8 @@ import { LMCallError } from "../lm/call-error.js";
 import type { FeedbackRecord, LMCallRecord, LMClient } from "../lm/types.js";
 import { signatureToString } from "../signature/format.js";
 import type { Signature } from "../signature/types.js";
+import { InterruptedError } from "../util/errors.js";
+import { inFlightSignal } from "../util/interrupt.js";
 import { valueToText } from "../util/text.js";
 import type { Proposal } from "./types.js";
 
@@ -52,12 +54,16 @@ function describeRecords(records: readonly FeedbackRecord[]): string {
  * so repeated proposals differ (and each stays reproducible: it is cached by its sample). An answer
  * that cannot be read (in the chat format, nor in the json one asked for next), or a request the
  * model refused, is a failed proposal, not an error: the calls made are returned either way, to be
- * paid for. Other LM errors (fatal, or transient after every retry) propagate.
+ * paid for. Other LM errors (fatal, or transient after every retry) propagate. Once `signal` has
+ * aborted, no proposal is asked for; one already asked for ends unless the stop aborts calls in
+ * flight too (see inFlightSignal).
  */
 export async function proposeInstruction(
   lm: LMClient,
   args: { step: string; signature: Signature; instruction: string; records: FeedbackRecord[]; purpose: "propose_instruction" | "reflect"; sample: number; signal?: AbortSignal },
 ): Promise<{ proposal: Proposal; calls: LMCallRecord[] }> {
+  if (args.signal?.aborted) throw new InterruptedError();
+  const signal = inFlightSignal(args.signal);
   try {
     const { values, calls } = await predict({
       lm,
@@ -75,7 +81,7 @@ export async function proposeInstruction(
       temperature: args.sample === 0 ? 0 : 1,
       maxTokens: 2048,
       sample: args.sample,
-      ...(args.signal ? { signal: args.signal } : {}),
+      ...(signal ? { signal } : {}),
     });
     const instruction = valueToText(values.new_instruction).trim();
     return { proposal: { ok: true, instruction: instruction || args.instruction }, calls };

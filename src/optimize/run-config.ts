@@ -2,13 +2,14 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { LmOptions } from "../lm/settings.js";
 import type { Example } from "../program/example.js";
-import { loadExamples } from "../runtime/data.js";
+import { leakageWarnings } from "../program/overlap.js";
+import { datasetRules, loadExamples } from "../runtime/data.js";
 import type { Program } from "../runtime/program.js";
 import type { OptimizeRunConfig } from "../store/run-config.js";
 import type { RunOf } from "../store/runs-store.js";
 import { sha256 } from "../util/canonical.js";
 import { displayPath } from "../util/display-path.js";
-import { UserError } from "../util/errors.js";
+import { UserError, type Problem } from "../util/errors.js";
 import type { BudgetLimits } from "./budget.js";
 import { DEFAULTS, optimizerSettings, type OptimizeSection } from "./settings.js";
 import { splitTrainDev } from "./split.js";
@@ -93,10 +94,18 @@ export async function checkUnchanged(config: RunConfig): Promise<void> {
   }
 }
 
-/** The examples a run's configuration names, each checked to carry the gold fields the metric reads. */
-export async function loadRunData(program: Program, config: RunConfig): Promise<RunData> {
-  const metric = await program.metric();
-  const load = (file: string) => loadExamples(program.spec, file, metric.labels);
+/**
+ * The examples a run's configuration names, each checked to carry the gold fields the metric reads,
+ * and what the reading noticed (identical rows, dev or test examples that are also in train).
+ */
+export async function loadRunData(program: Program, config: RunConfig): Promise<{ data: RunData; warnings: Problem[] }> {
+  const rules = datasetRules(program, (await program.metric()).labels);
+  const warnings: Problem[] = [];
+  const load = async (file: string) => {
+    const read = await loadExamples(rules, file);
+    warnings.push(...read.warnings);
+    return read.examples;
+  };
   const train = await load(config.data.train.file);
   let dev: Example[];
   let trainPart = train;
@@ -104,7 +113,10 @@ export async function loadRunData(program: Program, config: RunConfig): Promise<
   else ({ train: trainPart, dev } = splitTrainDev(train, config.seed));
   const test = config.data.test ? await load(config.data.test.file) : undefined;
   if (trainPart.length === 0) throw new UserError({ message: "the train set is empty", pos: { file: config.data.train.file } });
-  return { train: trainPart, dev, test };
+  const devFile = "file" in config.data.dev ? config.data.dev.file : config.data.train.file;
+  const heldOut = [{ label: "dev", file: displayPath(devFile), examples: dev }, ...(test && config.data.test ? [{ label: "test", file: displayPath(config.data.test.file), examples: test }] : [])];
+  warnings.push(...leakageWarnings(trainPart, heldOut));
+  return { data: { train: trainPart, dev, test }, warnings };
 }
 
 function definedLimits(limits: BudgetLimits): BudgetLimits {

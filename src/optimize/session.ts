@@ -3,7 +3,7 @@ import type { Store } from "../store/store.js";
 import type { Example } from "../program/example.js";
 import { fingerprints, type Fingerprints } from "../runtime/fingerprint.js";
 import type { Program } from "../runtime/program.js";
-import { InterruptedError, isInterruption, ProviderError } from "../util/errors.js";
+import { formatProblem, InterruptedError, isInterruption, ProviderError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { Budget, BudgetExhausted, type BudgetUsage } from "./budget.js";
 import { storedCheckpoint, type Checkpoint, type Finishing, type Optimizing } from "./checkpoint.js";
@@ -74,7 +74,8 @@ export class Session {
   }
 
   static async create(runId: string, program: Program, config: RunConfig, env: SessionEnv): Promise<Session> {
-    const data = await loadRunData(program, config);
+    const { data, warnings } = await loadRunData(program, config);
+    for (const warning of warnings) env.hooks.onNotice?.(formatProblem(warning));
     return new Session(runId, program, config, data, await fingerprints(program), env);
   }
 

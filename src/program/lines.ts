@@ -6,6 +6,9 @@ import { formatBytes, MAX_TEXT_BYTES, openUserFile, type OpenUserFileOptions } f
 export interface TextLine {
   line: number;
   text: string;
+  /** Where its bytes are in the file (line break excluded), to read it again (see `lineText`). */
+  offset: number;
+  bytes: number;
 }
 
 export interface ReadLinesOptions extends OpenUserFileOptions {
@@ -39,14 +42,16 @@ export async function* readLines(file: string, what: string, options: ReadLinesO
       message: `this line is longer than ${formatBytes(max)}, the longest ${max === MAX_TEXT_BYTES ? "JavaScript can hold as a string" : "dspx reads"}`,
       pos: { file: displayPath(file), line: lineNo + 1 },
     });
-  const decode = (tail: Buffer): string => {
+  // The file offset of the first byte of the current chunk, and of the current line.
+  let base = 0;
+  let lineStart = 0;
+  const decode = (tail: Buffer, end: number): TextLine => {
     const bytes = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
     pending = [];
     pendingBytes = 0;
-    let text = bytes.toString("utf8");
-    if (text.endsWith("\r")) text = text.slice(0, -1);
-    if (++lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    return text;
+    const line: TextLine = { line: ++lineNo, text: lineText(bytes, lineNo === 1), offset: lineStart, bytes: end - lineStart };
+    lineStart = end + 1;
+    return line;
   };
   try {
     for (;;) {
@@ -66,9 +71,8 @@ export async function* readLines(file: string, what: string, options: ReadLinesO
       let start = 0;
       for (let nl = data.indexOf(NEWLINE, start); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
         if (pendingBytes + (nl - start) > max) throw tooLong();
-        const text = decode(data.subarray(start, nl));
+        batch.push(decode(data.subarray(start, nl), base + nl));
         start = nl + 1;
-        batch.push({ line: lineNo, text });
       }
       if (batch.length > 0) yield batch;
       if (start < data.length) {
@@ -76,12 +80,21 @@ export async function* readLines(file: string, what: string, options: ReadLinesO
         if (pendingBytes > max) throw tooLong();
         pending.push(fresh ? data.subarray(start) : Buffer.from(data.subarray(start)));
       }
+      base += bytesRead;
     }
-    if (pendingBytes > 0) {
-      const text = decode(Buffer.alloc(0));
-      yield [{ line: lineNo, text }];
-    }
+    if (pendingBytes > 0) yield [decode(Buffer.alloc(0), base)];
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A line's text from its bytes (line break excluded): UTF-8, without the `\r` of a `\r\n` break,
+ * and, on the first line of a file, without a byte-order mark.
+ */
+export function lineText(bytes: Buffer, first: boolean): string {
+  let text = bytes.toString("utf8");
+  if (text.endsWith("\r")) text = text.slice(0, -1);
+  if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return text;
 }

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from "yaml";
 import type { Problem, SourcePos } from "../util/errors.js";
 import { aliasProblems, MAX_ALIAS_COUNT } from "./yaml-aliases.js";
 
@@ -33,7 +33,7 @@ export class YamlSource {
       const pos = this.posOfOffset(e.pos[0]);
       if (lines.has(pos.line)) continue;
       lines.add(pos.line);
-      const problem: Problem = { message: describeYamlError(e.code, e.message), pos };
+      const problem: Problem = { message: e.code === "DUPLICATE_KEY" ? this.duplicateKeyMessage(e.pos[0]) : describeYamlError(e.code, e.message), pos };
       if (e.code === "BLOCK_AS_IMPLICIT_KEY") {
         problem.hint = 'a value containing ": " must be quoted, e.g. signature: "question -> answer: integer"';
       }
@@ -42,6 +42,23 @@ export class YamlSource {
     // Only a document that parsed: aliases in a broken one may be broken by the same mistake.
     if (problems.length > 0) return problems;
     return aliasProblems(this.doc).map((p) => ({ message: p.message, pos: this.posOfOffset(p.offset) }));
+  }
+
+  /** "key `name` appears twice …" for the repeated key written at `offset`, naming the line of the first. */
+  private duplicateKeyMessage(offset: number): string {
+    let message = "a key appears twice in the same mapping (YAML keys must be unique)";
+    visit(this.doc, {
+      Map: (_, map) => {
+        const at = map.items.findIndex((p) => isScalar(p.key) && p.key.range?.[0] === offset);
+        if (at < 0) return undefined;
+        const key = (map.items[at]!.key as Scalar).value;
+        const first = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+        const line = isScalar(first?.key) && first.key.range ? ` (first on line ${this.lines.linePos(first.key.range[0]).line})` : "";
+        message = `key \`${String(key)}\` appears twice in the same mapping${line}; YAML keys must be unique`;
+        return visit.BREAK;
+      },
+    });
+    return message;
   }
 
   /** The document as plain values; call after syntaxProblems() found none (aliases are checked there). */
@@ -140,8 +157,6 @@ export class YamlSource {
 
 function describeYamlError(code: string, message: string): string {
   switch (code) {
-    case "DUPLICATE_KEY":
-      return "this key appears twice in the same mapping (YAML keys must be unique)";
     case "TAB_AS_INDENT":
       return "tabs cannot indent YAML; use spaces";
     default:

@@ -1,8 +1,10 @@
 import path from "node:path";
-import { readDataset } from "../program/dataset.js";
+import type { Graph } from "../graph/types.js";
+import { readDataset, readExamples, type DatasetRead, type DatasetRules, type RowRef } from "../program/dataset.js";
 import type { Example } from "../program/example.js";
+import { closedGolds } from "../program/gold.js";
 import type { ProgramSpec, SplitName } from "../program/types.js";
-import { formatPos, UserError } from "../util/errors.js";
+import { formatPos, UserError, type Problem } from "../util/errors.js";
 
 export interface DataChoice {
   /** A JSONL file given on the command line. */
@@ -30,19 +32,31 @@ export function datasetPath(spec: ProgramSpec, choice: DataChoice): { file: stri
 }
 
 /**
- * Reads examples and checks that every one carries the gold fields the metric reads: those checks
- * are reported together with the file's other bad lines. `origin` says where the file was named
- * (see `datasetOrigin`); it is added to problems about the file as a whole (missing, a directory).
+ * What every dataset of a program is checked against, by `validate`, `eval` and `optimize` alike:
+ * the program's inputs (each of its type), the gold fields the metric reads (`labels`, from the
+ * built metric), and gold values an `exact_match` compares with a closed output.
  */
-export async function loadExamples(
-  spec: ProgramSpec,
-  file: string,
-  labels: readonly string[],
-  limit?: number,
-  origin?: string,
-): Promise<Example[]> {
+export function datasetRules(program: { spec: ProgramSpec; graph: Graph }, labels: readonly string[]): DatasetRules {
+  return { inputs: program.spec.inputs, labels, closedGolds: closedGolds(program.spec.metric, program.graph.outputs) };
+}
+
+/**
+ * Reads examples, each checked against `rules`: every problem of the file is reported together.
+ * `origin` says where the file was named (see `datasetOrigin`); it is added to problems about the
+ * file as a whole (missing, a directory).
+ */
+export async function loadExamples(rules: DatasetRules, file: string, limit?: number, origin?: string): Promise<{ examples: Example[]; warnings: Problem[] }> {
+  return namingOrigin(readExamples(file, { ...rules, ...(limit !== undefined ? { limit } : {}) }), origin);
+}
+
+/** Like `loadExamples`, each example handed to `onExample` as it is read rather than kept. */
+export async function streamExamples(rules: DatasetRules, file: string, onExample: (example: Example, row: RowRef) => void, limit?: number, origin?: string): Promise<DatasetRead> {
+  return namingOrigin(readDataset(file, { ...rules, ...(limit !== undefined ? { limit } : {}) }, onExample), origin);
+}
+
+async function namingOrigin<T>(reading: Promise<T>, origin: string | undefined): Promise<T> {
   try {
-    return await readDataset(file, { inputs: spec.inputs, labels, ...(limit !== undefined ? { limit } : {}) });
+    return await reading;
   } catch (err) {
     if (!(err instanceof UserError) || origin === undefined) throw err;
     throw new UserError(err.problems.map((p) => (p.pos && p.pos.line === undefined && !p.hint ? { ...p, hint: origin } : p)));

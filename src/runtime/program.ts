@@ -9,8 +9,7 @@ import type { LMConfig } from "../program/types.js";
 import type { ProgramState } from "../program/state.js";
 import { UserError, type Problem } from "../util/errors.js";
 import { didYouMean } from "../util/suggest.js";
-import { coerceValue } from "../signature/coerce.js";
-import { typeToString } from "../signature/format.js";
+import { userValueProblem } from "../program/user-value.js";
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -70,7 +69,7 @@ export class Program<Outputs extends Record<string, unknown> = Record<string, un
     return this.metricPromise;
   }
 
-  /** Checks and coerces inputs against the program's input fields. */
+  /** Checks inputs against the program's input fields: each present, known, and of its declared type as it is (nothing is converted). */
   checkInputs(inputs: Record<string, unknown>): Record<string, unknown> {
     const problems: Problem[] = [];
     const out: Record<string, unknown> = {};
@@ -88,9 +87,9 @@ export class Program<Outputs extends Record<string, unknown> = Record<string, un
         if (![...misspelt.values()].includes(field.name)) problems.push({ message: `missing input \`${field.name}\`` });
         continue;
       }
-      const r = field.typed ? coerceValue(field.type, inputs[field.name]) : { ok: true as const, value: inputs[field.name] };
-      if (r.ok) out[field.name] = r.value;
-      else problems.push({ message: `input \`${field.name}\` should be ${typeToString(field.type)}: ${r.error}` });
+      const wrong = field.typed ? userValueProblem(field.type, inputs[field.name]) : undefined;
+      if (wrong === undefined) out[field.name] = inputs[field.name];
+      else problems.push({ message: `input \`${field.name}\` ${wrong}` });
     }
     for (const key of unknown) {
       const close = misspelt.get(key);

@@ -1,11 +1,20 @@
 import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { UserError } from "../util/errors.js";
 import { LATEST_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
 import { displayPath } from "../util/display-path.js";
 
 export const DEFAULT_DB = "runs/dspx.db";
+
+const require = createRequire(import.meta.url);
+let driver: typeof Database | undefined;
+
+/** better-sqlite3 (a native addon), loaded when the first database opens: a command that opens none never loads it. */
+function sqlite(): typeof Database {
+  return (driver ??= require("better-sqlite3") as typeof Database);
+}
 
 /** Where the database lives: --db, then DSPX_DB, then runs/dspx.db under the working directory. */
 export function dbPath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -35,10 +44,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
   const readonly = Boolean(options.readonly || options.snapshot);
   let db: Database.Database;
   try {
-    if (options.snapshot) db = new Database(snapshotOf(file, display), { readonly: true });
+    if (options.snapshot) db = new (sqlite())(snapshotOf(file, display), { readonly: true });
     else {
       if (!readonly) mkdirSync(path.dirname(file), { recursive: true });
-      db = new Database(file, { readonly, fileMustExist: readonly });
+      db = new (sqlite())(file, { readonly, fileMustExist: readonly });
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
@@ -65,7 +74,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
  * the file does not exist, so that reading never creates a file (or its folder).
  */
 export function emptyDatabase(migrations: readonly Migration[] = MIGRATIONS): Database.Database {
-  const db = new Database(":memory:");
+  const db = new (sqlite())(":memory:");
   db.pragma("foreign_keys = ON");
   migrate(db, migrations, ":memory:", false);
   return db;

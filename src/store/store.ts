@@ -11,6 +11,7 @@ import { removeRuns, type RunsRemoval } from "./remove-runs.js";
 import { vacuum, type Compaction } from "./vacuum.js";
 import { RunsStore } from "./runs-store.js";
 import { WRITE_STATEMENTS, type WriteName, type WriteOp } from "./statements.js";
+import { InlineWriter } from "./inline-writer.js";
 import { ReadOnlyWriter, StoreWriter, type Writer } from "./writer.js";
 
 /** Why the file or its folder cannot be written (a read-only mount, permissions), or undefined when both can. */
@@ -97,7 +98,7 @@ export class Store {
     try {
       Store.check(db, path);
       if (write) Store.checkWritable(db, path);
-      writer = readOnly ? new ReadOnlyWriter(path) : new StoreWriter(path);
+      writer = readOnly ? new ReadOnlyWriter(path) : process.env.DSPX_BENCH_INLINE_WRITER === "1" ? new InlineWriter(db, path) : new StoreWriter(path);
       return new Store(db, path, writer);
     } catch (err) {
       void writer?.close();

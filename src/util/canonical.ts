@@ -53,3 +53,11 @@ export function sha256(text: string): string {
 export function hashOf(value: unknown): string {
   return sha256(canonicalJson(value));
 }
+
+/**
+ * The first 52 bits of a hex digest as a number (exact in a double): a key for telling contents
+ * apart in a Set or array without holding every 64-character digest.
+ */
+export function digestNumber(hex: string): number {
+  return Number.parseInt(hex.slice(0, 13), 16);
+}

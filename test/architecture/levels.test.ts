@@ -5,13 +5,14 @@ import { ROOT } from "../support/cli.js";
 
 /**
  * The layers of src/, top to bottom (DESIGN.md §2): a module imports only modules of its own level
- * or a lower one. `api/` holds the façade's internals, beside index.ts; version.ts sits with util.
+ * or a lower one. `api/` holds the façade's internals, beside index.ts; version.ts sits with util;
+ * batch/ (batch prediction) sits with evaluate, whose machinery it reuses.
  */
 const LEVELS: readonly (readonly string[])[] = [
   ["cli", "view"],
   ["index.ts", "api"],
   ["optimize"],
-  ["evaluate"],
+  ["evaluate", "batch"],
   ["runtime"],
   ["graph", "metrics"],
   ["modules", "tools"],

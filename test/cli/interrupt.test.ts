@@ -2,29 +2,40 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startCli } from "../support/cli.js";
+import { heldResponder, type HeldResponder } from "../support/held-responder.js";
 import { startMockProvider, type MockProvider } from "../support/mock-provider.js";
 
 const TRIAGE = "programs/support-triage.yaml";
 let mock: MockProvider;
+let held: HeldResponder;
 let dir: string;
 beforeAll(async () => {
-  // Every request hangs: once one has arrived, the command is waiting on a call in flight.
-  mock = await startMockProvider({ respond: () => ({ kind: "hang" }) });
+  // Requests are held unanswered: once one has arrived, the command is waiting on a call in flight.
+  held = heldResponder();
+  mock = await startMockProvider({ respond: held.respond });
   dir = await mkdtemp(path.join(os.tmpdir(), "dspx-interrupt-"));
 });
+afterEach(() => held.release());
 afterAll(() => mock.close());
 
-/** Starts the CLI, presses Ctrl-C (or sends `signal`) once a request is in flight, and collects how it ended. */
-async function interruptWhileInFlight(args: string[], db: string, signal: NodeJS.Signals = "SIGINT"): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Starts the CLI (stderr a pipe, not a terminal), presses Ctrl-C (or sends `signal`) once a request
+ * is held in flight, lets the held calls end once it says it is stopping, and collects how it ended.
+ */
+async function interruptWhileInFlight(args: string[], db: string, signal: NodeJS.Signals = "SIGINT"): Promise<{ code: number | null; stdout: string; stderr: string; inFlight: number }> {
   mock.reset();
+  held.hold();
   const cli = startCli([...args, "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl], { env: { DSPX_DB: db } });
-  for (let i = 0; i < 800 && mock.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
-  expect(mock.requests.length, cli.stderr()).toBeGreaterThan(0);
+  for (let i = 0; i < 800 && held.waiting() === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  expect(held.waiting(), cli.stderr()).toBeGreaterThan(0);
   cli.child.kill(signal);
+  for (let i = 0; i < 800 && !/stopping/.test(cli.stderr()); i++) await new Promise((r) => setTimeout(r, 25));
+  const inFlight = held.waiting();
+  held.release();
   const code = await cli.closed;
-  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+  return { code, stdout: cli.stdout(), stderr: cli.stderr(), inFlight };
 }
 
 describe("Ctrl-C while calls are in flight", () => {
@@ -32,15 +43,17 @@ describe("Ctrl-C while calls are in flight", () => {
     const r = await interruptWhileInFlight(["compare", TRIAGE, TRIAGE, "--limit", "4"], path.join(dir, "compare.db"));
     expect(r.code, r.stderr).toBe(130);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/interrupted while scoring A \(0 of 4 examples done\), so nothing was compared/);
+    // The calls in flight ended and count.
+    expect(r.stderr).toMatch(new RegExp(`interrupted while scoring A \\(${r.inFlight} of 4 examples done\\), so nothing was compared`));
     expect(r.stderr).not.toContain("aborted");
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("run: exit 130, 'interrupted'", async () => {
+  it("run: exit 130, the call in flight ended and its prediction shown", async () => {
     const r = await interruptWhileInFlight(["run", TRIAGE, "--input", '{"message": "my parcel is late"}'], path.join(dir, "run.db"));
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toMatch(/^interrupted$/m);
+    expect(r.stderr).toMatch(/^interrupted: the calls in flight ended, so the prediction is complete$/m);
+    expect(r.stdout).toMatch(/^team: /m);
     expect(r.stderr).not.toContain("aborted");
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });

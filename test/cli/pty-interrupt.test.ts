@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,7 +6,8 @@ import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runCli } from "../support/cli.js";
 import { defaultResponder, startMockProvider, type MockProvider } from "../support/mock-provider.js";
-import { cursorShown, killLeftoverPtys, startInPty, waitFor, type PtyCli } from "../support/pty.js";
+import { expectTerminalRestored, killLeftoverPtys, startInPty, waitFor, type PtyCli } from "../support/pty.js";
+import { queryStore } from "../support/store-query.js";
 import { runOutcome } from "../support/run-outcome.js";
 
 /**
@@ -70,18 +71,7 @@ afterEach(() => {
   for (const id of held()) rmSync(path.join(dir, `HOLD.held-${id}`));
 });
 
-function query<T>(db: string, sql: string, ...params: unknown[]): T | undefined {
-  if (!existsSync(db)) return undefined;
-  const conn = new Database(db, { readonly: true, fileMustExist: true });
-  try {
-    return conn.prepare(sql).get(...params) as T;
-  } catch {
-    return undefined; // the schema is still being created
-  } finally {
-    conn.close();
-  }
-}
-const committedEvaluations = (db: string) => query<{ n: number }>(db, "SELECT COUNT(*) AS n FROM evaluations")?.n ?? 0;
+const committedEvaluations = (db: string) => queryStore<{ n: number }>(db, "SELECT COUNT(*) AS n FROM evaluations")?.n ?? 0;
 /** How many evaluations the store holds of each example. */
 function evaluationsByExample(db: string): Map<string, number> {
   const conn = new Database(db, { readonly: true, fileMustExist: true });
@@ -91,12 +81,6 @@ function evaluationsByExample(db: string): Map<string, number> {
 }
 const held = () => readdirSync(dir).filter((f) => f.startsWith("HOLD.held-")).map((f) => f.slice("HOLD.held-".length));
 
-/** The terminal is as dspx found it: the same modes, the cursor visible. */
-function expectTerminalRestored(pty: PtyCli): void {
-  const { before, after } = pty.modes();
-  expect(after).toBe(before);
-  expect(cursorShown(pty.screen())).toBe(true);
-}
 
 /** Starts a command in the terminal and waits until its spinner runs and results are committed. */
 async function underWay(args: string[], db: string): Promise<PtyCli> {
@@ -111,7 +95,7 @@ async function underWay(args: string[], db: string): Promise<PtyCli> {
  * end by itself.
  */
 async function holdInFlight(pty: PtyCli, db: string): Promise<void> {
-  await waitFor(() => (query<{ n: number }>(db, "SELECT COUNT(*) AS n FROM checkpoints")?.n ?? 0) > 0, "a checkpoint", pty);
+  await waitFor(() => (queryStore<{ n: number }>(db, "SELECT COUNT(*) AS n FROM checkpoints")?.n ?? 0) > 0, "a checkpoint", pty);
   writeFileSync(hold, "");
   await waitFor(() => held().length > 0, "an example held at its metric", pty);
 }
@@ -152,7 +136,7 @@ describe.sequential("Ctrl-C at a terminal", () => {
     expect(code, screen).toBe(130);
     const runId = /continue it with `dspx resume ([2-9a-z]{8})`/.exec(screen)?.[1];
     expect(runId, screen).toBeDefined();
-    expect(query(db, "SELECT status FROM runs WHERE id = ?", runId)).toEqual({ status: "interrupted" });
+    expect(queryStore(db, "SELECT status FROM runs WHERE id = ?", runId)).toEqual({ status: "interrupted" });
     // What was in flight when Ctrl-C was pressed ended and is in the store.
     const after = evaluationsByExample(db);
     expect(held().length).toBeGreaterThan(0);
@@ -172,8 +156,12 @@ describe.sequential("Ctrl-C at a terminal", () => {
     expect(code, screen).toBe(130);
     expect(screen).not.toContain("the run is saved");
     expectTerminalRestored(pty);
-    expect(query(db, "PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
-    await expectResumeEndsAsUninterrupted(db, query<{ id: string }>(db, "SELECT id FROM runs")!.id);
+    expect(queryStore(db, "PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
+    const runId = /continue it with `dspx resume ([2-9a-z]{8})`/.exec(screen)?.[1];
+    expect(runId, screen).toBeDefined();
+    // Marked so in its row, not only read so because its process is gone.
+    expect(queryStore(db, "SELECT status FROM runs WHERE id = ?", runId)).toEqual({ status: "interrupted" });
+    await expectResumeEndsAsUninterrupted(db, runId!);
   });
 
   it("eval: Ctrl-C stops it with exit 130, saying how many examples are recorded; running it again reuses them", async () => {
@@ -208,24 +196,11 @@ describe.sequential("Ctrl-C at a terminal", () => {
 
 describe("the terminal after other endings", () => {
   let mock: MockProvider;
-  // Requests hang (a call in flight), or: eight answers, then the key is refused.
-  let mode: "hang" | "refuse after 8" = "hang";
+  // Eight answers, then the key is refused. (Ctrl-C with calls in flight: pty-in-flight.test.ts.)
   beforeAll(async () => {
-    mock = await startMockProvider({ respond: (req) => (mode === "hang" ? { kind: "hang" } : req.index < 8 ? defaultResponder(req) : { kind: "error", status: 401 }) });
+    mock = await startMockProvider({ respond: (req) => (req.index < 8 ? defaultResponder(req) : { kind: "error", status: 401 }) });
   });
   afterAll(() => mock.close());
-
-  it("run: Ctrl-C while its call is in flight exits 130, 'interrupted'", async () => {
-    mock.reset();
-    const pty = startInPty(["run", path.join(ROOT, "programs/support-triage.yaml"), "--input", '{"message": "my parcel is late"}', "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl], {
-      env: { DSPX_DB: path.join(dir, "run.db"), OPENAI_API_KEY: "sk-test" },
-    });
-    await waitFor(() => mock.requests.length > 0, "the request", pty);
-    pty.ctrlC();
-    expect(await pty.closed, pty.screen()).toBe(130);
-    expect(pty.screen()).toMatch(/^interrupted\r?$/m);
-    expectTerminalRestored(pty);
-  });
 
   it("eval: finishing normally (exit 0) and failing on the provider mid-run (exit 3) leave it as it was", async () => {
     const ok = startInPty(["eval", path.join(ROOT, "programs/support-triage.yaml"), "--lm", "sim", "--limit", "20"], { env: { DSPX_DB: path.join(dir, "eval-ok.db") } });
@@ -233,7 +208,6 @@ describe("the terminal after other endings", () => {
     expect(ok.screen()).toMatch(SPINNER);
     expectTerminalRestored(ok);
 
-    mode = "refuse after 8";
     mock.reset();
     const failed = startInPty(["eval", program, "--lm", "openai:gpt-4.1-mini", "--base-url", mock.openaiBaseUrl], { env: { DSPX_DB: path.join(dir, "eval-fail.db"), OPENAI_API_KEY: "sk-test" } });
     expect(await failed.closed, failed.screen()).toBe(3);

@@ -110,7 +110,7 @@ describe("recording eval runs", () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("on Ctrl-C (calls in flight are aborted) marks the run interrupted, keeps what finished and exits 130", async () => {
+  it("on Ctrl-C (the calls in flight end) marks the run interrupted, keeps what finished and exits 130", async () => {
     const db = dbFile("sigint");
     const cli = startCli(["eval", TRIAGE, "--split", "train", "--lm", "sim?latency=50ms", "--concurrency", "4", "--json"], { env: { DSPX_DB: db } });
     await committedResults(db, 12);

@@ -136,6 +136,16 @@ describe("dspx run", () => {
     expect(missing.stderr).toContain("error: --input-file: unknown input `text` (inputs: message)\n");
   });
 
+  it("checks each input against its declared type, converting nothing, naming the flag", async () => {
+    const errors = (r: { stderr: string }) => r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
+    const number = await runCli(["run", TRIAGE, "--input", '{"message": 5}']);
+    expect(number.code).toBe(2);
+    expect(errors(number)).toEqual(["error: --input: input `message` should be string: got 5"]);
+    const list = await runCli(["run", TRIAGE, "--input-file", "-"], { stdin: '{"message": ["hi"]}' });
+    expect(list.code).toBe(2);
+    expect(errors(list)).toEqual(['error: --input-file: input `message` should be string: got ["hi"]']);
+  });
+
   it("rejects an unknown LM provider naming the flag", async () => {
     const r = await runCli(["run", TRIAGE, "--input", '{"message": "hi"}', "--lm", "opneai:gpt-4o"]);
     expect(r.code).toBe(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forEachConcurrent } from "../../src/evaluate/concurrency.js";
+import { forEachConcurrent, forEachConcurrentFrom } from "../../src/evaluate/concurrency.js";
 
 /** A task whose completion the test controls, to observe how many run at once without timing. */
 function gate() {
@@ -65,5 +65,60 @@ describe("forEachConcurrent", () => {
     const began = performance.now();
     await forEachConcurrent(Number.MAX_SAFE_INTEGER, 8, async () => {}, () => !fired && performance.now() - began < 10_000);
     expect(fired).toBe(true);
+  });
+});
+
+describe("forEachConcurrentFrom", () => {
+  /** A stream of `n` items that counts how many have been pulled. */
+  function counted(n: number) {
+    const stats = { pulled: 0 };
+    async function* items() {
+      for (let i = 0; i < n; i++) {
+        stats.pulled++;
+        yield `item-${i}`;
+      }
+    }
+    return { stats, iterator: items() };
+  }
+
+  it("pulls an item only when a worker is free: with every task blocked, `limit` items are pulled of 1,000", async () => {
+    const { stats, iterator } = counted(1000);
+    const g = gate();
+    const seen: [string, number][] = [];
+    const run = forEachConcurrentFrom(
+      () => iterator.next(),
+      4,
+      async (item, index) => {
+        seen.push([item, index]);
+        await g.opened;
+      },
+    );
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(stats.pulled).toBe(4);
+    g.open();
+    expect(await run).toEqual({ dispatched: 1000 });
+    expect(seen.map(([item, index]) => item === `item-${index}`).every(Boolean)).toBe(true);
+    expect(seen).toHaveLength(1000);
+  });
+
+  it("stops on an error while pulling, after the tasks in flight settle, and rethrows it", async () => {
+    async function* items() {
+      yield 1;
+      yield 2;
+      throw new Error("the file went away");
+    }
+    const iterator = items();
+    const finished: number[] = [];
+    await expect(
+      forEachConcurrentFrom(
+        () => iterator.next(),
+        2,
+        async (item) => {
+          await new Promise((r) => setImmediate(r));
+          finished.push(item);
+        },
+      ),
+    ).rejects.toThrow("the file went away");
+    expect(finished.sort()).toEqual([1, 2]);
   });
 });

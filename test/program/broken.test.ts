@@ -15,7 +15,7 @@ const PREDICT_KEYS = "(a predict step takes: module, signature, instruction, dem
 /** Every broken file of the corpus with EVERY problem it must produce, in the order reported. */
 const CORPUS: Record<string, Expected[]> = {
   "yaml-syntax.yaml": [["3:1", "YAML syntax: Flow map in block collection must be sufficiently indented and end with a }"]],
-  "duplicate-key.yaml": [["9:5", "this key appears twice in the same mapping (YAML keys must be unique)"]],
+  "duplicate-key.yaml": [["9:5", "key `signature` appears twice in the same mapping (first on line 8); YAML keys must be unique"]],
   "tab-indent.yaml": [["8:1", "tabs cannot indent YAML; use spaces"]],
   "signature-unquoted-colon.yaml": [
     [

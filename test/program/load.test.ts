@@ -123,6 +123,19 @@ describe("readProgram: aliases", () => {
   });
 });
 
+describe("readProgram: duplicate keys", () => {
+  it("names the repeated key and the line of the first, in block and flow mappings and whatever the quoting", async () => {
+    const file = writeProgram(
+      'name: one\ninputs:\n  message: { type: string, type: number }\noutputs:\n  team: route.team\nname: two\nsteps:\n  route:\n    signature: "message -> team"\n    "signature": "message -> other"\nmetric:\n  exact_match: team\n',
+    );
+    expect(brief(await problemsOf(readProgram(file)))).toEqual([
+      "3:28 key `type` appears twice in the same mapping (first on line 3); YAML keys must be unique",
+      "6:1 key `name` appears twice in the same mapping (first on line 1); YAML keys must be unique",
+      "10:5 key `signature` appears twice in the same mapping (first on line 9); YAML keys must be unique",
+    ]);
+  });
+});
+
 describe("readProgram: files it cannot read", () => {
   it("a missing file", async () => {
     const file = path.join(tempDir(), "nope.yaml");

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { expect } from "vitest";
 import { BIN, offlineEnv, ROOT } from "./cli.js";
 
 /** The built `dspx` in a real pseudo-terminal: what a person sees, and keys typed at it. */
@@ -66,6 +67,13 @@ export function startInPty(args: string[], options: { env?: Record<string, strin
 /** The cursor is shown: never hidden (ESC[?25l), or shown again (ESC[?25h) after it last was. */
 export function cursorShown(screen: string): boolean {
   return screen.lastIndexOf("\x1b[?25h") >= screen.lastIndexOf("\x1b[?25l");
+}
+
+/** The terminal is as dspx found it: the same modes (`stty -g`), the cursor visible. */
+export function expectTerminalRestored(pty: PtyCli): void {
+  const { before, after } = pty.modes();
+  expect(after).toBe(before);
+  expect(cursorShown(pty.screen())).toBe(true);
 }
 
 /** Polls `ready` every 20 ms until it holds; throws with the screen so far if it never does. */

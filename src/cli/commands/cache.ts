@@ -1,7 +1,7 @@
 import { UserError } from "../../util/errors.js";
 import { parseDuration } from "../../util/duration.js";
 import type { CommandContext } from "../context.js";
-import { openStore } from "../open.js";
+import { openStore } from "../open-store.js";
 import { formatInt, formatUsd, plural } from "../output.js";
 import type { ClearFilter } from "../../store/cache-store.js";
 import type { TableSpec } from "../table.js";

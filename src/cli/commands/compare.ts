@@ -7,7 +7,8 @@ import { mainDataset } from "../../store/run-config.js";
 import { UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
-import { openStore, settingsFromFlags } from "../open.js";
+import { settingsFromFlags } from "../open.js";
+import { openStore } from "../open-store.js";
 import { formatScore } from "../output.js";
 import type { TableSpec } from "../table.js";
 import { wrapParts } from "../wrap.js";
@@ -39,6 +40,7 @@ export async function compareCommand(refA: string, refB: string, flags: CompareF
   const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [mainDataset(r.run)] : [])).find((d): d is SplitName => d === "dev" || d === "test" || d === "train");
   const choice = flags.dataset ? { dataset: flags.dataset } : { split: flags.split ?? runSplit ?? "dev" };
   output.err(output.errColor.dim(`comparing on ${"dataset" in choice ? choice.dataset : choice.split}: A = ${a.label}, B = ${b.label}`));
+  ctx.onQuit((out) => out.err("interrupted, so nothing was compared; the evaluations that finished are kept, and running the same command again reuses them"));
   const comparison = await comparePrograms(store, { label: a.label, program: pa }, { label: b.label, program: pb }, {
     ...choice,
     ...(flags.limit ? { limit: flags.limit } : {}),

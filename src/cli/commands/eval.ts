@@ -10,14 +10,17 @@ import { stateHash } from "../../program/state.js";
 import { Budget } from "../../optimize/budget.js";
 import { InterruptedError, isInterruption, UserError } from "../../util/errors.js";
 import type { EvalOutcome } from "../../evaluate/types.js";
-import type { ExampleList } from "../../evaluate/packed-examples.js";
+import type { ExampleList } from "../../evaluate/example-list.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import type { LMFlags } from "../flags.js";
-import { openProgram, openStore } from "../open.js";
+import { boundHeapGrowth } from "../heap-growth.js";
+import { openProgram } from "../open.js";
+import { openStore } from "../open-store.js";
 import { formatInt, formatScore, formatUsd } from "../output.js";
 import { createProgress, evalProgressText } from "../progress.js";
 import { renderSummary, renderWorst, resultJson } from "../render/eval.js";
+import { noticeWarnings, warningJson } from "../render/warnings.js";
 import { appendGithubSummary, githubSummaryMarkdown } from "../report/github-summary.js";
 import { JsonlWriter } from "../report/jsonl.js";
 import { JunitWriter } from "../report/junit.js";
@@ -52,6 +55,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   if (flags.dataset && flags.split) {
     throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
   }
+  boundHeapGrowth();
   // It writes when it records a run or caches LM calls; --no-record alone only reads earlier results.
   const store = openStore(flags, ctx, { write: flags.record !== false || flags.cache !== false });
   const program = await openProgram(file, flags, ctx, store);
@@ -83,9 +87,14 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   const budget = new Budget(flags.maxUsd !== undefined ? { usd: flags.maxUsd } : {}, undefined, undefined, "spent");
   let examples: ExampleList = [];
   let run: EvalRun | undefined;
+  /** Whether the run is marked done, failed or interrupted already (quitting then leaves it so). */
+  let ended = false;
+  // Where an interrupted evaluation stands, and what running it again reuses.
+  const interrupted = (examplesDone: number) =>
+    `interrupted after ${examplesDone} of ${total} examples${run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : ""}`;
   const outcome = await (async () => {
     try {
-      return await evaluateProgramStreaming(program, {
+      const evaluated = await evaluateProgramStreaming(program, {
         ...(flags.dataset ? { dataset: flags.dataset } : {}),
         ...(flags.split ? { split: flags.split } : {}),
         ...(flags.limit ? { limit: flags.limit } : {}),
@@ -94,6 +103,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         lowest: Math.max(show, GITHUB_SUMMARY_LOWEST),
         ...(flags.maxUsd !== undefined ? { canDispatch: () => budget.exhausted() === undefined } : {}),
         onStart: async (info) => {
+          noticeWarnings(info.warnings, output);
           total = info.total;
           examples = info.examples;
           output.err(output.errColor.dim(`evaluating ${program.spec.name} on ${info.dataset} (${info.total} examples) with ${model}, concurrency ${concurrency}`));
@@ -114,6 +124,11 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
               if (!output.json) output.out(`${output.color.bold("run")}    ${runId}`);
               else output.err(`run ${runId}`);
             },
+          });
+          const opened = run;
+          ctx.onQuit((out) => {
+            if (!ended) opened.finish({ error: new InterruptedError() });
+            out.err(interrupted(done));
           });
           return run.memo;
         },
@@ -137,20 +152,21 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           return whenAll([jsonl?.write(r), junit?.write(r, examples.at(r.index)), store.writer.room()]);
         },
       });
+      // Ctrl-C: the examples in flight ended and are recorded; nothing is reported on a part of the set.
+      if (evaluated.summary.stopped === "interrupted") throw Object.assign(new InterruptedError(), { partial: evaluated });
+      return evaluated;
     } catch (err) {
       run?.finish({ error: err });
-      // Ctrl-C aborts the calls in flight; that is an interruption (exit 130), not a failure.
-      if (signal.aborted && isInterruption(err)) {
-        const done = (err as { partial?: EvalOutcome }).partial?.summary.done ?? 0;
-        const kept = run && flags.memo !== false ? `; they are recorded in run ${run.runId}, and running the same command again reuses them` : "";
-        throw new InterruptedError(`interrupted after ${done} of ${total} examples${kept}`);
-      }
+      ended = true;
+      // A call aborted by Ctrl-C rejects with an AbortError: an interruption (exit 130), not a failure.
+      if (signal.aborted && isInterruption(err)) throw new InterruptedError(interrupted((err as { partial?: EvalOutcome }).partial?.summary.done ?? 0));
       throw err;
     } finally {
       progress.stop();
     }
   })();
   run?.finish({ report: outcome });
+  ended = true;
   const { summary, lowest } = outcome;
 
   const below = flags.threshold !== undefined && !(summary.mean >= flags.threshold);
@@ -195,6 +211,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
         results,
         ...(omitted > 0 ? { resultsOmitted: omitted } : {}),
         lowest: lowest.slice(0, show).map(resultJson),
+        ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings.map(warningJson) } : {}),
       }),
     );
   } else {
@@ -202,7 +219,6 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
     output.out("");
     output.out(renderWorst(lowest, summary.done, byId, output, show));
   }
-  if (summary.stopped === "interrupted") return EXIT.interrupted;
   if (below) {
     if (summary.done === 0) {
       output.err(`${output.errColor.red("✗")} no example was scored, so the score cannot meet the threshold ${formatScore(flags.threshold!)}`);

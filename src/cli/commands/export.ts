@@ -8,7 +8,7 @@ import { exportProgram } from "../../program/export.js";
 import { mainDataset } from "../../store/run-config.js";
 import { UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
-import { openStore } from "../open.js";
+import { openStore } from "../open-store.js";
 import { formatScore } from "../output.js";
 import { displayPath } from "../../util/display-path.js";
 

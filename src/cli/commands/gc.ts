@@ -2,7 +2,7 @@ import type { GcReport } from "../../store/gc.js";
 import type { Compaction } from "../../store/vacuum.js";
 import { displayPath } from "../../util/display-path.js";
 import type { CommandContext } from "../context.js";
-import { openStore } from "../open.js";
+import { openStore } from "../open-store.js";
 import { formatInt, plural } from "../output.js";
 import { wrapParts } from "../wrap.js";
 import { olderThanCutoff } from "./cache.js";

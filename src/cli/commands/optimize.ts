@@ -7,7 +7,9 @@ import { isInterruption, ProviderError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import { EXIT, RunSaved } from "../errors.js";
 import type { LMFlags } from "../flags.js";
-import { lmOptionsFromFlags, openStore } from "../open.js";
+import { lmOptionsFromFlags } from "../open.js";
+import { openStore } from "../open-store.js";
+import type { Store } from "../../store/store.js";
 import { createProgress } from "../progress.js";
 import { progressText, renderPlan, renderReport } from "../render/optimize.js";
 import { displayPath } from "../../util/display-path.js";
@@ -30,13 +32,18 @@ export interface OptimizeCommandFlags extends LMFlags {
   json?: boolean;
 }
 
-function hooksFor(ctx: CommandContext, announced: { runId?: string }): { hooks: OptimizeHooks; stop: () => void } {
+function hooksFor(ctx: CommandContext, announced: { runId?: string }, store: Store): { hooks: OptimizeHooks; stop: () => void } {
   const { output } = ctx;
   const progress = createProgress(output);
   const began = performance.now();
   const hooks: OptimizeHooks = {
     onStart: (info) => {
       announced.runId = info.runId;
+      // Quitting at once leaves the step in progress unfinished: the run continues from its last checkpoint.
+      ctx.onQuit((out) => {
+        if (store.runs.get(info.runId)?.status === "running") store.runs.update(info.runId, { status: "interrupted" });
+        out.err(`the run is kept up to its last checkpoint and the results that finished; continue it with \`dspx resume ${info.runId}\``);
+      });
       if (output.json) output.err(`run ${info.runId}`);
       else output.out(`${output.color.bold("run")}    ${info.runId}`);
       // The seed in force, wherever it came from (flag, optimize.seed, the default, a resumed run's record).
@@ -73,7 +80,7 @@ export async function optimizeCommand(file: string, flags: OptimizeCommandFlags,
   // Limits not given are undefined: the program's optimize.budget, else the default, applies.
   const budget: BudgetLimits = { calls: flags.budgetCalls, usd: flags.budgetUsd, timeMs: flags.budgetTime, rollouts: flags.budgetRollouts };
   const announced: { runId?: string } = {};
-  const { hooks, stop } = hooksFor(ctx, announced);
+  const { hooks, stop } = hooksFor(ctx, announced, store);
   return finish(
     ctx,
     () =>
@@ -89,7 +96,7 @@ export async function resumeCommand(ref: string, flags: { db?: string; json?: bo
   const notice = changedProgramNotice(store.runs.resolve(ref));
   if (notice) ctx.output.notice(notice);
   const announced: { runId?: string } = {};
-  const { hooks, stop } = hooksFor(ctx, announced);
+  const { hooks, stop } = hooksFor(ctx, announced, store);
   let programFile = "";
   return finish(
     ctx,

@@ -6,18 +6,18 @@ import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
 import { openProgram } from "../open.js";
 import { oneLine } from "../output.js";
+import { isBatchInput, runBatchCommand } from "./run-batch.js";
 
 export interface RunFlags extends LMFlags {
   input?: string;
   inputFile?: string;
+  output?: string;
+  concurrency?: number;
   json?: boolean;
   verbose?: boolean;
 }
 
 async function readInputs(flags: RunFlags): Promise<{ inputs: Record<string, unknown>; flag: string }> {
-  if (flags.input !== undefined && flags.inputFile !== undefined) {
-    throw new UserError({ flag: "--input", message: "give either --input or --input-file, not both" });
-  }
   let text: string;
   let flag: string;
   let file: string | undefined;
@@ -59,6 +59,13 @@ async function readStdin(): Promise<string> {
 
 export async function runCommand(file: string, flags: RunFlags, ctx: CommandContext): Promise<number> {
   const { output, signal } = ctx;
+  if (flags.input !== undefined && flags.inputFile !== undefined) {
+    throw new UserError({ flag: "--input", message: "give either --input or --input-file, not both" });
+  }
+  if (isBatchInput(flags.inputFile)) return runBatchCommand(file, { ...flags, inputFile: flags.inputFile }, ctx);
+  for (const [flag, given] of [["--output", flags.output], ["--concurrency", flags.concurrency]] as const) {
+    if (given !== undefined) throw new UserError({ flag, message: "is for running a file of inputs: give --input-file <inputs.jsonl>, one JSON object of inputs per line" });
+  }
   const program = await openProgram(file, flags, ctx);
   const { inputs, flag } = await readInputs(flags);
   try {
@@ -69,6 +76,8 @@ export async function runCommand(file: string, flags: RunFlags, ctx: CommandCont
     throw err;
   }
   const prediction = await program.predict(inputs, { signal });
+  // Ctrl-C while the last step's calls were in flight: they ended, so their answer is shown; the exit code is still 130.
+  if (signal.aborted) output.err("interrupted: the calls in flight ended, so the prediction is complete");
   if (output.json) {
     output.out(JSON.stringify(flags.verbose ? { outputs: prediction.outputs, steps: prediction.trace } : { outputs: prediction.outputs }));
     return 0;

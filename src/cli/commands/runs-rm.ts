@@ -1,7 +1,7 @@
 import type { RemovedRows, RunsRemoval } from "../../store/remove-runs.js";
 import type { RunRecord } from "../../store/runs-store.js";
 import type { CommandContext } from "../context.js";
-import { openStore } from "../open.js";
+import { openStore } from "../open-store.js";
 import { plural } from "../output.js";
 import { wrapParts } from "../wrap.js";
 

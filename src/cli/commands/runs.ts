@@ -2,7 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { isDamaged, type DamagedRun, type RunRecord } from "../../store/runs-store.js";
 import type { KindAndConfig } from "../../store/run-config.js";
 import type { CommandContext } from "../context.js";
-import { openStore } from "../open.js";
+import { openStore } from "../open-store.js";
 import { formatDuration, formatInt, formatScore, formatUsd } from "../output.js";
 import type { Column, TableSpec } from "../table.js";
 

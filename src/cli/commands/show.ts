@@ -3,7 +3,7 @@ import type { EventRecord, RunOf, RunRecord } from "../../store/runs-store.js";
 import { mainDataset } from "../../store/run-config.js";
 import { programChanged } from "../program-changed.js";
 import type { CommandContext } from "../context.js";
-import { openStore } from "../open.js";
+import { openStore } from "../open-store.js";
 import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
 import { bestCandidateLines } from "../render/candidate.js";
 import { sparkline } from "../render/chart.js";

@@ -6,6 +6,7 @@ import type { CompiledStep } from "../../graph/types.js";
 import type { CommandContext } from "../context.js";
 import { openProgram } from "../open.js";
 import { oneLine } from "../output.js";
+import { noticeWarnings, warningJson } from "../render/warnings.js";
 import { displayPath } from "../../util/display-path.js";
 
 export interface ValidateFlags {
@@ -17,7 +18,8 @@ const fieldText = (f: Field) => `${f.name}: ${typeToString(f.type)}`;
 export async function validateCommand(file: string, flags: ValidateFlags, ctx: CommandContext): Promise<number> {
   const { output } = ctx;
   const program = await openProgram(file, { cache: false }, ctx);
-  const { splits } = await validateProgram(program);
+  const { splits, warnings } = await validateProgram(program);
+  noticeWarnings(warnings, output);
   const metric = await program.metric();
   const { spec, graph } = program;
   const lmName = (stepLm: typeof spec.lm) => program.pool.resolveModel(stepLm ?? spec.lm);
@@ -43,6 +45,7 @@ export async function validateCommand(file: string, flags: ValidateFlags, ctx: C
         })),
         metric: metric.name,
         data: splits.map((s) => ({ split: s.split, file: displayPath(s.file), examples: s.examples })),
+        warnings: warnings.map(warningJson),
       }),
     );
     return 0;

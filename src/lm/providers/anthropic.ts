@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { LMCallError } from "../call-error.js";
 import { costOf, type Prices } from "../pricing.js";
 import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
@@ -9,6 +9,7 @@ import { anthropicRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
 import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
 import { scrubbingErrors } from "./scrub.js";
+import { once } from "../../util/once.js";
 
 export interface AnthropicProviderOptions {
   model: string;
@@ -32,14 +33,18 @@ export class AnthropicProvider implements ProviderClient {
   readonly structuredOutput = true;
   /** What error text must never show: the key in use and what the base URL carries (user, password, query). */
   private readonly secrets: readonly string[];
-  private readonly client: Anthropic;
+  /** The SDK and its client, imported at the first request (a command on sim never loads it). */
+  private readonly sdk: () => Promise<{ Anthropic: typeof Anthropic; client: Anthropic }>;
 
   constructor(private readonly options: AnthropicProviderOptions) {
     this.model = options.model;
     // Credentials a base URL may carry (user:password@, ?api-key=) stay out of messages and keys.
     this.endpoint = publicEndpoint(options.baseURL);
     this.secrets = [options.apiKey, ...urlSecrets(options.baseURL)];
-    this.client = new Anthropic({ apiKey: options.apiKey, ...sdkBaseUrl(options.baseURL), maxRetries: 0, timeout: 24 * 3600_000 });
+    this.sdk = once(async () => {
+      const { default: Anthropic } = await import("@anthropic-ai/sdk");
+      return { Anthropic, client: new Anthropic({ apiKey: options.apiKey, ...sdkBaseUrl(options.baseURL), maxRetries: 0, timeout: 24 * 3600_000 }) };
+    });
   }
 
   /** One try of a request; whatever it throws is scrubbed of secrets before anyone prints or stores it. */
@@ -66,16 +71,17 @@ export class AnthropicProvider implements ProviderClient {
           }
         : {}),
     };
+    const { Anthropic: sdk, client } = await this.sdk();
     const own = requestSignal(signal);
     const began = performance.now();
     let data: Anthropic.Message;
     let headers: Headers;
     try {
-      const r = await this.client.messages.create(body, { timeout: timeoutMs, ...(own.signal ? { signal: own.signal } : {}) }).withResponse();
+      const r = await client.messages.create(body, { timeout: timeoutMs, ...(own.signal ? { signal: own.signal } : {}) }).withResponse();
       data = r.data;
       headers = r.response.headers;
     } catch (err) {
-      throw this.classify(err);
+      throw this.classify(err, sdk);
     } finally {
       own.release();
     }
@@ -106,10 +112,10 @@ export class AnthropicProvider implements ProviderClient {
     };
   }
 
-  private classify(err: unknown): unknown {
-    if (err instanceof Anthropic.APIUserAbortError) return aborted();
-    if (err instanceof Anthropic.APIConnectionError) return unreachable(this.provider, this.endpoint, err);
-    if (err instanceof Anthropic.APIError) {
+  private classify(err: unknown, sdk: typeof Anthropic): unknown {
+    if (err instanceof sdk.APIUserAbortError) return aborted();
+    if (err instanceof sdk.APIConnectionError) return unreachable(this.provider, this.endpoint, err);
+    if (err instanceof sdk.APIError) {
       const body = (err.error as { error?: { type?: string; message?: string } } | undefined)?.error;
       return classifyHttpFailure(this.provider, {
         status: err.status,

@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { LMCallError } from "../call-error.js";
 import { costOf, type Prices } from "../pricing.js";
 import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
@@ -9,6 +9,8 @@ import { openaiRateLimit, rateLimitOf } from "./headers.js";
 import type { ProviderClient } from "./types.js";
 import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
 import { scrubbingErrors } from "./scrub.js";
+import { once } from "../../util/once.js";
+import { estimateUsage } from "../tokens.js";
 
 export interface OpenAIProviderOptions {
   provider: "openai" | "ollama";
@@ -34,7 +36,8 @@ export class OpenAIProvider implements ProviderClient {
   readonly structuredOutput: boolean;
   /** What error text must never show: the key in use and what the base URL carries (user, password, query). */
   private readonly secrets: readonly string[];
-  private readonly client: OpenAI;
+  /** The SDK and its client, imported at the first request (a command on sim never loads it). */
+  private readonly sdk: () => Promise<{ OpenAI: typeof OpenAI; client: OpenAI }>;
 
   constructor(private readonly options: OpenAIProviderOptions) {
     this.provider = options.provider;
@@ -44,7 +47,10 @@ export class OpenAIProvider implements ProviderClient {
     this.structuredOutput = options.structuredOutput;
     this.secrets = [options.apiKey, ...urlSecrets(options.baseURL)];
     // Retries and timeouts are the scheduler's: the SDK makes exactly one attempt.
-    this.client = new OpenAI({ apiKey: options.apiKey, ...sdkBaseUrl(options.baseURL), maxRetries: 0, timeout: 24 * 3600_000 });
+    this.sdk = once(async () => {
+      const { default: OpenAI } = await import("openai");
+      return { OpenAI, client: new OpenAI({ apiKey: options.apiKey, ...sdkBaseUrl(options.baseURL), maxRetries: 0, timeout: 24 * 3600_000 }) };
+    });
   }
 
   /** One try of a request; whatever it throws is scrubbed of secrets before anyone prints or stores it. */
@@ -68,16 +74,17 @@ export class OpenAIProvider implements ProviderClient {
           }
         : {}),
     };
+    const { OpenAI: sdk, client } = await this.sdk();
     const own = requestSignal(signal);
     const began = performance.now();
     let data: OpenAI.Chat.ChatCompletion;
     let headers: Headers;
     try {
-      const r = await this.client.chat.completions.create(body, { timeout: timeoutMs, ...(own.signal ? { signal: own.signal } : {}) }).withResponse();
+      const r = await client.chat.completions.create(body, { timeout: timeoutMs, ...(own.signal ? { signal: own.signal } : {}) }).withResponse();
       data = r.data;
       headers = r.response.headers;
     } catch (err) {
-      throw this.classify(err);
+      throw this.classify(err, sdk);
     } finally {
       own.release();
     }
@@ -106,10 +113,10 @@ export class OpenAIProvider implements ProviderClient {
     };
   }
 
-  private classify(err: unknown): unknown {
-    if (err instanceof OpenAI.APIUserAbortError) return aborted();
-    if (err instanceof OpenAI.APIConnectionError) return unreachable(this.provider, this.endpoint, err);
-    if (err instanceof OpenAI.APIError) {
+  private classify(err: unknown, sdk: typeof OpenAI): unknown {
+    if (err instanceof sdk.APIUserAbortError) return aborted();
+    if (err instanceof sdk.APIConnectionError) return unreachable(this.provider, this.endpoint, err);
+    if (err instanceof sdk.APIError) {
       const body = err.error as { type?: string; code?: string; message?: string } | undefined;
       return classifyHttpFailure(this.provider, {
         status: err.status,
@@ -132,6 +139,5 @@ function usageOf(u: OpenAI.CompletionUsage | undefined, request: LMRequest, text
       cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
     };
   }
-  const promptChars = request.messages.reduce((n, m) => n + m.content.length, 0);
-  return { promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(text.length / 4), cachedTokens: 0 };
+  return estimateUsage(request, text);
 }

@@ -1,6 +1,7 @@
 import { LMCallError } from "../call-error.js";
 import type { RateLimitInfo } from "../call-error.js";
 import { ProviderError, type FatalCause } from "../../util/errors.js";
+import { dispatchSignal } from "../../util/interrupt.js";
 import { Rng } from "../../util/rng.js";
 import { backoffDelay } from "./backoff.js";
 import { watchAbort } from "./abort-watch.js";
@@ -184,6 +185,8 @@ export class Scheduler {
     options: { signal?: AbortSignal } = {},
   ): Promise<T> {
     const signal = options.signal;
+    // Waiting for capacity (or to retry) ends on a stop; an attempt already sent ends only when aborted.
+    const waiting = dispatchSignal(signal);
     const tokens = Number.isFinite(estimatedTokens) && estimatedTokens > 0 ? estimatedTokens : 0;
     const seq = this.nextSeq++;
     let transientFailures = 0;
@@ -192,7 +195,7 @@ export class Scheduler {
     for (;;) {
       let ticket: Ticket;
       try {
-        ticket = await this.acquire(seq, tokens, notBefore, signal);
+        ticket = await this.acquire(seq, tokens, notBefore, waiting);
       } catch (err) {
         if (err === this.fatal) this.counts.failed++;
         else this.counts.aborted++;

@@ -1,6 +1,7 @@
 import type { CallOptions, LMClient, LMRequest, LMResponse } from "../types.js";
 import { simAnswer } from "./answer.js";
 import { formatCompletion } from "./format.js";
+import { estimateUsage } from "../tokens.js";
 
 export interface SimOptions {
   /** Artificial delay before each answer, in milliseconds (for benchmarks). */
@@ -30,10 +31,9 @@ export class SimClient implements LMClient {
     options.signal?.throwIfAborted();
     if (this.latencyMs > 0) await delay(this.latencyMs, options.signal);
     const text = formatCompletion(request.meta.signature, simAnswer(request), request.meta.adapter);
-    const promptChars = request.messages.reduce((n, m) => n + m.content.length, 0);
     return {
       text,
-      usage: { promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(text.length / 4), cachedTokens: 0 },
+      usage: estimateUsage(request, text),
       costUsd: 0,
       cached: false,
       latencyMs: performance.now() - started,

@@ -1,0 +1,70 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+
+/**
+ * A command loads only what it uses: the provider SDKs (and OpenTelemetry, which the Anthropic SDK
+ * pulls in) and the SQLite addon are imported at their first use. The CLI runs with a preload that
+ * reports every module Node loads: ES modules through a load hook, CommonJS ones from the require
+ * cache at exit (better-sqlite3 is loaded with require).
+ */
+const PRELOAD = `
+import { createRequire, register } from "node:module";
+register(new URL("./hooks.mjs", import.meta.url));
+const require = createRequire(import.meta.url);
+process.on("exit", () => {
+  for (const file of Object.keys(require.cache)) process.stderr.write("module " + file + "\\n");
+});
+`;
+const HOOKS = `
+export async function load(url, context, next) {
+  process.stderr.write("module " + url + "\\n");
+  return next(url, context);
+}
+`;
+
+const HEAVY = ["openai", "@anthropic-ai/sdk", "@opentelemetry/api", "better-sqlite3"];
+
+/** The packages under node_modules whose files a process loaded. */
+function packagesLoaded(stderr: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of stderr.split("\n")) {
+    const m = /^module .*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line);
+    if (m) names.add(m[1]!);
+  }
+  return names;
+}
+
+let dir: string;
+let nodeArgs: string[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "dspx-loads-"));
+  await writeFile(path.join(dir, "preload.mjs"), PRELOAD);
+  await writeFile(path.join(dir, "hooks.mjs"), HOOKS);
+  nodeArgs = ["--import", path.join(dir, "preload.mjs")];
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("what a command loads", () => {
+  it("validate on sim loads no provider SDK, no OpenTelemetry and no SQLite", async () => {
+    const r = await runCli(["validate", "programs/support-triage.yaml"], { nodeArgs });
+    expect(r.code).toBe(0);
+    const loaded = packagesLoaded(r.stderr);
+    // The trace works: what validate does use is in it, ES module (yaml, zod) and CommonJS (commander).
+    for (const used of ["yaml", "zod", "commander"]) expect(loaded.has(used), used).toBe(true);
+    expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
+  });
+
+  it("eval on sim opens the database but loads no provider SDK", async () => {
+    const r = await runCli(["eval", "programs/support-triage.yaml", "--limit", "1"], { nodeArgs });
+    expect(r.code).toBe(0);
+    const loaded = packagesLoaded(r.stderr);
+    expect(loaded.has("better-sqlite3")).toBe(true);
+    expect(["openai", "@anthropic-ai/sdk", "@opentelemetry/api"].filter((p) => loaded.has(p))).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { createOutput, type Output, type OutputFlags } from "./output.js";
-import { EXIT, reportError } from "./errors.js";
+import { errorJson, EXIT, reportError } from "./errors.js";
 import { freezeProgress } from "./progress.js";
 import { InterruptedError, isInterruption } from "../util/errors.js";
 import { twoStageStop } from "../util/interrupt.js";
@@ -105,7 +105,12 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
     process.exitCode = stop.signal.aborted && !code ? EXIT.interrupted : (code ?? EXIT.ok);
   } catch (err) {
     // A call aborted by Ctrl-C rejects with an AbortError: that is the interruption, not a failure (exit 130).
-    if (!quitting) process.exitCode = reportError(stop.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err, output, database);
+    if (!quitting) {
+      const shown = stop.signal.aborted && isInterruption(err) && !(err instanceof InterruptedError) ? new InterruptedError() : err;
+      process.exitCode = reportError(shown, output, database);
+      // --json: a refusal or failure is JSON on stdout too (an interruption prints nothing there, as before).
+      if (output.json && process.exitCode !== EXIT.interrupted) output.out(errorJson(shown, process.exitCode));
+    }
   } finally {
     await cleanUp();
     if (!quitting) {

@@ -71,3 +71,20 @@ export function reportError(err: unknown, output: Pick<Output, "err" | "errColor
   else output.err("(run with --verbose for details)");
   return EXIT.failed;
 }
+
+/**
+ * What `--json` puts on stdout when a command fails: one object, so a script reading stdout gets
+ * JSON whatever happened (the messages are on stderr as well). `problems` lists a refusal's lines.
+ */
+export function errorJson(reported: unknown, exitCode: number): string {
+  // A run stopped but saved: the error is what stopped it, and the run to resume is named.
+  const err = reported instanceof RunSaved ? reported.stoppedBy : reported;
+  const extra = reported instanceof RunSaved ? { runId: reported.runId } : {};
+  const kind = exitCode === EXIT.usage ? "usage" : exitCode === EXIT.provider ? "provider" : exitCode === EXIT.interrupted ? "interrupted" : "failed";
+  const message = err instanceof ProviderError ? `${err.provider}: ${err.message}` : err instanceof Error ? err.message : String(err);
+  const problems =
+    err instanceof UserError
+      ? err.problems.map((p) => ({ message: p.message, ...(p.pos ? { file: p.pos.file, ...(p.pos.line !== undefined ? { line: p.pos.line } : {}), ...(p.pos.col !== undefined ? { col: p.pos.col } : {}) } : {}), ...(p.flag ? { flag: p.flag } : {}), ...(p.hint ? { hint: p.hint } : {}) }))
+      : undefined;
+  return JSON.stringify({ error: { kind, exitCode, message, ...(problems ? { problems } : {}), ...extra } });
+}

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { statSync, type Stats } from "node:fs";
+import { accessSync, constants, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { isBareNumber, parseDuration } from "../util/duration.js";
 import { httpUrlProblem } from "../util/http-url.js";
@@ -37,6 +37,16 @@ export function score(value: string): number {
   return n;
 }
 
+/** A positive count, or `all`. */
+export function countOrAll(value: string): number | "all" {
+  if (value.trim() === "all") return "all";
+  try {
+    return positiveInt(value);
+  } catch {
+    throw new InvalidArgumentError("expected a positive whole number or `all`");
+  }
+}
+
 export function oneOf<T extends string>(choices: readonly T[]) {
   return (value: string): T => {
     if (!(choices as readonly string[]).includes(value)) {
@@ -68,20 +78,40 @@ export function baseUrl(value: string): string {
 }
 
 /**
- * A file a command writes when it ends (a report): refused at once when it names a folder or sits
- * under a file, rather than after the work is done.
+ * A file a command writes (a report, results, an export): refused at once — before any LM call —
+ * when it names a folder, sits under a file, in a folder that does not exist (dspx creates no
+ * folders: a typo in a path should not leave new folders behind), or where this user may not write.
  */
 export function outputFile(value: string): string {
-  const file = path.resolve(value);
-  if (statOf(file)?.isDirectory()) {
-    throw new InvalidArgumentError(`${value} is a directory; give the name of a file (in it, or elsewhere)`);
-  }
-  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-    const info = statOf(dir);
-    if (info && !info.isDirectory()) throw new InvalidArgumentError(`${path.relative(process.cwd(), dir) || dir} is a file, so nothing can be written under it`);
-    if (info || dir === path.dirname(dir)) break;
-  }
+  const problem = outputFileProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
+}
+
+/** What is wrong with writing `value` (a path as the user gave it), or undefined when it can be written. */
+export function outputFileProblem(value: string): string | undefined {
+  const file = path.resolve(value);
+  const shown = (p: string) => path.relative(process.cwd(), p) || p;
+  const info = statOf(file);
+  if (info?.isDirectory()) return `${value} is a directory; give the name of a file (in it, or elsewhere)`;
+  const parent = path.dirname(file);
+  for (let dir = parent; ; dir = path.dirname(dir)) {
+    const found = statOf(dir);
+    if (found && !found.isDirectory()) return `${shown(dir)} is a file, so nothing can be written under it`;
+    if (found && dir !== parent) return `the folder ${shown(parent)} does not exist (dspx creates no folders: create it first)`;
+    if (found || dir === path.dirname(dir)) break;
+  }
+  if (!writable(info ? file : parent)) return info ? `${value} is not writable` : `the folder ${shown(parent)} is not writable`;
+  return undefined;
+}
+
+function writable(file: string): boolean {
+  try {
+    accessSync(file, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What is at `file`, or undefined when nothing is (or a parent is no folder). */

@@ -4,7 +4,7 @@ import { runCommand } from "./context.js";
 import { loadEnvFile } from "./env-file.js";
 import { EXIT } from "./errors.js";
 import { guardStream } from "./output.js";
-import { addLMOptions, baseUrl, duration, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
+import { addLMOptions, baseUrl, countOrAll, duration, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
 import { OPTIMIZERS } from "../optimize/types.js";
 
 /**
@@ -172,6 +172,7 @@ program
   .description("a run's configuration, totals, candidates, score over time and weakest examples")
   .argument("<run>", "a run id (or its first characters)")
   .option("--show <n>", "how many of the lowest-scoring examples to list (default 5)", positiveInt)
+  .option("--events <n>", "how many of the latest events to list, or `all` (default 20)", countOrAll)
   .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
   .option("--json", "print JSON")
   .action(async (ref: string, flags: Record<string, unknown>) => {
@@ -202,7 +203,8 @@ program
   .command("export")
   .description("write a run's best (or a chosen) candidate as a program file dspx and loadProgram run as is")
   .argument("<run>", "a run, or run:candidate")
-  .option("-o, --output <file>", "write here (default: print to stdout)")
+  .option("-o, --output <file>", "write here (default: print to stdout); its folder must exist", outputFile)
+  .option("--force", "let --output replace the program file the run came from")
   .addOption(new Option("--format <format>", "yaml or json (default: from the file name, else yaml)").argParser(oneOf(["yaml", "json"] as const)))
   .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
   .action(async (ref: string, flags: Record<string, unknown>) => {

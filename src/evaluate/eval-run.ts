@@ -39,7 +39,15 @@ export function totalsOf(report: EvalOutcome): RunTotals {
 export async function beginEvalRun(
   store: Store,
   program: Program,
-  info: { dataset: string; config: Omit<EvalRunConfig, "dataset">; name?: string; /** false: evaluate every example again (`--no-memo`). */ reuse?: boolean },
+  info: {
+    dataset: string;
+    config: Omit<EvalRunConfig, "dataset">;
+    name?: string;
+    /** false: evaluate every example again (`--no-memo`). */
+    reuse?: boolean;
+    /** The run row exists: called before anything that can fail (resolving the models), so its id can be shown first. */
+    onCreated?: (runId: string) => void;
+  },
 ): Promise<EvalRun> {
   const runId = newRunId();
   const candidate = stateHash(program.state);
@@ -53,15 +61,23 @@ export async function beginEvalRun(
     programSource: program.spec.sourceText,
     config: { dataset: info.dataset, ...info.config },
   });
+  info.onCreated?.(runId);
   store.runs.addCandidate(runId, { hash: candidate, state: program.state, origin: "program" });
   program.pool.linkCacheTo(runId);
-  const memo = storeMemo({
-    evaluations: store.evaluations,
-    fingerprints: await fingerprints(program),
-    candidate,
-    link: { runId, dataset: info.dataset },
-    ...(info.reuse === false ? { reuse: false } : {}),
-  });
+  let memo: EvalMemo;
+  try {
+    memo = storeMemo({
+      evaluations: store.evaluations,
+      // Resolving each step's model: a missing API key fails here, and the run is marked failed with it.
+      fingerprints: await fingerprints(program),
+      candidate,
+      link: { runId, dataset: info.dataset },
+      ...(info.reuse === false ? { reuse: false } : {}),
+    });
+  } catch (err) {
+    store.runs.update(runId, { status: "failed", finished: true, error: failureText(err) });
+    throw err;
+  }
   return {
     runId,
     memo,
@@ -73,9 +89,14 @@ export async function beginEvalRun(
       store.runs.update(runId, {
         status,
         finished: true,
-        ...(error && !interrupted ? { error: error instanceof ProviderError ? `${error.provider}: ${error.message}` : (error as Error)?.message ?? String(error) } : {}),
+        ...(error && !interrupted ? { error: failureText(error) } : {}),
         ...(partial ? { totals: totalsOf(partial), bestCandidate: candidate, ...(Number.isFinite(partial.summary.mean) ? { bestScore: partial.summary.mean } : {}) } : {}),
       });
     },
   };
+}
+
+/** Why a run failed, as its record keeps it: a provider's failure names the provider. */
+function failureText(error: unknown): string {
+  return error instanceof ProviderError ? `${error.provider}: ${error.message}` : (error as Error)?.message ?? String(error);
 }

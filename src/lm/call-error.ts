@@ -31,10 +31,12 @@ export class LMCallError extends Error {
   readonly status?: number;
   readonly fatalCause?: FatalCause;
   readonly rateLimit?: RateLimitInfo;
+  /** A transient failure where nothing answered at the address (connection refused, no such host). */
+  readonly unreachable?: boolean;
   constructor(
     kind: FailureKind,
     message: string,
-    details: { status?: number; fatalCause?: FatalCause; rateLimit?: RateLimitInfo } = {},
+    details: { status?: number; fatalCause?: FatalCause; rateLimit?: RateLimitInfo; unreachable?: boolean } = {},
   ) {
     super(message);
     this.name = "LMCallError";
@@ -42,5 +44,6 @@ export class LMCallError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.fatalCause !== undefined) this.fatalCause = details.fatalCause;
     if (details.rateLimit !== undefined) this.rateLimit = details.rateLimit;
+    if (details.unreachable) this.unreachable = true;
   }
 }

@@ -13,6 +13,7 @@ export class MeteredClient extends WrappedClient {
   constructor(
     inner: LMClient & { endpoint?: string },
     private readonly onPaid: PaidCallListener,
+    private readonly onCached?: PaidCallListener,
   ) {
     super(inner);
   }
@@ -20,6 +21,7 @@ export class MeteredClient extends WrappedClient {
   async complete(request: LMRequest, options?: CallOptions): Promise<LMResponse> {
     const response = await this.inner.complete(request, options);
     if (!response.cached) this.onPaid(response);
+    else this.onCached?.(response);
     return response;
   }
 }

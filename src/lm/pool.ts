@@ -35,6 +35,8 @@ export interface PoolWiring {
   onNotice?: (message: string) => void;
   /** Told of every call a model answered (not cache hits), when it completes: what a run meters. */
   onPaidCall?: PaidCallListener;
+  /** Told of every call the cache answered (nothing sent): what a run reports it got for free. */
+  onCachedCall?: PaidCallListener;
 }
 
 /** Live totals over every endpoint, for progress lines. */
@@ -166,7 +168,7 @@ export class LMPool {
   }
 
   private metered(client: LMClient): LMClient {
-    return this.wiring.onPaidCall ? new MeteredClient(client, this.wiring.onPaidCall) : client;
+    return this.wiring.onPaidCall ? new MeteredClient(client, this.wiring.onPaidCall, this.wiring.onCachedCall) : client;
   }
 
   private simClient(spec: ModelSpec): LMClient {

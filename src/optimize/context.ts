@@ -23,7 +23,10 @@ export function optimizeContext(session: Session, budget: Budget, rng: Rng): Opt
     signal,
     callsPerExample: session.shape.callsPerExample,
     memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset } }),
-    onResult: () => session.progress(budget),
+    onResult: (r) => {
+      session.spend.noteResult(r);
+      session.progress(budget);
+    },
   });
   const { teacherLm, reflectionLm: reflectionModel } = program.pool.settings;
   const teacherPool = teacherLm ? program.pool.withModel(teacherLm) : program.pool;
@@ -72,6 +75,10 @@ export function optimizeContext(session: Session, budget: Budget, rng: Rng): Opt
     },
     event: (type, data) => session.events.add(type, data),
     phase: (text) => session.setPhase(text),
+    notice: (text) => {
+      session.notes.push(text);
+      session.hooks.onNotice?.(text);
+    },
     records: (results, examples, step) => stepRecords(program.graph, results, examples, step),
   };
 }

@@ -51,10 +51,12 @@ export async function finishRun(session: Session, plan: Plan, finishing: Finishi
     ...(baselinePartial ? { baselinePartial } : {}),
     candidates: session.candidates.size,
     steps: session.step,
+    ...(state !== undefined && session.optimizer.iterations ? { iterations: session.optimizer.iterations(state) } : {}),
+    ...(session.notes.length > 0 ? { notes: [...session.notes] } : {}),
     usage,
     tokens: session.spend.total.tokens,
     costUsd: session.spend.total.costUsd,
-    thisProcess: session.spend.thisProcess,
+    thisProcess: session.spend.paidHere(program.pool.stats().requests),
     elapsedMs: usage.elapsedMs,
   };
   session.events.add("finished", { summary: finishedSummary(report) });

@@ -3,6 +3,7 @@ import type { MetricSpec } from "../program/types.js";
 import type { Program } from "../runtime/program.js";
 import { UserError } from "../util/errors.js";
 import type { BudgetLimits } from "./budget.js";
+import { limitNamed, limitProblem, type LimitSources } from "./budget-setting.js";
 import type { RunConfig, RunData } from "./run-config.js";
 import type { Optimizer, Plan } from "./types.js";
 
@@ -38,7 +39,7 @@ export function optimizingLimits(limits: BudgetLimits, shape: RunShape): BudgetL
  */
 export function checkPlan(
   run: { optimizer: Optimizer; settings: Record<string, unknown>; config: RunConfig; data: RunData; shape: RunShape; program: Program },
-  { resuming = false }: { resuming?: boolean } = {},
+  { resuming = false, sources = {} }: { resuming?: boolean; sources?: LimitSources } = {},
 ): Plan {
   const { optimizer, config, data, program } = run;
   const { callsPerExample, reserve, reserveRollouts } = run.shape;
@@ -55,24 +56,20 @@ export function checkPlan(
   });
   if (!resuming && limits.calls !== undefined && optimizing < plan.minimumCalls) {
     const needed = reserve + baselineCalls + plan.minimumCalls;
-    throw new UserError({
-      flag: "--budget-calls",
-      message: `${limits.calls} LM calls cannot buy a single ${config.optimizer} step here: scoring the baseline on dev takes ${baselineCalls}, the final test evaluation ${reserve}, and one step at least ${plan.minimumCalls}; give at least --budget-calls ${needed}`,
-    });
+    const what = `${limits.calls} LM calls cannot buy a single ${config.optimizer} step here: scoring the baseline on dev takes ${baselineCalls}, the final test evaluation ${reserve}, and one step at least ${plan.minimumCalls}`;
+    throw new UserError(limitProblem("calls", sources.calls, what, String(needed)));
   }
   if (!resuming && limits.rollouts !== undefined) {
     // The rollouts one step takes, from its least calls (an upper bound: proposal calls are no rollouts).
     const stepRollouts = Math.ceil(plan.minimumCalls / callsPerExample);
     const needed = reserveRollouts + data.dev.length + stepRollouts;
     if (limits.rollouts < needed) {
-      throw new UserError({
-        flag: "--budget-rollouts",
-        message: `${limits.rollouts} rollouts cannot buy a single ${config.optimizer} step here: scoring the baseline on dev takes ${data.dev.length}, the final test evaluation ${reserveRollouts}, and one step at least ${stepRollouts}; give at least --budget-rollouts ${needed}`,
-      });
+      const what = `${limits.rollouts} rollouts cannot buy a single ${config.optimizer} step here: scoring the baseline on dev takes ${data.dev.length}, the final test evaluation ${reserveRollouts}, and one step at least ${stepRollouts}`;
+      throw new UserError(limitProblem("rollouts", sources.rollouts, what, String(needed)));
     }
   }
   if (limits.usd !== undefined && !program.costKnown()) {
-    throw new UserError({ flag: "--budget-usd", message: "the price of the model is unknown, so a USD budget cannot be enforced; add `lm.prices: { input, output }` to the program" });
+    throw new UserError(limitNamed("usd", sources.usd, "the price of the model is unknown, so a USD budget cannot be enforced; add `lm.prices: { input, output }` to the program"));
   }
   return plan;
 }

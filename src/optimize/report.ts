@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { DatasetScore } from "../evaluate/dataset-score.js";
 import type { Usage } from "../lm/types.js";
-import type { ProgramState } from "../program/state.js";
+import { programStateSchema, type ProgramState } from "../program/state.js";
 import type { BudgetUsage } from "./budget.js";
+import type { PaidHere } from "./spend.js";
 import { OPTIMIZERS, type OptimizerName, type Plan } from "./types.js";
 
 export interface OptimizeReport {
@@ -24,12 +25,20 @@ export interface OptimizeReport {
   baselinePartial?: { scored: number; of: number };
   candidates: number;
   steps: number;
+  /** Iterations in the unit the plan counts, for optimizers that take several steps per iteration (beam). */
+  iterations?: number;
+  /** What the user should know about the outcome, said as the run went (e.g. bootstrap kept no trace). */
+  notes?: string[];
   usage: BudgetUsage;
   /** Tokens and cost of the run's LM calls over all its sessions: what an uninterrupted run reports. */
   tokens: Usage;
   costUsd: number | null;
-  /** What the process that finished the run paid itself (less than the run's total once it was resumed). */
-  thisProcess: { tokens: Usage; costUsd: number | null };
+  /**
+   * What the process that finished the run sent and paid itself, beside `usage` (what the budget
+   * counted, nominally): less than the run's total once it was resumed, or answered from the cache
+   * and the store. Reports kept before these counts were recorded have only tokens and cost.
+   */
+  thisProcess: { tokens: Usage; costUsd: number | null } & Partial<Omit<PaidHere, "tokens" | "costUsd">>;
   elapsedMs: number;
 }
 
@@ -37,10 +46,6 @@ export interface OptimizeReport {
 const mean = z.number().nullable().transform((x) => x ?? NaN);
 const datasetScore = z.object({ n: z.number(), mean, ci95: z.tuple([mean, mean]), errors: z.number() });
 const usage = z.object({ promptTokens: z.number(), completionTokens: z.number(), cachedTokens: z.number() });
-const state = z.object({
-  steps: z.record(z.string(), z.object({ instruction: z.string(), demos: z.array(z.record(z.string(), z.unknown())) })),
-  meta: z.record(z.string(), z.unknown()).optional(),
-});
 
 const reportSchema = z.object({
   runId: z.string(),
@@ -49,15 +54,24 @@ const reportSchema = z.object({
   budgetReason: z.string().optional(),
   plan: z.object({ buys: z.string(), minimumCalls: z.number() }),
   baseline: z.object({ candidate: z.string(), dev: datasetScore, test: datasetScore.optional() }),
-  best: z.object({ candidate: z.string(), state, dev: datasetScore, test: datasetScore.optional() }),
+  best: z.object({ candidate: z.string(), state: programStateSchema, dev: datasetScore, test: datasetScore.optional() }),
   testSkipped: z.string().optional(),
   baselinePartial: z.object({ scored: z.number(), of: z.number() }).optional(),
   candidates: z.number(),
   steps: z.number(),
+  iterations: z.number().optional(),
+  notes: z.array(z.string()).optional(),
   usage: z.object({ calls: z.number(), usd: z.number(), rollouts: z.number(), proposalCalls: z.number(), elapsedMs: z.number() }),
   tokens: usage,
   costUsd: z.number().nullable(),
-  thisProcess: z.object({ tokens: usage, costUsd: z.number().nullable() }),
+  thisProcess: z.object({
+    tokens: usage,
+    costUsd: z.number().nullable(),
+    requests: z.number().optional(),
+    calls: z.number().optional(),
+    cachedCalls: z.number().optional(),
+    storedResults: z.number().optional(),
+  }),
   elapsedMs: z.number(),
 }) satisfies z.ZodType<OptimizeReport, unknown>;
 

@@ -14,6 +14,7 @@ import { checkUnchanged, newRunConfig, storedRunConfig, type OptimizeFlags } fro
 import { Session } from "./session.js";
 import { readOptimizeSection } from "./settings.js";
 import { Spend } from "./spend.js";
+import { limitSources } from "./budget-setting.js";
 import type { ScoreSet } from "./types.js";
 
 export type { OptimizeFlags } from "./run-config.js";
@@ -29,7 +30,8 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
   const program = programOf(graph, programOptions(lmSettings(flags, process.env, section), store, hooks, runId, spend));
   const config = await newRunConfig(program, section, flags);
   const session = await Session.create(runId, program, config, { store, spend, signal, hooks });
-  const plan = session.checkPlan();
+  // A refusal names where each limit was set: the flag, optimize.budget at its position, or the default.
+  const plan = session.checkPlan({ sources: limitSources(flags.budget ?? {}, section.budget ?? {}, program.spec.positions) });
   store.runs.create({
     id: runId,
     kind: "optimize",
@@ -99,7 +101,7 @@ function reportOf(checkpoint: Finished): { report?: OptimizeReport } {
  * metered and cached under the run.
  */
 function programOptions(settings: LmSettings, store: Store, hooks: OptimizeHooks, runId: string, spend: Spend): LoadProgramOptions {
-  return { settings, cache: store.cache.forRun(runId), onNotice: hooks.onNotice, onPaidCall: spend.paid };
+  return { settings, cache: store.cache.forRun(runId), onNotice: hooks.onNotice, onPaidCall: spend.paid, onCachedCall: spend.cached };
 }
 
 export type { ScoreSet, OptimizeReport };

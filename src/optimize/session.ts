@@ -12,6 +12,7 @@ import { EventLog } from "./event-log.js";
 import { finishRun } from "./finish.js";
 import type { OptimizeHooks } from "./hooks.js";
 import { checkPlan, optimizingLimits, runShape, type RunShape } from "./plan.js";
+import type { LimitSources } from "./budget-setting.js";
 import { OPTIMIZER_REGISTRY } from "./registry.js";
 import { recordedSettings } from "./settings.js";
 import type { OptimizeReport } from "./report.js";
@@ -51,6 +52,8 @@ export class Session {
   baselineScore = NaN;
   bestScore = NaN;
   private phase = "starting";
+  /** What the optimizer told the user about the outcome (ctx.notice), for the report. */
+  readonly notes: string[] = [];
   /** The budget progress lines count against (the optimizing one, then the whole one while finishing). */
   private budgetForProgress: Budget | undefined;
 
@@ -77,7 +80,7 @@ export class Session {
   }
 
   /** The plan for this budget; refuses one too small for a single improvement step (see `checkPlan`). */
-  checkPlan(options: { resuming?: boolean } = {}): Plan {
+  checkPlan(options: { resuming?: boolean; sources?: LimitSources } = {}): Plan {
     return checkPlan(this, options);
   }
 

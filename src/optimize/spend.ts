@@ -8,6 +8,18 @@ export interface Spent {
   costUsd: number | null;
 }
 
+/** What one process sent and paid (an optimize report's `thisProcess`). */
+export interface PaidHere extends Spent {
+  /** Requests sent to providers, retries included (none for `sim`). */
+  requests: number;
+  /** LM calls a model answered and charged for. */
+  calls: number;
+  /** LM calls answered by the cache (nothing sent). */
+  cachedCalls: number;
+  /** (Candidate, example) evaluations reused from the store (nothing sent). */
+  storedResults: number;
+}
+
 const NOTHING: Spent = { tokens: ZERO_USAGE, costUsd: 0 };
 
 /** The spend a run's totals record (older runs recorded no cached tokens). */
@@ -30,6 +42,8 @@ const recordedSpend = z.object({
 export class Spend {
   private run: Spent;
   private mine: Spent = NOTHING;
+  /** This process: LM calls the models answered, those the LM cache answered, results the store had. */
+  private here = { paidCalls: 0, cachedCalls: 0, storedResults: 0 };
   private listener: ((run: Spent) => void) | undefined;
   private pending = false;
 
@@ -44,6 +58,7 @@ export class Spend {
   readonly paid = (response: LMResponse): void => {
     this.run = plus(this.run, response);
     this.mine = plus(this.mine, response);
+    this.here.paidCalls++;
     // Once per burst of completions, before the store's writer sends what this turn queued.
     if (this.listener && !this.pending) {
       this.pending = true;
@@ -67,6 +82,25 @@ export class Spend {
   /** In this process. */
   get thisProcess(): Spent {
     return this.mine;
+  }
+
+  /** Counts a call the LM cache answered (the listener given to the LM pool for cache hits). */
+  readonly cached = (): void => {
+    this.here.cachedCalls++;
+  };
+
+  /** Counts an evaluation: one reused from the store sent nothing. */
+  noteResult(result: { memoized?: boolean }): void {
+    if (result.memoized) this.here.storedResults++;
+  }
+
+  /**
+   * What this process sent and paid, beside the budget's nominal count: `requests` (provider
+   * requests, retries included, from the pool's schedulers) as given, LM calls answered by the
+   * models, by the cache, and evaluations reused from the store.
+   */
+  paidHere(requests: number): PaidHere {
+    return { ...this.mine, requests, calls: this.here.paidCalls, cachedCalls: this.here.cachedCalls, storedResults: this.here.storedResults };
   }
 }
 

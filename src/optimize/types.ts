@@ -81,6 +81,8 @@ export interface OptimizeContext<Settings = Record<string, unknown>> {
   event(type: string, data: Record<string, unknown>): void;
   /** For progress lines: what the optimizer is doing now. */
   phase(text: string): void;
+  /** Something the user should know about the run's outcome (said at once, and in the report's `notes`). */
+  notice(text: string): void;
   /** The feedback records of a step from results of a candidate (see optimize/feedback.ts). */
   records(results: readonly ExampleResult[], examples: ReadonlyMap<string, Example>, step: string): FeedbackRecord[];
 }
@@ -131,6 +133,11 @@ export interface Optimizer<State = unknown, Schema extends z.ZodObject = z.ZodOb
   /** One step; `done` when the optimizer has nothing more to do. */
   step(ctx: OptimizeContext<z.output<Schema>>, state: State): Promise<{ state: State; done: boolean }>;
   best(state: State): Best;
+  /**
+   * The iterations done, in the unit the plan counts (`≈ 2 beam iterations`), when that is not one
+   * per step: a beam iteration takes a step per member expanded and one to select survivors.
+   */
+  iterations?(state: State): number;
 }
 
 export { BudgetExhausted } from "./budget.js";

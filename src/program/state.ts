@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { hashOf } from "../util/canonical.js";
 import type { Demo, ProgramSpec } from "./types.js";
 
@@ -34,3 +35,9 @@ export function stateHash(state: ProgramState): string {
 export function shortHash(hash: string): string {
   return hash.slice(0, 10);
 }
+
+/** A stored candidate's state, read back from the database (never cast). */
+export const programStateSchema = z.object({
+  steps: z.record(z.string(), z.object({ instruction: z.string(), demos: z.array(z.record(z.string(), z.unknown())) })),
+  meta: z.record(z.string(), z.unknown()).optional(),
+});

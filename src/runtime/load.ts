@@ -28,6 +28,8 @@ export interface LoadProgramOptions extends Omit<LmOptions, "cache" | "teacherLm
   onNotice?: (message: string) => void;
   /** Told of every LM call a model answered (not cache hits), as it completes. */
   onPaidCall?: PaidCallListener;
+  /** Told of every LM call the cache answered (nothing sent). */
+  onCachedCall?: PaidCallListener;
   /** Share one LM pool (and so its clients) between programs. */
   pool?: LMPool;
   /** The program's text, when it is not (or no longer) what the file holds: a run's recorded program. */
@@ -44,8 +46,8 @@ export async function loadProgram<Outputs extends Record<string, unknown> = Reco
 
 /** A compiled program made runnable: its LM pool (given, or made from the options) and its state. */
 export function programOf<Outputs extends Record<string, unknown> = Record<string, unknown>>(graph: Graph, options: Omit<LoadProgramOptions, "source"> = {}): Program<Outputs> {
-  const { env, cache, onNotice, onPaidCall } = options;
+  const { env, cache, onNotice, onPaidCall, onCachedCall } = options;
   const settings = options.settings ?? lmSettings({ ...options, cache: cache !== undefined }, env);
-  const pool = options.pool ?? new LMPool(settings, { programLm: graph.spec.lm, env, cache, onNotice, onPaidCall });
+  const pool = options.pool ?? new LMPool(settings, { programLm: graph.spec.lm, env, cache, onNotice, onPaidCall, onCachedCall });
   return new Program<Outputs>(graph, options.state ?? initialState(graph.spec, graph.lmSteps), pool);
 }

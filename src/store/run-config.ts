@@ -42,6 +42,8 @@ const dataFile = z.object({ file: z.string(), sha256: z.string() });
 const evalFields = <L extends z.ZodType>(lm: L) => ({
   /** The split (or file) evaluated. */
   dataset: z.string(),
+  /** The file it read (absent: recorded before eval runs kept it). */
+  datasetFile: z.string().optional(),
   /** The program-level model, as `dspx eval` announced it. */
   model: z.string(),
   lm,

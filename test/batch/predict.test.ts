@@ -8,7 +8,7 @@ import { loadGraph } from "../../src/graph/load.js";
 import type { Graph } from "../../src/graph/types.js";
 import { initialState } from "../../src/program/state.js";
 import { ProviderError, UserError } from "../../src/util/errors.js";
-import { FakeLM, type Answer } from "../graph/fake-lm.js";
+import { FakeLM, type FakeScript as Answer } from "../support/fake-lm.js";
 
 let dir: string;
 let graph: Graph;
@@ -32,7 +32,7 @@ function stream(n: number) {
 }
 
 function run(answer: Answer, n: number, options: Partial<PredictBatchOptions> = {}) {
-  const lm = new FakeLM(answer);
+  const lm = new FakeLM(answer, { response: { usage: { promptTokens: 3, completionTokens: 2, cachedTokens: 0 } } });
   const { stats, inputs } = stream(n);
   const results: BatchResult[] = [];
   const done = predictBatch({

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -75,6 +75,8 @@ describe("dspx eval on large datasets", () => {
   it("streams a JUnit report with one test case per example, and leaves no scratch file", async () => {
     const file = await dataset(1500);
     const tmp = await mkdtemp(path.join(dir, "tmp-"));
+    // The folder must exist: dspx creates none.
+    await mkdir(path.join(dir, "reports"), { recursive: true });
     const xmlFile = path.join(dir, "reports", "eval.xml");
     const r = await runCli(["eval", TRIAGE, "--dataset", file, "--junit", xmlFile, "--pass-score", "0.5", "--json", "--no-record"], { env: { TMPDIR: tmp } });
     expect(r.code).toBe(0);

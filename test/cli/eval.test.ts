@@ -54,7 +54,10 @@ describe("dspx eval", () => {
   it("reports every bad dataset row with file:line, exit 2", async () => {
     const r = await runCli(["eval", TRIAGE, "--dataset", "test/cli/fixtures/bad-row.jsonl", "--json"]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe("");
+    // --json: stdout has only the error object, each problem with its line.
+    const { error } = JSON.parse(r.stdout);
+    expect(error).toMatchObject({ kind: "usage", exitCode: 2 });
+    expect(error.problems).toEqual(expect.arrayContaining([expect.objectContaining({ file: expect.stringMatching(/bad-row\.jsonl$/), line: 3, message: expect.stringMatching(/^missing program input `message`/) })]));
     expect(r.stderr).toContain("test/cli/fixtures/bad-row.jsonl:3:1: missing program input `message`");
     expect(r.stderr).toMatch(/test\/cli\/fixtures\/bad-row\.jsonl:4:\d+: not valid JSON/);
   });

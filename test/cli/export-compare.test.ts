@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +42,8 @@ describe("dspx export", () => {
   it("writes the best candidate into the program: it loads, runs and scores as the candidate does, paths relocated", async () => {
     const db = path.join(dir, "export.db");
     const { runId, hash } = await runWithDemos(db);
+    // The folder must exist (export creates none); paths in the export are relative to it.
+    await mkdir(path.join(dir, "deep", "nested"), { recursive: true });
     const target = path.join(dir, "deep", "nested", "triage.optimized.yaml");
     const r = await dspx(["export", runId, "-o", target], db);
     expect(r.code).toBe(0);

@@ -42,7 +42,8 @@ describe("a runs/dspx.db recorded before this version", () => {
       expect(shown.stdout).toContain(ids[name]);
     }
     // The configuration as that dspx recorded and showed it: the oldest eval run kept no LM settings.
-    expect((await cli(["show", ids["eval-oldest"]!])).stdout).toContain("\nconfig   dataset dev · model sim · concurrency 8 · limit 4\n");
+    // (The split and the limit are on the data line; that run recorded no dataset file.)
+    expect((await cli(["show", ids["eval-oldest"]!])).stdout).toContain("\ndata     split dev · 4 examples (--limit 4)\nconfig   model sim · concurrency 8\n");
     const json = JSON.parse((await cli(["show", ids["eval-oldest"]!, "--json"])).stdout);
     expect(json.run.config).toEqual({ dataset: "dev", model: "sim", concurrency: 8, limit: 4 });
   });

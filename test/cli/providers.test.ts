@@ -201,6 +201,7 @@ describe("provider failures", () => {
     const r = await dspx(["eval", TRIAGE, ...openaiArgs(), "--max-attempts", "2", "--concurrency", "2"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/looks down/);
-    expect(mock.requests.length).toBeLessThan(30);
+    // Draining the 70 examples would take 140 requests; the breaker stops it after its 3 s well before.
+    expect(mock.requests.length).toBeLessThan(70);
   });
 });

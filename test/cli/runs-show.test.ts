@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -82,7 +82,8 @@ describe("runs and show", () => {
     const r = await show(db, runId.slice(0, 5));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`run ${runId} · eval · support-triage · done`);
-    expect(r.stdout).toMatch(/config\s+dataset dev · model sim/);
+    expect(r.stdout).toMatch(/^data\s+split dev · datasets\/support-triage\/dev\.jsonl · 12 examples \(--limit 12\)$/m);
+    expect(r.stdout).toMatch(/config\s+model sim/);
     expect(r.stdout).toMatch(/totals\s+12 examples · 0 errors/);
     expect(r.stdout).toMatch(/^0\t★ [0-9a-f]{10}\t0\.\d{3}\t\[0\.\d{3}, 0\.\d{3}\] n=12\tprogram\t–$/m);
     expect(r.stdout).toMatch(/score as results came in\s+\d\.\d{3} [▁▂▃▄▅▆▇█]+ \d\.\d{3}/);
@@ -148,6 +149,7 @@ describe("CI outputs", () => {
 
   it("writes JUnit XML, streams JSONL and appends the GitHub step summary", async () => {
     const db = dbFile("ci");
+    await mkdir(path.join(dir, "out"), { recursive: true });
     const junit = path.join(dir, "out", "junit.xml");
     const jsonl = path.join(dir, "out", "results.jsonl");
     const summary = path.join(dir, "summary.md");

@@ -140,7 +140,7 @@ describe("layoutTable", () => {
 // feedback with wide characters, three datasets.
 const NOW = Date.UTC(2025, 4, 6, 9, 30);
 
-function run({ kind = "optimize", ...over }: Partial<Omit<RunOf<"optimize">, "kind" | "config">> & { kind?: RunKind }): RunRecord {
+function run({ kind = "optimize", config, ...over }: Partial<Omit<RunOf<"optimize">, "kind" | "config">> & { kind?: RunKind; config?: Record<string, unknown> }): RunRecord {
   const fields = {
     id: "k3v9x2ab",
     programName: "support-triage",
@@ -155,13 +155,14 @@ function run({ kind = "optimize", ...over }: Partial<Omit<RunOf<"optimize">, "ki
     totals: { calls: 1994, costUsd: 0.0123 },
     ...over,
   };
-  return kind === "eval" ? { ...fields, kind, config: EVAL_CONFIG } : { ...fields, kind, config: OPTIMIZE_CONFIG };
+  return kind === "eval" ? { ...fields, kind, config: { ...EVAL_CONFIG, ...config } } : { ...fields, kind, config: { ...OPTIMIZE_CONFIG, ...config } };
 }
 
+const OPTIMIZE = { optimizer: "bootstrap", data: { ...OPTIMIZE_CONFIG.data, dev: { file: "datasets/dev.jsonl", sha256: "d" } } };
 const RUNS = [
-  run({ name: "gepa with a long descriptive name for the weekly regression", status: "interrupted" }),
-  run({ id: "p0q1r2s3", kind: "eval", programName: "incident-triage-with-a-long-program-name", status: "failed", totals: { calls: 123_456, costUsd: 12.5 } }),
-  run({ id: "z9y8x7w6", status: "running", bestScore: undefined }),
+  run({ name: "gepa with a long descriptive name for the weekly regression", status: "interrupted", config: OPTIMIZE }),
+  run({ id: "p0q1r2s3", kind: "eval", programName: "incident-triage-with-a-long-program-name", status: "failed", totals: { calls: 123_456, costUsd: 12.5 }, config: { dataset: "datasets/incidents/holdout-2025-q2.jsonl" } }),
+  run({ id: "z9y8x7w6", status: "running", bestScore: undefined, config: { optimizer: "random_search", data: { ...OPTIMIZE_CONFIG.data, dev: { splitFromTrain: true } } } }),
 ];
 
 function candidate(seq: number, datasets: string[]): CandidateView {
@@ -223,9 +224,9 @@ describe.each(WIDTHS)("every real table at %i columns", (width) => {
 });
 
 describe("which columns give way", () => {
-  it("runs: everything at 120; at 80 calls and the time taken go first; at 60 run, status and best remain", () => {
+  it("runs: at 120 everything but the calls (the split and optimizer too); at 80 calls and the time taken go first; at 60 run, status and best remain", () => {
     const plainRuns = runsTable(RUNS.map((r) => ({ ...r, name: undefined })), color);
-    expect(headers(layoutTable(plainRuns, 120, styled))).toEqual(["run", "kind", "program", "status", "best", "calls", "cost", "started", "took"]);
+    expect(headers(layoutTable(plainRuns, 120, styled))).toEqual(["run", "kind", "program", "split", "optimizer", "status", "best", "cost", "started", "took"]);
     const at80 = headers(layoutTable(plainRuns, 80, styled));
     expect(at80).not.toContain("calls");
     expect(at80).toEqual(expect.arrayContaining(["run", "program", "status", "best", "started"]));

@@ -52,11 +52,12 @@ describe("tables on a terminal", () => {
     const piped = await runCli(["runs"], { env });
     expect(piped.code).toBe(0);
     const lines = piped.stdout.trimEnd().split("\n");
-    expect(lines[0]).toBe("run\tname\tkind\tprogram\tstatus\tbest\tcalls\tcost\tstarted\ttook");
+    expect(lines[0]).toBe("run\tname\tkind\tprogram\tsplit\toptimizer\tstatus\tbest\tcalls\tcost\tstarted\ttook");
     expect(lines.slice(1).map((l) => l.split("\t")[0])).toEqual([optimizeRun, evalRun]);
-    expect(lines[2]).toContain("\ta baseline with a name long enough to need cutting\teval\t");
+    expect(lines[2]).toContain("\ta baseline with a name long enough to need cutting\teval\tsupport-triage\tdev\t–\t");
+    expect(lines[1]).toContain("\toptimize\tsupport-triage\ttrain/dev\tgepa\t");
     for (const line of lines) {
-      expect(line.split("\t")).toHaveLength(10);
+      expect(line.split("\t")).toHaveLength(12);
       expect(line).not.toMatch(/\s$|[│┌─]/);
     }
   });

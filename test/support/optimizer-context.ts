@@ -15,10 +15,12 @@ export interface ContextLog {
   candidates: { hash: string; origin: string; parents: string[]; state: ProgramState }[];
   events: { type: string; data: Record<string, unknown> }[];
   phases: string[];
+  /** What the optimizer told the user (`ctx.notice`). */
+  notices: string[];
 }
 
 export function emptyLog(): ContextLog {
-  return { evaluations: [], teacher: [], proposals: [], candidates: [], events: [], phases: [] };
+  return { evaluations: [], teacher: [], proposals: [], candidates: [], events: [], phases: [], notices: [] };
 }
 
 export interface ContextScript<S> {
@@ -116,6 +118,9 @@ export function optimizerContext<S>(script: ContextScript<S>): { ctx: OptimizeCo
     },
     phase: (text) => {
       log.phases.push(text);
+    },
+    notice: (text) => {
+      log.notices.push(text);
     },
     records: (results, examples, step) =>
       results.map((r) => {

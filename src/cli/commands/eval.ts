@@ -69,7 +69,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
   const show = flags.show ?? 5;
   // The streamed files open before any work, so a bad path fails fast (exit 2).
-  const jsonl = flags.output ? await JsonlWriter.open(path.resolve(flags.output)) : undefined;
+  const jsonl = flags.output ? await JsonlWriter.open(path.resolve(flags.output), "--output") : undefined;
   if (jsonl) ctx.defer(() => jsonl.close());
   const junit = flags.junit
     ? await JunitWriter.open(path.resolve(flags.junit), { program: program.spec.name, dataset: datasetPath(program.spec, flags).label, passScore: flags.passScore ?? 1 })
@@ -119,10 +119,12 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
             ...(flags.name ? { name: flags.name } : {}),
             // --no-memo: evaluate every example again (the LM cache still answers repeated calls).
             reuse,
-            config: { model, lm: program.pool.recordedLm(), concurrency, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}) },
+            config: { datasetFile: datasetPath(program.spec, flags).file, model, lm: program.pool.recordedLm(), concurrency, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}) },
+            onCreated: (runId) => {
+              if (!output.json) output.out(`${output.color.bold("run")}    ${runId}`);
+              else output.err(`run ${runId}`);
+            },
           });
-          if (!output.json) output.out(`${output.color.bold("run")}    ${run.runId}`);
-          else output.err(`run ${run.runId}`);
           const opened = run;
           ctx.onQuit((out) => {
             if (!ended) opened.finish({ error: new InterruptedError() });

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { BudgetLimits } from "../../optimize/budget.js";
 import { optimize, resume, type AlreadyFinished as ResumeFinished, type OptimizeHooks, type OptimizeReport } from "../../optimize/run.js";
@@ -12,6 +13,8 @@ import type { Store } from "../../store/store.js";
 import { createProgress } from "../progress.js";
 import { progressText, renderPlan, renderReport } from "../render/optimize.js";
 import { displayPath } from "../../util/display-path.js";
+import type { RunRecord } from "../../store/runs-store.js";
+import { programChanged } from "../program-changed.js";
 
 export interface OptimizeCommandFlags extends LMFlags {
   optimizer?: OptimizerName;
@@ -90,6 +93,8 @@ export async function optimizeCommand(file: string, flags: OptimizeCommandFlags,
 
 export async function resumeCommand(ref: string, flags: { db?: string; json?: boolean; baseUrl?: string }, ctx: CommandContext): Promise<number> {
   const store = openStore(flags, ctx);
+  const notice = changedProgramNotice(store.runs.resolve(ref));
+  if (notice) ctx.output.notice(notice);
   const announced: { runId?: string } = {};
   const { hooks, stop } = hooksFor(ctx, announced, store);
   let programFile = "";
@@ -120,6 +125,17 @@ export async function resumeCommand(ref: string, flags: { db?: string; json?: bo
     ctx.output.out(JSON.stringify(report ?? { runId: run.id, status: run.status, bestCandidate: run.bestCandidate ?? null, bestScore: run.bestScore ?? null }));
     return EXIT.ok;
   });
+}
+
+/**
+ * Resume replays the program the run recorded, not the file as it is now: say so when the file
+ * changed (or is gone), so an edit is not mistaken for part of the run.
+ */
+export function changedProgramNotice(run: Pick<RunRecord, "kind" | "status" | "programFile" | "programHash">): string | undefined {
+  if (run.kind !== "optimize" || run.status === "done" || !programChanged(run.programFile, run.programHash)) return undefined;
+  const shown = displayPath(run.programFile);
+  const what = existsSync(run.programFile) ? `${shown} has changed since this run started` : `${shown} is gone`;
+  return `${what}: the run continues with the program it recorded (to optimize the file as it is now, start a new run with \`dspx optimize ${shown}\`)`;
 }
 
 class AlreadyFinished extends Error {

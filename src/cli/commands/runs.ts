@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { isDamaged, type DamagedRun, type RunRecord } from "../../store/runs-store.js";
+import type { KindAndConfig } from "../../store/run-config.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open-store.js";
 import { formatDuration, formatInt, formatScore, formatUsd } from "../output.js";
@@ -17,6 +18,8 @@ export function runSummary(r: RunRecord) {
     kind: r.kind,
     ...(r.name ? { name: r.name } : {}),
     program: r.programName,
+    split: runSplit(r),
+    optimizer: r.kind === "optimize" ? r.config.optimizer : null,
     status: r.status,
     bestScore: r.bestScore ?? null,
     calls: r.totals.calls ?? 0,
@@ -24,6 +27,15 @@ export function runSummary(r: RunRecord) {
     startedAt: new Date(r.startedAt).toISOString(),
     durationMs: (r.finishedAt ?? r.updatedAt) - r.startedAt,
   };
+}
+
+/**
+ * What a run scored on: an eval run's split (or the dataset file it was given); an optimize run's
+ * train and dev sets (`train` alone when dev was split from it).
+ */
+export function runSplit(r: KindAndConfig): string {
+  if (r.kind === "eval") return r.config.dataset;
+  return "splitFromTrain" in r.config.data.dev ? "train" : "train/dev";
 }
 
 /** A run whose row cannot be read, as `runs --json` lists it. */
@@ -62,26 +74,30 @@ export function runsTable(runs: readonly (RunRecord | DamagedRun)[], c: ChalkIns
   const named = runs.some((r) => !isDamaged(r) && r.name);
   const columns: Column[] = [
     { header: "run", priority: 1 },
-    ...(named ? [{ header: "name", priority: 6, truncate: true, min: 8 }] : []),
-    { header: "kind", priority: 7 },
+    ...(named ? [{ header: "name", priority: 8, truncate: true, min: 8 }] : []),
+    { header: "kind", priority: 9 },
     { header: "program", priority: 4, truncate: true, min: 8 },
+    { header: "split", priority: 7, truncate: true, min: 9 },
+    { header: "optimizer", priority: 6 },
     { header: "status", priority: 2 },
     { header: "best", priority: 3, align: "right" },
-    { header: "calls", priority: 10, align: "right" },
-    { header: "cost", priority: 8, align: "right" },
+    { header: "calls", priority: 12, align: "right" },
+    { header: "cost", priority: 10, align: "right" },
     { header: "started", priority: 5 },
-    { header: "took", priority: 9, align: "right" },
+    { header: "took", priority: 11, align: "right" },
   ];
   return {
     columns,
     rows: runs.map((r) => {
-      if (isDamaged(r)) return [r.id, ...(named ? [""] : []), "–", "–", c.red("damaged"), "–", "–", "–", r.startedAt === undefined ? "–" : formatWhen(r.startedAt), "–"];
+      if (isDamaged(r)) return [r.id, ...(named ? [""] : []), "–", "–", "–", "–", c.red("damaged"), "–", "–", "–", r.startedAt === undefined ? "–" : formatWhen(r.startedAt), "–"];
       const s = runSummary(r);
       return [
         r.id,
         ...(named ? [c.dim(r.name ?? "")] : []),
         r.kind,
         r.programName,
+        s.split ?? "–",
+        s.optimizer ?? "–",
         status(r.status),
         s.bestScore === null ? "–" : formatScore(s.bestScore),
         formatInt(s.calls),

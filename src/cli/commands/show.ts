@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
 import { runView, type CandidateView, type RunView } from "../../view/run-view.js";
-import type { EventRecord } from "../../store/runs-store.js";
-import { sha256 } from "../../util/canonical.js";
+import type { EventRecord, RunOf, RunRecord } from "../../store/runs-store.js";
+import { mainDataset } from "../../store/run-config.js";
+import { programChanged } from "../program-changed.js";
 import type { CommandContext } from "../context.js";
 import { openStore } from "../open-store.js";
 import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
+import { bestCandidateLines } from "../render/candidate.js";
 import { sparkline } from "../render/chart.js";
 import { worstTable } from "../render/worst.js";
 import type { Column, TableSpec } from "../table.js";
@@ -16,7 +17,12 @@ export interface ShowFlags {
   db?: string;
   json?: boolean;
   show?: number;
+  /** How many of the latest events to list, or every one. */
+  events?: number | "all";
 }
+
+/** Events listed when --events is not given: the latest ones. */
+export const DEFAULT_EVENTS = 20;
 
 export async function showCommand(ref: string, flags: ShowFlags, ctx: CommandContext): Promise<number> {
   const store = openStore(flags, ctx, { write: false });
@@ -26,7 +32,7 @@ export async function showCommand(ref: string, flags: ShowFlags, ctx: CommandCon
     output.out(JSON.stringify(viewJson(view)));
     return 0;
   }
-  output.out(renderView(view, ctx, flags.show ?? 5));
+  output.out(renderView(view, ctx, flags.show ?? 5, flags.events ?? DEFAULT_EVENTS));
   return 0;
 }
 
@@ -41,7 +47,7 @@ function viewJson(v: RunView) {
   };
 }
 
-function renderView(v: RunView, { output }: CommandContext, worst: number): string {
+function renderView(v: RunView, { output }: CommandContext, worst: number, events: number | "all"): string {
   const c = output.color;
   const { run } = v;
   const lines: string[] = [];
@@ -50,7 +56,8 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
   if (run.error) lines.push(`${c.red("error")}    ${run.error}`);
   lines.push(`${c.bold("program")}  ${displayPath(run.programFile)}${programChanged(run.programFile, run.programHash) ? c.yellow(" (changed since this run)") : ""}`);
   const seedShown = run.seed !== undefined && !("seed" in run.config);
-  lines.push(wrapParts(`${c.bold("config")}   `, [...configParts(run.config), ...(seedShown ? [`seed ${run.seed}`] : [])], output.columns));
+  if (run.kind === "eval") lines.push(wrapParts(`${c.bold("data")}     `, evalDataParts(run), output.columns));
+  lines.push(wrapParts(`${c.bold("config")}   `, [...configParts(shownConfig(run)), ...(seedShown ? [`seed ${run.seed}`] : [])], output.columns));
   lines.push(`${c.bold("started")}  ${formatWhen(run.startedAt)} · took ${formatDuration((run.finishedAt ?? run.updatedAt) - run.startedAt)}`);
   const t = run.totals;
   const n = (key: string) => formatInt(Number(t[key] ?? 0));
@@ -63,6 +70,9 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
   lines.push(
     wrapParts(`${c.bold("totals")}   `, [...work, `${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens`, `cost ${formatUsd((t.costUsd ?? 0) as number | null)}`], output.columns),
   );
+  lines.push("");
+  const bestHash = run.bestCandidate ?? v.candidates[0]?.hash;
+  lines.push(...bestCandidateLines(v.candidates.find((cand) => cand.hash === bestHash), mainDataset(run), output.columns, c, run.kind === "eval" ? "program" : "best"));
   lines.push("");
   lines.push(c.bold("candidates"));
   lines.push(output.table(candidatesTable(v.candidates, run.bestCandidate)));
@@ -83,10 +93,33 @@ function renderView(v: RunView, { output }: CommandContext, worst: number): stri
   }
   if (v.events.length > 0) {
     lines.push("");
-    lines.push(c.bold(`events (${v.events.length})`));
-    lines.push(output.table(eventsTable(v.events.slice(-20)), "plain"));
+    const { heading, listed } = eventsListed(v.events, events);
+    lines.push(c.bold(heading));
+    lines.push(output.table(eventsTable(listed), "plain"));
   }
   return lines.join("\n");
+}
+
+/** The configuration line's settings: an eval run's dataset and limit are on its data line instead. */
+function shownConfig(run: RunRecord): Record<string, unknown> {
+  if (run.kind !== "eval") return run.config;
+  const { dataset: _dataset, datasetFile: _file, limit: _limit, ...rest } = run.config;
+  return rest;
+}
+
+/**
+ * What an eval run scored: the split (or the file given with --dataset), the file it read when the
+ * run recorded it, and how many examples (of how many, under --limit).
+ */
+export function evalDataParts(run: Pick<RunOf<"eval">, "config" | "totals">): string[] {
+  const { dataset: label, datasetFile: file, limit } = run.config;
+  const isSplit = label === "train" || label === "dev" || label === "test";
+  const examples = Number(run.totals.examples ?? 0);
+  return [
+    isSplit ? `split ${label}` : `dataset ${displayPath(label)}`,
+    ...(isSplit && file ? [displayPath(file)] : []),
+    `${plural(examples, "example")}${limit !== undefined ? ` (--limit ${formatInt(limit)})` : ""}`,
+  ];
 }
 
 /**
@@ -120,6 +153,13 @@ export function candidatesTable(candidates: readonly CandidateView[], best: stri
         cand.parents.map((p) => p.slice(0, 10)).join(", ") || "–",
       ]),
   };
+}
+
+/** The events `show` lists (the latest `limit`, or all) and the heading that says how many of how many. */
+export function eventsListed(events: readonly EventRecord[], limit: number | "all"): { heading: string; listed: readonly EventRecord[] } {
+  const listed = limit === "all" ? events : events.slice(-limit);
+  const heading = listed.length === events.length ? `events (${events.length})` : `events (the last ${listed.length} of ${events.length}; --events all lists every one)`;
+  return { heading, listed };
 }
 
 /** The event log: the text is cut to fit; narrowed, the time goes first, then the sequence number. */
@@ -167,13 +207,4 @@ function eventText(data: Record<string, unknown>): string {
   return Object.entries(data)
     .map(([k, v]) => `${k}=${typeof v === "number" ? (Number.isInteger(v) ? v : v.toFixed(3)) : typeof v === "string" ? v : JSON.stringify(v)}`)
     .join(" ");
-}
-
-function programChanged(file: string, hash: string): boolean {
-  if (!existsSync(file)) return true;
-  try {
-    return sha256(readFileSync(file, "utf8")) !== hash;
-  } catch {
-    return true;
-  }
 }

@@ -37,12 +37,23 @@ function reserveText(info: { reserve: number; reserveRollouts: number }): string
   return kept.length > 0 ? ` (${kept.join(" and ")} kept for the final test evaluation)` : "";
 }
 
+/**
+ * Time left at the rate the budget is being used, or undefined before there is enough to tell (2%).
+ * Never negative: calls in flight can take the count past the limit, and time past its budget.
+ */
+export function etaMs(p: Pick<OptimizeProgress, "used" | "limits">): number | undefined {
+  const { used, limits } = p;
+  const share = limits.calls ? used.calls / limits.calls : limits.timeMs ? used.elapsedMs / limits.timeMs : undefined;
+  if (share === undefined || !(share > 0.02)) return undefined;
+  return Math.max(0, (used.elapsedMs / share) * (1 - Math.min(1, share)));
+}
+
 /** The live line: phase, candidates, best so far, budget use, request rate, 429s, cost, ETA. */
 export function progressText(p: OptimizeProgress, sessionMs: number): string {
   const used = p.used;
   const limit = p.limits.calls;
-  const share = limit ? used.calls / limit : p.limits.timeMs ? used.elapsedMs / p.limits.timeMs : undefined;
-  const eta = share && share > 0.02 ? formatDuration((used.elapsedMs / share) * (1 - share)) : "–";
+  const left = etaMs(p);
+  const eta = left === undefined ? "–" : formatDuration(left);
   // Provider requests per second; on sim (no provider traffic), LM calls per second.
   const perSecond = (n: number) => (sessionMs > 0 ? (n / sessionMs) * 1000 : 0);
   const rate = p.requests > 0 ? `${perSecond(p.requests).toFixed(1)} req/s` : `${perSecond(p.used.calls).toFixed(0)} calls/s`;
@@ -71,11 +82,34 @@ function delta(a: DatasetScore | undefined, b: DatasetScore | undefined): string
   return `${d >= 0 ? "+" : "−"}${formatScore(Math.abs(d))}`;
 }
 
-/** A resumed run's cost is the whole run's; what this process paid of it is said apart. */
+/** A resumed run's cost is the whole run's; what this process paid of it is said apart (reports kept before the paid line). */
 function paidHere(r: OptimizeReport): string {
   const here = r.thisProcess;
   const same = here.costUsd === r.costUsd && here.tokens.promptTokens === r.tokens.promptTokens && here.tokens.completionTokens === r.tokens.completionTokens;
-  return same ? "" : ` (this process: ${formatInt(here.tokens.promptTokens + here.tokens.completionTokens)} tokens, ${formatUsd(here.costUsd)})`;
+  return same || here.calls !== undefined ? "" : ` (this process: ${formatInt(here.tokens.promptTokens + here.tokens.completionTokens)} tokens, ${formatUsd(here.costUsd)})`;
+}
+
+/**
+ * What this process sent and paid, beside what the budget counted: the budget counts a cached
+ * answer or a reused result at what it first cost (so a resumed run decides as an uninterrupted
+ * one), which can be far more than was spent here. Undefined for reports kept before these counts.
+ */
+export function paidLine(r: Pick<OptimizeReport, "thisProcess">): string | undefined {
+  const here = r.thisProcess;
+  if (here.calls === undefined) return undefined;
+  const requests = here.requests ?? 0;
+  return [
+    `this process: ${plural(here.calls, "LM call")} answered by the model${requests > 0 ? ` (${plural(requests, "request")} sent, retries included)` : ""}`,
+    `${formatInt(here.cachedCalls ?? 0)} from the LM cache`,
+    `${plural(here.storedResults ?? 0, "result")} from the store`,
+    `${formatInt(here.tokens.promptTokens + here.tokens.completionTokens)} tokens`,
+    `cost ${formatUsd(here.costUsd)}`,
+  ].join(" · ");
+}
+
+/** Whether the budget's nominal count includes work this process did not pay for. */
+function reusedAny(r: Pick<OptimizeReport, "thisProcess">): boolean {
+  return (r.thisProcess.cachedCalls ?? 0) > 0 || (r.thisProcess.storedResults ?? 0) > 0;
 }
 
 export function renderReport(r: OptimizeReport, programFile: string, output: Output): string {
@@ -89,8 +123,10 @@ export function renderReport(r: OptimizeReport, programFile: string, output: Out
       : []),
     ...(r.testSkipped ? [`${c.bold("test")}     not evaluated: the ${r.testSkipped} budget was used up before it`] : []),
     `${c.bold("gain")}     dev ${delta(r.baseline.dev, r.best.dev)}${r.best.test ? `   test ${delta(r.baseline.test, r.best.test)}` : ""}`,
-    `${c.bold("used")}     ${plural(r.steps, "step")} · ${plural(r.candidates, "candidate")} · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)}${paidHere(r)} · ${formatDuration(r.elapsedMs)}`,
+    `${c.bold("used")}     ${plural(r.steps, "step")}${r.iterations !== undefined ? ` (${plural(r.iterations, `${r.optimizer} iteration`)})` : ""} · ${plural(r.candidates, "candidate")} · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)}${paidHere(r)} · ${formatDuration(r.elapsedMs)}${reusedAny(r) ? c.dim(" (as the budget counts: cached and reused answers at what they first cost)") : ""}`,
+    ...(paidLine(r) ? [`${c.bold("paid")}     ${paidLine(r)}`] : []),
     `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up${r.baselinePartial ? " before the baseline was scored: give a larger budget" : ""}` : "the optimizer finished"}`,
+    ...(r.notes ?? []).map((n) => `${c.bold("note")}     ${c.yellow(n)}`),
     // Nothing to take when no candidate was tried.
     ...(r.baselinePartial ? [] : [`${c.bold("take it")}  dspx export ${r.runId} -o ${programFile.replace(/\.(ya?ml|json)$/i, "")}.optimized.yaml`]),
   ];

@@ -6,8 +6,6 @@
 
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
 import { UserError } from "../../util/errors.js";
 
 export class FileSink {
@@ -26,19 +24,17 @@ export class FileSink {
     });
   }
 
-  /** Creates the parent directories and opens `file`, emptying it if it exists; a bad path is a UserError. */
-  static async open(file: string, what: string): Promise<FileSink> {
-    try {
-      await mkdir(dirname(file), { recursive: true });
-    } catch (err) {
-      throw new UserError({ pos: { file }, message: `cannot create the directory for ${what}: ${reason(err)}` });
-    }
+  /**
+   * Opens `file`, emptying it if it exists; a bad path is a UserError naming `flag` when the file
+   * was given by one. Its folder must exist: nothing is created on the way.
+   */
+  static async open(file: string, what: string, flag?: string): Promise<FileSink> {
     const stream = createWriteStream(file, { flags: "w", encoding: "utf8" });
     try {
       await once(stream, "open");
     } catch (err) {
       stream.destroy();
-      throw new UserError({ pos: { file }, message: `cannot write ${what}: ${reason(err)}` });
+      throw new UserError(flag ? { flag, message: `cannot write ${what} ${file}: ${reason(err)}` } : { pos: { file }, message: `cannot write ${what}: ${reason(err)}` });
     }
     return new FileSink(file, what, stream);
   }

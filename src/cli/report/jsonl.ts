@@ -16,9 +16,9 @@ export class JsonlWriter {
     return this.sink.file;
   }
 
-  /** Creates the parent directories and opens `file`, emptying it if it exists. */
-  static async open(file: string): Promise<JsonlWriter> {
-    return new JsonlWriter(await FileSink.open(file, "the results file"));
+  /** Opens `file` (its folder must exist), emptying it if it exists; `flag` is named when it cannot be. */
+  static async open(file: string, flag?: string): Promise<JsonlWriter> {
+    return new JsonlWriter(await FileSink.open(file, "the results file", flag));
   }
 
   /** Number of lines written so far. */

@@ -4,7 +4,7 @@
  * score is a `<failure>`, the rest pass.
  */
 
-import { mkdir, mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
+import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -168,7 +168,7 @@ export class JunitWriter {
   static async open(file: string, suite: Pick<JunitSuite, "program" | "dataset" | "passScore">): Promise<JunitWriter> {
     let report: FileHandle;
     try {
-      await mkdir(path.dirname(file), { recursive: true });
+      // The folder must exist: a report path with a typo should not leave new folders behind.
       report = await open(file, "w");
     } catch (err) {
       throw new UserError({ flag: "--junit", message: `cannot write the JUnit report ${file}: ${reason(err)}` });

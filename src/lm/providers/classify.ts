@@ -79,11 +79,32 @@ export function aborted(): Error {
   return e;
 }
 
-/** The endpoint could not be reached (refused, reset, DNS, TLS): transient. */
+/**
+ * The endpoint could not be reached (refused, reset, DNS, TLS): transient. When nothing listens there
+ * at all (connection refused, no such host, no route, a port fetch will not use) it is marked
+ * `unreachable`, which the scheduler reports at once if the endpoint never answered.
+ */
 export function unreachable(provider: string, endpoint: string, err: Error): LMCallError {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const detail = cause?.code ? `: ${cause.code}` : cause?.message ? `: ${cause.message}` : "";
-  return new LMCallError("transient", `${provider}: cannot reach ${endpoint} (${redactUrls(`${err.message}${detail}`)})`);
+  const { code, message } = rootCause(err);
+  const detail = code ?? message;
+  const refused = (code !== undefined && REFUSED_CODES.has(code)) || message === "bad port";
+  return new LMCallError("transient", `${provider}: cannot reach ${endpoint} (${redactUrls(detail ?? err.message)})`, refused ? { unreachable: true } : {});
+}
+
+/** Connection errors that say nothing listens at the address (rather than a hiccup on the way). */
+const REFUSED_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_NONAME"]);
+
+/** The innermost error under the SDK's and fetch's wrappers: its code (ECONNREFUSED …) and message. */
+function rootCause(err: Error): { code?: string; message?: string } {
+  let found: { code?: string; message?: string } = {};
+  let at: unknown = (err as { cause?: unknown }).cause;
+  for (let depth = 0; at !== null && typeof at === "object" && depth < 8; depth++) {
+    const { code, message, cause } = at as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === "string") found = { code, ...(typeof message === "string" ? { message } : {}) };
+    else if (found.code === undefined && typeof message === "string") found = { message };
+    at = cause;
+  }
+  return found;
 }
 
 /** URLs in a message (fetch quotes the one it refused) without credentials or query strings. */

@@ -115,6 +115,8 @@ export class Scheduler {
   private heldUntil = 0;
   private fatal: ProviderError | undefined;
   private breakerOpen = false;
+  /** The endpoint has answered at least once (anything but a refused connection or unknown host). */
+  private answered = false;
   private consecutiveTransient = 0;
   /** When the current streak of transient failures began (its first failure). */
   private streakStartedAt = 0;
@@ -202,6 +204,8 @@ export class Scheduler {
       const outcome = await this.attemptOnce(attempt, signal);
       const now = this.clock.now();
       this.inFlight--;
+      // An answer of any kind (not a refused connection, an unknown host, a timeout, our own abort or bug) shows the endpoint is there.
+      if (outcome.kind === "ok" || (outcome.kind === "failed" && !outcome.error.unreachable && !outcome.timedOut)) this.answered = true;
       this.episodes.onAnswer(ticket.requestIndex, outcomeOf(outcome), now);
 
       if (outcome.kind === "ok") {
@@ -262,14 +266,23 @@ export class Scheduler {
       }
 
       // transient
+      if (error.unreachable && !this.answered) {
+        // Nothing listens there and nothing ever answered: a wrong address or a server not started,
+        // which retrying will not change. (Once the endpoint has answered, a refusal is a restart
+        // or a blip, and counts towards the breaker like any transient failure.)
+        this.breakerOpen = true;
+        this.trip(new ProviderError(this.name, "unavailable", `${error.message}; nothing answers at this address (is the server running, and the URL right?)`));
+        this.counts.failed++;
+        throw this.fatal;
+      }
       if (this.consecutiveTransient === 0) this.streakStartedAt = now;
       this.consecutiveTransient++;
       // The endpoint looks down when failures keep coming, with no success, for a while: at high
       // concurrency a one-second burst of 502s is already many failures in a row while every call
-      // still has retries to ride it out. While probing (one attempt at a time, nothing answered
-      // yet) failures are sequential, each after a backoff, so the count alone is enough.
+      // still has retries to ride it out. The minimum time applies while probing too: calls that
+      // wait out a backoff free the probe's slot, so failures come back to back there as well.
       const elapsed = now - this.streakStartedAt;
-      if (this.consecutiveTransient >= this.breakerThreshold && (elapsed >= this.breakerWindowMs || this.probing)) {
+      if (this.consecutiveTransient >= this.breakerThreshold && elapsed >= this.breakerWindowMs) {
         this.breakerOpen = true;
         this.trip(
           new ProviderError(

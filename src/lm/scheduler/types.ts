@@ -30,9 +30,9 @@ export interface SchedulerOptions {
    * The circuit breaker: the endpoint is considered down (every call fails at once) after at least
    * `breakerThreshold` consecutive transient failures across calls (default 8) that have also gone
    * on for at least `breakerWindowMs` since the first of them, with no success in between (default
-   * 3000), so a short burst of errors at high concurrency leaves calls their retries. While still
-   * probing (no rpm known, one attempt at a time until the first answer), failures are sequential
-   * and the count alone opens it.
+   * 3000), so a short burst of errors at high concurrency leaves calls their retries. An endpoint
+   * where nothing listens (connection refused, unknown host) before it ever answered is reported
+   * unreachable at once instead: retrying cannot change that.
    */
   breakerThreshold?: number;
   breakerWindowMs?: number;

@@ -71,6 +71,7 @@ export const beam: Optimizer<BeamState, typeof beamSettings> = {
     return reason ? stop(ctx, state, reason) : { state, done: false };
   },
   best: (state) => state.best,
+  iterations: (state) => state.iteration,
 };
 
 function shape(ctx: OptimizeContext, state: BeamState, settings: BeamSettings) {

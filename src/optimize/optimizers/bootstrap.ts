@@ -63,9 +63,9 @@ export const bootstrap: Optimizer<BootstrapState, typeof bootstrapSettings> = {
   },
   step: async (ctx, state) => {
     const s = ctx.settings;
-    if (!collectionDone(state.collection, s.rounds) && !cutShort(ctx, state.collection, state.callsPerExample, "bootstrapped demos")) {
+    if (!collectionDone(state.collection, s.rounds) && !cutShort(ctx, state.collection, state.callsPerExample, "bootstrapped demos", s.threshold)) {
       const { collection, memo } = await advanceCollection(ctx, state.collection, state.memo, s.threshold);
-      if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection);
+      if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection, s.threshold);
       return { state: { ...state, collection, memo }, done: false };
     }
     const set = composeDemos(ctx, s, state.collection, state.memo);

@@ -100,9 +100,9 @@ export const randomSearch: Optimizer<RandomSearchState, typeof randomSearchSetti
     let memo = state.memo;
     if (plan.kind === "bootstrap") {
       collection = state.collection ?? newCollection(plan.order, plan.max);
-      if (!collectionDone(collection, s.rounds) && !cutShort(ctx, collection, state.callsPerExample, plan.label)) {
+      if (!collectionDone(collection, s.rounds) && !cutShort(ctx, collection, state.callsPerExample, plan.label, s.threshold)) {
         ({ collection, memo } = await advanceCollection(ctx, collection, memo, s.threshold));
-        if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection);
+        if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection, s.threshold);
         return { state: { ...state, memo, collection }, done: false };
       }
     }

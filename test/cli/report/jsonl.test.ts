@@ -22,8 +22,8 @@ async function lines(file: string): Promise<unknown[]> {
 }
 
 describe("JsonlWriter", () => {
-  it("writes one resultJson line per result, in the order written, creating parent directories", async () => {
-    const file = join(dir, "a", "b", "results.jsonl");
+  it("writes one resultJson line per result, in the order written", async () => {
+    const file = join(dir, "results.jsonl");
     const w = await JsonlWriter.open(file);
     // Finishing order, not example order.
     const results = Array.from({ length: 200 }, (_, i) => result(`ex${(i * 7) % 200}`, (i * 7) % 200, { score: i / 200, feedback: `line\n${i} "q" 🎉` }));
@@ -87,6 +87,12 @@ describe("JsonlWriter", () => {
     await writeFile(blocker, "");
     const file = join(blocker, "sub", "results.jsonl");
     await expect(JsonlWriter.open(file)).rejects.toThrow(file);
+  });
+
+  it("creates no folder: a file in one that does not exist is refused, naming the flag it came from", async () => {
+    const file = join(dir, "a", "b", "results.jsonl");
+    await expect(JsonlWriter.open(file, "--output")).rejects.toThrow(/^--output: cannot write the results file .*ENOENT/);
+    expect(existsSync(join(dir, "a"))).toBe(false);
   });
 
   it("fails to open a directory, naming it", async () => {

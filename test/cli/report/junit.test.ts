@@ -218,7 +218,7 @@ describe("the XML checker used above", () => {
 describe("JunitWriter", () => {
   it("writes, from results streamed in, the same document junitXml makes of them", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "dspx-junit-writer-"));
-    const file = path.join(dir, "nested", "eval.xml");
+    const file = path.join(dir, "eval.xml");
     const { results, examples, summary } = mixed();
     const writer = await JunitWriter.open(file, { program: "triage", dataset: "dev", passScore: 1 });
     // Finishing order, not example order: the report follows the order written.

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LMCallError } from "../../../src/lm/call-error.js";
 import { AnthropicProvider } from "../../../src/lm/providers/anthropic.js";
 import { OpenAIProvider } from "../../../src/lm/providers/openai.js";
-import { classifyHttpFailure } from "../../../src/lm/providers/classify.js";
+import { classifyHttpFailure, unreachable } from "../../../src/lm/providers/classify.js";
+import { createServer } from "node:net";
 import type { ProviderClient } from "../../../src/lm/providers/types.js";
 import type { LMRequest } from "../../../src/lm/types.js";
 import { startMockProvider, type MockProvider, type MockReply } from "../../support/mock-provider.js";
@@ -166,6 +167,41 @@ describe("classifyHttpFailure", () => {
     expect(err).toMatchObject({ kind: "fatal", fatalCause: "quota" });
     // an ordinary 429 stays a rate limit
     expect(classifyHttpFailure("anthropic", { status: 429, type: "rate_limit_error", message: "This request would exceed your account's rate limit." }).kind).toBe("rate_limit");
+  });
+});
+
+describe("an endpoint that cannot be reached", () => {
+  const wrapped = (inner: Error): Error => Object.assign(new Error("Connection error."), { cause: Object.assign(new TypeError("fetch failed"), { cause: inner }) });
+  const coded = (code: string): Error => Object.assign(new Error(`connect ${code} 127.0.0.1:5`), { code });
+
+  it("is marked unreachable when nothing listens there (refused, no such host, a port fetch refuses), naming the cause", () => {
+    for (const [inner, shown] of [[coded("ECONNREFUSED"), "ECONNREFUSED"], [coded("ENOTFOUND"), "ENOTFOUND"], [new Error("bad port"), "bad port"]] as const) {
+      const err = unreachable("openai", "http://127.0.0.1:5/v1", wrapped(inner));
+      expect(err.kind).toBe("transient");
+      expect(err.unreachable).toBe(true);
+      expect(err.message).toBe(`openai: cannot reach http://127.0.0.1:5/v1 (${shown})`);
+    }
+  });
+
+  it("is a plain transient failure when the connection broke on the way (reset, timeout)", () => {
+    for (const code of ["ECONNRESET", "ETIMEDOUT", "EPIPE"]) {
+      const err = unreachable("openai", "http://x/v1", wrapped(coded(code)));
+      expect(err.kind).toBe("transient");
+      expect(err.unreachable).toBeUndefined();
+    }
+  });
+
+  it("a real closed port reads as unreachable through the SDK", async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const p = new OpenAIProvider({ provider: "openai", model: "m", apiKey: "k", baseURL: `http://127.0.0.1:${port}/v1`, official: false, structuredOutput: false, prices: undefined });
+    const err = (await p.attempt(request, { signal: undefined, timeoutMs: 5000 }).catch((e: unknown) => e)) as LMCallError;
+    expect(err).toBeInstanceOf(LMCallError);
+    expect(err.unreachable).toBe(true);
+    expect(err.message).toBe(`openai: cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED)`);
   });
 });
 

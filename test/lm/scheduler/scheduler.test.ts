@@ -704,17 +704,59 @@ describe("circuit breaker", () => {
     expect(results.some((r) => "value" in r)).toBe(false);
   });
 
-  it("opens on the count alone while probing (nothing answered yet, one attempt at a time)", async () => {
+  it("needs the minimum time while probing too: calls backing off free the probe's slot, so failures come back to back", async () => {
     const clock = new FakeClock();
     // No rpm: the scheduler probes with one attempt in flight until something answers.
     const s = new Scheduler({ name: "test:model", concurrency: 64, clock, seed: 1, maxAttempts: 2, backoffBaseMs: 100 });
     const { fn, starts } = scripted(clock, [], { after: 10, error: transient("502 Bad Gateway") });
-    const calls = Array.from({ length: 50 }, () => s.run(0, fn).then(() => "ok", (e: unknown) => e));
+    const calls = Array.from({ length: 500 }, () => s.run(0, fn).then(() => "ok", (e: unknown) => e));
     const results = await clock.run(Promise.all(calls));
     expect(s.stats().breakerOpen).toBe(true);
-    expect(starts).toHaveLength(8);
-    expect(clock.now()).toBeLessThan(3000);
-    expect((results[49] as ProviderError).cause_).toBe("unavailable");
+    // Eight failures came within a tenth of a second; it opened only once they had gone on for 3 s.
+    expect(starts[7]! - starts[0]!).toBeLessThan(100);
+    expect(clock.now()).toBeGreaterThanOrEqual(3000);
+    const err = results[499] as ProviderError;
+    expect(err.cause_).toBe("unavailable");
+    expect(err.message).toMatch(/^failed \d+ times in a row over 3\.\d s \(last error: 502 Bad Gateway\); the endpoint looks down$/);
+  });
+
+  const refused = (): LMCallError => new LMCallError("transient", "openai: cannot reach http://127.0.0.1:59999/v1 (ECONNREFUSED)", { unreachable: true });
+
+  it("reports an endpoint where nothing listens as unreachable at once, before anything answered: one attempt, no retry", async () => {
+    const clock = new FakeClock();
+    const s = new Scheduler({ name: "test:model", concurrency: 8, clock, seed: 1, maxAttempts: 5, backoffBaseMs: 100 });
+    const { fn, starts } = scripted(clock, [], { after: 1, error: refused() });
+    const results = await clock.run(Promise.all(Array.from({ length: 20 }, () => s.run(0, fn).then(() => "ok", (e: unknown) => e))));
+    expect(starts).toHaveLength(1);
+    const err = results[0] as ProviderError;
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err.cause_).toBe("unavailable");
+    expect(err.message).toBe("openai: cannot reach http://127.0.0.1:59999/v1 (ECONNREFUSED); nothing answers at this address (is the server running, and the URL right?)");
+    expect(results.every((r) => r === err)).toBe(true);
+    expect(s.stats()).toMatchObject({ breakerOpen: true, retries: 0 });
+  });
+
+  it("once the endpoint has answered, refused connections are a transient streak: retried, and the breaker needs count and time", async () => {
+    const clock = new FakeClock();
+    const s = make(clock, { rpm: 60_000, concurrency: 8, maxAttempts: 100, backoffBaseMs: 50, backoffMaxMs: 200 });
+    const { fn, starts } = scripted(clock, [{ ok: { value: "up" } }], { after: 1, error: refused() });
+    expect(await clock.run(s.run(0, fn))).toBe("up");
+    const results = await clock.run(Promise.all(Array.from({ length: 20 }, () => s.run(0, fn).then(() => "ok", (e: unknown) => e))));
+    expect(s.stats().breakerOpen).toBe(true);
+    expect(s.stats().retries).toBeGreaterThan(0);
+    expect(starts.length).toBeGreaterThan(8);
+    expect(clock.now()).toBeGreaterThanOrEqual(3000);
+    expect((results[0] as ProviderError).message).toMatch(/^failed \d+ times in a row over 3\.\d s \(last error: openai: cannot reach .*ECONNREFUSED\)\); the endpoint looks down$/);
+  });
+
+  it("a 5xx is an answer: refused connections after it are not reported at once", async () => {
+    const clock = new FakeClock();
+    const s = make(clock, { rpm: 60_000, concurrency: 1, maxAttempts: 3, backoffBaseMs: 10, breakerThreshold: 100 });
+    const { fn, starts } = scripted(clock, [{ error: transient("502 Bad Gateway") }], { error: refused() });
+    const err = await rejection(clock.run(s.run(0, fn)));
+    expect(err).toBeInstanceOf(LMCallError);
+    expect(starts).toHaveLength(3);
+    expect(s.stats().breakerOpen).toBe(false);
   });
 
   it("takes its threshold and minimum time as options", async () => {

@@ -75,8 +75,14 @@ export async function scoreDemoSet(ctx: OptimizeContext, args: { base: Best; bes
   return { best: next, candidate, score: scored.mean };
 }
 
-/** The "demos" event: what a finished collection kept. */
-export function reportCollected(ctx: OptimizeContext, c: Collection): void {
+/** The "demos" event: what a finished collection kept; a notice when it kept nothing (no trace reached `threshold`). */
+export function reportCollected(ctx: OptimizeContext, c: Collection, threshold: number): void {
+  if (c.picked.length === 0 && c.max > 0 && c.tried > 0) {
+    ctx.notice(
+      `bootstrap: no teacher trace reached the threshold ${threshold} (${c.tried} tried), so the candidate has no bootstrapped demos` +
+        `${threshold > 0 ? `; for a graded metric, a lower \`optimize.bootstrap.threshold\` accepts near misses` : ""}`,
+    );
+  }
   const ids = c.picked.map((p) => ctx.trainset[p.index]!.id);
   const rounds = c.picked.length >= c.max ? c.round + 1 : c.round;
   ctx.event("demos", {
@@ -90,9 +96,9 @@ export function reportCollected(ctx: OptimizeContext, c: Collection): void {
  * Ends a collection the budget could not both finish and score (see `stopCollecting`): reports the
  * cut and what was collected, and says so. `callsPerExample` is the state's measured value, if any.
  */
-export function cutShort(ctx: OptimizeContext, c: Collection, callsPerExample: number | undefined, label: string): boolean {
+export function cutShort(ctx: OptimizeContext, c: Collection, callsPerExample: number | undefined, label: string, threshold: number): boolean {
   if (!stopCollecting(ctx.budget, c, ctx.devset.length, callsPerExample ?? ctx.graph.lmSteps.length)) return false;
   reportCut(ctx, c, label);
-  reportCollected(ctx, c);
+  reportCollected(ctx, c, threshold);
   return true;
 }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { accessSync, constants, statSync, type Stats } from "node:fs";
 import path from "node:path";
+import { displayPath } from "../util/display-path.js";
 import { isBareNumber, parseDuration } from "../util/duration.js";
 import { httpUrlProblem } from "../util/http-url.js";
 import type { LmOptions } from "../lm/settings.js";
@@ -91,17 +92,16 @@ export function outputFile(value: string): string {
 /** What is wrong with writing `value` (a path as the user gave it), or undefined when it can be written. */
 export function outputFileProblem(value: string): string | undefined {
   const file = path.resolve(value);
-  const shown = (p: string) => path.relative(process.cwd(), p) || p;
   const info = statOf(file);
   if (info?.isDirectory()) return `${value} is a directory; give the name of a file (in it, or elsewhere)`;
   const parent = path.dirname(file);
   for (let dir = parent; ; dir = path.dirname(dir)) {
     const found = statOf(dir);
-    if (found && !found.isDirectory()) return `${shown(dir)} is a file, so nothing can be written under it`;
-    if (found && dir !== parent) return `the folder ${shown(parent)} does not exist (dspx creates no folders: create it first)`;
+    if (found && !found.isDirectory()) return `${displayPath(dir)} is a file, so nothing can be written under it`;
+    if (found && dir !== parent) return `the folder ${displayPath(parent)} does not exist (dspx creates no folders: create it first)`;
     if (found || dir === path.dirname(dir)) break;
   }
-  if (!writable(info ? file : parent)) return info ? `${value} is not writable` : `the folder ${shown(parent)} is not writable`;
+  if (!writable(info ? file : parent)) return info ? `${value} is not writable` : `the folder ${displayPath(parent)} is not writable`;
   return undefined;
 }
 

@@ -117,7 +117,7 @@ describe("dspx run --input-file inputs.jsonl (batch prediction)", () => {
     const missing = path.join(dir, "no-such-folder", "deeper", "preds.jsonl");
     const r = await runCli(["run", TRIAGE, "--input-file", file, "--output", missing, ...onMock()], { env: { DSPX_DB: path.join(dir, "paths.db") } });
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^error: --output: the folder .*no-such-folder[/\\]deeper does not exist \(dspx does not create it\)$/m);
+    expect(r.stderr).toMatch(/^error: option '--output <file\.jsonl>' argument '.*' is invalid\. the folder .*no-such-folder[/\\]deeper does not exist \(dspx creates no folders: create it first\)$/m);
     expect(existsSync(path.join(dir, "no-such-folder"))).toBe(false);
 
     const same = await runCli(["run", TRIAGE, "--input-file", file, "--output", file, ...onMock()], { env: { DSPX_DB: path.join(dir, "paths.db") } });

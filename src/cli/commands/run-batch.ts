@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { checkBatchInputs, readBatchInputs } from "../../batch/inputs.js";
 import { predictBatch, type BatchResult, type BatchSummary } from "../../batch/predict.js";
@@ -102,13 +101,11 @@ function interrupted(done: number, total: number, kept: string | undefined): Int
 }
 
 /**
- * --output is refused before anything runs when it could not be written or would destroy the
- * inputs; its folder must exist (a mistyped path is not created).
+ * --output is refused before anything runs when it would destroy the inputs (whether it can be
+ * written at all is checked with the flag, by `outputFile`).
  */
 function checkOutputPath(outFile: string, given: string, inputFile: string): void {
   if (outFile === inputFile) throw new UserError({ flag: "--output", message: `${given} is the input file; writing the predictions there would destroy the inputs` });
-  const dir = path.dirname(outFile);
-  if (!existsSync(dir)) throw new UserError({ flag: "--output", message: `the folder ${displayPath(dir)} does not exist (dspx does not create it)` });
 }
 
 /** One line of the predictions: where the input was, and its outputs or its error. */

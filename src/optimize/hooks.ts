@@ -38,6 +38,8 @@ export interface OptimizeStart {
 export interface OptimizeHooks {
   /** The run exists (its id is known) and the plan is made; nothing has been spent yet. */
   onStart?: (info: OptimizeStart) => void;
+  /** The run could not start (a provider that cannot be used): it is recorded as failed under this id. */
+  onFailedToStart?: (runId: string) => void;
   onProgress?: (progress: OptimizeProgress) => void;
   onEvent?: (type: string, data: Record<string, unknown>) => void;
   /** A notice for the user, e.g. that no LM is configured and `sim` runs. */

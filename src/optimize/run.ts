@@ -4,7 +4,7 @@ import { loadProgram, programOf, type LoadProgramOptions } from "../runtime/load
 import { newRunId } from "../store/run-id.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
-import { UserError } from "../util/errors.js";
+import { ProviderError, UserError } from "../util/errors.js";
 import { checkpointSchema, type Checkpoint, type Finished } from "./checkpoint.js";
 import { RESUMED } from "./event-log.js";
 import type { OptimizeHooks } from "./hooks.js";
@@ -29,20 +29,34 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
   const spend = new Spend();
   const program = programOf(graph, programOptions(lmSettings(flags, process.env, section), store, hooks, runId, spend));
   const config = await newRunConfig(program, section, flags);
-  const session = await Session.create(runId, program, config, { store, spend, signal, hooks });
+  const record = () =>
+    store.runs.create({
+      id: runId,
+      kind: "optimize",
+      ...(flags.name ? { name: flags.name } : {}),
+      programName: program.spec.name,
+      programFile: program.spec.file,
+      programHash: program.spec.sourceHash,
+      programSource: program.spec.sourceText,
+      config,
+      seed: config.seed,
+    });
+  let session: Session;
+  try {
+    // Resolving each step's model: a missing API key or an unknown model fails here.
+    session = await Session.create(runId, program, config, { store, spend, signal, hooks });
+  } catch (err) {
+    // A provider that cannot be used is a failed run, kept with its reason (and its id said first).
+    if (err instanceof ProviderError) {
+      record();
+      store.runs.update(runId, { status: "failed", finished: true, error: `${err.provider}: ${err.message}` });
+      hooks.onFailedToStart?.(runId);
+    }
+    throw err;
+  }
   // A refusal names where each limit was set: the flag, optimize.budget at its position, or the default.
   const plan = session.checkPlan({ sources: limitSources(flags.budget ?? {}, section.budget ?? {}, program.spec.positions) });
-  store.runs.create({
-    id: runId,
-    kind: "optimize",
-    ...(flags.name ? { name: flags.name } : {}),
-    programName: program.spec.name,
-    programFile: program.spec.file,
-    programHash: program.spec.sourceHash,
-    programSource: program.spec.sourceText,
-    config,
-    seed: config.seed,
-  });
+  record();
   return session.run(plan, undefined);
 }
 

@@ -118,4 +118,17 @@ describe("a missing API key", () => {
     const shown = JSON.parse((await runCli(["show", id!, "--json"], { env: { DSPX_DB: db } })).stdout);
     expect(shown.run.error).toMatch(/^openai: OPENAI_API_KEY is not set/);
   });
+
+  it("optimize prints the run id first and records the run as failed with the reason (no resume hint)", async () => {
+    const db = path.join(dir, "nokey-optimize.db");
+    const r = await runCli(["optimize", TRIAGE, "--optimizer", "labeled", "--lm", "openai:gpt-4.1-mini"], { env: { DSPX_DB: db } });
+    expect(r.code).toBe(3);
+    const id = /^run +(\S+)$/m.exec(r.stdout)?.[1];
+    expect(id, r.stdout).toBeDefined();
+    expect(r.stderr).toMatch(/OPENAI_API_KEY is not set/);
+    expect(r.stderr).not.toContain("dspx resume");
+    expect(await runsIn(db)).toEqual([expect.objectContaining({ id, status: "failed" })]);
+    const shown = JSON.parse((await runCli(["show", id!, "--json"], { env: { DSPX_DB: db } })).stdout);
+    expect(shown.run.error).toMatch(/^openai: OPENAI_API_KEY is not set/);
+  });
 });

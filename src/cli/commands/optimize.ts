@@ -51,6 +51,10 @@ function hooksFor(ctx: CommandContext, announced: { runId?: string }, store: Sto
       if (output.json) output.err(plan);
       else output.out(plan);
     },
+    onFailedToStart: (runId) => {
+      if (output.json) output.err(`run ${runId}`);
+      else output.out(`${output.color.bold("run")}    ${runId}`);
+    },
     onProgress: (p) => progress.update(() => progressText(p, performance.now() - began)),
     onNotice: (m) => output.notice(m),
   };

@@ -2,7 +2,7 @@
 // overhead (render + parse + metric), measured side by side in one run.
 import { loadProgram, evaluateProgram } from "../dist/index.js";
 import { chatAdapter } from "../dist/adapters/chat.js";
-import { readDataset } from "../dist/program/dataset.js";
+import { readExamples } from "../dist/program/dataset.js";
 import { medianMs, now, printTable, fmt } from "./lib.js";
 
 export async function run() {
@@ -26,7 +26,7 @@ export async function run() {
   // Framework overhead: what dspx adds around the model for one example.
   const program = await loadProgram(file, { lm: "sim" });
   const metric = await program.metric();
-  const examples = await readDataset("datasets/support-triage/train.jsonl", { inputs: program.spec.inputs });
+  const { examples } = await readExamples("datasets/support-triage/train.jsonl", { inputs: program.spec.inputs });
   const step = program.graph.steps[0];
   const signature = { inputs: step.signature.inputs, outputs: step.outputs };
   const state = program.state.steps.route;

@@ -11,12 +11,12 @@ if (args[0] === "render") {
   const [, datasetFile, out] = args;
   const { loadProgram } = await import("../dist/index.js");
   const { chatAdapter } = await import("../dist/adapters/chat.js");
-  const { readDataset } = await import("../dist/program/dataset.js");
+  const { readExamples } = await import("../dist/program/dataset.js");
   const program = await loadProgram("programs/support-triage.yaml", { lm: "sim" });
   const step = program.graph.steps[0];
   const signature = { inputs: step.signature.inputs, outputs: step.outputs };
   const state = program.state.steps.route;
-  const examples = await readDataset(datasetFile, { inputs: program.spec.inputs });
+  const { examples } = await readExamples(datasetFile, { inputs: program.spec.inputs });
   const bodies = examples.map((ex) => ({
     model: "gpt-4.1-mini",
     messages: chatAdapter.render({ signature, instruction: state.instruction, demos: state.demos, inputs: ex.inputs }, { structuredOutput: false }).messages,

@@ -55,7 +55,6 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   if (flags.dataset && flags.split) {
     throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
   }
-  boundHeapGrowth();
   // It writes when it records a run or caches LM calls; --no-record alone only reads earlier results.
   const store = openStore(flags, ctx, { write: flags.record !== false || flags.cache !== false });
   const program = await openProgram(file, flags, ctx, store);
@@ -106,6 +105,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           noticeWarnings(info.warnings, output);
           total = info.total;
           examples = info.examples;
+          boundHeapGrowth(info.total);
           output.err(output.errColor.dim(`evaluating ${program.spec.name} on ${info.dataset} (${info.total} examples) with ${model}, concurrency ${concurrency}`));
         },
         memoFor: async (dataset) => {

@@ -51,7 +51,7 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
   ctx.defer(() => sink.close());
   const stopped = () => readerGone.signal.aborted && !signal.aborted;
   const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
-  boundHeapGrowth();
+  boundHeapGrowth(count);
   const model = program.pool.resolveModel(program.spec.lm);
   output.err(output.errColor.dim(`running ${program.spec.name} on ${displayPath(inputFile)} (${plural(count, "line")}) with ${model}, concurrency ${concurrency}`));
   const progress = outFile !== undefined ? createProgress(output) : { update() {}, stop() {} };

@@ -1,4 +1,4 @@
-import { InterruptedError, ProviderError, UserError, formatProblem } from "../util/errors.js";
+import { failureText, InterruptedError, ProviderError, UserError, formatProblem } from "../util/errors.js";
 import type { Output } from "./output.js";
 import { describeSqliteError } from "../store/db.js";
 import { displayPath } from "../util/display-path.js";
@@ -36,7 +36,7 @@ export function reportError(err: unknown, output: Pick<Output, "err" | "errColor
   if (err instanceof RunSaved) {
     const { stoppedBy, runId } = err;
     if (stoppedBy instanceof ProviderError) {
-      output.err(`${red("error:")} ${stoppedBy.provider}: ${stoppedBy.message}`);
+      output.err(`${red("error:")} ${failureText(stoppedBy)}`);
       output.err(`the run is saved; once this is fixed, continue it with \`dspx resume ${runId}\``);
       return EXIT.provider;
     }
@@ -51,7 +51,7 @@ export function reportError(err: unknown, output: Pick<Output, "err" | "errColor
     return EXIT.usage;
   }
   if (err instanceof ProviderError) {
-    output.err(`${red("error:")} ${err.provider}: ${err.message}`);
+    output.err(`${red("error:")} ${failureText(err)}`);
     if (output.verbose && err.stack) output.err(err.stack);
     return EXIT.provider;
   }
@@ -81,7 +81,7 @@ export function errorJson(reported: unknown, exitCode: number): string {
   const err = reported instanceof RunSaved ? reported.stoppedBy : reported;
   const extra = reported instanceof RunSaved ? { runId: reported.runId } : {};
   const kind = exitCode === EXIT.usage ? "usage" : exitCode === EXIT.provider ? "provider" : exitCode === EXIT.interrupted ? "interrupted" : "failed";
-  const message = err instanceof ProviderError ? `${err.provider}: ${err.message}` : err instanceof Error ? err.message : String(err);
+  const message = failureText(err);
   const problems =
     err instanceof UserError
       ? err.problems.map((p) => ({ message: p.message, ...(p.pos ? { file: p.pos.file, ...(p.pos.line !== undefined ? { line: p.pos.line } : {}), ...(p.pos.col !== undefined ? { col: p.pos.col } : {}) } : {}), ...(p.flag ? { flag: p.flag } : {}), ...(p.hint ? { hint: p.hint } : {}) }))

@@ -5,7 +5,7 @@ import { newRunId } from "../store/run-id.js";
 import type { EvalRunConfig } from "../store/run-config.js";
 import type { RunTotals, RunStatus } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
-import { isInterruption, ProviderError } from "../util/errors.js";
+import { failureText, isInterruption } from "../util/errors.js";
 import { fingerprints } from "../runtime/fingerprint.js";
 import type { Program } from "../runtime/program.js";
 
@@ -94,9 +94,4 @@ export async function beginEvalRun(
       });
     },
   };
-}
-
-/** Why a run failed, as its record keeps it: a provider's failure names the provider. */
-function failureText(error: unknown): string {
-  return error instanceof ProviderError ? `${error.provider}: ${error.message}` : (error as Error)?.message ?? String(error);
 }

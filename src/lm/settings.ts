@@ -27,19 +27,11 @@ export interface LmSettings {
   reflectionLm?: string;
 }
 
-/** The LM settings as a user gives them, each optional: command-line flags, or the library's options. */
-export interface LmOptions {
-  lm?: string;
-  defaultModel?: string;
-  baseUrl?: string;
-  rpm?: number;
-  tpm?: number;
-  timeoutMs?: number;
-  maxAttempts?: number;
-  cache?: boolean;
-  teacherLm?: string;
-  reflectionLm?: string;
-}
+/**
+ * The LM settings as a user gives them, each optional: command-line flags, or the library's options.
+ * `lm` is what becomes `override` (with DSPX_LM under it).
+ */
+export type LmOptions = Partial<Omit<LmSettings, "override">> & { lm?: string };
 
 /** The environment variables that move a provider's endpoint. */
 export const BASE_URL_VARIABLES = ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_BASE_URL"] as const;

@@ -4,7 +4,7 @@ import { loadProgram, programOf, type LoadProgramOptions } from "../runtime/load
 import { newRunId } from "../store/run-id.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
-import { ProviderError, UserError } from "../util/errors.js";
+import { failureText, ProviderError, UserError } from "../util/errors.js";
 import { checkpointSchema, type Checkpoint, type Finished } from "./checkpoint.js";
 import { RESUMED } from "./event-log.js";
 import type { OptimizeHooks } from "./hooks.js";
@@ -49,7 +49,7 @@ export async function optimize(file: string, flags: OptimizeFlags, store: Store,
     // A provider that cannot be used is a failed run, kept with its reason (and its id said first).
     if (err instanceof ProviderError) {
       record();
-      store.runs.update(runId, { status: "failed", finished: true, error: `${err.provider}: ${err.message}` });
+      store.runs.update(runId, { status: "failed", finished: true, error: failureText(err) });
       hooks.onFailedToStart?.(runId);
     }
     throw err;

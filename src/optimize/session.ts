@@ -3,7 +3,7 @@ import type { Store } from "../store/store.js";
 import type { Example } from "../program/example.js";
 import { fingerprints, type Fingerprints } from "../runtime/fingerprint.js";
 import type { Program } from "../runtime/program.js";
-import { formatProblem, InterruptedError, isInterruption, ProviderError } from "../util/errors.js";
+import { failureText, formatProblem, InterruptedError, isInterruption } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { Budget, BudgetExhausted, type BudgetUsage } from "./budget.js";
 import { storedCheckpoint, type Checkpoint, type Finishing, type Optimizing } from "./checkpoint.js";
@@ -120,7 +120,7 @@ export class Session {
       const interrupted = isInterruption(err);
       store.runs.update(runId, {
         status: interrupted ? "interrupted" : "failed",
-        ...(interrupted ? {} : { error: err instanceof ProviderError ? `${err.provider}: ${err.message}` : (err as Error)?.message ?? String(err) }),
+        ...(interrupted ? {} : { error: failureText(err) }),
         totals: this.totals((this.budgetForProgress ?? budget).snapshot()),
       });
       await store.flush();

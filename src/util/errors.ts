@@ -74,6 +74,12 @@ export class ProviderError extends Error {
   }
 }
 
+/** What an error says as one line, as the CLI prints it and a failed run's record keeps it: a provider's names the provider. */
+export function failureText(error: unknown): string {
+  if (error instanceof ProviderError) return `${error.provider}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The user interrupted the command (Ctrl-C). */
 export class InterruptedError extends Error {
   constructor(message = "interrupted") {

@@ -1,5 +1,6 @@
 import { ParseFailure } from "../adapters/predict.js";
 import type { LMClient } from "../lm/types.js";
+import type { StepTools } from "../tools/types.js";
 import type { ProgramState, StepState } from "../program/state.js";
 import type { Ref } from "../program/types.js";
 import { InterruptedError, ProviderError } from "../util/errors.js";
@@ -10,6 +11,8 @@ import type { CompiledStep, Graph } from "./types.js";
 export interface ExecContext {
   /** The client an LM step runs on. */
   lmFor(step: CompiledStep): LMClient;
+  /** The tools a step that names some may call (answered from the store when recorded). */
+  toolsFor?(step: CompiledStep): StepTools | undefined;
   /** Sample index for every LM call (bootstrapping draws several). Default 0. */
   sample?: number;
   /** Overrides every step's temperature (e.g. a teacher sampling at 0.7). */
@@ -62,6 +65,7 @@ export async function executeGraph(
     const trace: StepTrace = { step: step.name, module: step.module.name, inputs: stepInputs, calls: [], latencyMs: 0 };
     traces.set(step.name, trace);
     const began = performance.now();
+    const tools = ctx.toolsFor?.(step);
     try {
       const outcome = await step.module.run({
         step: step.name,
@@ -70,9 +74,11 @@ export async function executeGraph(
         state: stateOf(state, step),
         inputs: stepInputs,
         ...(step.module.usesLM ? { runtime: runtimeFor(step, ctx) } : {}),
+        ...(tools ? { tools } : {}),
       });
       trace.outputs = outcome.outputs;
       trace.calls = outcome.calls;
+      if (outcome.trajectory) trace.trajectory = outcome.trajectory;
       outputsOf.set(step.name, outcome.outputs);
     } catch (err) {
       if (err instanceof ParseFailure) trace.calls = err.calls;

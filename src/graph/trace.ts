@@ -1,3 +1,4 @@
+import type { TrajectoryStep } from "../lm/tool-types.js";
 import type { LMCallRecord } from "../lm/types.js";
 
 /** What one step did for one example. */
@@ -9,6 +10,8 @@ export interface StepTrace {
   outputs?: Record<string, unknown>;
   error?: string;
   calls: LMCallRecord[];
+  /** An agent (react) step's iterations: thought, tool, arguments, observation, error, tokens, time. */
+  trajectory?: TrajectoryStep[];
   latencyMs: number;
 }
 

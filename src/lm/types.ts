@@ -1,11 +1,16 @@
 import type { Demo } from "../program/types.js";
+import type { AgentMeta, ToolCall, ToolSchema } from "./tool-types.js";
 import type { Signature } from "../signature/types.js";
 
 export type Role = "system" | "user" | "assistant";
 
 export interface ChatMessage {
-  role: Role;
+  role: Role | "tool";
   content: string;
+  /** An assistant turn that called tools (native tool calling). */
+  toolCalls?: ToolCall[];
+  /** A `tool` turn: the id of the call whose result `content` is. */
+  toolCallId?: string;
 }
 
 /** Structured-output request: a JSON schema the completion must satisfy. */
@@ -50,6 +55,8 @@ export interface LMCallMeta {
     instruction: string;
     records: FeedbackRecord[];
   };
+  /** For the calls of an agent (react) step: its tools and the trajectory so far. */
+  agent?: AgentMeta;
 }
 
 export interface LMRequest {
@@ -61,24 +68,15 @@ export interface LMRequest {
   responseFormat?: ResponseFormat;
   /** Distinguishes repeated samples of one prompt: part of the cache key, seeds `sim`. */
   sample: number;
+  /** Tools offered for native tool calling (only to a client whose `toolCalling` is true). */
+  tools?: ToolSchema[];
+  /** `required`: the model must call one of `tools`. Default auto. */
+  toolChoice?: "auto" | "required";
   meta: LMCallMeta;
 }
 
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-  cachedTokens: number;
-}
-
-export const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
-
-export function addUsage(a: Usage, b: Usage): Usage {
-  return {
-    promptTokens: a.promptTokens + b.promptTokens,
-    completionTokens: a.completionTokens + b.completionTokens,
-    cachedTokens: a.cachedTokens + b.cachedTokens,
-  };
-}
+export { addUsage, ZERO_USAGE, type Usage } from "./usage.js";
+import type { Usage } from "./usage.js";
 
 export interface LMResponse {
   text: string;
@@ -95,6 +93,8 @@ export interface LMResponse {
   latencyMs: number;
   /** The model that answered, as the provider reports it. */
   model: string;
+  /** The tools the model called (native tool calling); `text` may then be empty. */
+  toolCalls?: ToolCall[];
 }
 
 export interface CallOptions {
@@ -109,6 +109,11 @@ export interface LMClient {
   readonly model: string;
   /** Whether `responseFormat` is honoured natively (else the json adapter prompts for JSON only). */
   readonly structuredOutput: boolean;
+  /**
+   * Whether requests may carry `tools` (native tool calling). False for `sim` and for an endpoint
+   * that rejected them once (the agent then uses the text protocol).
+   */
+  readonly toolCalling?: boolean;
   complete(request: LMRequest, options?: CallOptions): Promise<LMResponse>;
   /** Told that the completion given for `request` could not be read (a caching client marks its entry). */
   unreadable?(request: LMRequest, reason: string): void;
@@ -129,4 +134,6 @@ export interface LMCallRecord {
   text: string;
   /** Why the completion could not be read, when it could not. */
   parseError?: string;
+  /** The tools the model called, for a native tool-calling request. */
+  toolCalls?: ToolCall[];
 }

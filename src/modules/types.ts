@@ -2,6 +2,8 @@ import type { z } from "zod";
 import type { LMCallRecord, LMClient } from "../lm/types.js";
 import type { StepState } from "../program/state.js";
 import type { Field, Signature } from "../signature/types.js";
+import type { StepTools } from "../tools/types.js";
+import type { TrajectoryStep } from "../lm/tool-types.js";
 
 /** What the executor gives an LM step for one call. */
 export interface StepRuntime {
@@ -22,11 +24,15 @@ export interface ModuleRunArgs<Prepared> {
   inputs: Record<string, unknown>;
   /** Present for LM modules only. */
   runtime?: StepRuntime;
+  /** The tools the step names (see ModuleDef.toolRefs); present when it names any. */
+  tools?: StepTools;
 }
 
 export interface ModuleOutcome {
   outputs: Record<string, unknown>;
   calls: LMCallRecord[];
+  /** An agent step's iterations, in order. */
+  trajectory?: TrajectoryStep[];
 }
 
 /**
@@ -54,6 +60,8 @@ export interface ModuleDef<Options = unknown, Prepared = unknown> {
    * evaluation memo key, so changing it invalidates memoized results. Default: the options.
    */
   fingerprint?(prepared: Prepared): string;
+  /** The program tools (`tools:` refs) the step calls, from its options: checked by compile, given to run as `tools`. */
+  toolRefs?(options: Options): string[];
   run(args: ModuleRunArgs<Prepared>): Promise<ModuleOutcome>;
 }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../support/fake-clock.js";
 import { chatAdapter } from "../../src/adapters/chat.js";
 import { jsonAdapter } from "../../src/adapters/json.js";
+import type { ChatMessage } from "../../src/lm/types.js";
 import { parseSignature } from "../../src/signature/parse.js";
 import {
   defaultResponder,
@@ -18,6 +19,9 @@ import {
   type MockReply,
   type MockRequest,
 } from "../support/mock-provider.js";
+
+/** An adapter's text-only messages in the OpenAI SDK's request type. */
+const wire = (messages: ChatMessage[]) => messages.map((m) => ({ role: m.role as "system" | "user" | "assistant", content: m.content }));
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -463,7 +467,7 @@ describe("mock provider over the official SDKs", () => {
         { role: "system" as const, content: DSPX_SYSTEM },
         { role: "user" as const, content: dspxUser("I was charged twice for my subscription this month, please refund") },
       ];
-      const res = await openai.chat.completions.create({ model: "m", messages });
+      const res = await openai.chat.completions.create({ model: "m", messages: wire(messages) });
       const text = res.choices[0]!.message.content!;
       const m = /^\[\[ ## team ## \]\]\n(.*)\n\n\[\[ ## urgent ## \]\]\n(true|false)\n\n\[\[ ## priority ## \]\]\n([1-5])\n\n\[\[ ## summary ## \]\]\n(.+)\n\n\[\[ ## tags ## \]\]\n(\[.*\])\n\n\[\[ ## extra ## \]\]\n(\{.*\})\n\n\[\[ ## completed ## \]\]$/.exec(text);
       expect(m, text).not.toBeNull();
@@ -490,7 +494,7 @@ describe("mock provider over the official SDKs", () => {
       );
       const input = { question: "Is the sky blue?", context: ["The sky is blue on clear days.", "At night it is dark."] };
       const { messages } = chatAdapter.render({ signature, instruction: "Answer the question.", demos: [{ ...input, answer: "yes" }], inputs: input }, { structuredOutput: false });
-      const res = await openai.chat.completions.create({ model: "m", messages });
+      const res = await openai.chat.completions.create({ model: "m", messages: wire(messages) });
       const parsed = chatAdapter.parse(signature, res.choices[0]!.message.content!);
       expect(parsed, res.choices[0]!.message.content!).toMatchObject({ ok: true });
       if (!parsed.ok) return;
@@ -513,7 +517,7 @@ describe("mock provider over the official SDKs", () => {
       const input = { signature, instruction: "", demos: [], inputs: { message: "Refund please" } };
 
       const plain = jsonAdapter.render(input, { structuredOutput: false });
-      const res = await openai.chat.completions.create({ model: "m", messages: plain.messages });
+      const res = await openai.chat.completions.create({ model: "m", messages: wire(plain.messages) });
       const parsed = jsonAdapter.parse(signature, res.choices[0]!.message.content!);
       expect(parsed).toMatchObject({ ok: true, values: { data: { value: "Refund please" } } });
 
@@ -521,7 +525,7 @@ describe("mock provider over the official SDKs", () => {
       const rf = structured.responseFormat!;
       const sres = await openai.chat.completions.create({
         model: "m",
-        messages: structured.messages,
+        messages: wire(structured.messages),
         response_format: { type: "json_schema", json_schema: { name: rf.name, schema: rf.schema, strict: true } },
       });
       const sparsed = jsonAdapter.parse(signature, sres.choices[0]!.message.content!);

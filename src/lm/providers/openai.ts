@@ -2,7 +2,7 @@ import type OpenAI from "openai";
 import { LMCallError } from "../call-error.js";
 import { costOf, type Prices } from "../pricing.js";
 import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
-import type { LMRequest, LMResponse, Usage } from "../types.js";
+import type { ChatMessage, LMRequest, LMResponse, Usage } from "../types.js";
 import { requestSignal } from "../scheduler/abort-watch.js";
 import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify.js";
 import { openaiRateLimit, rateLimitOf } from "./headers.js";
@@ -62,7 +62,7 @@ export class OpenAIProvider implements ProviderClient {
     const reasoning = this.options.official && isReasoningModel(this.model);
     const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
       model: this.model,
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: request.messages.map(openaiMessage),
       ...(reasoning ? {} : { temperature: request.temperature }),
       ...(this.options.official ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }),
       ...(request.responseFormat && this.structuredOutput
@@ -140,4 +140,17 @@ function usageOf(u: OpenAI.CompletionUsage | undefined, request: LMRequest, text
     };
   }
   return estimateUsage(request, text);
+}
+
+/** A message in the chat completions wire format, tool calls and tool results included. */
+function openaiMessage(m: ChatMessage): OpenAI.Chat.ChatCompletionMessageParam {
+  if (m.role === "tool") return { role: "tool", content: m.content, tool_call_id: m.toolCallId ?? "" };
+  if (m.role === "assistant" && m.toolCalls && m.toolCalls.length > 0) {
+    return {
+      role: "assistant",
+      content: m.content === "" ? null : m.content,
+      tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })),
+    };
+  }
+  return { role: m.role, content: m.content };
 }

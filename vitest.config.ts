@@ -48,6 +48,7 @@ export const INTEGRATION = [
   "test/program/fifo.test.ts",
   "test/store/writer.test.ts",
   "test/support-tests/mock-provider.test.ts",
+  "test/tools/mcp.test.ts",
 ];
 
 export default defineConfig({

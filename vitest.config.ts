@@ -39,6 +39,7 @@ export const INTEGRATION = [
   "test/cli/runs-store.test.ts",
   "test/cli/secrets.test.ts",
   "test/cli/tables-terminal.test.ts",
+  "test/cli/tools.test.ts",
   "test/cli/validate-run.test.ts",
   "test/cli/zero-latency-kill.test.ts",
   "test/lm/providers/credentials.test.ts",

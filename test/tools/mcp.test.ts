@@ -102,6 +102,16 @@ describe("an MCP server's tools", () => {
     expect(Number(after.ok ? after.observation : NaN)).not.toBe(oldPid);
   });
 
+  it("fail the call that a server dies on, and start it again for the next", async () => {
+    const graph = await graphOf(`  policies: { mcp: { command: node, args: [${MCP_SERVER}] }, tools: [crash, pid] }`);
+    const tools = stepTools(graph.steps[0]!.tools!);
+    const before = await tools.call("pid", {});
+    const crashed = await tools.call("crash", {});
+    expect(crashed).toMatchObject({ ok: false, error: expect.stringMatching(/^`crash` failed: .*[Cc]onnection closed/) });
+    const after = await tools.call("pid", {});
+    expect(after.ok && before.ok && after.observation !== before.observation).toBe(true);
+  });
+
   it("refuse a server that does not start, with the tail of its stderr, at the entry's command", async () => {
     const problems = await problemsOf(program(`  policies: { mcp: { command: node, args: [${MCP_SERVER}, --fail, "no database at /var/shop.db"] } }`));
     expect(problems).toHaveLength(1);
@@ -118,10 +128,10 @@ describe("an MCP server's tools", () => {
     expect(problems).toEqual([
       "6:13 `tools.policies`: `policies.count` would be offered to the model as `count`, the name of `count` already (rename the module tool, or choose the server's tools with `tools: [...]`)",
       // At the misspelt name in the list (its column depends on the fixture's path).
-      expect.stringMatching(/^6:\d+ `tools.policies.tools`: the server has no tool `find_polcy` \(it has: find_policy, count, env, hang, broken, pid\) \(did you mean `find_policy`\?\)$/),
+      expect.stringMatching(/^6:\d+ `tools.policies.tools`: the server has no tool `find_polcy` \(it has: find_policy, count, env, hang, broken, crash, pid\) \(did you mean `find_policy`\?\)$/),
     ]);
     expect(await problemsOf(program(`  policies: { mcp: { command: node, args: [${MCP_SERVER}] } }`, "[policies.find_polcy]"))).toEqual([
-      "10:13 `steps.use.tools[0]`: unknown tool `policies.find_polcy` (the program's tools: policies.find_policy, policies.count, policies.env, policies.hang, policies.broken, policies.pid, policies) (did you mean `policies.find_policy`?)",
+      "10:13 `steps.use.tools[0]`: unknown tool `policies.find_polcy` (the program's tools: policies.find_policy, policies.count, policies.env, policies.hang, policies.broken, policies.crash, policies.pid, policies) (did you mean `policies.find_policy`?)",
     ]);
   });
 

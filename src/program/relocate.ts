@@ -8,8 +8,9 @@ export const STEP_PATH_OPTIONS: readonly string[] = ["corpus"];
 
 /**
  * Every file a program references, with where it is written: `data.train|dev|test`, each step's
- * path options (a retrieve step's `corpus`) and custom metric modules (`metric: { module: … }`, also
- * inside `mean:` lists and `weighted:` items). Values are as written; relative ones are relative to
+ * path options (a retrieve step's `corpus`, a function step's `function.module`), custom metric
+ * modules (`metric: { module: … }`, also inside `mean:` lists and `weighted:` items), module tools'
+ * files and MCP servers' `cwd`. Values are as written; relative ones are relative to
  * the program file's folder. Only string values are listed (anything else is a schema problem).
  */
 export function programPaths(data: unknown): { at: ProgramPath; value: string }[] {
@@ -28,9 +29,19 @@ export function programPaths(data: unknown): { at: ProgramPath; value: string }[
         const value = step[option];
         if (typeof value === "string") out.push({ at: ["steps", name, option], value });
       }
+      // A function step's code.
+      if (isRecord(step.function) && typeof step.function.module === "string") out.push({ at: ["steps", name, "function", "module"], value: step.function.module });
     }
   }
   metricPaths(data.metric, ["metric"], out);
+  // Module tools' files, and an MCP server's folder when it names one (its args are the server's own).
+  if (isRecord(data.tools)) {
+    for (const [name, tool] of Object.entries(data.tools)) {
+      if (!isRecord(tool)) continue;
+      if (typeof tool.module === "string") out.push({ at: ["tools", name, "module"], value: tool.module });
+      if (isRecord(tool.mcp) && typeof tool.mcp.cwd === "string") out.push({ at: ["tools", name, "mcp", "cwd"], value: tool.mcp.cwd });
+    }
+  }
   return out;
 }
 

@@ -422,6 +422,16 @@ describe("relocatePath and relocatePaths", () => {
     expect(moved.metric.weighted[1]!.metric).toEqual({ module: "../../p/n.js", export: "x" });
     expect(data.data.train).toBe("t.jsonl"); // the original is untouched
     expect(programPaths({ metric: { module: "top.ts" } })).toEqual([{ at: ["metric", "module"], value: "top.ts" }]);
+    // Tools' files and servers' folders, and function steps' code, move too (a server's args are its own).
+    const tooled = {
+      steps: { f: { module: "function", function: { module: "./steps.ts", export: "x" } } },
+      tools: { a: { module: "./tools/a.ts" }, s: { mcp: { command: "node", args: ["./srv.mjs"], cwd: "./servers" } }, t: { mcp: { command: "node" } } },
+    };
+    expect(programPaths(tooled).map((p) => p.at.join("."))).toEqual(["steps.f.function.module", "tools.a.module", "tools.s.mcp.cwd"]);
+    const movedTools = relocatePaths(tooled, "/w/p", "/w/q");
+    expect(movedTools.steps.f.function.module).toBe("../p/steps.ts");
+    expect(movedTools.tools.a.module).toBe("../p/tools/a.ts");
+    expect(movedTools.tools.s.mcp).toEqual({ command: "node", args: ["./srv.mjs"], cwd: "../p/servers" });
   });
 });
 

@@ -13,7 +13,8 @@
  * Flags: --port N (default: random), --rpm N, --burst SECONDS, --tpm N, --headers,
  * --stamp answer|admission (when the headers are computed; default answer), --latency MS | MIN-MAX,
  * --require-key KEY, and 429s whatever the rate: --refuse-first N, --storm PERIOD_MS:DURATION_MS,
- * --refusal-retry-after MS (default 1000).
+ * --refusal-retry-after MS (default 1000), --reject-tools ollama|llamacpp|vllm (refuse requests carrying
+ * `tools` as that server does).
  */
 import { defaultResponder, startMockProvider, type MockProviderOptions } from "./mock-provider.js";
 
@@ -77,6 +78,12 @@ function parseArgs(argv: string[]): MockProviderOptions {
       case "--refusal-retry-after":
         refusals.retryAfterMs = num(i++, flag);
         break;
+      case "--reject-tools": {
+        const v = value(i++, flag);
+        if (v !== "ollama" && v !== "llamacpp" && v !== "vllm") throw new Error(`${flag} needs ollama, llamacpp or vllm`);
+        options.rejectTools = v;
+        break;
+      }
       case "--require-key":
         options.requireKey = value(i++, flag);
         break;

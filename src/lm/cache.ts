@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../util/canonical.js";
 import type { ResponseCache } from "../store/cache-store.js";
+import { offeredTools } from "./offered-tools.js";
 import type { CallOptions, ChatMessage, LMClient, LMRequest, LMResponse } from "./types.js";
 import { WrappedClient } from "./wrapped.js";
 
@@ -14,6 +15,7 @@ import { WrappedClient } from "./wrapped.js";
 export function cacheKey(request: LMRequest, client: { provider: string; model: string; endpoint?: string }): string {
   // The scalar parameters in a fixed order (JSON keeps the encoding unambiguous), the response
   // format's schema canonically (memoized: it is one object per signature).
+  const tools = offeredTools(request);
   const hash = createHash("sha256").update(
     JSON.stringify([
       1,
@@ -24,7 +26,7 @@ export function cacheKey(request: LMRequest, client: { provider: string; model: 
       request.maxTokens,
       request.sample,
       formatJson(request.responseFormat),
-      ...(request.tools ? [toolsJson(request.tools), request.toolChoice ?? "auto"] : []),
+      ...(tools ? [toolsJson(tools), request.toolChoice ?? "auto"] : []),
     ]),
   );
   // The key covers each message through its own digest. The system message and demo turns are

@@ -1,4 +1,5 @@
 import { ToolsUnsupportedError } from "./call-error.js";
+import { offeredTools } from "./offered-tools.js";
 import type { ProviderClient } from "./providers/types.js";
 import type { Scheduler } from "./scheduler/scheduler.js";
 import { nextTurn } from "../util/next-turn.js";
@@ -37,14 +38,15 @@ export class ScheduledClient implements LMClient {
 
   async complete(request: LMRequest, options: CallOptions = {}): Promise<LMResponse> {
     // Known to be refused: nothing is sent.
-    if (request.tools && this.toolsRefused) throw new ToolsUnsupportedError(this.toolsRefused.message, this.toolsRefused.status !== undefined ? { status: this.toolsRefused.status } : {});
+    const tools = offeredTools(request) !== undefined;
+    if (tools && this.toolsRefused) throw new ToolsUnsupportedError(this.toolsRefused.message, this.toolsRefused.status !== undefined ? { status: this.toolsRefused.status } : {});
     // Calls made during one event-loop turn are dispatched together at its end (see nextTurn);
     // DSPX_BENCH_NO_TURN_BATCHING=1 dispatches each at once, for the overhead benchmark's comparison.
     if (!NO_TURN_BATCHING) await nextTurn();
     try {
       return await this.scheduler.run(estimateTokens(request), (context) => this.providerClient.attempt(request, context), options.signal ? { signal: options.signal } : {});
     } catch (err) {
-      if (err instanceof ToolsUnsupportedError && request.tools) this.refuseTools(err);
+      if (err instanceof ToolsUnsupportedError && tools) this.refuseTools(err);
       throw err;
     }
   }

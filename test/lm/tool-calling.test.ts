@@ -93,7 +93,7 @@ function refusingProvider(options: { toolCalling?: boolean } = {}): ProviderClie
     withTools: 0,
     async attempt(request: LMRequest) {
       p.attempts++;
-      if (request.tools) {
+      if (request.tools && request.tools.length > 0) {
         p.withTools++;
         throw classifyHttpFailure("ollama", { status: 400, message: "llama3 does not support tools", toolsSent: true });
       }
@@ -122,9 +122,12 @@ describe("an endpoint that refuses tools", () => {
     expect(lm.scheduler.stats().retries).toBe(0);
     expect(lm.toolCalling).toBe(false);
     expect(notices).toEqual([expect.stringMatching(/^ollama:llama3 @ http:\/\/127\.0\.0\.1:11434\/v1 does not take native tool calls \(.*llama3 does not support tools.*\): its agent steps use the text protocol from now on$/)]);
+    // An empty list offers no tools: sent as a plain request.
+    await expect(lm.complete({ ...withTools, tools: [] })).resolves.toMatchObject({ text: "plain" });
+    expect(provider.attempts).toBe(3);
     // Known: refused without a request.
     await expect(lm.complete({ ...withTools, sample: 2 })).rejects.toBeInstanceOf(ToolsUnsupportedError);
-    expect(provider.attempts).toBe(2);
+    expect(provider.attempts).toBe(3);
     // The same endpoint goes on answering requests without tools.
     await expect(lm.complete(base)).resolves.toMatchObject({ text: "plain" });
     expect(notices).toHaveLength(1);
@@ -161,6 +164,7 @@ describe("cache keys of tool-calling requests", () => {
     // Computed by dspx before tool calling existed: caches made then still answer.
     expect(cacheKey(base, client)).toBe("bc19ce336780790a8d7f23eb303898d5e537f8e348550efd18dd4fd1be62b1bb");
     expect(cacheKey({ ...base, toolChoice: "required" }, client)).toBe(cacheKey(base, client));
+    expect(cacheKey({ ...base, tools: [], toolChoice: "required" }, client)).toBe(cacheKey(base, client));
   });
 
   it("change with the tools, the tool choice and the tool fields of the turns", () => {

@@ -12,6 +12,7 @@ import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
 import { scrubbingErrors } from "./scrub.js";
 import { once } from "../../util/once.js";
 import { anthropicMessages } from "./anthropic-messages.js";
+import { offeredTools } from "../offered-tools.js";
 
 export interface AnthropicProviderOptions {
   model: string;
@@ -60,7 +61,7 @@ export class AnthropicProvider implements ProviderClient {
   private async send(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {
     const system = request.messages.filter((m) => m.role === "system").map((m) => m.content).join("\n\n");
     const messages = anthropicMessages(request.messages);
-    const tools = request.tools;
+    const tools = offeredTools(request);
     const structured = tools ? undefined : request.responseFormat;
     const body: Anthropic.MessageCreateParamsNonStreaming = {
       model: this.model,

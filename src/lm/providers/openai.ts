@@ -12,6 +12,7 @@ import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
 import { scrubbingErrors } from "./scrub.js";
 import { once } from "../../util/once.js";
 import { estimateUsage } from "../tokens.js";
+import { offeredTools } from "../offered-tools.js";
 
 export interface OpenAIProviderOptions {
   provider: "openai" | "ollama";
@@ -63,6 +64,7 @@ export class OpenAIProvider implements ProviderClient {
 
   private async send(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {
     const reasoning = this.options.official && isReasoningModel(this.model);
+    const tools = offeredTools(request);
     const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
       model: this.model,
       messages: request.messages.map(openaiMessage),
@@ -76,9 +78,9 @@ export class OpenAIProvider implements ProviderClient {
             },
           }
         : {}),
-      ...(request.tools
+      ...(tools
         ? {
-            tools: request.tools.map((t) => ({ type: "function" as const, function: { name: t.name, description: t.description, parameters: t.parameters } })),
+            tools: tools.map((t) => ({ type: "function" as const, function: { name: t.name, description: t.description, parameters: t.parameters } })),
             // Sent even when "auto" (OpenAI's default): a server that cannot choose tools itself
             // (vLLM without --enable-auto-tool-choice) then says so instead of ignoring them.
             tool_choice: request.toolChoice ?? "auto",
@@ -95,7 +97,7 @@ export class OpenAIProvider implements ProviderClient {
       data = r.data;
       headers = r.response.headers;
     } catch (err) {
-      throw this.classify(err, sdk, request.tools !== undefined);
+      throw this.classify(err, sdk, tools !== undefined);
     } finally {
       own.release();
     }

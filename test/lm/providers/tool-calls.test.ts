@@ -75,10 +75,21 @@ describe("OpenAI native tool calls", () => {
     }
   });
 
-  it("sends no tools and no tool_choice when the request offers none", async () => {
+  it("sends no tools and no tool_choice when the request offers none (an empty list is none: servers refuse tools: [])", async () => {
     await openai().attempt({ ...asking, tools: undefined }, context);
-    expect(mock.requests[0]!.body).not.toHaveProperty("tools");
-    expect(mock.requests[0]!.body).not.toHaveProperty("tool_choice");
+    await openai().attempt({ ...asking, tools: [], toolChoice: "required" }, context);
+    await anthropic().attempt({ ...asking, tools: [], toolChoice: "required" }, context);
+    for (const sent of mock.requests) {
+      expect(sent.body).not.toHaveProperty("tools");
+      expect(sent.body).not.toHaveProperty("tool_choice");
+    }
+    expect(mock.requests).toHaveLength(3);
+  });
+
+  it("reads Ollama's refusal in its native error shape ({ error: \"…\" }) as a ToolsUnsupportedError too", async () => {
+    mock.setResponder(() => ({ kind: "malformed", status: 400, body: JSON.stringify({ error: "registry.ollama.ai/library/qwen:4b does not support tools" }) }));
+    const err = await openai(false).attempt(asking, context).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ToolsUnsupportedError);
   });
 
   it("reads message.tool_calls into toolCalls; a reply with calls and no content is not malformed", async () => {

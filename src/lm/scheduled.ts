@@ -54,6 +54,6 @@ export class ScheduledClient implements LMClient {
   private refuseTools(err: ToolsUnsupportedError): void {
     if (this.toolsRefused) return;
     this.toolsRefused = err;
-    this.onNotice?.(`${this.id} @ ${this.endpoint} does not take native tool calls (${err.message}): its agent steps use the text protocol from now on`);
+    this.onNotice?.(`${this.id} @ ${this.endpoint}: ${err.message}; agent steps on it use the text protocol from now on`);
   }
 }

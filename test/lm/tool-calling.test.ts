@@ -121,7 +121,7 @@ describe("an endpoint that refuses tools", () => {
     expect(provider.attempts).toBe(2);
     expect(lm.scheduler.stats().retries).toBe(0);
     expect(lm.toolCalling).toBe(false);
-    expect(notices).toEqual([expect.stringMatching(/^ollama:llama3 @ http:\/\/127\.0\.0\.1:11434\/v1 does not take native tool calls \(.*llama3 does not support tools.*\): its agent steps use the text protocol from now on$/)]);
+    expect(notices).toEqual([expect.stringMatching(/^ollama:llama3 @ http:\/\/127\.0\.0\.1:11434\/v1: the endpoint does not take native tool calls \(ollama 400: llama3 does not support tools\); agent steps on it use the text protocol from now on$/)]);
     // An empty list offers no tools: sent as a plain request.
     await expect(lm.complete({ ...withTools, tools: [] })).resolves.toMatchObject({ text: "plain" });
     expect(provider.attempts).toBe(3);

@@ -274,7 +274,7 @@ describe("the pool and a server that refuses tools", () => {
     // Shared by the pools that share the endpoint's client (a teacher's, a replay's).
     expect(pool.withModel("ollama:llama3").clientFor().toolCalling).toBe(false);
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/ollama:llama3 @ http:\/\/127\.0\.0\.1:\d+\/v1 does not take native tool calls .*does not support tools.*text protocol/);
+    expect(notices[0]).toMatch(/^ollama:llama3 @ http:\/\/127\.0\.0\.1:\d+\/v1: the endpoint does not take native tool calls \(ollama 400 api_error: registry\.ollama\.ai\/library\/llama3 does not support tools\); agent steps on it use the text protocol from now on$/);
 
     // Known now: refused at once, not sent.
     const again = await lm.complete({ ...asking, sample: 2 }).catch((e: unknown) => e);

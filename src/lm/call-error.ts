@@ -54,12 +54,15 @@ export class LMCallError extends Error {
  * requires --enable-auto-tool-choice …" (vLLM), "Unsupported parameter: 'tools' …" (OpenAI).
  *
  * The contract, for whoever sends `tools` (the react module):
- * - It is thrown by `LMClient.complete` for a request that carried `tools`, never for one without.
+ * - Send `tools` only to a client whose `toolCalling` is true (read it at each call: it can turn
+ *   false while a run goes on).
+ * - It is thrown by `LMClient.complete` (through every wrapper: cache, meter, scheduler) for a
+ *   request that offered tools, never for one without; test it with `instanceof`.
  * - Its kind is `rejected`: the scheduler does not retry it and does not stop the command; nothing
  *   is cached.
- * - From the first one on, the endpoint's client (shared by every pool and module of the process
- *   that talks to that provider, endpoint and model) reports `toolCalling === false`, and the pool's
- *   `onNotice` has been told once. Later requests with `tools` to it fail at once with this error,
+ * - From the first one on, the client of that provider, endpoint and model — one per LMPool and the
+ *   pools derived from it (withModel, derive, replay), so one for everything a command runs —
+ *   reports `toolCalling === false`, and the pool's `onNotice` has been told once. Later requests with `tools` to it fail at once with this error,
  *   without being sent.
  * - The caller answers it by making the same call again without `tools` (the text protocol), in
  *   the same iteration: nothing is lost but the refused request.

@@ -56,7 +56,7 @@ describe("what a command loads", () => {
     expect(r.code).toBe(0);
     const loaded = packagesLoaded(r.stderr);
     // The trace works: the bundled CLI is in it (yaml, zod and commander are inside that one file).
-    expect(r.stderr).toMatch(/^module .*\/dist\/cli\.js$/m);
+    expect(r.stderr).toMatch(/^module .*\/dist\/bundle\/cli\.js$/m);
     expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
   });
 

@@ -20,20 +20,16 @@ import { ProviderError } from "../../src/util/errors.js";
 import { Store } from "../../src/store/store.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeLM } from "../support/fake-lm.js";
+import { lmRequest } from "../support/lm-request.js";
 
 const LOOKUP: ToolSchema = { name: "lookup_order", description: "Look up an order.", parameters: { type: "object", properties: { order_id: { type: "string" } } } };
-const meta: LMRequest["meta"] = { purpose: "predict", adapter: "chat", signature: { inputs: [], outputs: [] }, instruction: "", demos: [], inputs: {} };
-const base: LMRequest = {
-  model: "openai:gpt-4.1-mini",
-  messages: [
+const base = lmRequest(
+  [
     { role: "system", content: "S" },
     { role: "user", content: "U" },
   ],
-  temperature: 0,
-  maxTokens: 256,
-  sample: 0,
-  meta,
-};
+  { model: "openai:gpt-4.1-mini", maxTokens: 256 },
+);
 const withTools: LMRequest = { ...base, tools: [LOOKUP] };
 const client = { provider: "openai", model: "gpt-4.1-mini", endpoint: "https://api.openai.com/v1" };
 const CALLS: ToolCall[] = [{ id: "call_1", name: "lookup_order", arguments: '{"order_id":"A-1"}' }];

@@ -1,6 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { LMCallError } from "../call-error.js";
-import { costOf, type Prices } from "../pricing.js";
+import type { Prices } from "../pricing.js";
 import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
 import type { LMRequest, LMResponse, Usage } from "../types.js";
 import type { ToolCall } from "../tool-types.js";
@@ -12,6 +12,7 @@ import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
 import { scrubbingErrors } from "./scrub.js";
 import { once } from "../../util/once.js";
 import { anthropicMessages } from "./anthropic-messages.js";
+import { answered } from "./answered.js";
 import { offeredTools } from "../offered-tools.js";
 
 export interface AnthropicProviderOptions {
@@ -118,19 +119,7 @@ export class AnthropicProvider implements ProviderClient {
     }
     const usage = usageOf(data.usage);
     if (!usage) throw malformed(this.provider, "no usage");
-    return {
-      value: {
-        text,
-        ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        usage,
-        costUsd: costOf(usage, this.options.prices),
-        cached: false,
-        latencyMs,
-        model: data.model || this.model,
-      },
-      tokens: usage.promptTokens + usage.completionTokens,
-      ...rateLimitOf(anthropicRateLimit(headers)),
-    };
+    return answered({ text, toolCalls, usage, prices: this.options.prices, latencyMs, model: data.model || this.model }, anthropicRateLimit(headers));
   }
 
   private classify(err: unknown, sdk: typeof Anthropic, toolsSent: boolean): unknown {

@@ -1,6 +1,6 @@
 import type OpenAI from "openai";
 import { LMCallError } from "../call-error.js";
-import { costOf, type Prices } from "../pricing.js";
+import type { Prices } from "../pricing.js";
 import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
 import type { ChatMessage, LMRequest, LMResponse, Usage } from "../types.js";
 import type { ToolCall } from "../tool-types.js";
@@ -13,6 +13,7 @@ import { scrubbingErrors } from "./scrub.js";
 import { once } from "../../util/once.js";
 import { estimateUsage } from "../tokens.js";
 import { offeredTools } from "../offered-tools.js";
+import { answered } from "./answered.js";
 
 export interface OpenAIProviderOptions {
   provider: "openai" | "ollama";
@@ -114,19 +115,8 @@ export class OpenAIProvider implements ProviderClient {
       throw malformed(this.provider, "empty completion");
     }
     const usage = usageOf(data.usage, request, toolCalls.length > 0 ? text + JSON.stringify(toolCalls) : text);
-    return {
-      value: {
-        text,
-        ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        usage,
-        costUsd: costOf(usage, this.options.prices),
-        cached: false,
-        latencyMs,
-        model: typeof data.model === "string" && data.model ? data.model : this.model,
-      },
-      tokens: usage.promptTokens + usage.completionTokens,
-      ...rateLimitOf(openaiRateLimit(headers)),
-    };
+    const model = typeof data.model === "string" && data.model ? data.model : this.model;
+    return answered({ text, toolCalls, usage, prices: this.options.prices, latencyMs, model }, openaiRateLimit(headers));
   }
 
   private classify(err: unknown, sdk: typeof OpenAI, toolsSent: boolean): unknown {

@@ -10,6 +10,7 @@ import type { ProviderClient } from "../../../src/lm/providers/types.js";
 import type { ToolSchema } from "../../../src/lm/tool-types.js";
 import type { ChatMessage, LMRequest } from "../../../src/lm/types.js";
 import { Store } from "../../../src/store/store.js";
+import { lmRequest } from "../../support/lm-request.js";
 import { startMockProvider, toolCallResponder, type MockProvider, type MockToolRefusal } from "../../support/mock-provider.js";
 
 /**
@@ -24,12 +25,11 @@ const LOOKUP: ToolSchema = {
 };
 const POLICY: ToolSchema = { name: "find_policy", description: "Find a policy by topic.", parameters: { type: "object", properties: { topic: { type: "string" } } } };
 
-const meta: LMRequest["meta"] = { purpose: "predict", adapter: "chat", signature: { inputs: [], outputs: [] }, instruction: "", demos: [], inputs: {} };
 const question: ChatMessage[] = [
   { role: "system", content: "You are a support agent." },
   { role: "user", content: "Where is order A-1001?" },
 ];
-const asking: LMRequest = { model: "x", messages: question, temperature: 0, maxTokens: 64, sample: 0, tools: [LOOKUP, POLICY], meta };
+const asking: LMRequest = lmRequest(question, { tools: [LOOKUP, POLICY] });
 
 /** The conversation after the model called both tools and got their results. */
 const afterCalls: ChatMessage[] = [

@@ -68,6 +68,18 @@ describe("a refusal of tools", () => {
     expect(classifyHttpFailure("openai", { status: 400, code: "insufficient_quota", message: "You exceeded your current quota", toolsSent: true }).kind).toBe("fatal");
   });
 
+  it("is not a server's failure to read the model's tool call (Groq's tool_use_failed): that answer is rejected, the command goes on", () => {
+    const err = classifyHttpFailure("openai", {
+      status: 400,
+      type: "invalid_request_error",
+      code: "tool_use_failed",
+      message: "Failed to call a function. Please adjust your prompt. See 'failed_generation' for more details.",
+      toolsSent: true,
+    });
+    expect(err).not.toBeInstanceOf(ToolsUnsupportedError);
+    expect(err.kind).toBe("rejected");
+  });
+
   it("stays a ToolsUnsupportedError when its message is scrubbed of a secret", () => {
     const err = new ToolsUnsupportedError("the endpoint does not take native tool calls (sk-abcdefghijklmnopqrstuvwx does not support tools)", { status: 400 });
     const clean = scrubbed(err, ["sk-abcdefghijklmnopqrstuvwx"]);

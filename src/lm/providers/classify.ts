@@ -58,6 +58,11 @@ export function classifyHttpFailure(provider: string, f: HttpFailure): LMCallErr
   const details = { ...(status !== undefined ? { status } : {}), ...(f.rateLimit ? { rateLimit: f.rateLimit } : {}) };
   const quota = OUT_OF_CREDIT.test(`${tag} ${f.message}`);
   if (!quota && refusesTools(f)) return new ToolsUnsupportedError(`the endpoint does not take native tool calls (${detail})`, details);
+  // Groq's 400 when the model wrote a tool call its server could not parse or check against the
+  // schema: this answer failed, not the request's shape, and it must not stop the command.
+  if (status === 400 && f.code === "tool_use_failed") {
+    return new LMCallError("rejected", `the model's tool call could not be read by the server (${detail})`, details);
+  }
   if (status === 429) {
     if (quota) return new LMCallError("fatal", `out of quota or credit (${detail})`, { ...details, fatalCause: "quota" });
     // Retrying these ~20 times as rate limits would only repeat the same answer.

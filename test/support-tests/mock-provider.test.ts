@@ -959,6 +959,30 @@ describe("processes", () => {
     expect(JSON.parse(await last)).toEqual({ counts: { total: 2, ok: 1, rateLimited: 1, errors: 0 }, cpuMs: expect.any(Number), admittedMs: null });
   });
 
+  it("mock-provider-main --tool-calls / --tool-answer: answers requests offering tools with the calls, then the answer", async () => {
+    const calls = JSON.stringify([{ name: "lookup_order", arguments: { order_id: "A-1" } }]);
+    const child = run([path.join(ROOT, "test/support/mock-provider-main.ts"), "--tool-calls", calls, "--tool-answer", "It shipped."]);
+    const done = exit(child, 20_000);
+    const lines = createInterface({ input: child.stdout! });
+    const { openaiBaseUrl } = JSON.parse(await new Promise<string>((resolve) => lines.once("line", resolve)));
+    const openai = new OpenAI({ apiKey: "test", baseURL: openaiBaseUrl, maxRetries: 0 });
+    const tools = [{ type: "function" as const, function: { name: "lookup_order", parameters: { type: "object" } } }];
+    const first = await openai.chat.completions.create({ model: "m", messages: USER, tools });
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    expect(call).toMatchObject({ type: "function", function: { name: "lookup_order", arguments: '{"order_id":"A-1"}' } });
+    const second = await openai.chat.completions.create({ model: "m", messages: [...USER, { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: call.id, content: "shipped" }], tools });
+    expect(second.choices[0]!.message.content).toBe("It shipped.");
+    expect((await openai.chat.completions.create({ model: "m", messages: USER })).choices[0]!.message.content).toMatch(/^Mock reply/);
+    child.kill("SIGTERM");
+    expect((await done).code).toBe(0);
+  });
+
+  it("mock-provider-main refuses --tool-calls that are not a list of calls", async () => {
+    const result = await exit(run([path.join(ROOT, "test/support/mock-provider-main.ts"), "--tool-calls", '{"name":"x"}']), 20_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--tool-calls needs a JSON array/);
+  });
+
   it("mock-provider-main --reject-tools: refuses requests carrying tools", async () => {
     const child = run([path.join(ROOT, "test/support/mock-provider-main.ts"), "--reject-tools", "ollama"]);
     const done = exit(child, 20_000);

@@ -27,8 +27,9 @@ export const mipro: Optimizer<MiproState, typeof miproSettings> = {
     const lmSteps = [...ctx.graph.lmSteps];
     const shape = miproShape(s, lmSteps.length);
     const ids = ctx.devset.map((e) => e.id);
-    const sampled = ids.length <= shape.maxDev ? ids : new Set(ctx.rng.sample(ids, shape.maxDev));
-    const valset = Array.isArray(sampled) ? sampled : ids.filter((id) => sampled.has(id));
+    // All of dev, or a seeded sample of `maxDev` of it kept in dev order.
+    const kept = ids.length <= shape.maxDev ? undefined : new Set(ctx.rng.sample(ids, shape.maxDev));
+    const valset = kept ? ids.filter((id) => kept.has(id)) : ids;
     const scores = Object.fromEntries(valset.map((id) => [id, baseline.scores.get(id) ?? 0]));
     const mean = valset.length === 0 ? baseline.mean : valset.reduce((a, id) => a + scores[id]!, 0) / valset.length;
     const best = { candidate: baseline.candidate, state: ctx.baseline, score: mean };

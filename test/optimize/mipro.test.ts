@@ -75,6 +75,19 @@ describe("mipro settings and plan", () => {
     expect(miproShape(settings({ max_bootstrapped: 0, max_labeled: 0 }), 1).trials).toBe(9);
   });
 
+  it("refuses settings outside their types", () => {
+    expect(mipro.settings.safeParse({ auto: "huge" }).success).toBe(false);
+    expect(mipro.settings.safeParse({ minibatch: 0 }).success).toBe(false);
+    expect(mipro.settings.safeParse({ candidates: 2.5 }).success).toBe(false);
+    expect(mipro.settings.safeParse({ trails: 3 }).success).toBe(false);
+  });
+
+  it("names as its least step the first teacher batch, the summaries and proposals, and one minibatch", () => {
+    const plan = miproPlan({ callsPerExample: 2, train: 130, dev: 60, lmSteps: 2, calls: 1000, settings: settings() });
+    // 8 teacher examples × 2 calls, 2 summaries + 2 × 5 proposals, 35 × 2.
+    expect(plan.minimumCalls).toBe(16 + 12 + 70);
+  });
+
   it("says how many candidates, trials and full evaluations the budget buys", () => {
     const input = { callsPerExample: 1, train: 200, dev: 70, lmSteps: 1, settings: settings() };
     const all = miproPlan({ ...input, calls: Infinity }).buys;

@@ -23,7 +23,9 @@ export async function writeSummaries(ctx: OptimizeContext<MiproSettings>, state:
   ctx.phase(`mipro: summarizing the dataset (${shown.length} train examples)`);
   const dataset = await ctx.summarize({ kind: "dataset", examples: shown });
   for (const [kind, s] of [["program", program], ["dataset", dataset]] as const) {
-    if (s.ok) ctx.event("summary", { summary: `${kind} summary: ${s.text}`, kind, text: s.text });
+    // The log's line shows the summary's first line; the event keeps all of it.
+    const [head = "", ...more] = s.ok ? s.text.split("\n") : [];
+    if (s.ok) ctx.event("summary", { summary: `${kind} summary: ${head}${more.length > 0 ? ` (+${more.length} lines)` : ""}`, kind, text: s.text });
     else ctx.event("proposal-failed", { summary: `the ${kind} summary could not be read; proposals go without it`, kind, error: s.error });
   }
   state.summaries = { program: program.ok ? program.text : "", dataset: dataset.ok ? dataset.text : "" };

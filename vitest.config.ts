@@ -21,6 +21,7 @@ export const INTEGRATION = [
   "test/cli/init.test.ts",
   "test/cli/interrupt.test.ts",
   "test/cli/lazy-loading.test.ts",
+  "test/cli/mipro-crash.test.ts",
   "test/cli/library.test.ts",
   "test/cli/old-database.test.ts",
   "test/cli/optimize-crash.test.ts",

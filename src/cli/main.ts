@@ -92,7 +92,7 @@ addLMOptions(
     .command("optimize")
     .description("search for better instructions and demos within a budget; every step is saved, so the run can be resumed")
     .argument("<program>", "program file (.yaml)")
-    .addOption(new Option("--optimizer <name>", "labeled, bootstrap, random_search, beam or gepa (default: the program's optimize.optimizer, else gepa)").argParser(oneOf(OPTIMIZERS)))
+    .addOption(new Option("--optimizer <name>", "labeled, bootstrap, random_search, beam, gepa or mipro (default: the program's optimize.optimizer, else gepa)").argParser(oneOf(OPTIMIZERS)))
     .option("--trainset <file>", "train examples (default: the program's data.train)")
     .option("--devset <file>", "dev examples (default: data.dev, else a seeded split of train)"),
 )

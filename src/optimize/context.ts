@@ -7,6 +7,7 @@ import type { Budget } from "./budget.js";
 import { scoreProgram, type EvaluatorOptions } from "./evaluator.js";
 import { stepRecords } from "./feedback.js";
 import { proposeInstruction } from "./propose.js";
+import { summarize } from "./summarize.js";
 import type { Session } from "./session.js";
 import type { OptimizeContext } from "./types.js";
 
@@ -52,7 +53,7 @@ export function optimizeContext(session: Session, budget: Budget, rng: Rng): Opt
       const set = await scoreProgram(teacher, id, examples, `train:teacher:${sample}`, evaluator(session.fingerprints.teacher), sample > 0 ? { sample, temperature: 1 } : {});
       return set.results;
     },
-    propose: async ({ step, instruction, records, purpose, sample }) => {
+    propose: async ({ step, instruction, records, purpose, sample, grounding }) => {
       budget.ensure({ calls: 1 });
       const compiled = program.graph.steps.find((s) => s.name === step)!;
       const { proposal, calls } = await proposeInstruction(reflectionLm(), {
@@ -62,10 +63,17 @@ export function optimizeContext(session: Session, budget: Budget, rng: Rng): Opt
         records,
         purpose,
         sample,
+        ...(grounding ? { grounding } : {}),
         signal,
       });
       budget.chargeCalls(calls, "proposal");
       return proposal;
+    },
+    summarize: async ({ kind, examples = [] }) => {
+      budget.ensure({ calls: 1 });
+      const { summary, calls } = await summarize(reflectionLm(), { kind, graph: program.graph, examples, signal });
+      budget.chargeCalls(calls, "proposal");
+      return summary;
     },
     candidate: (state, origin, parents = []) => {
       const hash = stateHash(state);

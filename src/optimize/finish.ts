@@ -21,6 +21,7 @@ export async function finishRun(session: Session, plan: Plan, finishing: Finishi
   session.baselineScore = finishing.baseline.score;
   const best: Best = state === undefined ? { candidate: baselineHash, state: baselineState, score: session.baselineScore } : session.optimizer.best(state);
   if (!Number.isFinite(session.bestScore)) session.bestScore = best.score;
+  const doneReason = ended === "done" && state !== undefined ? session.optimizer.stopped?.(state) : undefined;
   // Dev scores are read from what this run recorded, never evaluated again: finishing spends
   // nothing, so a budget that ran out while the baseline was being scored leaves the examples not
   // scored unscored (the report says how many were) instead of paying for them uncharged.
@@ -44,6 +45,7 @@ export async function finishRun(session: Session, plan: Plan, finishing: Finishi
     optimizer: session.config.optimizer,
     ended,
     ...(budgetReason ? { budgetReason } : {}),
+    ...(doneReason ? { doneReason } : {}),
     plan,
     baseline: { candidate: baselineHash, dev: baselineDev, ...(test.baseline ? { test: test.baseline } : {}) },
     best: { candidate: best.candidate, state: best.state, dev: bestDev, ...(test.best ? { test: test.best } : {}) },
@@ -76,6 +78,7 @@ export async function finishRun(session: Session, plan: Plan, finishing: Finishi
       ...(test.skipped ? { testSkipped: test.skipped } : {}),
       ended,
       ...(budgetReason ? { budgetReason } : {}),
+      ...(doneReason ? { doneReason } : {}),
     },
   });
   session.checkpoint({ phase: "finished", report: JSON.parse(JSON.stringify(report)) as Record<string, unknown> });

@@ -12,6 +12,8 @@ export interface OptimizeReport {
   /** Why the run ended: the optimizer was done, or a budget ran out. */
   ended: "done" | "budget";
   budgetReason?: string;
+  /** Why the optimizer stopped before a budget ran out, when it said (e.g. "no new candidates in 20 iterations"). */
+  doneReason?: string;
   plan: Plan;
   baseline: { candidate: string; dev: DatasetScore; test?: DatasetScore };
   best: { candidate: string; state: ProgramState; dev: DatasetScore; test?: DatasetScore };
@@ -52,6 +54,7 @@ const reportSchema = z.object({
   optimizer: z.enum(OPTIMIZERS),
   ended: z.enum(["done", "budget"]),
   budgetReason: z.string().optional(),
+  doneReason: z.string().optional(),
   plan: z.object({ buys: z.string(), minimumCalls: z.number() }),
   baseline: z.object({ candidate: z.string(), dev: datasetScore, test: datasetScore.optional() }),
   best: z.object({ candidate: z.string(), state: programStateSchema, dev: datasetScore, test: datasetScore.optional() }),

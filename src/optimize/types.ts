@@ -138,6 +138,8 @@ export interface Optimizer<State = unknown, Schema extends z.ZodObject = z.ZodOb
    * per step: a beam iteration takes a step per member expanded and one to select survivors.
    */
   iterations?(state: State): number;
+  /** Why the optimizer stopped before a budget ran out, when it says (GEPA's patience: "no new candidates in 20 iterations"). */
+  stopped?(state: State): string | undefined;
 }
 
 export { BudgetExhausted } from "./budget.js";

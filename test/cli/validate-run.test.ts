@@ -60,7 +60,7 @@ describe("dspx validate", () => {
       `error: ${OPTIMIZE_BROKEN}:15:14: \`optimize.optimizer\`: expected one of: labeled, bootstrap, random_search, beam, gepa, got the text "gepaa" (did you mean \`gepa\`?)`,
       `error: ${OPTIMIZE_BROKEN}:16:13: unknown key \`callz\` in \`optimize.budget\` (expected one of: calls, usd, time, rollouts) (did you mean \`calls\`?)`,
       `error: ${OPTIMIZE_BROKEN}:18:16: \`optimize.gepa.minibatch\`: expected a whole number ≥ 1, got number 0`,
-      `error: ${OPTIMIZE_BROKEN}:19:5: unknown key \`mergez\` in \`optimize.gepa\` (expected one of: minibatch, merges, merge_subsample, iterations) (did you mean \`merges\`?)`,
+      `error: ${OPTIMIZE_BROKEN}:19:5: unknown key \`mergez\` in \`optimize.gepa\` (expected one of: minibatch, merges, merge_subsample, iterations, patience) (did you mean \`merges\`?)`,
       `error: ${OPTIMIZE_BROKEN}:21:12: \`optimize.beam.width\`: expected a whole number ≥ 1, got the text "wide"`,
     ]);
     expect(validate.stderr).not.toMatch(/\n\s+at /);

@@ -52,7 +52,7 @@ describe("the optimize: section", () => {
   it("checks optimize.gepa: with gepa's schema: a bad value at the value, an unknown setting at its key", async () => {
     expect(await problems("  gepa:\n    minibatch: 2.5\n    merge: 3")).toEqual([
       `${FILE}:10:16: \`optimize.gepa.minibatch\`: expected a whole number ≥ 1, got number 2.5`,
-      `${FILE}:11:5: unknown key \`merge\` in \`optimize.gepa\` (expected one of: minibatch, merges, merge_subsample, iterations) (did you mean \`merges\`?)`,
+      `${FILE}:11:5: unknown key \`merge\` in \`optimize.gepa\` (expected one of: minibatch, merges, merge_subsample, iterations, patience) (did you mean \`merges\`?)`,
     ]);
   });
 
@@ -68,7 +68,7 @@ describe("the optimize: section", () => {
       `${FILE}:9:17: \`optimize.labeled.k\`: expected a whole number ≥ 0, got number -1`,
       `${FILE}:10:27: \`optimize.bootstrap.threshold\`: expected a number from 0 to 1, got number 2`,
       `${FILE}:11:32: \`optimize.random_search.candidates\`: expected a whole number ≥ 0, got number 1.5`,
-      `${FILE}:12:3: \`optimize.gepa\`: expected a mapping (minibatch, merges, merge_subsample, iterations), got nothing (null)`,
+      `${FILE}:12:3: \`optimize.gepa\`: expected a mapping (minibatch, merges, merge_subsample, iterations, patience), got nothing (null)`,
     ]);
   });
 
@@ -81,8 +81,8 @@ describe("the optimize: section", () => {
   it("gives an optimizer its block with the defaults filled in, as a run records it (keys in the schema's order)", async () => {
     const section = readOptimizeSection(await specWith("  gepa: { iterations: 3, minibatch: 4 }"));
     const gepa = optimizerSettings(section, "gepa");
-    expect(gepa).toEqual({ minibatch: 4, merges: 5, merge_subsample: 8, iterations: 3 });
-    expect(Object.keys(gepa)).toEqual(["minibatch", "merges", "merge_subsample", "iterations"]);
+    expect(gepa).toEqual({ minibatch: 4, merges: 5, merge_subsample: 8, iterations: 3, patience: 20 });
+    expect(Object.keys(gepa)).toEqual(["minibatch", "merges", "merge_subsample", "iterations", "patience"]);
     expect(optimizerSettings(section, "beam")).toEqual({ width: 3, proposals: 3, minibatch: 40, demos: 4, iterations: 0, patience: 2 });
   });
 });
@@ -109,7 +109,7 @@ describe("settings a run recorded", () => {
   });
 
   it("take the defaults of settings added since and drop settings removed since", () => {
-    expect(recordedSettings(OPTIMIZER_REGISTRY.gepa, { minibatch: 4, merges: 0, retired: true })).toEqual({ minibatch: 4, merges: 0, merge_subsample: 8, iterations: 0 });
+    expect(recordedSettings(OPTIMIZER_REGISTRY.gepa, { minibatch: 4, merges: 0, retired: true })).toEqual({ minibatch: 4, merges: 0, merge_subsample: 8, iterations: 0, patience: 20 });
   });
 
   it("recorded before the schemas are read as beam and gepa read them then: rounded down, raised to the least value", () => {
@@ -121,7 +121,7 @@ describe("settings a run recorded", () => {
       iterations: 0,
       patience: 2,
     });
-    expect(recordedSettings(OPTIMIZER_REGISTRY.gepa, { minibatch: 0, merges: 5, merge_subsample: 3.9, iterations: 0 })).toEqual({ minibatch: 1, merges: 5, merge_subsample: 3, iterations: 0 });
+    expect(recordedSettings(OPTIMIZER_REGISTRY.gepa, { minibatch: 0, merges: 5, merge_subsample: 3.9, iterations: 0 })).toEqual({ minibatch: 1, merges: 5, merge_subsample: 3, iterations: 0, patience: 20 });
   });
 
   it("that cannot be read stop the resume with a UserError naming the setting", () => {

@@ -125,7 +125,7 @@ export function renderReport(r: OptimizeReport, programFile: string, output: Out
     `${c.bold("gain")}     dev ${delta(r.baseline.dev, r.best.dev)}${r.best.test ? `   test ${delta(r.baseline.test, r.best.test)}` : ""}`,
     `${c.bold("used")}     ${plural(r.steps, "step")}${r.iterations !== undefined ? ` (${plural(r.iterations, `${r.optimizer} iteration`)})` : ""} · ${plural(r.candidates, "candidate")} · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)}${paidHere(r)} · ${formatDuration(r.elapsedMs)}${reusedAny(r) ? c.dim(" (as the budget counts: cached and reused answers at what they first cost)") : ""}`,
     ...(paidLine(r) ? [`${c.bold("paid")}     ${paidLine(r)}`] : []),
-    `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up${r.baselinePartial ? " before the baseline was scored: give a larger budget" : ""}` : "the optimizer finished"}`,
+    `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up${r.baselinePartial ? " before the baseline was scored: give a larger budget" : ""}` : r.doneReason ? `the optimizer stopped: ${r.doneReason}` : "the optimizer finished"}`,
     ...(r.notes ?? []).map((n) => `${c.bold("note")}     ${c.yellow(n)}`),
     // Nothing to take when no candidate was tried.
     ...(r.baselinePartial ? [] : [`${c.bold("take it")}  dspx export ${r.runId} -o ${programFile.replace(/\.(ya?ml|json)$/i, "")}.optimized.yaml`]),

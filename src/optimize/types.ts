@@ -93,6 +93,8 @@ export interface Plan {
   buys: string;
   /** The least LM-call budget for one improvement step (beyond the baseline and test evaluations). */
   minimumCalls: number;
+  /** The most LM calls the optimizer can use, when its work is bounded (absent: as many as it is given). How a sequence splits its budget by default. */
+  mostCalls?: number;
 }
 
 export interface PlanInput<Settings = Record<string, unknown>> {

@@ -32,7 +32,7 @@ async function problems(section: string): Promise<string[]> {
 describe("the optimize: section", () => {
   it("names a misspelt optimizer at its value, with the names it takes and a did-you-mean", async () => {
     expect(await problems("  optimizer: gepaa")).toEqual([
-      `${FILE}:9:14: \`optimize.optimizer\`: expected one of: labeled, bootstrap, random_search, beam, gepa, got the text "gepaa" (did you mean \`gepa\`?)`,
+      `${FILE}:9:14: \`optimize.optimizer\`: expected one of: labeled, bootstrap, random_search, beam, gepa, or a list of them to run in sequence, got the text "gepaa" (did you mean \`gepa\`?)`,
     ]);
   });
 
@@ -74,7 +74,7 @@ describe("the optimize: section", () => {
 
   it("names an unknown block at its key, with a did-you-mean", async () => {
     expect(await problems("  gepaa:\n    minibatch: 4")).toEqual([
-      `${FILE}:9:3: unknown key \`gepaa\` in \`optimize\` (expected one of: optimizer, seed, concurrency, trainset, devset, budget, teacher_lm, reflection_lm, labeled, bootstrap, random_search, beam, gepa) (did you mean \`gepa\`?)`,
+      `${FILE}:9:3: unknown key \`gepaa\` in \`optimize\` (expected one of: optimizer, budget_split, seed, concurrency, trainset, devset, budget, teacher_lm, reflection_lm, labeled, bootstrap, random_search, beam, gepa) (did you mean \`gepa\`?)`,
     ]);
   });
 

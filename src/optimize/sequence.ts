@@ -1,4 +1,4 @@
-import type { Problem, SourcePos } from "../util/errors.js";
+import { sortProblems, type Problem, type SourcePos } from "../util/errors.js";
 import type { OptimizerName } from "./types.js";
 
 /**
@@ -29,7 +29,7 @@ export function sequenceProblems(names: readonly OptimizerName[] | undefined, sp
   names?.forEach((name, i) => {
     if (names.indexOf(name) !== i) problems.push({ message: `\`optimize.optimizer\`: \`${name}\` is already in the sequence; a sequence runs each optimizer once`, ...at(`optimize.optimizer.${i}`) });
   });
-  if (!split) return problems;
+  if (!split) return sortProblems(problems);
   const shares = Object.entries(split) as [OptimizerName, number][];
   if (names && names.length > 1) {
     const list = names.join(", ");
@@ -41,5 +41,5 @@ export function sequenceProblems(names: readonly OptimizerName[] | undefined, sp
   }
   const total = shares.reduce((a, [, p]) => a + p, 0);
   if (Math.abs(total - 100) > 1e-6) problems.push({ message: `\`optimize.budget_split\`: the shares add up to ${+total.toFixed(4)}%, not 100%`, ...at("optimize.budget_split") });
-  return problems;
+  return sortProblems(problems);
 }

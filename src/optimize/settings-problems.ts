@@ -34,6 +34,10 @@ export function sectionProblems(issues: readonly z.core.$ZodIssue[], root: z.cor
       continue;
     }
     const path = ["optimize", ...at].join(".");
+    if (issue.code === "too_small" && issue.origin === "array") {
+      once(path, { message: `\`${path}\`: expected at least ${issue.minimum} item${Number(issue.minimum) === 1 ? "" : "s"}, got an empty list`, pos: valuePos(spec, path) });
+      continue;
+    }
     const field = jsonSchemaAt(root, at);
     const value = valueAt(raw, at);
     const expected = field ? expectedText(field) : issue.message.replace(/^Invalid input: /, "");
@@ -56,7 +60,8 @@ function issuesOf(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   return issues.flatMap((issue) => {
     if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
     const rank = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((i) => 2 * i.path.length + (i.code === "invalid_type" ? 0 : 1)));
-    const closest = issue.errors.reduce((best, branch) => (rank(branch) > rank(best) ? branch : best));
+    // Ties go to the later alternative (the list, for an empty one).
+    const closest = issue.errors.reduce((best, branch) => (rank(branch) >= rank(best) ? branch : best));
     return issuesOf(closest.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
   });
 }

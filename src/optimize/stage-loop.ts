@@ -103,6 +103,10 @@ export async function optimizeStages(session: Session, whole: Budget, rng: Rng, 
       ...(ending.reason ? { reason: ending.reason } : {}),
       best: best.candidate,
       dev: best.score,
+      // What the run had used when the stage ended, against the stage's limits.
+      calls: budget.used.calls,
+      rollouts: budget.used.rollouts,
+      limits: budget.limits,
     });
     stage++;
     state = undefined;

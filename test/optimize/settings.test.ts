@@ -36,6 +36,34 @@ describe("the optimize: section", () => {
     ]);
   });
 
+  it("reads a sequence of optimizers and its budget split, in percent", async () => {
+    const section = readOptimizeSection(await specWith("  optimizer: [bootstrap, gepa]\n  budget_split: { bootstrap: 20%, gepa: 80 }"));
+    expect(section.optimizer).toEqual(["bootstrap", "gepa"]);
+    expect(section.budgetSplit).toEqual({ bootstrap: 20, gepa: 80 });
+    expect(readOptimizeSection(await specWith("  optimizer: gepa")).optimizer).toEqual(["gepa"]);
+  });
+
+  it("names what is wrong with a sequence where it is written: a misspelt optimizer in it, one named twice, an empty list", async () => {
+    expect(await problems("  optimizer: [bootstrap, gepx]")).toEqual([
+      `${FILE}:9:26: \`optimize.optimizer.1\`: expected one of: labeled, bootstrap, random_search, beam, gepa, got the text "gepx" (did you mean \`gepa\`?)`,
+    ]);
+    expect(await problems("  optimizer: [gepa, bootstrap, gepa]")).toEqual([`${FILE}:9:32: \`optimize.optimizer\`: \`gepa\` is already in the sequence; a sequence runs each optimizer once`]);
+    expect(await problems("  optimizer: []")).toEqual([`${FILE}:9:14: \`optimize.optimizer\`: expected at least 1 item, got an empty list`]);
+  });
+
+  it("checks the budget split: a share for each optimizer of the sequence and no other, adding up to 100%, each a percentage", async () => {
+    expect(await problems("  optimizer: [bootstrap, gepa]\n  budget_split: { bootstrap: 30%, labeled: 70% }")).toEqual([
+      `${FILE}:10:17: \`optimize.budget_split\`: gives no share to \`gepa\`; it gives one to each optimizer of the sequence (bootstrap, gepa)`,
+      `${FILE}:10:44: \`optimize.budget_split.labeled\`: \`labeled\` is not in the sequence (bootstrap, gepa)`,
+    ]);
+    expect(await problems("  optimizer: [bootstrap, gepa]\n  budget_split: { bootstrap: 30%, gepa: 60% }")).toEqual([`${FILE}:10:17: \`optimize.budget_split\`: the shares add up to 90%, not 100%`]);
+    expect(await problems("  budget_split: { bootstrap: 0, gepx: 100% }")).toEqual([
+      `${FILE}:9:30: \`optimize.budget_split.bootstrap\`: expected a percentage: 20% (or 20), more than 0 and at most 100, got number 0`,
+      `${FILE}:9:33: unknown key \`gepx\` in \`optimize.budget_split\` (expected one of: labeled, bootstrap, random_search, beam, gepa) (did you mean \`gepa\`?)`,
+    ]);
+    expect(await problems("  budget_split: { gepa: half }")).toEqual([`${FILE}:9:25: \`optimize.budget_split.gepa\`: expected a percentage: 20% (or 20), more than 0 and at most 100, got the text "half"`]);
+  });
+
   it("names a misspelt budget key at the key, and a budget value that is not what the key takes", async () => {
     expect(await problems("  budget:\n    callz: 5\n    usd: -1\n    time: 10x")).toEqual([
       `${FILE}:10:5: unknown key \`callz\` in \`optimize.budget\` (expected one of: calls, usd, time, rollouts) (did you mean \`calls\`?)`,

@@ -1,4 +1,5 @@
-import type { LMCallMeta, LMCallRecord, LMClient, LMRequest, LMResponse, Purpose } from "../lm/types.js";
+import type { LMCallMeta, LMCallRecord, LMClient, LMRequest, Purpose } from "../lm/types.js";
+import { lmCallRecord } from "../lm/call-record.js";
 import type { Demo } from "../program/types.js";
 import type { Signature } from "../signature/types.js";
 import { chatAdapter } from "./chat.js";
@@ -70,7 +71,7 @@ async function attempt(call: PredictCall, adapter: Adapter): Promise<Attempt> {
   const response = await call.lm.complete(request, call.signal ? { signal: call.signal } : undefined);
   const parsed = adapter.parse(call.signature, response.text);
   if (!parsed.ok) call.lm.unreadable?.(request, parsed.error);
-  return { parsed, record: callRecord(call, adapter, response, parsed) };
+  return { parsed, record: lmCallRecord(request, response, parsed.ok ? undefined : parsed.error) };
 }
 
 export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
@@ -91,18 +92,3 @@ export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
   return request;
 }
 
-function callRecord(call: PredictCall, adapter: Adapter, response: LMResponse, parsed: ParseResult): LMCallRecord {
-  const record: LMCallRecord = {
-    model: call.lm.id,
-    adapter: adapter.name,
-    purpose: call.purpose,
-    usage: response.usage,
-    costUsd: response.costUsd,
-    cached: response.cached,
-    latencyMs: response.latencyMs,
-    text: response.text,
-  };
-  if (response.nominalCostUsd !== undefined) record.nominalCostUsd = response.nominalCostUsd;
-  if (!parsed.ok) record.parseError = parsed.error;
-  return record;
-}

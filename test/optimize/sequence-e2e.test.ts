@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createOutput } from "../../src/cli/output.js";
 import { renderReport } from "../../src/cli/render/optimize.js";
 import { optimize, resume, type OptimizeFlags, type OptimizeReport } from "../../src/optimize/run.js";
+import { programStateSchema } from "../../src/program/state.js";
 import { Store } from "../../src/store/store.js";
 import { UserError } from "../../src/util/errors.js";
 import { once } from "../support/once.js";
@@ -56,7 +57,7 @@ describe("optimizers in sequence, end to end on sim", () => {
     expect(bootstrapBest.origin).toBe("bootstrap");
     expect(stored.find((c) => c.origin === "reflection")!.parents).toEqual([first!.best]);
     const route = report.best.state.steps.route!;
-    expect(route.demos).toEqual(bootstrapBest.state.steps.route!.demos);
+    expect(route.demos).toEqual(programStateSchema.parse(bootstrapBest.state).steps.route!.demos);
     expect(route.demos.length).toBeGreaterThan(0);
     expect(route.instruction.startsWith(ORIGINAL)).toBe(true);
     expect(route.instruction).not.toBe(ORIGINAL);

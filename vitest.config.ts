@@ -39,6 +39,7 @@ export const INTEGRATION = [
   "test/cli/run-batch.test.ts",
   "test/cli/runs-store.test.ts",
   "test/cli/secrets.test.ts",
+  "test/cli/sequence-resume-kill.test.ts",
   "test/cli/tables-terminal.test.ts",
   "test/cli/tools.test.ts",
   "test/cli/validate-run.test.ts",

@@ -110,6 +110,8 @@ export interface Plan {
   buys: string;
   /** The least LM-call budget for one improvement step (beyond the baseline and test evaluations). */
   minimumCalls: number;
+  /** The most LM calls the optimizer can use, when its work is bounded (absent: as many as it is given). How a sequence splits its budget by default. */
+  mostCalls?: number;
 }
 
 export interface PlanInput<Settings = Record<string, unknown>> {
@@ -155,6 +157,8 @@ export interface Optimizer<State = unknown, Schema extends z.ZodObject = z.ZodOb
    * per step: a beam iteration takes a step per member expanded and one to select survivors.
    */
   iterations?(state: State): number;
+  /** Why the optimizer stopped before a budget ran out, when it says (GEPA's patience: "no new candidates in 20 iterations"). */
+  stopped?(state: State): string | undefined;
 }
 
 export { BudgetExhausted } from "./budget.js";

@@ -65,6 +65,7 @@ export const randomSearch: Optimizer<RandomSearchState, typeof randomSearchSetti
         `teacher traces shared (at most ${teacherMax} LM calls)`,
       // The first step scores the labeled-only set: no teacher needed.
       minimumCalls: perCandidate,
+      mostCalls: teacherMax + total * perCandidate,
     };
   },
   init: async (ctx, baseline) => {

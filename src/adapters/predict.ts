@@ -1,3 +1,4 @@
+import type { AgentMeta } from "../lm/tool-types.js";
 import type { LMCallMeta, LMCallRecord, LMClient, LMRequest, LMResponse, Purpose } from "../lm/types.js";
 import type { Demo } from "../program/types.js";
 import type { Signature } from "../signature/types.js";
@@ -17,6 +18,8 @@ export interface PredictCall {
   step?: string;
   /** For propose/reflect calls: the step being improved and what was observed. */
   target?: LMCallMeta["target"];
+  /** For the calls of an agent step: its tools and trajectory. */
+  agent?: AgentMeta;
   temperature: number;
   maxTokens: number;
   sample: number;
@@ -79,6 +82,7 @@ export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
   const meta: LMCallMeta = { purpose: call.purpose, adapter: adapter.name, signature, instruction, demos, inputs };
   if (call.step !== undefined) meta.step = call.step;
   if (call.target !== undefined) meta.target = call.target;
+  if (call.agent !== undefined) meta.agent = call.agent;
   const request: LMRequest = {
     model: call.lm.id,
     messages: rendered.messages,
@@ -92,10 +96,17 @@ export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
 }
 
 function callRecord(call: PredictCall, adapter: Adapter, response: LMResponse, parsed: ParseResult): LMCallRecord {
+  const record = responseRecord(call.lm.id, adapter.name, call.purpose, response);
+  if (!parsed.ok) record.parseError = parsed.error;
+  return record;
+}
+
+/** What a trace keeps of one answered call. */
+export function responseRecord(model: string, adapter: LMCallRecord["adapter"], purpose: Purpose, response: LMResponse): LMCallRecord {
   const record: LMCallRecord = {
-    model: call.lm.id,
-    adapter: adapter.name,
-    purpose: call.purpose,
+    model,
+    adapter,
+    purpose,
     usage: response.usage,
     costUsd: response.costUsd,
     cached: response.cached,
@@ -103,6 +114,6 @@ function callRecord(call: PredictCall, adapter: Adapter, response: LMResponse, p
     text: response.text,
   };
   if (response.nominalCostUsd !== undefined) record.nominalCostUsd = response.nominalCostUsd;
-  if (!parsed.ok) record.parseError = parsed.error;
+  if (response.toolCalls !== undefined) record.toolCalls = response.toolCalls;
   return record;
 }

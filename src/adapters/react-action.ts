@@ -38,7 +38,7 @@ export function readArgs(text: string | undefined): ArgsReading {
   try {
     const value: unknown = JSON.parse(raw);
     if (value !== null && typeof value === "object" && !Array.isArray(value)) return { ok: true, args: value as Record<string, unknown> };
-    return { ok: false, problem: `the arguments must be a JSON object, got ${quote(canonicalJson(value))}` };
+    return { ok: false, problem: `the arguments must be a JSON object, got ${clip(canonicalJson(value))}` };
   } catch {
     const found = firstJsonObject(raw);
     if (found) return { ok: true, args: found };
@@ -61,6 +61,9 @@ export function actionOf(thought: string, writtenTool: string | undefined, argsT
 const MAX_QUOTED = 120;
 
 function quote(text: string): string {
-  const q = JSON.stringify(text);
-  return q.length > MAX_QUOTED ? `${q.slice(0, MAX_QUOTED - 1)}…` : q;
+  return clip(JSON.stringify(text));
+}
+
+function clip(text: string): string {
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED - 1)}…` : text;
 }

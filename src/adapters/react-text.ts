@@ -8,7 +8,7 @@ import { objective } from "./describe.js";
 import { findMarkers, readSections } from "./markers.js";
 import { actionOf, type Action } from "./react-action.js";
 import { actSignature, extractSignature, NEXT_THOUGHT, NEXT_TOOL_ARGS, NEXT_TOOL_NAME, TRAJECTORY } from "./react-fields.js";
-import { trajectoryText } from "./react-trajectory-text.js";
+import { NO_STEPS, trajectoryText } from "./react-trajectory-text.js";
 
 /**
  * The text protocol of an agent (react) step, through the chat adapter: the act call asks for
@@ -59,7 +59,7 @@ export function extractCall(call: Omit<AgentCall, "tools" | "maxIters">): { sign
   return {
     signature: extractSignature(call.signature),
     demos: extractDemos(call.demos),
-    inputs: { ...call.inputs, [TRAJECTORY]: trajectoryText(call.trajectory) },
+    inputs: { ...call.inputs, [TRAJECTORY]: trajectoryText(call.trajectory, NO_STEPS) },
   };
 }
 
@@ -107,7 +107,7 @@ const extractDemoCache = new WeakMap<readonly AgentDemo[], Demo[]>();
 function extractDemos(demos: readonly AgentDemo[]): Demo[] {
   let out = extractDemoCache.get(demos);
   if (!out) {
-    out = demos.map(({ fields, trajectory }) => ({ ...fields, [TRAJECTORY]: trajectoryText(trajectory) }));
+    out = demos.map(({ fields, trajectory }) => ({ ...fields, [TRAJECTORY]: trajectoryText(trajectory, NO_STEPS) }));
     extractDemoCache.set(demos, out);
   }
   return out;

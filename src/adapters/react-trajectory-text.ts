@@ -1,8 +1,9 @@
 import { FINISH_TOOL, type TrajectoryStep } from "../lm/tool-types.js";
 import { canonicalJson } from "../util/canonical.js";
 
-/** How an empty trajectory reads: the first step has nothing behind it. */
+/** How an empty trajectory reads to the act call (its first step has nothing behind it) and to the extraction. */
 export const NO_STEPS_YET = "(nothing yet: this is the first step)";
+export const NO_STEPS = "(no steps were taken)";
 
 /**
  * A trajectory as the `trajectory` field's text, deterministic (arguments as canonical JSON):
@@ -14,8 +15,8 @@ export const NO_STEPS_YET = "(nothing yet: this is the first step)";
  *
  * A failed step says so (`observation (failed):`); a multi-line observation starts on its own line.
  */
-export function trajectoryText(steps: readonly TrajectoryStep[]): string {
-  if (steps.length === 0) return NO_STEPS_YET;
+export function trajectoryText(steps: readonly TrajectoryStep[], none = NO_STEPS_YET): string {
+  if (steps.length === 0) return none;
   return steps.map((s, i) => stepText(s, i + 1)).join("\n\n");
 }
 

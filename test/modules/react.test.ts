@@ -12,6 +12,8 @@ import { twoStageStop } from "../../src/util/interrupt.js";
 import { InterruptedError, ProviderError } from "../../src/util/errors.js";
 import { FakeLM, inTurn, type FakeAnswer } from "../support/fake-lm.js";
 import { FakeTools, HANGS, type FakeToolDef } from "../support/fake-tools.js";
+import { loadGraph } from "../../src/graph/load.js";
+import { brief as briefProblems, problemsOf, writeProgram } from "../program/helpers.js";
 
 const SIG = parseSignature("question -> answer");
 
@@ -126,7 +128,7 @@ describe("react: the loop (text protocol)", () => {
     const out = await run(lm, tools);
     expect(brief(out.trajectory!).map((b) => b[2])).toEqual([
       'the arguments could not be read as JSON: "{order_id: A12"',
-      'the arguments must be a JSON object, got "[1,2]"',
+      "the arguments must be a JSON object, got [1,2]",
       null,
       null,
     ]);
@@ -294,5 +296,76 @@ describe("react: native tool calling", () => {
     expect([out.calls.length, out.trajectory!.length, tools.calls.length]).toEqual([3, 2, 1]);
     await run(lm, tools);
     expect(lm.requests.slice(4).some((r) => r.tools)).toBe(false);
+  });
+});
+
+describe("react: demos are whole trajectories", () => {
+  const DEMO: Demo = {
+    question: "Has B7 shipped?",
+    answer: "Yes.",
+    trajectory: [
+      { thought: "Look up B7.", tool: "lookup_order", args: { order_id: "B7" }, observation: '{"status":"shipped"}' },
+      { thought: "Done.", tool: "finish", args: {}, observation: "" },
+    ],
+  };
+
+  it("renders a demo's trajectory as demo turns of the act call, and its outputs in the extraction's", async () => {
+    const lm = new FakeLM(inTurn([step("finish"), answer("ok")]));
+    await run(lm, new FakeTools([ORDERS]), { demos: [DEMO] });
+    const [actCall, extractCall] = lm.requests;
+    expect(actCall!.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(actCall!.messages[1]!.content).toBe('[[ ## question ## ]]\nHas B7 shipped?\n\n[[ ## trajectory ## ]]\nstep 1\nthought: Look up B7.\ntool: lookup_order {"order_id":"B7"}\nobservation: {"status":"shipped"}');
+    expect(actCall!.messages[2]!.content).toBe("[[ ## next_thought ## ]]\nDone.\n\n[[ ## next_tool_name ## ]]\nfinish\n\n[[ ## next_tool_args ## ]]\n{}\n\n[[ ## completed ## ]]");
+    // sim reads the structured demos from meta.
+    expect(actCall!.meta.demos).toEqual([DEMO]);
+    expect(extractCall!.messages[2]!.content).toBe("[[ ## answer ## ]]\nYes.\n\n[[ ## completed ## ]]");
+    expect(extractCall!.messages[1]!.content).toContain("step 2\nthought: Done.\ntool: finish");
+  });
+
+  it("treats a demo whose trajectory is not one as a labeled demo (extraction only)", async () => {
+    const lm = new FakeLM(inTurn([step("finish"), answer("ok")]));
+    await run(lm, new FakeTools([ORDERS]), { demos: [{ ...DEMO, trajectory: "not a list" }] });
+    expect(lm.requests[0]!.messages.map((m) => m.role)).toEqual(["system", "user"]);
+    expect(lm.requests[1]!.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+  });
+});
+
+describe("react: in a program file", () => {
+  const program = (demos: string) => `name: agent
+inputs:
+  question: string
+outputs:
+  answer: agent.answer
+steps:
+  agent:
+    module: react
+    signature: question -> answer
+    tools: [lookup_order]
+    max_iters: 3
+${demos}metric:
+  exact_match: answer
+`;
+
+  it("compiles, with demos that carry a trajectory", async () => {
+    const graph = await loadGraph(writeProgram(program(`    demos:
+      - question: Has B7 shipped?
+        answer: "Yes."
+        trajectory:
+          - { thought: Look it up., tool: lookup_order, args: { order_id: B7 }, observation: shipped }
+          - { thought: Done., tool: finish, args: {}, observation: "" }
+`)));
+    const agent = graph.steps[0]!;
+    expect([agent.module.name, agent.prepared, graph.lmSteps]).toEqual(["react", { maxIters: 3, maxObservationChars: 2000 }, ["agent"]]);
+    expect((agent.spec.demos[0]!.trajectory as unknown[]).length).toBe(2);
+  });
+
+  it("reports a demo trajectory that is not one at its line and column", async () => {
+    const problems = await problemsOf(loadGraph(writeProgram(program(`    demos:
+      - question: Has B7 shipped?
+        answer: "Yes."
+        trajectory:
+          - { thought: Look it up., tool: lookup_order, observation: shipped }
+`))));
+    expect(briefProblems(problems)).toEqual(["16:13 missing `args` in `steps.agent.demos[0].trajectory[0]`"]);
   });
 });

@@ -71,7 +71,7 @@ beforeAll(async () => {
 });
 
 /** Evaluates the agent over the examples into a new database; returns its file and the run id. */
-async function evalRun(): Promise<{ db: string; runId: string }> {
+async function evalRun(): Promise<{ db: string; runId: string; toolCalls: number | undefined }> {
   const db = path.join(dir, `${Math.random().toString(36).slice(2)}.db`);
   const store = Store.open(db);
   const run = await beginEvalRun(store, program, { dataset: "dev", config: EVAL_CONFIG });
@@ -87,7 +87,7 @@ async function evalRun(): Promise<{ db: string; runId: string }> {
   });
   run.finish({ report });
   await store.close();
-  return { db, runId: run.runId };
+  return { db, runId: run.runId, toolCalls: report.summary.toolCalls };
 }
 
 describe("agent trajectories in traces", () => {
@@ -113,9 +113,12 @@ describe("agent trajectories in traces", () => {
   });
 
   it("are shown by `dspx show` for the lowest-scoring examples, and in its JSON", async () => {
-    const { db, runId } = await evalRun();
+    const { db, runId, toolCalls } = await evalRun();
     const text = await runInProcess((ctx) => showCommand(runId, { db }, ctx));
     expect(text.code).toBe(0);
+    // One lookup per example, in the summary and in the run's recorded totals.
+    expect(toolCalls).toBe(3);
+    expect(text.stdout).toMatch(/^totals {3}3 examples · 1 error · 10 calls · 3 tool calls · /m);
     const shown = text.stdout.slice(text.stdout.indexOf("their agent steps"));
     expect(shown.split("\n").slice(0, 9)).toEqual([
       "their agent steps",

@@ -6,6 +6,7 @@ import type { CommandContext } from "../context.js";
 import { openStore } from "../open-store.js";
 import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
 import { bestCandidateLines } from "../render/candidate.js";
+import { toolCallsPhrase } from "../render/eval.js";
 import { sparkline } from "../render/chart.js";
 import { storedTrajectories, trajectoryLines } from "../render/trajectory.js";
 import { worstTable } from "../render/worst.js";
@@ -74,7 +75,7 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
   const work =
     run.kind === "optimize"
       ? [count("steps", "step"), count("candidates", "candidate"), count("rollouts", "rollout"), `${count("calls", "call")}${t.proposalCalls ? ` (${n("proposalCalls")} proposal/reflection)` : ""}`]
-      : [count("examples", "example"), count("errors", "error"), ...(t.memoized ? [`${n("memoized")} reused`] : []), `${count("calls", "call")}${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`];
+      : [count("examples", "example"), count("errors", "error"), ...(t.memoized ? [`${n("memoized")} reused`] : []), `${count("calls", "call")}${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`, ...(t.toolCalls !== undefined ? [toolCallsPhrase(t)!] : [])];
   lines.push(
     wrapParts(`${c.bold("totals")}   `, [...work, `${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens`, `cost ${formatUsd((t.costUsd ?? 0) as number | null)}`], output.columns),
   );

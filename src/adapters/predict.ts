@@ -1,10 +1,11 @@
-import type { AgentMeta } from "../lm/tool-types.js";
-import type { LMCallMeta, LMCallRecord, LMClient, LMRequest, LMResponse, Purpose } from "../lm/types.js";
+import type { LMCallMeta, LMCallRecord, LMClient, LMRequest, Purpose } from "../lm/types.js";
+import { lmCallRecord } from "../lm/call-record.js";
 import type { Demo } from "../program/types.js";
 import type { Signature } from "../signature/types.js";
 import { chatAdapter } from "./chat.js";
 import { jsonAdapter } from "./json.js";
 import type { Adapter, ParseResult } from "./types.js";
+import type { AgentMeta } from "../lm/tool-types.js";
 
 export interface PredictCall {
   lm: LMClient;
@@ -73,7 +74,7 @@ async function attempt(call: PredictCall, adapter: Adapter): Promise<Attempt> {
   const response = await call.lm.complete(request, call.signal ? { signal: call.signal } : undefined);
   const parsed = adapter.parse(call.signature, response.text);
   if (!parsed.ok) call.lm.unreadable?.(request, parsed.error);
-  return { parsed, record: callRecord(call, adapter, response, parsed) };
+  return { parsed, record: lmCallRecord(request, response, parsed.ok ? undefined : parsed.error) };
 }
 
 export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
@@ -95,25 +96,3 @@ export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
   return request;
 }
 
-function callRecord(call: PredictCall, adapter: Adapter, response: LMResponse, parsed: ParseResult): LMCallRecord {
-  const record = responseRecord(call.lm.id, adapter.name, call.purpose, response);
-  if (!parsed.ok) record.parseError = parsed.error;
-  return record;
-}
-
-/** What a trace keeps of one answered call. */
-export function responseRecord(model: string, adapter: LMCallRecord["adapter"], purpose: Purpose, response: LMResponse): LMCallRecord {
-  const record: LMCallRecord = {
-    model,
-    adapter,
-    purpose,
-    usage: response.usage,
-    costUsd: response.costUsd,
-    cached: response.cached,
-    latencyMs: response.latencyMs,
-    text: response.text,
-  };
-  if (response.nominalCostUsd !== undefined) record.nominalCostUsd = response.nominalCostUsd;
-  if (response.toolCalls !== undefined) record.toolCalls = response.toolCalls;
-  return record;
-}

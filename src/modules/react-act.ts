@@ -1,11 +1,11 @@
-import { responseRecord } from "../adapters/predict.js";
+import { lmCallRecord } from "../lm/call-record.js";
 import { actSignature, TRAJECTORY } from "../adapters/react-fields.js";
 import { trajectoryText } from "../adapters/react-trajectory-text.js";
 import type { Action } from "../adapters/react-action.js";
 import { readNative, renderNative, type NativeStep } from "../adapters/react-native.js";
 import { parseAct, renderAct, type AgentDemo } from "../adapters/react-text.js";
 import { FINISH_TOOL, type AgentMeta, type ToolSchema, type TrajectoryStep } from "../lm/tool-types.js";
-import type { LMCallMeta, LMCallRecord, LMClient, LMRequest, LMResponse } from "../lm/types.js";
+import type { LMCallMeta, LMCallRecord, LMRequest, LMResponse } from "../lm/types.js";
 import type { Demo } from "../program/types.js";
 import type { Signature } from "../signature/types.js";
 import type { StepRuntime } from "./types.js";
@@ -62,8 +62,7 @@ export async function act(ctx: AgentContext, steps: readonly NativeStep[], proto
     const request: LMRequest = { ...base, messages, tools, toolChoice: "required" };
     const response = await complete(runtime, request);
     const read = readNative(response, names);
-    const record = callRecord(runtime.lm, response);
-    if (read.action.tool === "") record.parseError = read.action.problem!;
+    const record = lmCallRecord(request, response, read.action.tool === "" ? read.action.problem : undefined);
     // A call needs an id to be answered by a tool turn; a provider that gave none gets one by position.
     const callId = read.callId === undefined ? undefined : read.callId || `call_${steps.length + 1}`;
     return { action: read.action, record, ...(callId !== undefined ? { callId } : {}) };
@@ -71,18 +70,12 @@ export async function act(ctx: AgentContext, steps: readonly NativeStep[], proto
   const request: LMRequest = { ...base, messages: renderAct({ ...call, trajectory }) };
   const response = await complete(runtime, request);
   const action = parseAct(response.text, names);
-  const record = callRecord(runtime.lm, response);
-  if (action.tool === "") {
-    record.parseError = action.problem!;
-    runtime.lm.unreadable?.(request, action.problem!);
-  }
+  const unreadable = action.tool === "" ? action.problem : undefined;
+  const record = lmCallRecord(request, response, unreadable);
+  if (unreadable !== undefined) runtime.lm.unreadable?.(request, unreadable);
   return { action, record };
 }
 
 function complete(runtime: StepRuntime, request: LMRequest): Promise<LMResponse> {
   return runtime.lm.complete(request, runtime.signal ? { signal: runtime.signal } : undefined);
-}
-
-function callRecord(lm: LMClient, response: LMResponse): LMCallRecord {
-  return responseRecord(lm.id, "chat", "predict", response);
 }

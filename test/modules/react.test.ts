@@ -13,6 +13,7 @@ import { InterruptedError, ProviderError } from "../../src/util/errors.js";
 import { FakeLM, inTurn, type FakeAnswer } from "../support/fake-lm.js";
 import { FakeTools, HANGS, type FakeToolDef } from "../support/fake-tools.js";
 import { loadGraph } from "../../src/graph/load.js";
+import { agentProgram } from "./fixtures/agent-program.js";
 import { brief as briefProblems, problemsOf, writeProgram } from "../program/helpers.js";
 
 const SIG = parseSignature("question -> answer");
@@ -331,20 +332,7 @@ describe("react: demos are whole trajectories", () => {
 });
 
 describe("react: in a program file", () => {
-  const program = (demos: string) => `name: agent
-inputs:
-  question: string
-outputs:
-  answer: agent.answer
-steps:
-  agent:
-    module: react
-    signature: question -> answer
-    tools: [lookup_order]
-    max_iters: 3
-${demos}metric:
-  exact_match: answer
-`;
+  const program = (demos: string) => agentProgram(`    max_iters: 3\n${demos}`);
 
   it("compiles, with demos that carry a trajectory", async () => {
     const graph = await loadGraph(writeProgram(program(`    demos:

@@ -155,8 +155,8 @@ describe("react: the loop (text protocol)", () => {
     const lm = new FakeLM(inTurn([step("broken"), step("slow"), step("lookup_order", { order_id: "A1" }), step("finish"), answer("ok")]));
     const out = await run(lm, tools);
     expect(brief(out.trajectory!)).toEqual([
-      ["broken", "broken failed: threw: database is down", "broken failed: threw: database is down"],
-      ["slow", "slow failed: timed out after 30s", "slow failed: timed out after 30s"],
+      ["broken", "`broken` failed: database is down", "`broken` failed: database is down"],
+      ["slow", "`slow` timed out after 30s and was abandoned", "`slow` timed out after 30s and was abandoned"],
       ["lookup_order", '{"id":"A1","status":"shipped"}', null],
       [FINISH_TOOL, "", null],
     ]);
@@ -168,7 +168,7 @@ describe("react: the loop (text protocol)", () => {
     const tools = new FakeTools([ORDERS]);
     tools.call = async () => { throw new TypeError("bad wiring"); };
     const out = await run(lm, tools);
-    expect(out.trajectory![0]!.error).toBe("lookup_order failed: bad wiring");
+    expect(out.trajectory![0]!.error).toBe("`lookup_order` failed: bad wiring");
     tools.call = async () => { throw new InterruptedError(); };
     await expect(run(new FakeLM(inTurn([step("lookup_order", {})])), tools)).rejects.toBeInstanceOf(InterruptedError);
   });

@@ -276,8 +276,9 @@ describe("react: native tool calling", () => {
     expect(lm.requests[3]!.messages.slice(2)).toEqual([
       { role: "assistant", content: "I will just answer." },
       { role: "user", content: "no tool was called; call one of: lookup_order, finish" },
-      { role: "assistant", content: "", toolCalls: [{ id: "c2", name: "nope", arguments: "{}" }] },
-      { role: "tool", toolCallId: "c2", content: 'there is no tool "nope"; choose one of: lookup_order, finish' },
+      // A call of a tool not offered goes back as text (a provider may refuse it in the history).
+      { role: "assistant", content: "nope {}" },
+      { role: "user", content: 'there is no tool "nope"; choose one of: lookup_order, finish' },
       { role: "assistant", content: "", toolCalls: [{ id: "c3", name: "lookup_order", arguments: "{}" }] },
       { role: "tool", toolCallId: "c3", content: 'the arguments could not be read as JSON: "{not json"' },
     ]);

@@ -136,6 +136,15 @@ describe("react: the loop (text protocol)", () => {
     expect(tools.calls).toEqual([{ name: "lookup_order", args: { order_id: "A12" } }]);
   });
 
+  it("turns arguments the tool's schema refuses into an observation", async () => {
+    const tools = new FakeTools([ORDERS]);
+    const lm = new FakeLM(inTurn([step("lookup_order", { id: "A12" }), step("finish"), answer("ok")]));
+    const out = await run(lm, tools);
+    expect(out.trajectory![0]).toMatchObject({ tool: "lookup_order", args: { id: "A12" }, error: "invalid arguments for `lookup_order`: `order_id`: missing" });
+    expect(out.trajectory![0]!.observation).toBe(out.trajectory![0]!.error);
+    expect(lm.requests[1]!.messages.at(-1)!.content).toContain("observation (failed): invalid arguments for `lookup_order`: `order_id`: missing");
+  });
+
   it("turns an answer without the protocol's fields into an observation, and marks the completion unreadable", async () => {
     const marked: string[] = [];
     const lm = new FakeLM(inTurn(["I think the order shipped.", step("finish"), answer("ok")]));

@@ -44,6 +44,10 @@ export class FakeTools implements StepTools {
     const def = this.runs.get(name);
     const replayed = def?.replayed ?? false;
     if (!def) return { ok: false, error: `there is no tool \`${name}\``, replayed: false, latencyMs: 0 };
+    // The schema's `required` keys are checked, as the tool layer checks the whole schema.
+    const required = (def.parameters?.required as string[] | undefined) ?? [];
+    const missing = required.filter((key) => !(key in (args as Record<string, unknown>)));
+    if (missing.length > 0) return { ok: false, error: `invalid arguments for \`${name}\`: ${missing.map((k) => `\`${k}\`: missing`).join("; ")}`, replayed, latencyMs: 1 };
     try {
       const result = await def.run(args as Record<string, unknown>);
       if (result === HANGS) return { ok: false, error: `\`${name}\` timed out after 30s and was abandoned`, replayed, latencyMs: 30_000 };

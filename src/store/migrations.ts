@@ -135,6 +135,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX lm_cache_uses_key ON lm_cache_uses (key);
     `,
   },
+  {
+    version: 4,
+    description: "LM cache: the tool calls of a native tool-calling answer",
+    sql: `
+      -- JSON array of {id, name, arguments} (null: the model called no tool).
+      ALTER TABLE lm_cache ADD COLUMN tool_calls TEXT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

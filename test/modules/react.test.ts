@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { reactModule } from "../../src/modules/react.js";
 import { PartialStepError } from "../../src/modules/partial-step-error.js";
-import { TOOLS_REJECTED_ERROR } from "../../src/modules/tools-rejected.js";
+import { ToolsUnsupportedError } from "../../src/lm/call-error.js";
 import type { ModuleRunArgs, StepRuntime } from "../../src/modules/types.js";
 import type { AgentLimits } from "../../src/modules/react-loop.js";
 import { FINISH_TOOL, type TrajectoryStep } from "../../src/lm/tool-types.js";
@@ -294,7 +294,7 @@ describe("react: native tool calling", () => {
   });
 
   it("falls back to the text protocol when the server rejects tools, for that client from then on", async () => {
-    const rejected = Object.assign(new Error("this server does not accept tools"), { name: TOOLS_REJECTED_ERROR });
+    const rejected = new ToolsUnsupportedError("llama3 does not support tools", { status: 400 });
     const lm = new FakeLM(
       (r, i) => (r.tools ? rejected : [step("lookup_order", { order_id: "A12" }), step("finish"), answer("ok"), step("finish"), answer("again")][i - 1]!),
       { toolCalling: true },

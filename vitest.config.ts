@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
  * (test/support-tests/projects.test.ts checks that a unit test file starts none).
  */
 export const INTEGRATION = [
+  "test/cli/agent-run.test.ts",
   "test/cli/bad-completion.test.ts",
   "test/cli/basics.test.ts",
   "test/cli/check-before-spending.test.ts",
@@ -48,6 +49,7 @@ export const INTEGRATION = [
   "test/lm/providers/providers.test.ts",
   "test/lm/providers/tool-calls.test.ts",
   "test/lm/scheduler/request-signal-gc.test.ts",
+  "test/modules/react-http.test.ts",
   "test/package/install.test.ts",
   "test/program/fifo.test.ts",
   "test/store/writer.test.ts",

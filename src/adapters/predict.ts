@@ -5,6 +5,7 @@ import type { Signature } from "../signature/types.js";
 import { chatAdapter } from "./chat.js";
 import { jsonAdapter } from "./json.js";
 import type { Adapter, ParseResult } from "./types.js";
+import type { AgentMeta } from "../lm/tool-types.js";
 
 export interface PredictCall {
   lm: LMClient;
@@ -18,6 +19,8 @@ export interface PredictCall {
   step?: string;
   /** For propose/reflect calls: the step being improved and what was observed. */
   target?: LMCallMeta["target"];
+  /** For the calls of an agent step: its tools and trajectory. */
+  agent?: AgentMeta;
   temperature: number;
   maxTokens: number;
   sample: number;
@@ -80,6 +83,7 @@ export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
   const meta: LMCallMeta = { purpose: call.purpose, adapter: adapter.name, signature, instruction, demos, inputs };
   if (call.step !== undefined) meta.step = call.step;
   if (call.target !== undefined) meta.target = call.target;
+  if (call.agent !== undefined) meta.agent = call.agent;
   const request: LMRequest = {
     model: call.lm.id,
     messages: rendered.messages,

@@ -30,6 +30,8 @@ interface Evidence {
   text: string;
   /** Which observation (1-based step) it came from; 0 for the instruction. */
   step: number;
+  /** Its place among the answered steps (0-based), for recency. */
+  order: number;
   score: number;
 }
 
@@ -71,14 +73,55 @@ export function extractAnswer(input: ExtractInput): Record<string, unknown> {
   }
 }
 
-/** A line that only repeats the question (`order id: A1042` for "where is order A1042?") answers nothing: its weight is cut to this share. */
+/** The instruction's sentences weigh this much once a tool has answered: what the tools found comes first. */
+export const PROMPT_WHEN_OBSERVED = 0.25;
+
+/** Each observation further back weighs this much less: a chain of calls ends at the tool that answers. */
+export const RECENCY = 0.6;
+
+/**
+ * Question words that the answers of two different tools share (the kettle in the order and in
+ * the product record) link the steps of a chain: they name what is asked about, not what is asked,
+ * so they count this much.
+ */
+export const ENTITY_WEIGHT = 0.25;
+
+function entityTerms(steps: readonly { tool: string; observation: string }[], query: ReadonlySet<string>): Set<string> {
+  const tools = new Map<string, Set<string>>();
+  for (const s of steps) {
+    for (const t of new Set(termsOf(s.observation))) {
+      if (!query.has(t)) continue;
+      const seen = tools.get(t) ?? new Set<string>();
+      seen.add(s.tool);
+      tools.set(t, seen);
+    }
+  }
+  return new Set([...tools].filter(([, by]) => by.size >= 2).map(([t]) => t));
+}
+
+/**
+ * A tool's "key: value" line answers a question that names its key ("what is the weight …" →
+ * `weight grams: 520`); words found only in its value mostly name the thing asked about (`name:
+ * Drift Sleeping Pad`), so they count this much.
+ */
+export const VALUE_WEIGHT = 0.5;
+
+/** A line whose value is only an id the question gave (`order id: A1042`) answers nothing: its weight is cut to this share. */
 export const ECHO_DISCOUNT = 0.25;
 
-/** Whether a line's value (what follows its last `key:`, or all of it) holds nothing the question lacks. */
+/** The key of a "key: value" line (a few words before the first colon), or undefined for prose. */
+function keyOf(line: string): { key: string; value: string } | undefined {
+  const m = /^([\p{L}\p{N} ]{1,40}):\s(.*)$/u.exec(line);
+  if (!m || m[1]!.trim().split(/\s+/).length > 4) return undefined;
+  return { key: m[1]!, value: m[2]! };
+}
+
+/** Whether a line's value is an id or address the question already holds. */
 function echoes(line: string, query: ReadonlySet<string>): boolean {
   const colon = line.lastIndexOf(": ");
-  const value = termsOf(colon >= 0 ? line.slice(colon + 2) : line);
-  return value.length > 0 && value.every((t) => query.has(t));
+  const raw = colon >= 0 ? line.slice(colon + 2) : line;
+  const value = termsOf(raw);
+  return /[\d@]/.test(raw) && value.length > 0 && value.every((t) => query.has(t));
 }
 
 function bestEvidence(input: ExtractInput): Evidence | undefined {
@@ -87,25 +130,30 @@ function bestEvidence(input: ExtractInput): Evidence | undefined {
   const steps = answeredSteps(meta.agent.trajectory);
   for (let i = steps.length - 1; i >= 0; i--) {
     const step = meta.agent.trajectory.indexOf(steps[i]!) + 1;
-    for (const text of observationLines(steps[i]!.observation)) candidates.push({ text, step });
+    for (const text of observationLines(steps[i]!.observation)) candidates.push({ text, step, order: i });
   }
   const toolNames = meta.agent.tools.map((t) => ({ option: t.name, names: [t.name] }));
   for (const line of meta.instruction.split("\n")) {
     if (findOptions(line, toolNames).length > 0) continue;
-    for (const text of sentences(line)) candidates.push({ text, step: 0 });
+    for (const text of sentences(line)) candidates.push({ text, step: 0, order: 0 });
   }
   if (candidates.length === 0) return undefined;
   const terms = candidates.map((c) => termsOf(c.text));
   const idf = idfTable(terms);
   const query = new Set(termsOf(input.question));
+  const entities = entityTerms(steps, query);
   let total = 0;
   for (const t of query) total += idf(t);
   let best: Evidence | undefined;
   candidates.forEach((c, i) => {
+    const kv = keyOf(c.text);
+    const keyTerms = new Set(kv ? termsOf(kv.key) : []);
     let covered = 0;
-    for (const t of new Set(terms[i])) if (query.has(t)) covered += idf(t);
+    for (const t of new Set(terms[i])) if (query.has(t)) covered += idf(t) * (kv && !keyTerms.has(t) ? VALUE_WEIGHT : 1) * (entities.has(t) ? ENTITY_WEIGHT : 1);
     const coverage = total > 0 ? covered / total : 0;
-    const score = noise.scale(echoes(c.text, query) ? coverage * ECHO_DISCOUNT : coverage);
+    const back = c.step > 0 ? steps.length - 1 - c.order : 0;
+    const weight = RECENCY ** back * (echoes(c.text, query) ? ECHO_DISCOUNT : 1) * (c.step === 0 && steps.length > 0 ? PROMPT_WHEN_OBSERVED : 1);
+    const score = noise.scale(coverage * weight);
     if (score > 0 && (!best || score > best.score)) best = { ...c, score };
   });
   if (best) return best;

@@ -180,3 +180,25 @@ describe("sim as an agent: the final answer", () => {
     expect(out["reasoning"]).toMatch(/observation 1 says "warranty months: 24"/);
   });
 });
+
+describe("sim as an agent: obeying what its reflection wrote", () => {
+  it("a cue line learned from feedback on trajectories sends the next question to the tool it lacked", () => {
+    const question = "What is the kettle from order A1042 made of?";
+    const first = [step("lookup_order", { order_id: "A1042" }, ORDER_A1042)];
+    expect(ask({ question, trajectory: first })["next_tool_name"]).toBe("finish");
+    const records = ["What is the jacket from order A1002 made of?", "What is the stand in order A1030 made of?"].map((q) => ({
+      inputs: { question: q },
+      outputs: { answer: "items: …" },
+      score: 0,
+      trajectory: [step("lookup_order", {}, "{}")],
+      feedback: "answer: expected nylon; tools: expected lookup_order, get_product; called lookup_order",
+    }));
+    const reflected = simAnswer(
+      request({ purpose: "reflect", signature: "current_instruction, examples -> new_instruction", target: { signature: "question -> answer", instruction: "Answer with the tools.", records } }),
+    )["new_instruction"] as string;
+    expect(reflected).toMatch(/^- get_product: .*made/m);
+    const out = ask({ question, trajectory: first, instruction: reflected });
+    expect(out["next_tool_name"]).toBe("get_product");
+    expect(out["next_tool_args"]).toEqual({ product_id: "P-301" });
+  });
+});

@@ -3,6 +3,7 @@ import { errorJson, EXIT, reportError } from "./errors.js";
 import { freezeProgress } from "./progress.js";
 import { InterruptedError, isInterruption } from "../util/errors.js";
 import { twoStageStop } from "../util/interrupt.js";
+import { closeAllTools } from "../tools/toolset.js";
 
 /** What every command gets: output, an abort signal tied to Ctrl-C and SIGTERM, and the exit code to set. */
 export interface CommandContext {
@@ -12,7 +13,7 @@ export interface CommandContext {
    * normally; its in-flight stage (`inFlightSignal(signal)`) aborts only on the second Ctrl-C.
    */
   signal: AbortSignal;
-  /** Runs when the command ends, however it ends (close the database). */
+  /** Runs when the command ends, however it ends (close the database). The programs' tool servers are stopped after these. */
   defer(cleanup: () => void | Promise<void>): void;
   /**
    * Runs if the user quits at once (a second Ctrl-C) while the command is still working: quick and
@@ -44,7 +45,7 @@ export async function runCommand(flags: OutputFlags, body: (ctx: CommandContext)
   // Once, whichever comes first: the command ending or the user quitting.
   const cleanUp = () =>
     (cleaning ??= (async () => {
-      for (const fn of cleanups.reverse()) {
+      for (const fn of [...cleanups.reverse(), closeAllTools]) {
         try {
           await fn();
         } catch (err) {

@@ -13,12 +13,17 @@ import type { LMFlags } from "./flags.js";
  */
 export async function openProgram(file: string, flags: LMFlags, ctx: CommandContext, store?: Store): Promise<Program> {
   const settings = settingsFromFlags(flags);
-  return loadProgram(file, {
+  const db = settings.cache ? (store ?? (await import("./open-store.js")).openStore(flags, ctx)) : undefined;
+  const program = await loadProgram(file, {
     settings,
     // A run's view of the cache: a command that opens a run (eval) links the entries it uses to it.
-    cache: settings.cache ? (store ?? (await import("./open-store.js")).openStore(flags, ctx)).cache.forRun() : undefined,
+    cache: db?.cache.forRun(),
+    // Tool results replay with the LM cache: --no-cache runs every tool again too.
+    ...(db ? { toolResults: db.toolResults } : {}),
     onNotice: (m) => ctx.output.notice(m),
   });
+  ctx.defer(() => program.close());
+  return program;
 }
 
 /** The LM flags a command was given (models checked), over the environment: see `lmSettings`. */

@@ -113,7 +113,7 @@ async function run<L extends ExampleList, R extends EvalOutcome>(
     state: program.state,
     examples,
     metric,
-    exec: { lmFor: program.lmFor },
+    exec: program.exec(),
     metricContext: program.metricContext(),
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     ...(options.signal ? { signal: options.signal } : {}),

@@ -4,6 +4,7 @@ import { checkModules } from "./compile/modules.js";
 import { checkModels } from "./compile/models.js";
 import { checkOutputs } from "./compile/outputs.js";
 import { prepareModules } from "./compile/prepare.js";
+import { prepareTools } from "./compile/tools.js";
 import { fileOrder, resolveReferences } from "./compile/references.js";
 import { checkTypes } from "./compile/typecheck.js";
 import type { CompiledStep, Graph } from "./types.js";
@@ -11,7 +12,8 @@ import type { CompiledStep, Graph } from "./types.js";
 /**
  * Compiles a read program into a graph, in phases that each return their problems: modules and
  * their options, references (wiring, explicit and implicit, and cycles), types (and demos), program
- * outputs, model names, and last the modules' one-time preparation (the only I/O). Every phase runs
+ * outputs, model names, and last the modules' one-time preparation and the program's tools (the
+ * only I/O: MCP servers are started then, and stopped again when the program has problems). Every phase runs
  * whatever the earlier ones found, so the user sees every problem of the file at once; `graph` is
  * set only when there are none.
  */
@@ -28,7 +30,7 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
   const preparable = [...modules.drafts.values()]
     .filter(({ step }) => !flawed.has(step.name))
     .map(({ step, module, options }) => ({ name: step.name, module, options, signature: types.signatures.get(step.name)!, pos: step.pos }));
-  const prepare = await prepareModules(read, preparable);
+  const [prepare, tools] = await Promise.all([prepareModules(read, preparable), prepareTools(read, modules.drafts)]);
 
   const problems = [
     ...read.problems,
@@ -38,8 +40,12 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
     ...outputs.problems,
     ...models,
     ...prepare.problems,
+    ...tools.problems,
   ];
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) {
+    await tools.tools.close();
+    return { problems };
+  }
 
   const compiled = new Map<string, CompiledStep>();
   for (const [name, draft] of modules.drafts) {
@@ -53,10 +59,11 @@ export async function compileProgram(read: ReadProgram): Promise<{ graph?: Graph
       sources: wiring.sources,
       deps: wiring.deps,
       prepared: prepare.prepared.get(name),
+      ...(tools.stepTools.has(name) ? { tools: tools.stepTools.get(name)! } : {}),
     });
   }
   const steps = topoOrder(compiled, fileOrder(read));
-  return { graph: { spec, steps, lmSteps: steps.filter((s) => s.module.usesLM).map((s) => s.name), outputs: outputs.outputs }, problems };
+  return { graph: { spec, steps, lmSteps: steps.filter((s) => s.module.usesLM).map((s) => s.name), outputs: outputs.outputs, tools: tools.tools }, problems };
 }
 
 /** A dependency order that keeps file order among independent steps. */

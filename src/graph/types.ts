@@ -1,4 +1,5 @@
 import type { AnyModule } from "../modules/types.js";
+import type { LoadedTool, ProgramTools } from "../tools/toolset.js";
 import type { ProgramSpec, Ref, StepSpec } from "../program/types.js";
 import type { Field, FieldType, Signature } from "../signature/types.js";
 
@@ -16,6 +17,8 @@ export interface CompiledStep {
   deps: string[];
   /** The module's validated options and one-time preparation (e.g. a search index). */
   prepared: unknown;
+  /** The program tools the step calls (its module's `toolRefs`), when it names any. */
+  tools?: readonly LoadedTool[];
 }
 
 /** A compiled program: steps in a dependency order (file order among independent ones). */
@@ -25,4 +28,6 @@ export interface Graph {
   /** Names of the steps optimizers tune (LM modules), in graph order. */
   lmSteps: string[];
   outputs: { name: string; ref: Ref; type: FieldType }[];
+  /** The program's loaded tools (MCP servers running): closed with the program. */
+  tools: ProgramTools;
 }

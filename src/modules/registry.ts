@@ -1,9 +1,10 @@
 import { chainOfThoughtModule } from "./chain-of-thought.js";
+import { functionModule } from "./function.js";
 import { predictModule } from "./predict.js";
 import { retrieveModule } from "./retrieve.js";
 import type { AnyModule } from "./types.js";
 
 /** Every module a program's `module:` may name. */
 export const MODULES: ReadonlyMap<string, AnyModule> = new Map<string, AnyModule>(
-  [predictModule, chainOfThoughtModule, retrieveModule].map((m) => [m.name, m]),
+  [predictModule, chainOfThoughtModule, retrieveModule, functionModule].map((m) => [m.name, m]),
 );

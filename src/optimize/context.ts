@@ -45,7 +45,7 @@ export function optimizeContext(session: Session, budget: Budget, rng: Rng): Opt
       return scoreProgram(program.withState(state), hash, examples, dataset, evaluator(session.fingerprints.student));
     },
     teacher: async (examples, { sample }) => {
-      const teacher = new Program(program.graph, program.state, teacherPool);
+      const teacher = new Program(program.graph, program.state, teacherPool, program.toolResults);
       session.fingerprints.teacher ??= await fingerprints(teacher);
       // A teacher sample is its own "candidate" in the memo: the same state, sampled differently.
       const id = `${stateHash(program.state)}@teacher:${sample}`;

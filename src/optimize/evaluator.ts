@@ -39,7 +39,7 @@ export async function scoreProgram(
     state: program.state,
     examples,
     metric,
-    exec: { lmFor: program.lmFor, ...exec },
+    exec: { ...program.exec(), ...exec },
     metricContext: program.metricContext(),
     concurrency: options.concurrency,
     signal: options.signal,

@@ -115,7 +115,7 @@ function reportOf(checkpoint: Finished): { report?: OptimizeReport } {
  * metered and cached under the run.
  */
 function programOptions(settings: LmSettings, store: Store, hooks: OptimizeHooks, runId: string, spend: Spend): LoadProgramOptions {
-  return { settings, cache: store.cache.forRun(runId), onNotice: hooks.onNotice, onPaidCall: spend.paid, onCachedCall: spend.cached };
+  return { settings, cache: store.cache.forRun(runId), toolResults: store.toolResults, onNotice: hooks.onNotice, onPaidCall: spend.paid, onCachedCall: spend.cached };
 }
 
 export type { ScoreSet, OptimizeReport };

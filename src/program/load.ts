@@ -5,8 +5,8 @@ import { fieldsLeniently, signatureFromSection } from "./fields.js";
 import { toLMConfig } from "./lm-config.js";
 import { parseMetric } from "./metric-spec.js";
 import { parseRef, REF_FORMS } from "./refs.js";
-import { dataSchema, fieldsSchema, lmSchema, programSchema, STEP_BASE_KEYS, stepBaseSchema } from "./schema.js";
-import type { DataPaths, MetricSpec, ProgramSpec, Ref, StepSpec } from "./types.js";
+import { dataSchema, fieldsSchema, identifier, lmSchema, mcpToolSchema, moduleToolSchema, programSchema, STEP_BASE_KEYS, stepBaseSchema } from "./schema.js";
+import type { DataPaths, MetricSpec, ProgramSpec, Ref, StepSpec, ToolDecl } from "./types.js";
 import { YamlSource, type YamlPath } from "./yaml-source.js";
 import { describePath, describeValue, zodProblems } from "./zod-problems.js";
 import { readUserText } from "./user-file.js";
@@ -66,7 +66,7 @@ export async function readProgramText(file: string, text: string): Promise<ReadP
     // their names.
     const issues = top.error.issues.filter((i) => {
       const head = String(i.path[0]);
-      if (["lm", "inputs", "data"].includes(head)) return raw[head] === undefined || (i.path.length === 1 && i.code === "custom");
+      if (["lm", "inputs", "data", "tools"].includes(head)) return raw[head] === undefined || (i.path.length === 1 && i.code === "custom");
       if (head === "steps") return i.path.length <= 1 || i.code === "invalid_key";
       return true;
     });
@@ -114,6 +114,8 @@ export async function readProgramText(file: string, text: string): Promise<ReadP
       ? undefined
       : parseMetric(raw.metric, source, ["metric"], isMapping(raw.outputs) ? Object.keys(raw.outputs) : undefined, problems);
 
+  const tools = parseTools(raw.tools, source, problems);
+
   const dataSection = parseSection(dataSchema, raw.data, source, ["data"], problems);
   const dataPaths: DataPaths = {};
   for (const split of ["train", "dev", "test"] as const) {
@@ -132,6 +134,7 @@ export async function readProgramText(file: string, text: string): Promise<ReadP
     outputs,
     steps,
     metric: metric ?? PLACEHOLDER_METRIC,
+    tools,
     data: dataPaths,
     positions: source.positions(),
     keyPositions: source.keyPositions(),
@@ -140,6 +143,38 @@ export async function readProgramText(file: string, text: string): Promise<ReadP
   if (lm) spec.lm = toLMConfig(lm);
   if (raw.optimize && typeof raw.optimize === "object") spec.optimize = raw.optimize as Record<string, unknown>;
   return { spec, source, problems, brokenSteps, stepModules, flawedSteps };
+}
+
+/** The `tools:` entries that read, each by the schema of its kind (an `mcp` key makes it a server). */
+function parseTools(value: unknown, source: YamlSource, problems: Problem[]): ToolDecl[] {
+  if (!isMapping(value)) {
+    if (value !== undefined && value !== null) problems.push({ message: `\`tools\`: expected a mapping of tool names to tools, got ${describeValue(value)}`, pos: source.posOf(["tools"]) });
+    return [];
+  }
+  const decls: ToolDecl[] = [];
+  for (const [name, entry] of Object.entries(value)) {
+    const at: YamlPath = ["tools", name];
+    if (!identifier.safeParse(name).success) continue; // reported by the top-level schema
+    if (!isMapping(entry)) {
+      problems.push({ message: `${describePath(at)}: expected \`{ module: ./file.ts, export: name }\` or \`{ mcp: { command, args } }\`, got ${describeValue(entry)}`, pos: source.posOf(at) });
+      continue;
+    }
+    const common = (t: { cache?: boolean | undefined; timeout?: number | undefined }) => ({
+      ...(t.cache !== undefined ? { cache: t.cache } : {}),
+      ...(t.timeout !== undefined ? { timeoutMs: t.timeout } : {}),
+    });
+    if ("mcp" in entry) {
+      const t = parseSection(mcpToolSchema, entry, source, at, problems);
+      if (!t) continue;
+      const { command, args, env, cwd } = t.mcp;
+      decls.push({ name, source: { kind: "mcp", command, args, env, ...(cwd !== undefined ? { cwd } : {}), ...(t.tools ? { tools: t.tools } : {}) }, ...common(t), pos: source.posOf(at) });
+    } else {
+      const t = parseSection(moduleToolSchema, entry, source, at, problems);
+      if (!t) continue;
+      decls.push({ name, source: { kind: "module", module: t.module, export: t.export }, ...common(t), pos: source.posOf(at) });
+    }
+  }
+  return decls;
 }
 
 function isMapping(v: unknown): v is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDuration } from "../util/duration.js";
 
 /**
  * Zod schemas for the sections of a program file. Objects are strict (unknown keys are errors, with
@@ -70,6 +71,41 @@ export const dataSchema = z.strictObject({
   test: z.string().min(1).optional(),
 });
 
+/** `timeout: 30s` (or a number of seconds). */
+const timeoutSchema = z.union([z.number().positive(), z.string()], { error: "expected a duration such as 30s or 2m" }).transform((v, ctx) => {
+  const ms = typeof v === "number" ? v * 1000 : parseDuration(v);
+  if (ms === undefined || ms <= 0) {
+    ctx.issues.push({ code: "custom", message: "expected a duration such as 30s or 2m", input: v });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const toolCommonShape = {
+  /** False for a tool with side effects or live data: always called, its results never replayed. */
+  cache: z.boolean().optional(),
+  timeout: timeoutSchema.optional(),
+};
+
+/** A tool exported by a JS/TS module: `{ module: ./tools/orders.ts, export: lookupOrder }`. */
+export const moduleToolSchema = z.strictObject({
+  module: z.string().min(1),
+  export: z.string().min(1).default("default"),
+  ...toolCommonShape,
+});
+
+/** The tools of an MCP server started over stdio: `{ mcp: { command, args, env, cwd }, tools: [subset] }`. */
+export const mcpToolSchema = z.strictObject({
+  mcp: z.strictObject({
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    cwd: z.string().min(1).optional(),
+  }),
+  tools: z.array(z.string().min(1)).optional(),
+  ...toolCommonShape,
+});
+
 export const programSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -85,6 +121,8 @@ export const programSchema = z.strictObject({
   }),
   metric: z.unknown().refine((v) => v !== undefined && v !== null, { error: "a program needs a metric" }),
   data: dataSchema.optional(),
+  // Each entry is checked by load.ts with the schema of its kind (module or MCP server).
+  tools: z.record(identifier, z.unknown()).optional(),
   // Only "a mapping" here: its keys are checked by optimize/settings.ts with each optimizer's own
   // schema (program/ sits below optimize/ and knows no optimizer); validate and optimize both call it.
   optimize: z.record(z.string(), z.unknown()).optional(),

@@ -55,6 +55,21 @@ export type MetricSpec =
     }
   | { kind: "custom"; module: string; export: string };
 
+/** Where a declared tool comes from: a module's export, or an MCP server's tools. */
+export type ToolSource =
+  | { kind: "module"; module: string; export: string }
+  | { kind: "mcp"; command: string; args: string[]; env: Record<string, string>; cwd?: string; tools?: string[] };
+
+/** One entry of the program's `tools:` (a server's entry stands for several tools). */
+export interface ToolDecl {
+  name: string;
+  source: ToolSource;
+  /** Default true; false: always called, never answered from the store. */
+  cache?: boolean;
+  timeoutMs?: number;
+  pos: SourcePos;
+}
+
 export interface DataPaths {
   train?: string;
   dev?: string;
@@ -82,6 +97,8 @@ export interface ProgramSpec {
   outputs: { name: string; ref: Ref; pos: SourcePos }[];
   steps: StepSpec[];
   metric: MetricSpec;
+  /** The `tools:` section, in file order (loaded and checked by compile). */
+  tools: ToolDecl[];
   /** Absolute paths. */
   data: DataPaths;
   /** The `optimize:` section as written (validated by optimize/settings.ts: program/ knows no optimizers). */

@@ -29,6 +29,8 @@ export async function fingerprints(program: Program): Promise<Fingerprints> {
       outputs: s.outputs,
       sources: s.sources,
       options: s.module.fingerprint ? s.module.fingerprint(s.prepared) : s.spec.options,
+      // What the step's tools are (their source's content or schema): a changed tool, a changed result.
+      ...(s.tools ? { tools: s.tools.map((t) => ({ identity: t.spec.identity, cache: t.spec.cache, timeoutMs: t.spec.timeoutMs })) } : {}),
     })),
   });
   const lmPart = hashOf(

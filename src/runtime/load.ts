@@ -5,6 +5,7 @@ import { LMPool } from "../lm/pool.js";
 import { lmSettings, type LmOptions, type LmSettings } from "../lm/settings.js";
 import { initialState, type ProgramState } from "../program/state.js";
 import type { ResponseCache } from "../store/cache-store.js";
+import type { ToolResults } from "../store/tool-results-store.js";
 import { Program } from "./program.js";
 
 /**
@@ -34,9 +35,17 @@ export interface LoadProgramOptions extends Omit<LmOptions, "cache" | "teacherLm
   pool?: LMPool;
   /** The program's text, when it is not (or no longer) what the file holds: a run's recorded program. */
   source?: string;
+  /**
+   * Record tool results here and answer repeated calls from it (e.g. `Store.open(…).toolResults`),
+   * so a repeated or resumed run calls no tool twice; none → every call runs its tool.
+   */
+  toolResults?: ToolResults;
 }
 
-/** Loads a program file (yours or an exported one), ready to `run`. Bad files throw a UserError listing every problem. */
+/**
+ * Loads a program file (yours or an exported one), ready to `run`. Bad files throw a UserError listing
+ * every problem. A program with MCP tools has their servers running: `close()` it when done.
+ */
 export async function loadProgram<Outputs extends Record<string, unknown> = Record<string, unknown>>(
   file: string,
   options: LoadProgramOptions = {},
@@ -49,5 +58,5 @@ export function programOf<Outputs extends Record<string, unknown> = Record<strin
   const { env, cache, onNotice, onPaidCall, onCachedCall } = options;
   const settings = options.settings ?? lmSettings({ ...options, cache: cache !== undefined }, env);
   const pool = options.pool ?? new LMPool(settings, { programLm: graph.spec.lm, env, cache, onNotice, onPaidCall, onCachedCall });
-  return new Program<Outputs>(graph, options.state ?? initialState(graph.spec, graph.lmSteps), pool);
+  return new Program<Outputs>(graph, options.state ?? initialState(graph.spec, graph.lmSteps), pool, options.toolResults);
 }

@@ -10,6 +10,9 @@ import type { ProgramState } from "../program/state.js";
 import { UserError, type Problem } from "../util/errors.js";
 import { didYouMean } from "../util/suggest.js";
 import { userValueProblem } from "../program/user-value.js";
+import type { ToolResults } from "../store/tool-results-store.js";
+import { stepTools } from "../tools/step-tools.js";
+import type { StepTools } from "../tools/types.js";
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -27,6 +30,8 @@ export class Program<Outputs extends Record<string, unknown> = Record<string, un
     readonly graph: Graph,
     readonly state: ProgramState,
     readonly pool: LMPool,
+    /** Where tool results are recorded and replayed from (none: every call runs its tool). */
+    readonly toolResults?: ToolResults,
   ) {}
 
   get spec() {
@@ -35,7 +40,32 @@ export class Program<Outputs extends Record<string, unknown> = Record<string, un
 
   /** The same program with another state (a candidate). */
   withState(state: ProgramState): Program<Outputs> {
-    return new Program<Outputs>(this.graph, state, this.pool);
+    const program = new Program<Outputs>(this.graph, state, this.pool, this.toolResults);
+    program.stepTools = this.stepTools;
+    return program;
+  }
+
+  private stepTools = new Map<string, StepTools>();
+
+  /** The tools a step calls (those its module names), recorded and replayed through `toolResults`. */
+  toolsFor = (step: CompiledStep): StepTools | undefined => {
+    if (!step.tools) return undefined;
+    let tools = this.stepTools.get(step.name);
+    if (!tools) {
+      tools = stepTools(step.tools, this.toolResults ? { results: this.toolResults } : {});
+      this.stepTools.set(step.name, tools);
+    }
+    return tools;
+  };
+
+  /** What the program runs: the execution context of its steps (their models and tools). */
+  exec(): { lmFor: (step: CompiledStep) => LMClient; toolsFor: (step: CompiledStep) => StepTools | undefined } {
+    return { lmFor: this.lmFor, toolsFor: this.toolsFor };
+  }
+
+  /** Stops what the program started: its tools' MCP servers. The same for every state of it (they share the graph). */
+  close(): Promise<void> {
+    return this.graph.tools.close();
   }
 
   private readonly stepClients = new Map<string, LMClient>();
@@ -105,7 +135,7 @@ export class Program<Outputs extends Record<string, unknown> = Record<string, un
   /** Runs the program on one input and returns its outputs with the trace of every step. */
   async predict(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<Prediction> {
     return executeGraph(this.graph, this.state, this.checkInputs(inputs), {
-      lmFor: this.lmFor,
+      ...this.exec(),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }

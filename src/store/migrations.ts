@@ -135,6 +135,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX lm_cache_uses_key ON lm_cache_uses (key);
     `,
   },
+  {
+    version: 4,
+    description: "tool results, for replay and resume",
+    sql: `
+      -- One row per (tool identity, canonical arguments): what the tool returned, so a repeated or
+      -- resumed run answers the call without calling the tool again. Failed calls are not kept.
+      CREATE TABLE tool_results (
+        key        BLOB PRIMARY KEY,   -- sha256 of identity and arguments (32 bytes)
+        identity   TEXT NOT NULL,
+        args       TEXT NOT NULL,      -- canonical JSON
+        result     TEXT NOT NULL,
+        latency_ms REAL NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -10,6 +10,8 @@ export const WRITE_STATEMENTS = {
   "cache.hit": `UPDATE lm_cache SET hits = hits + 1, last_hit_at = @at WHERE key = unhex(@key)`,
   "cache.unreadable": `UPDATE lm_cache SET parse_error = @error WHERE key = unhex(@key)`,
   "cache.use": `INSERT OR IGNORE INTO lm_cache_uses (run_id, key) VALUES (@runId, unhex(@key))`,
+  "tool.put": `INSERT OR IGNORE INTO tool_results (key, identity, args, result, latency_ms, created_at)
+               VALUES (unhex(@key), @identity, @args, @result, @latencyMs, @createdAt)`,
   "run.create": `INSERT INTO runs (id, kind, name, program_name, program_file, program_hash, program_source, config, seed, status, pid, started_at, updated_at)
                  VALUES (@id, @kind, @name, @programName, @programFile, @programHash, @programSource, @config, @seed, 'running', @pid, @at, @at)`,
   "run.update": `UPDATE runs SET status = COALESCE(@status, status), error = COALESCE(@error, error), best_candidate = COALESCE(@bestCandidate, best_candidate),

@@ -6,6 +6,7 @@ import { UserError } from "../util/errors.js";
 import { displayPath } from "../util/display-path.js";
 import { dbPath, describeSqliteError, emptyDatabase, openDatabase } from "./db.js";
 import { EvaluationsStore } from "./evaluations-store.js";
+import { ToolResultsStore } from "./tool-results-store.js";
 import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 import { removeRuns, type RunsRemoval } from "./remove-runs.js";
 import { vacuum, type Compaction } from "./vacuum.js";
@@ -35,6 +36,7 @@ export class Store {
   readonly cache: CacheStore;
   readonly runs: RunsStore;
   readonly evaluations: EvaluationsStore;
+  readonly toolResults: ToolResultsStore;
   readonly writer: Writer;
   private closing: Promise<void> | undefined;
 
@@ -51,6 +53,7 @@ export class Store {
     this.cache = new CacheStore(db, writer);
     this.runs = new RunsStore(db, writer, file, (op) => this.commitNow(op), exists);
     this.evaluations = new EvaluationsStore(db, writer, file);
+    this.toolResults = new ToolResultsStore(db, writer);
   }
 
   /** One write committed at once on this thread's connection (a read-only store refuses it as its writer does). */
@@ -156,6 +159,7 @@ export class Store {
       db.prepare("SELECT run_id, key FROM lm_cache_uses LIMIT 0").all();
       db.prepare("SELECT id, key, nominal_cost_usd FROM evaluations LIMIT 0").all();
       db.prepare("SELECT run_id, eval_id, memoized FROM run_results LIMIT 0").all();
+      db.prepare("SELECT key, identity, args, result, latency_ms, created_at FROM tool_results LIMIT 0").all();
     } catch (err) {
       const message = (err as Error).message;
       if (!/^no such (table|column)/.test(message)) throw err;

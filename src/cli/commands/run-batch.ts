@@ -63,7 +63,7 @@ export async function runBatchCommand(file: string, flags: RunBatchFlags, ctx: C
     summary = await predictBatch({
       graph: program.graph,
       state: program.state,
-      exec: { lmFor: program.lmFor },
+      exec: program.exec(),
       inputs: readBatchInputs(inputFile, program.spec.inputs),
       total: count,
       concurrency,

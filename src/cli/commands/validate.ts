@@ -8,6 +8,8 @@ import { openProgram } from "../open.js";
 import { oneLine } from "../output.js";
 import { noticeWarnings, warningJson } from "../render/warnings.js";
 import { displayPath } from "../../util/display-path.js";
+import { DEFAULT_TOOL_TIMEOUT_MS } from "../../tools/load.js";
+import type { ToolOrigin } from "../../tools/types.js";
 
 export interface ValidateFlags {
   json?: boolean;
@@ -43,6 +45,7 @@ export async function validateCommand(file: string, flags: ValidateFlags, ctx: C
           instruction: s.spec.instruction,
           demos: s.spec.demos.length,
         })),
+        tools: graph.tools.tools.map(({ spec: t }) => ({ ref: t.ref, name: t.name, description: t.description, parameters: t.parameters, origin: t.origin, cache: t.cache, timeoutMs: t.timeoutMs })),
         metric: metric.name,
         data: splits.map((s) => ({ split: s.split, file: displayPath(s.file), examples: s.examples })),
         warnings: warnings.map(warningJson),
@@ -71,12 +74,37 @@ export async function validateCommand(file: string, flags: ValidateFlags, ctx: C
       lines.push(`       ${instr} · ${s.spec.demos.length} demo${s.spec.demos.length === 1 ? "" : "s"}`);
     }
   });
+  if (graph.tools.tools.length > 0) {
+    lines.push(c.bold("tools"));
+    for (const { spec: t } of graph.tools.tools) {
+      const named = t.name === t.ref ? c.cyan(t.ref) : `${c.cyan(t.ref)} ${c.dim(`(offered as ${t.name})`)}`;
+      const flags = [...(t.cache ? [] : ["cache: false"]), ...(t.timeoutMs !== DEFAULT_TOOL_TIMEOUT_MS ? [`timeout ${t.timeoutMs / 1000} s`] : [])];
+      lines.push(`  ${named}  ${c.dim(originText(t.origin))}${flags.length > 0 ? c.dim(` · ${flags.join(" · ")}`) : ""}`);
+      lines.push(`       ${oneLine(t.description, 90)}`);
+      lines.push(`       ${c.dim("(")}${parameterText(t.parameters)}${c.dim(")")}`);
+    }
+  }
   lines.push(`${c.bold("metric")}   ${metric.name}`);
   lines.push(
     `${c.bold("data")}     ${splits.length > 0 ? splits.map((s) => `${s.split} ${s.examples}`).join(" · ") + " examples" : c.dim("none")}`,
   );
   output.out(lines.join("\n"));
   return 0;
+}
+
+function originText(origin: ToolOrigin): string {
+  return origin.kind === "module" ? `${origin.file}#${origin.export}` : `MCP server ${origin.server} (${[origin.command, ...origin.args].join(" ")})`;
+}
+
+/** A tool's parameters on one line: `order_id: string, limit?: integer`. */
+function parameterText(schema: Record<string, unknown>): string {
+  const properties = (schema.properties ?? {}) as Record<string, { type?: unknown; enum?: unknown[] }>;
+  const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+  const entries = Object.entries(properties).map(([name, p]) => {
+    const type = Array.isArray(p?.enum) ? p.enum.map((v) => JSON.stringify(v)).join(" | ") : typeof p?.type === "string" ? p.type : Array.isArray(p?.type) ? p.type.join(" | ") : "any";
+    return `${name}${required.has(name) ? "" : "?"}: ${type}`;
+  });
+  return entries.length > 0 ? entries.join(", ") : "no arguments";
 }
 
 /** A step's module options (retrieve's `corpus`, `k`, …) as the module reads them, defaults included. */

@@ -1,9 +1,11 @@
-import type { LMCallMeta, LMCallRecord, LMClient, LMRequest, LMResponse, Purpose } from "../lm/types.js";
+import type { LMCallMeta, LMCallRecord, LMClient, LMRequest, Purpose } from "../lm/types.js";
+import { lmCallRecord } from "../lm/call-record.js";
 import type { Demo } from "../program/types.js";
 import type { Signature } from "../signature/types.js";
 import { chatAdapter } from "./chat.js";
 import { jsonAdapter } from "./json.js";
 import type { Adapter, ParseResult } from "./types.js";
+import type { AgentMeta } from "../lm/tool-types.js";
 
 export interface PredictCall {
   lm: LMClient;
@@ -17,6 +19,8 @@ export interface PredictCall {
   step?: string;
   /** For propose/reflect calls: the step being improved and what was observed. */
   target?: LMCallMeta["target"];
+  /** For the calls of an agent step: its tools and trajectory. */
+  agent?: AgentMeta;
   temperature: number;
   maxTokens: number;
   sample: number;
@@ -70,7 +74,7 @@ async function attempt(call: PredictCall, adapter: Adapter): Promise<Attempt> {
   const response = await call.lm.complete(request, call.signal ? { signal: call.signal } : undefined);
   const parsed = adapter.parse(call.signature, response.text);
   if (!parsed.ok) call.lm.unreadable?.(request, parsed.error);
-  return { parsed, record: callRecord(call, adapter, response, parsed) };
+  return { parsed, record: lmCallRecord(request, response, parsed.ok ? undefined : parsed.error) };
 }
 
 export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
@@ -79,6 +83,7 @@ export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
   const meta: LMCallMeta = { purpose: call.purpose, adapter: adapter.name, signature, instruction, demos, inputs };
   if (call.step !== undefined) meta.step = call.step;
   if (call.target !== undefined) meta.target = call.target;
+  if (call.agent !== undefined) meta.agent = call.agent;
   const request: LMRequest = {
     model: call.lm.id,
     messages: rendered.messages,
@@ -91,18 +96,3 @@ export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {
   return request;
 }
 
-function callRecord(call: PredictCall, adapter: Adapter, response: LMResponse, parsed: ParseResult): LMCallRecord {
-  const record: LMCallRecord = {
-    model: call.lm.id,
-    adapter: adapter.name,
-    purpose: call.purpose,
-    usage: response.usage,
-    costUsd: response.costUsd,
-    cached: response.cached,
-    latencyMs: response.latencyMs,
-    text: response.text,
-  };
-  if (response.nominalCostUsd !== undefined) record.nominalCostUsd = response.nominalCostUsd;
-  if (!parsed.ok) record.parseError = parsed.error;
-  return record;
-}

@@ -26,6 +26,7 @@ export function totalsOf(report: EvalOutcome): RunTotals {
     memoized: s.memoized,
     calls: s.calls,
     cachedCalls: s.cachedCalls,
+    ...(s.toolCalls !== undefined ? { toolCalls: s.toolCalls, replayedToolCalls: s.replayedToolCalls ?? 0 } : {}),
     promptTokens: s.usage.promptTokens,
     completionTokens: s.usage.completionTokens,
     costUsd: s.costUsd,

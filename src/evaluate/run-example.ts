@@ -32,6 +32,9 @@ export interface CallAccounting {
   costUsd: number | null;
   calls: number;
   cachedCalls: number;
+  /** Iterations of agent steps that called a tool (the tool ran now), and those answered from the store; absent when none. */
+  toolCalls?: number;
+  replayedToolCalls?: number;
   nominal: { calls: number; costUsd: number | null };
 }
 
@@ -52,5 +55,19 @@ export function accounting(trace: Trace, judgeCalls: readonly LMCallRecord[] = [
       nominal = addCost(nominal, original);
     }
   }
-  return { usage, costUsd: cost, calls, cachedCalls, nominal: { calls, costUsd: nominal } };
+  return { usage, costUsd: cost, calls, cachedCalls, ...toolCallsOf(trace), nominal: { calls, costUsd: nominal } };
+}
+
+/** An agent iteration called its tool when it has a tool time (see react-observe); replayed ones were answered from the store. */
+export function toolCallsOf(trace: Trace): { toolCalls?: number; replayedToolCalls?: number } {
+  let toolCalls = 0;
+  let replayedToolCalls = 0;
+  for (const step of trace) {
+    for (const it of step.trajectory ?? []) {
+      if (it.toolLatencyMs === undefined) continue;
+      if (it.replayed) replayedToolCalls++;
+      else toolCalls++;
+    }
+  }
+  return toolCalls + replayedToolCalls > 0 ? { toolCalls, replayedToolCalls } : {};
 }

@@ -18,6 +18,8 @@ export class EvalTally {
   private memoized = 0;
   private calls = 0;
   private cachedCalls = 0;
+  private toolCalls = 0;
+  private replayedToolCalls = 0;
   private usage: Usage = ZERO_USAGE;
   private costUnknown = false;
 
@@ -38,6 +40,8 @@ export class EvalTally {
     if (result.memoized) this.memoized++;
     this.calls += result.calls;
     this.cachedCalls += result.cachedCalls;
+    this.toolCalls += result.toolCalls ?? 0;
+    this.replayedToolCalls += result.replayedToolCalls ?? 0;
     this.usage = addUsage(this.usage, result.usage);
     if (result.costUsd === null) this.costUnknown = true;
     else this.costs[result.index] = result.costUsd;
@@ -64,6 +68,8 @@ export class EvalTally {
       costUsd: this.costUnknown ? null : cost,
       calls: this.calls,
       cachedCalls: this.cachedCalls,
+      // Only programs with tools say anything about them: other summaries stay as they were.
+      ...(this.toolCalls + this.replayedToolCalls > 0 ? { toolCalls: this.toolCalls, replayedToolCalls: this.replayedToolCalls } : {}),
       memoized: this.memoized,
       wallMs,
       ...(stopped && this.done < this.total ? { stopped } : {}),

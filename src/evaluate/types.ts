@@ -25,6 +25,9 @@ export interface ExampleResult {
   costUsd: number | null;
   calls: number;
   cachedCalls: number;
+  /** Tool calls of agent steps made for this result, and those answered from the store (absent: none). */
+  toolCalls?: number;
+  replayedToolCalls?: number;
   latencyMs: number;
   /** Reused from an earlier evaluation of the same candidate on the same example: nothing sent. */
   memoized?: boolean;
@@ -53,6 +56,9 @@ export interface EvalSummary {
   costUsd: number | null;
   calls: number;
   cachedCalls: number;
+  /** Tool calls of agent steps (replayed: answered from the store); present only when there were some. */
+  toolCalls?: number;
+  replayedToolCalls?: number;
   /** Results reused from earlier evaluations. */
   memoized: number;
   wallMs: number;

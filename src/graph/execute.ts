@@ -3,7 +3,8 @@ import type { LMClient } from "../lm/types.js";
 import type { StepTools } from "../tools/types.js";
 import type { ProgramState, StepState } from "../program/state.js";
 import type { Ref } from "../program/types.js";
-import { InterruptedError, ProviderError } from "../util/errors.js";
+import { InterruptedError, isFatal } from "../util/errors.js";
+import { PartialStepError } from "../modules/partial-step-error.js";
 import { inFlightSignal } from "../util/interrupt.js";
 import type { Prediction, StepTrace, Trace } from "./trace.js";
 import type { CompiledStep, Graph } from "./types.js";
@@ -39,10 +40,7 @@ export class StepFailure extends Error {
   }
 }
 
-/** Errors that must stop the whole command rather than mark one example. */
-export function isFatal(err: unknown): boolean {
-  return err instanceof ProviderError || err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError");
-}
+export { isFatal };
 
 /**
  * Runs the graph on one example. Each step starts as soon as the steps it reads have finished, so
@@ -82,6 +80,11 @@ export async function executeGraph(
       outputsOf.set(step.name, outcome.outputs);
     } catch (err) {
       if (err instanceof ParseFailure) trace.calls = err.calls;
+      if (err instanceof PartialStepError) {
+        // What the step did before it failed (an agent's iterations) stays in the trace.
+        trace.calls = err.calls;
+        if (err.trajectory) trace.trajectory = err.trajectory;
+      }
       trace.error = (err as Error).message;
       throw err;
     } finally {
@@ -96,7 +99,7 @@ export async function executeGraph(
       await runStep(step);
     } catch (err) {
       if (isFatal(err)) throw err;
-      throw new StepFailure(step.name, (err as Error)?.message ?? String(err), [traces.get(step.name)!], err instanceof ParseFailure ? err.raw : undefined);
+      throw new StepFailure(step.name, (err as Error)?.message ?? String(err), [traces.get(step.name)!], rawOf(err));
     }
     const outputs: Record<string, unknown> = {};
     for (const out of graph.outputs) outputs[out.name] = resolve(out.ref);
@@ -122,7 +125,7 @@ export async function executeGraph(
     const failing = graph.steps.find((s) => traces.get(s.name)?.error !== undefined)!;
     const reason = settled[graph.steps.indexOf(failing)]!;
     const cause = reason.status === "rejected" ? (reason.reason as unknown) : reasons[0];
-    const raw = cause instanceof ParseFailure ? cause.raw : undefined;
+    const raw = rawOf(cause);
     throw new StepFailure(failing.name, (cause as Error)?.message ?? String(cause), trace, raw);
   }
   const outputs: Record<string, unknown> = {};
@@ -143,4 +146,9 @@ function runtimeFor(step: CompiledStep, ctx: ExecContext) {
     // A step once started ends (its calls are not cut off) unless the stop aborts work in flight too.
     ...(ctx.signal ? { signal: inFlightSignal(ctx.signal) } : {}),
   };
+}
+
+/** The raw completion a failure could not read, when it was one. */
+function rawOf(err: unknown): string | undefined {
+  return err instanceof ParseFailure || err instanceof PartialStepError ? err.raw : undefined;
 }

@@ -60,6 +60,8 @@ export interface ModuleDef<Options = unknown, Prepared = unknown> {
    * evaluation memo key, so changing it invalidates memoized results. Default: the options.
    */
   fingerprint?(prepared: Prepared): string;
+  /** Keys a demo may hold beyond the step's fields (react's `trajectory`), each with the schema its value must match. */
+  readonly demoKeys?: Readonly<Record<string, z.ZodType>>;
   /** The program tools (`tools:` refs) the step calls, from its options: checked by compile, given to run as `tools`. */
   toolRefs?(options: Options): string[];
   run(args: ModuleRunArgs<Prepared>): Promise<ModuleOutcome>;

@@ -71,6 +71,8 @@ const reportSchema = z.object({
     calls: z.number().optional(),
     cachedCalls: z.number().optional(),
     storedResults: z.number().optional(),
+    toolCalls: z.number().optional(),
+    replayedToolCalls: z.number().optional(),
   }),
   elapsedMs: z.number(),
 }) satisfies z.ZodType<OptimizeReport, unknown>;

@@ -18,6 +18,9 @@ export interface PaidHere extends Spent {
   cachedCalls: number;
   /** (Candidate, example) evaluations reused from the store (nothing sent). */
   storedResults: number;
+  /** Tool calls of agent steps, and those answered from the store; absent for programs without tools. */
+  toolCalls?: number;
+  replayedToolCalls?: number;
 }
 
 const NOTHING: Spent = { tokens: ZERO_USAGE, costUsd: 0 };
@@ -43,7 +46,7 @@ export class Spend {
   private run: Spent;
   private mine: Spent = NOTHING;
   /** This process: LM calls the models answered, those the LM cache answered, results the store had. */
-  private here = { paidCalls: 0, cachedCalls: 0, storedResults: 0 };
+  private here = { paidCalls: 0, cachedCalls: 0, storedResults: 0, toolCalls: 0, replayedToolCalls: 0 };
   private listener: ((run: Spent) => void) | undefined;
   private pending = false;
 
@@ -89,9 +92,11 @@ export class Spend {
     this.here.cachedCalls++;
   };
 
-  /** Counts an evaluation: one reused from the store sent nothing. */
-  noteResult(result: { memoized?: boolean }): void {
+  /** Counts an evaluation: one reused from the store sent nothing; the tool calls of one computed now. */
+  noteResult(result: { memoized?: boolean; toolCalls?: number; replayedToolCalls?: number }): void {
     if (result.memoized) this.here.storedResults++;
+    this.here.toolCalls += result.toolCalls ?? 0;
+    this.here.replayedToolCalls += result.replayedToolCalls ?? 0;
   }
 
   /**
@@ -100,7 +105,15 @@ export class Spend {
    * models, by the cache, and evaluations reused from the store.
    */
   paidHere(requests: number): PaidHere {
-    return { ...this.mine, requests, calls: this.here.paidCalls, cachedCalls: this.here.cachedCalls, storedResults: this.here.storedResults };
+    const { toolCalls, replayedToolCalls } = this.here;
+    return {
+      ...this.mine,
+      requests,
+      calls: this.here.paidCalls,
+      cachedCalls: this.here.cachedCalls,
+      storedResults: this.here.storedResults,
+      ...(toolCalls + replayedToolCalls > 0 ? { toolCalls, replayedToolCalls } : {}),
+    };
   }
 }
 

@@ -18,6 +18,9 @@ export interface RunTotals {
   memoized?: number;
   calls?: number;
   cachedCalls?: number;
+  /** Tool calls of agent steps, and those answered from the store (absent for programs without tools). */
+  toolCalls?: number;
+  replayedToolCalls?: number;
   promptTokens?: number;
   completionTokens?: number;
   costUsd?: number | null;
@@ -108,6 +111,8 @@ const totalsSchema = z.looseObject({
   memoized: count,
   calls: count,
   cachedCalls: count,
+  toolCalls: count,
+  replayedToolCalls: count,
   promptTokens: count,
   completionTokens: count,
   costUsd: z.number().nullable().optional(),

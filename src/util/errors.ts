@@ -93,6 +93,11 @@ export function isInterruption(err: unknown): boolean {
   return err instanceof InterruptedError || (err instanceof Error && err.name === "AbortError");
 }
 
+/** Errors that must stop the whole command rather than mark one example: the provider is unusable, or Ctrl-C. */
+export function isFatal(err: unknown): boolean {
+  return err instanceof ProviderError || isInterruption(err);
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

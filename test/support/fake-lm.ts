@@ -13,6 +13,8 @@ export interface FakeLMOptions {
   /** `provider:model` (default `fake:model`). */
   id?: string;
   structuredOutput?: boolean;
+  /** Whether requests may carry `tools` (native tool calling); the script answers them with `response.toolCalls`. */
+  toolCalling?: boolean;
   /** Shown as the client's endpoint (memo fingerprints and cache keys read it). */
   endpoint?: string;
   /** The fields of every response beyond its text (default: 10 prompt and 5 completion tokens, no cost, 1 ms). */
@@ -36,6 +38,7 @@ export class FakeLM implements LMClient {
   readonly provider: string;
   readonly model: string;
   readonly structuredOutput: boolean;
+  readonly toolCalling: boolean;
   readonly endpoint: string | undefined;
   readonly requests: LMRequest[] = [];
 
@@ -48,6 +51,7 @@ export class FakeLM implements LMClient {
     this.provider = colon < 0 ? this.id : this.id.slice(0, colon);
     this.model = colon < 0 ? this.id : this.id.slice(colon + 1);
     this.structuredOutput = options.structuredOutput ?? false;
+    this.toolCalling = options.toolCalling ?? false;
     this.endpoint = options.endpoint;
   }
 

@@ -5,7 +5,8 @@ import { lineColOf, parseJsonText } from "../../program/jsonl.js";
 import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
 import { openProgram } from "../open.js";
-import { oneLine } from "../output.js";
+import { traceLines } from "../render/trace.js";
+import { StepFailure } from "../../graph/execute.js";
 import { isBatchInput, runBatchCommand } from "./run-batch.js";
 
 export interface RunFlags extends LMFlags {
@@ -75,19 +76,23 @@ export async function runCommand(file: string, flags: RunFlags, ctx: CommandCont
     if (err instanceof UserError) throw new UserError(err.problems.map((p) => (p.pos || p.flag ? p : { ...p, flag })));
     throw err;
   }
-  const prediction = await program.predict(inputs, { signal });
+  const c = output.color;
+  let prediction;
+  try {
+    prediction = await program.predict(inputs, { signal });
+  } catch (err) {
+    // What the steps did before one failed (an agent's iterations) helps to see why.
+    if (flags.verbose && !output.json && err instanceof StepFailure) for (const line of traceLines(err.trace, output.errColor)) output.err(line);
+    throw err;
+  }
   // Ctrl-C while the last step's calls were in flight: they ended, so their answer is shown; the exit code is still 130.
   if (signal.aborted) output.err("interrupted: the calls in flight ended, so the prediction is complete");
   if (output.json) {
     output.out(JSON.stringify(flags.verbose ? { outputs: prediction.outputs, steps: prediction.trace } : { outputs: prediction.outputs }));
     return 0;
   }
-  const c = output.color;
   if (flags.verbose) {
-    for (const step of prediction.trace) {
-      output.out(c.bold(`[${step.step}] ${step.module}`) + c.dim(` ${Math.round(step.latencyMs)}ms, ${step.calls.length} LM call${step.calls.length === 1 ? "" : "s"}`));
-      for (const [k, v] of Object.entries(step.outputs ?? {})) output.out(`  ${c.cyan(k)}: ${oneLine(v, 200)}`);
-    }
+    for (const line of traceLines(prediction.trace, c)) output.out(line);
     output.out("");
   }
   for (const [k, v] of Object.entries(prediction.outputs)) {

@@ -6,8 +6,11 @@ import type { CommandContext } from "../context.js";
 import { openStore } from "../open-store.js";
 import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
 import { bestCandidateLines } from "../render/candidate.js";
+import { toolCallsPhrase } from "../render/eval.js";
 import { sparkline } from "../render/chart.js";
+import { storedTrajectories, trajectoryLines } from "../render/trajectory.js";
 import { worstTable } from "../render/worst.js";
+import { oneLineCell } from "../text-width.js";
 import type { Column, TableSpec } from "../table.js";
 import { wrapParts } from "../wrap.js";
 import { formatWhen, runSummary } from "./runs.js";
@@ -42,9 +45,15 @@ function viewJson(v: RunView) {
     run: { ...runSummary(run), programFile: run.programFile, programHash: run.programHash, config: run.config, seed: run.seed ?? null, error: run.error ?? null, totals: run.totals, bestCandidate: run.bestCandidate ?? null },
     candidates: v.candidates.map((c) => ({ hash: c.hash, seq: c.seq, origin: c.origin, parents: c.parents, scores: c.scores })),
     progression: v.progression,
-    results: v.results.map((r) => ({ id: r.exampleId, score: r.score, ...(r.feedback !== undefined ? { feedback: r.feedback } : {}), ...(r.error ? { error: r.error } : {}), ...(r.outputs ? { outputs: r.outputs } : {}), memoized: r.memoized })),
+    results: v.results.map((r) => ({ id: r.exampleId, score: r.score, ...(r.feedback !== undefined ? { feedback: r.feedback } : {}), ...(r.error ? { error: r.error } : {}), ...(r.outputs ? { outputs: r.outputs } : {}), memoized: r.memoized, ...trajectoriesJson(r.trace) })),
     events: v.events,
   };
+}
+
+/** An agent step's iterations by step name, only for results that have some (other programs' JSON is unchanged). */
+function trajectoriesJson(trace: readonly unknown[]) {
+  const found = storedTrajectories(trace);
+  return found.length > 0 ? { trajectories: Object.fromEntries(found.map((t) => [t.step, t.trajectory])) } : {};
 }
 
 function renderView(v: RunView, { output }: CommandContext, worst: number, events: number | "all"): string {
@@ -66,7 +75,7 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
   const work =
     run.kind === "optimize"
       ? [count("steps", "step"), count("candidates", "candidate"), count("rollouts", "rollout"), `${count("calls", "call")}${t.proposalCalls ? ` (${n("proposalCalls")} proposal/reflection)` : ""}`]
-      : [count("examples", "example"), count("errors", "error"), ...(t.memoized ? [`${n("memoized")} reused`] : []), `${count("calls", "call")}${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`];
+      : [count("examples", "example"), count("errors", "error"), ...(t.memoized ? [`${n("memoized")} reused`] : []), `${count("calls", "call")}${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`, ...(t.toolCalls !== undefined ? [toolCallsPhrase(t)!] : [])];
   lines.push(
     wrapParts(`${c.bold("totals")}   `, [...work, `${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens`, `cost ${formatUsd((t.costUsd ?? 0) as number | null)}`], output.columns),
   );
@@ -90,6 +99,12 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
       return { id: r.exampleId, score: r.score, input, ...(r.error ? { error: r.error.message } : {}), ...(r.feedback !== undefined ? { feedback: r.feedback } : {}) };
     });
     lines.push(low.length === 0 ? c.green("every example scored 1") : output.table(worstTable(rows, c)));
+    const agents = low.flatMap((r) => storedTrajectories(r.trace).map((t) => ({ id: r.exampleId, ...t })));
+    if (agents.length > 0) {
+      lines.push("");
+      lines.push(c.bold("their agent steps"));
+      for (const a of agents) lines.push(`${c.bold(`example ${oneLineCell(a.id)}`)} ${c.dim(`step ${a.step}`)}`, ...trajectoryLines(a.trajectory, c));
+    }
   }
   if (v.events.length > 0) {
     lines.push("");

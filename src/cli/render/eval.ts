@@ -15,7 +15,7 @@ export function renderSummary(summary: EvalSummary, output: Output, maxUsd?: num
     }`,
     `${c.bold("tokens")} ${formatInt(summary.usage.promptTokens)} prompt · ${formatInt(summary.usage.completionTokens)} completion · ${summary.calls} calls${
       summary.cachedCalls > 0 ? ` (${summary.cachedCalls} cached)` : ""
-    }${summary.memoized > 0 ? ` · ${summary.memoized} results reused` : ""} · cost ${formatUsd(summary.costUsd)}`,
+    }${summary.toolCalls !== undefined ? ` · ${toolCallsPhrase(summary)}` : ""}${summary.memoized > 0 ? ` · ${summary.memoized} results reused` : ""} · cost ${formatUsd(summary.costUsd)}`,
     `${c.bold("time")}   ${formatDuration(summary.wallMs)} · ${summary.wallMs > 0 ? ((summary.done / summary.wallMs) * 1000).toFixed(1) : "–"} examples/s`,
   ];
   if (summary.stopped) {
@@ -23,6 +23,13 @@ export function renderSummary(summary: EvalSummary, output: Output, maxUsd?: num
     lines.push(c.yellow(`stopped early (${why}): ${summary.done} of ${summary.total} examples evaluated`));
   }
   return lines.join("\n");
+}
+
+/** `12 tool calls (3 replayed)`: what the agent steps called; undefined for a program without tools. */
+export function toolCallsPhrase(counts: { toolCalls?: number; replayedToolCalls?: number }): string | undefined {
+  if (counts.toolCalls === undefined) return undefined;
+  const replayed = counts.replayedToolCalls ?? 0;
+  return `${plural(counts.toolCalls, "tool call")}${replayed > 0 ? ` (${formatInt(replayed)} replayed)` : ""}`;
 }
 
 /**
@@ -56,6 +63,7 @@ export function resultJson(r: ResultDigest) {
     costUsd: r.costUsd,
     calls: r.calls,
     cachedCalls: r.cachedCalls,
+    ...(r.toolCalls !== undefined ? { toolCalls: r.toolCalls, replayedToolCalls: r.replayedToolCalls ?? 0 } : {}),
     latencyMs: Math.round(r.latencyMs),
   };
 }

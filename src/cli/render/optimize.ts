@@ -4,6 +4,7 @@ import type { BudgetLimits } from "../../optimize/budget.js";
 import type { Plan } from "../../optimize/types.js";
 import type { Output } from "../output.js";
 import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
+import { toolCallsPhrase } from "./eval.js";
 
 /** The limits in force, each named; `defaultBudget` marks the default LM-call cap (no budget given). */
 export function limitsText(limits: BudgetLimits, defaultBudget = false): string {
@@ -102,6 +103,7 @@ export function paidLine(r: Pick<OptimizeReport, "thisProcess">): string | undef
     `this process: ${plural(here.calls, "LM call")} answered by the model${requests > 0 ? ` (${plural(requests, "request")} sent, retries included)` : ""}`,
     `${formatInt(here.cachedCalls ?? 0)} from the LM cache`,
     `${plural(here.storedResults ?? 0, "result")} from the store`,
+    ...(here.toolCalls !== undefined ? [toolCallsPhrase(here)!] : []),
     `${formatInt(here.tokens.promptTokens + here.tokens.completionTokens)} tokens`,
     `cost ${formatUsd(here.costUsd)}`,
   ].join(" · ");

@@ -2,7 +2,7 @@ import type { Problem } from "../../util/errors.js";
 import { suggestionHint } from "../../util/suggest.js";
 import type { ReadProgram } from "../../program/load.js";
 import { refToString } from "../../program/refs.js";
-import { describePath, describeValue } from "../../program/zod-problems.js";
+import { describePath, describeValue, zodProblems } from "../../program/zod-problems.js";
 import { coerceValue } from "../../signature/coerce.js";
 import { isAssignable, typeToString } from "../../signature/format.js";
 import type { Field, Signature } from "../../signature/types.js";
@@ -60,6 +60,12 @@ function demoProblems(read: ReadProgram, draft: Draft): Problem[] {
   step.demos.forEach((demo, i) => {
     const path = ["steps", step.name, "demos", i];
     for (const [key, value] of Object.entries(demo)) {
+      const extra = draft.module.demoKeys?.[key];
+      if (extra) {
+        const r = extra.safeParse(value);
+        if (!r.success) problems.push(...zodProblems(r.error.issues, source, [...path, key], extra, value));
+        continue;
+      }
       const field = fields.find((f) => f.name === key);
       if (!field) {
         problems.push({

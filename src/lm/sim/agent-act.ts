@@ -119,9 +119,11 @@ function demoNextTools(input: ActInput, noise: Noise): Map<string, number> {
     .filter((d): d is { index: number; path: string[]; text: string } => d.path !== undefined);
   const votes = new Map<string, number>();
   if (withPaths.length === 0) return votes;
+  // Which tools a question needs shows in its words, not in its ids: "P-201" in a demo about the
+  // warranty says nothing about a question on returning P-201.
   const sims = similarities(
-    termsOf(input.question),
-    withPaths.map((d) => termsOf(d.text)),
+    termsOf(withoutCodes(input.question)),
+    withPaths.map((d) => termsOf(withoutCodes(d.text))),
   );
   const called = new Set(input.agent.trajectory.map((s) => s.tool));
   const known = new Set([...input.agent.tools.map((t) => t.name), FINISH_TOOL]);
@@ -151,6 +153,11 @@ function demoPath(demo: Demo): string[] | undefined {
     if ((step as Record<string, unknown>)["error"] === undefined) path.push(tool);
   }
   return path;
+}
+
+/** The text without ids, codes and addresses (tokens with a digit or an @). */
+export function withoutCodes(text: string): string {
+  return text.replace(/\S*[\d@]\S*/g, " ");
 }
 
 function capital(s: string): string {

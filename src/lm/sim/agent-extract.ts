@@ -149,7 +149,7 @@ function bestEvidence(input: ExtractInput): Evidence | undefined {
     const kv = keyOf(c.text);
     const keyTerms = new Set(kv ? termsOf(kv.key) : []);
     let covered = 0;
-    for (const t of new Set(terms[i])) if (query.has(t)) covered += idf(t) * (kv && !keyTerms.has(t) ? VALUE_WEIGHT : 1) * (entities.has(t) ? ENTITY_WEIGHT : 1);
+    for (const t of new Set(terms[i])) if (query.has(t)) covered += idf(t) * ((kv && !keyTerms.has(t)) || (c.step === 0 && steps.length > 0) ? VALUE_WEIGHT : 1) * (entities.has(t) ? ENTITY_WEIGHT : 1);
     const coverage = total > 0 ? covered / total : 0;
     const back = c.step > 0 ? steps.length - 1 - c.order : 0;
     const weight = RECENCY ** back * (echoes(c.text, query) ? ECHO_DISCOUNT : 1) * (c.step === 0 && steps.length > 0 ? PROMPT_WHEN_OBSERVED : 1);

@@ -1,6 +1,7 @@
 import type { FeedbackRecord } from "../types.js";
 import { FINISH_TOOL } from "../tool-types.js";
 import type { Signature } from "../../signature/types.js";
+import { withoutCodes } from "./agent-act.js";
 import { inputsText } from "./context.js";
 import { cueRules, matchedTerms } from "./cues.js";
 import { distinctiveWords } from "./distinctive.js";
@@ -96,9 +97,4 @@ export function expectedTools(feedback: string): string[] | undefined {
     .map((t) => t.replace(/[.()"'`]+$|^[.()"'`]+/g, ""))
     .filter((t) => /^[A-Za-z][\w.-]*$/.test(t) && !/^(?:none|and|then|no|nothing)$/i.test(t));
   return [...new Set(names)];
-}
-
-/** Ids and other codes (anything with a digit or an @) say nothing about which tool a question needs. */
-function withoutCodes(text: string): string {
-  return text.replace(/\S*[\d@]\S*/g, " ");
 }

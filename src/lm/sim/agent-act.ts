@@ -114,21 +114,16 @@ export function uncoveredTerms(question: string, trajectory: readonly Trajectory
 
 /** What the demo trajectories most like this question do next, as votes per tool (and for finish). */
 function demoNextTools(input: ActInput, noise: Noise): Map<string, number> {
+  const all = questionSimilarities(input.question, input.demos, input.inputFields);
   const withPaths = input.demos
-    .map((demo, index) => ({ index, path: demoPath(demo), text: inputsText(demo, input.inputFields) }))
-    .filter((d): d is { index: number; path: string[]; text: string } => d.path !== undefined);
+    .map((demo, index) => ({ index, path: demoPath(demo), sim: all[index] ?? 0 }))
+    .filter((d): d is { index: number; path: string[]; sim: number } => d.path !== undefined);
   const votes = new Map<string, number>();
   if (withPaths.length === 0) return votes;
-  // Which tools a question needs shows in its words, not in its ids: "P-201" in a demo about the
-  // warranty says nothing about a question on returning P-201.
-  const sims = similarities(
-    termsOf(withoutCodes(input.question)),
-    withPaths.map((d) => termsOf(withoutCodes(d.text))),
-  );
   const called = new Set(input.agent.trajectory.map((s) => s.tool));
   const known = new Set([...input.agent.tools.map((t) => t.name), FINISH_TOOL]);
   withPaths
-    .map((d, i) => ({ ...d, sim: noise.scale(sims[i] ?? 0) }))
+    .map((d) => ({ ...d, sim: noise.scale(d.sim) }))
     .filter((d) => d.sim > 0)
     .sort((a, b) => b.sim - a.sim || a.index - b.index)
     .slice(0, NEAREST_DEMOS)
@@ -158,6 +153,19 @@ function demoPath(demo: Demo): string[] | undefined {
 /** The text without ids, codes and addresses (tokens with a digit or an @). */
 export function withoutCodes(text: string): string {
   return text.replace(/\S*[\d@]\S*/g, " ");
+}
+
+/**
+ * How like each demo's question the current one is (tf-idf cosine). What a question needs — which
+ * tools, which fact — shows in its words, not in its ids: "P-201" in a demo about the warranty says
+ * nothing about a question on returning P-201.
+ */
+export function questionSimilarities(question: string, demos: readonly Demo[], inputFields: readonly string[]): number[] {
+  if (demos.length === 0) return [];
+  return similarities(
+    termsOf(withoutCodes(question)),
+    demos.map((d) => termsOf(withoutCodes(inputsText(d, inputFields)))),
+  );
 }
 
 function capital(s: string): string {

@@ -2,6 +2,7 @@ import type { LMCallMeta } from "../types.js";
 import type { AgentMeta } from "../tool-types.js";
 import type { Field } from "../../signature/types.js";
 import { sentences } from "../../util/text.js";
+import { NEAREST_DEMOS, questionSimilarities } from "./agent-act.js";
 import { answeredSteps, observationLines } from "./agent-observe.js";
 import { predictContext } from "./context.js";
 import { findOptions } from "./cues.js";
@@ -124,6 +125,38 @@ function echoes(line: string, query: ReadonlySet<string>): boolean {
   return /[\d@]/.test(raw) && value.length > 0 && value.every((t) => query.has(t));
 }
 
+/**
+ * Demos teach the form of an answer: a line with the key the answers of the most similar demos
+ * quote (`warranty months: 120` for a warranty question) gains this much times their similarity.
+ */
+export const FORM_WEIGHT = 0.15;
+
+/** Answer keys of the nearest demos (their `key: value` answers), with the best similarity each. */
+function demoForms(input: ExtractInput): Map<string, number> {
+  const { meta } = input;
+  const field = meta.signature.outputs.find((f) => f.type.kind === "string" && !isReasoning(f));
+  const forms = new Map<string, number>();
+  if (!field) return forms;
+  const sims = questionSimilarities(input.question, meta.demos, input.inputFields);
+  sims
+    .map((sim, index) => ({ sim, index }))
+    .filter((d) => d.sim > 0)
+    .sort((a, b) => b.sim - a.sim || a.index - b.index)
+    .slice(0, NEAREST_DEMOS)
+    .forEach(({ sim, index }) => {
+      const answer = meta.demos[index]![field.name];
+      const kv = typeof answer === "string" ? keyOf(answer) : undefined;
+      if (!kv) return;
+      const key = normalKey(kv.key);
+      forms.set(key, Math.max(forms.get(key) ?? 0, sim));
+    });
+  return forms;
+}
+
+function normalKey(key: string): string {
+  return key.trim().toLowerCase();
+}
+
 function bestEvidence(input: ExtractInput): Evidence | undefined {
   const { meta, noise } = input;
   const candidates: Omit<Evidence, "score">[] = [];
@@ -144,6 +177,7 @@ function bestEvidence(input: ExtractInput): Evidence | undefined {
   const entities = entityTerms(steps, query);
   let total = 0;
   for (const t of query) total += idf(t);
+  const forms = demoForms(input);
   let best: Evidence | undefined;
   candidates.forEach((c, i) => {
     const kv = keyOf(c.text);
@@ -153,7 +187,8 @@ function bestEvidence(input: ExtractInput): Evidence | undefined {
     const coverage = total > 0 ? covered / total : 0;
     const back = c.step > 0 ? steps.length - 1 - c.order : 0;
     const weight = RECENCY ** back * (echoes(c.text, query) ? ECHO_DISCOUNT : 1) * (c.step === 0 && steps.length > 0 ? PROMPT_WHEN_OBSERVED : 1);
-    const score = noise.scale(coverage * weight);
+    const form = kv && c.step > 0 ? (forms.get(normalKey(kv.key)) ?? 0) * FORM_WEIGHT * RECENCY ** back : 0;
+    const score = noise.scale(coverage * weight + form);
     if (score > 0 && (!best || score > best.score)) best = { ...c, score };
   });
   if (best) return best;

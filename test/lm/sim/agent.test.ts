@@ -169,6 +169,14 @@ describe("sim as an agent: the final answer", () => {
     expect(ask({ phase: "extract", question, instruction })["answer"]).toBe("Our support desk is open Monday to Friday, 9:00 to 17:00.");
   });
 
+  it("quotes the line a similar demo's answer quotes when the question alone does not decide", () => {
+    const trajectory = [step("lookup_order", { order_id: "A1042" }, JSON.stringify({ delivery_carrier: "Parcelo", delivery_date: "2026-11-04" }))];
+    const question = "What about the delivery of order A1042?";
+    expect(ask({ phase: "extract", question, trajectory })["answer"]).toBe("delivery carrier: Parcelo");
+    const demo: Demo = { question: "Tell me about the delivery of my order A1001", answer: "delivery date: 2026-10-06", trajectory: [] };
+    expect(ask({ phase: "extract", question, trajectory, demos: [demo] })["answer"]).toBe("delivery date: 2026-11-04");
+  });
+
   it("fills reasoning with the evidence it used, and numbers from the best line", () => {
     const out = ask({
       phase: "extract",

@@ -40,6 +40,7 @@ export const INTEGRATION = [
   "test/cli/runs-store.test.ts",
   "test/cli/secrets.test.ts",
   "test/cli/tables-terminal.test.ts",
+  "test/cli/tools.test.ts",
   "test/cli/validate-run.test.ts",
   "test/cli/zero-latency-kill.test.ts",
   "test/lm/providers/credentials.test.ts",
@@ -49,6 +50,7 @@ export const INTEGRATION = [
   "test/program/fifo.test.ts",
   "test/store/writer.test.ts",
   "test/support-tests/mock-provider.test.ts",
+  "test/tools/mcp.test.ts",
 ];
 
 export default defineConfig({

@@ -41,5 +41,8 @@ export type { ProgramState, StepState } from "./program/state.js";
 export type { Example } from "./program/example.js";
 export type { LMClient, LMRequest, LMResponse, Usage } from "./lm/types.js";
 export type { Metric, MetricResult } from "./metrics/types.js";
+export type { ToolContext } from "./tools/load.js";
+export type { StepTools, ToolOrigin, ToolOutcome, ToolSpec } from "./tools/types.js";
+export type { FunctionContext, StepFunction } from "./modules/function.js";
 export { UserError, ProviderError } from "./util/errors.js";
 export { VERSION } from "./version.js";

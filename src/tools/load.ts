@@ -11,8 +11,10 @@ import { parametersOf } from "./parameters.js";
 import { resultText } from "./render.js";
 import { ProgramTools, type LoadedTool } from "./toolset.js";
 
-/** A tool call's default timeout; also how long an MCP server has to answer its handshake. */
+/** A tool call's default timeout. */
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
+/** How long an MCP server has to start and answer its handshake (and its tool list). */
+const SERVER_START_TIMEOUT_MS = 30_000;
 const EXPECTED_EXPORT = "an object { description, parameters, run(args, context) }";
 
 /** What a module tool's `run` gets besides its arguments. */
@@ -117,7 +119,7 @@ async function serverTools(decl: ToolDecl, options: ToolLoadOptions, problems: P
   const timeoutMs = decl.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
   // Imported only by programs that start a server: the SDK is large.
   const { McpServer, ServerStartError } = await import("./mcp-server.js");
-  const server = new McpServer(decl.name, { command, args, env: serverEnv(env, options.env ?? process.env), cwd: path.resolve(options.dir, cwd ?? ".") }, timeoutMs);
+  const server = new McpServer(decl.name, { command, args, env: serverEnv(env, options.env ?? process.env), cwd: path.resolve(options.dir, cwd ?? ".") }, SERVER_START_TIMEOUT_MS);
   servers.push(server);
   const at = (...p: (string | number)[]) => options.posOf(["tools", decl.name, ...p]);
   let listed: Tool[];

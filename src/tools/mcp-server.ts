@@ -16,7 +16,8 @@ export class ServerStartError extends Error {
 
 /**
  * One MCP server over stdio, through the SDK's Client: started once, asked for its tools, called;
- * restarted when a call hangs past its timeout (the hung process is killed with its group).
+ * restarted when a call hangs past its timeout (the hung process is killed with its group) and
+ * started again by the next call when it died.
  */
 export class McpServer {
   private client: Client | undefined;
@@ -58,6 +59,13 @@ export class McpServer {
       throw new ServerStartError(startFailure(err, this.startTimeoutMs), transport.stderrTail());
     }
     this.client = client;
+    // A server that dies (a crash, a kill) is started again by the next call.
+    client.onclose = () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.transport = undefined;
+      this.starting = undefined;
+    };
   }
 
   async listTools(): Promise<Tool[]> {

@@ -14,18 +14,22 @@ export interface ToolParameters {
   check(args: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
 }
 
-/** A zod 4 schema (from whichever copy of zod the user's module imports). */
-function isZodSchema(value: unknown): value is z.ZodType {
-  return value !== null && typeof value === "object" && "_zod" in value && typeof (value as { safeParse?: unknown }).safeParse === "function";
+/** A zod schema (from whichever copy of zod the user's module imports), by its Standard Schema marker. */
+function isZod(value: unknown): value is z.ZodType {
+  if (value === null || typeof value !== "object") return false;
+  const standard = (value as { "~standard"?: { vendor?: unknown } })["~standard"];
+  return standard?.vendor === "zod" && typeof (value as { safeParse?: unknown }).safeParse === "function";
 }
 
-function isZod3Schema(value: unknown): boolean {
-  return value !== null && typeof value === "object" && "_def" in value && !("_zod" in value) && typeof (value as { safeParse?: unknown }).safeParse === "function";
+/** Zod 4 schemas have a public `def`; zod 3's is `_def` only. */
+function isZod4(value: z.ZodType): boolean {
+  const def = (value as { def?: unknown }).def;
+  return def !== null && typeof def === "object";
 }
 
 /** Throws an Error saying what is wrong when `value` is neither a zod object schema nor a JSON Schema of type object. */
 export function parametersOf(value: unknown): ToolParameters {
-  if (isZodSchema(value)) {
+  if (isZod(value) && isZod4(value)) {
     let jsonSchema: Record<string, unknown>;
     try {
       jsonSchema = z.toJSONSchema(value, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
@@ -36,7 +40,7 @@ export function parametersOf(value: unknown): ToolParameters {
     if (jsonSchema.type !== "object") throw new Error("expected the parameters as an object schema (z.object({ … })): a tool takes named arguments");
     return { jsonSchema, check: checker(value) };
   }
-  if (isZod3Schema(value)) throw new Error("a zod 3 schema: use zod 4 (`import { z } from \"zod\"` with zod ^4) or a JSON Schema");
+  if (isZod(value)) throw new Error("a zod 3 schema: use zod 4 (`import { z } from \"zod\"` with zod ^4) or a JSON Schema");
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new Error("expected the parameters as a zod object schema or a JSON Schema of type object");
   }

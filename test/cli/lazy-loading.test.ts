@@ -25,7 +25,7 @@ export async function load(url, context, next) {
 }
 `;
 
-const HEAVY = ["openai", "@anthropic-ai/sdk", "@opentelemetry/api", "better-sqlite3"];
+const HEAVY = ["openai", "@anthropic-ai/sdk", "@opentelemetry/api", "better-sqlite3", "@modelcontextprotocol/sdk"];
 
 /** The packages under node_modules whose files a process loaded. */
 function packagesLoaded(stderr: string): Set<string> {
@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe("what a command loads", () => {
-  it("validate on sim loads no provider SDK, no OpenTelemetry and no SQLite", async () => {
+  it("validate on sim loads no provider SDK, no OpenTelemetry, no SQLite and no MCP SDK", async () => {
     const r = await runCli(["validate", "programs/support-triage.yaml"], { nodeArgs });
     expect(r.code).toBe(0);
     const loaded = packagesLoaded(r.stderr);
@@ -65,6 +65,7 @@ describe("what a command loads", () => {
     expect(r.code).toBe(0);
     const loaded = packagesLoaded(r.stderr);
     expect(loaded.has("better-sqlite3")).toBe(true);
-    expect(["openai", "@anthropic-ai/sdk", "@opentelemetry/api"].filter((p) => loaded.has(p))).toEqual([]);
+    // (Nor the MCP SDK: the program starts no tool server.)
+    expect(["openai", "@anthropic-ai/sdk", "@opentelemetry/api", "@modelcontextprotocol/sdk"].filter((p) => loaded.has(p))).toEqual([]);
   });
 });

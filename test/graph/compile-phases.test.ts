@@ -116,7 +116,7 @@ describe("compile phase: modules", () => {
     const r = await read(program("  solve:\n    module: predikt\n    signature: question -> answer\n    instrution: be brief"));
     const { problems, drafts } = checkModules(r);
     expect(brief(problems)).toEqual([
-      "8:13 `steps.solve.module`: unknown module `predikt` (expected one of: predict, chain_of_thought, retrieve, react) [did you mean `predict`?]",
+      "8:13 `steps.solve.module`: unknown module `predikt` (expected one of: predict, chain_of_thought, retrieve, function, react) [did you mean `predict`?]",
       "10:5 unknown key `instrution` in `steps.solve` [did you mean `instruction`?]",
     ]);
     expect(drafts.size).toBe(0);

@@ -23,9 +23,9 @@ function args(lm: FakeLM | undefined, extra: Partial<ModuleRunArgs<undefined>> =
 }
 
 describe("the module registry", () => {
-  it("names predict, chain_of_thought, retrieve and react", () => {
-    expect([...MODULES.keys()]).toEqual(["predict", "chain_of_thought", "retrieve", "react"]);
-    expect([...MODULES.values()].map((m) => m.usesLM)).toEqual([true, true, false, true]);
+  it("names predict, chain_of_thought, retrieve, function and react", () => {
+    expect([...MODULES.keys()]).toEqual(["predict", "chain_of_thought", "retrieve", "function", "react"]);
+    expect([...MODULES.values()].map((m) => m.usesLM)).toEqual([true, true, false, false, true]);
   });
 });
 

@@ -9,7 +9,7 @@ const DIR = "test/program/fixtures/broken";
 type Expected = [at: string, message: string, hint?: string];
 
 const TYPES = "(expected one of string, number, integer, boolean, json, enum(…), list[…])";
-const TOP_KEYS = "(expected one of: name, description, lm, inputs, outputs, steps, metric, data, optimize)";
+const TOP_KEYS = "(expected one of: name, description, lm, inputs, outputs, steps, metric, data, tools, optimize)";
 const PREDICT_KEYS = "(a predict step takes: module, signature, instruction, demos, inputs, lm, temperature, max_tokens)";
 
 /** Every broken file of the corpus with EVERY problem it must produce, in the order reported. */
@@ -33,7 +33,7 @@ const CORPUS: Record<string, Expected[]> = {
   "unknown-module.yaml": [
     [
       "8:13",
-      "`steps.solve.module`: unknown module `chain_of_thougth` (expected one of: predict, chain_of_thought, retrieve, react)",
+      "`steps.solve.module`: unknown module `chain_of_thougth` (expected one of: predict, chain_of_thought, retrieve, function, react)",
       "did you mean `chain_of_thought`?",
     ],
   ],
@@ -97,7 +97,7 @@ const CORPUS: Record<string, Expected[]> = {
   "four-mistakes.yaml": [
     ["3:13", `\`inputs.question\`: bad type: unknown type "strin" ${TYPES}`],
     ["9:18", "`steps.solve.temperature`: expected a number at most 2, got 5"],
-    ["11:13", "`steps.check.module`: unknown module `predikt` (expected one of: predict, chain_of_thought, retrieve, react)", "did you mean `predict`?"],
+    ["11:13", "`steps.check.module`: unknown module `predikt` (expected one of: predict, chain_of_thought, retrieve, function, react)", "did you mean `predict`?"],
     ["14:16", "`metric.exact_match`: `verdict` is not a program output (outputs: answer)"],
   ],
   // Schema problems and graph problems in one report: the step with a bad `temperature` and an
@@ -181,7 +181,7 @@ describe("broken program corpus", () => {
   it("formats each problem as file:line:col: message (hint)", async () => {
     const file = path.join(DIR, "unknown-module.yaml");
     await expect(loadGraph(file)).rejects.toThrow(
-      `${file}:8:13: \`steps.solve.module\`: unknown module \`chain_of_thougth\` (expected one of: predict, chain_of_thought, retrieve, react) (did you mean \`chain_of_thought\`?)`,
+      `${file}:8:13: \`steps.solve.module\`: unknown module \`chain_of_thougth\` (expected one of: predict, chain_of_thought, retrieve, function, react) (did you mean \`chain_of_thought\`?)`,
     );
   });
 });

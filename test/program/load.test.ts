@@ -391,7 +391,7 @@ metric:
   exact_match: answer
 `);
     expect(brief(await problemsOf(loadGraph(file)))).toEqual([
-      "8:13 `steps.draft.module`: unknown module `summarise` (expected one of: predict, chain_of_thought, retrieve, react)",
+      "8:13 `steps.draft.module`: unknown module `summarise` (expected one of: predict, chain_of_thought, retrieve, function, react)",
     ]);
   });
 

@@ -41,8 +41,14 @@ export const toolUserModule: ModuleDef<ToolUserOptions, ToolUserOptions> = {
   },
 };
 
-export function registerToolUser(): void {
-  (MODULES as Map<string, AnyModule>).set(toolUserModule.name, toolUserModule);
+/**
+ * Registers the test-only module; the returned function removes it again (unit test files share
+ * their worker's modules: others must not see it). Use as `beforeAll(registerToolUser)`.
+ */
+export function registerToolUser(): () => void {
+  const modules = MODULES as Map<string, AnyModule>;
+  modules.set(toolUserModule.name, toolUserModule);
+  return () => void modules.delete(toolUserModule.name);
 }
 
 export async function programDir(): Promise<string> {

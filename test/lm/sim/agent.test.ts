@@ -32,6 +32,15 @@ const TOOLS: ToolSchema[] = [
       required: ["topic"],
     },
   },
+  {
+    name: "reserve_units",
+    description: "Reserve units of a product for pickup in the store.",
+    parameters: {
+      type: "object",
+      properties: { product_id: { type: "string", description: "The product id, such as P-301" }, quantity: { type: "integer", description: "How many units" } },
+      required: ["product_id", "quantity"],
+    },
+  },
 ];
 const NAMES = [...TOOLS.map((t) => t.name), "finish"].join(", ");
 const ACT = `question, trajectory -> next_thought, next_tool_name: enum(${NAMES}), next_tool_args: json`;
@@ -99,6 +108,12 @@ describe("sim as an agent: choosing the next tool", () => {
     expect(out["next_tool_args"]).toEqual({ topic: "Can I still return the P-301 kettle for a refund?", category: "kitchen" });
   });
 
+  it("fills a number from the question, not from the digits of an id", () => {
+    const out = ask({ question: "Please reserve 3 units of P-301 for pickup." });
+    expect(out["next_tool_name"]).toBe("reserve_units");
+    expect(out["next_tool_args"]).toEqual({ product_id: "P-301", quantity: 3 });
+  });
+
   it("finishes when the observations cover the question", () => {
     const out = ask({
       question: "How long is the warranty on the kettle from order A1042?",
@@ -143,7 +158,7 @@ describe("sim as an agent: choosing the next tool", () => {
   });
 
   it("reads the act outputs by type whatever they are called, and is deterministic", () => {
-    const signature = "question, trajectory -> idea, action: enum(lookup_order, get_product, search_products, find_policy, finish), params: json";
+    const signature = `question, trajectory -> idea, action: enum(${NAMES}), params: json`;
     const a = ask({ question: "What is the status of order A1042?", signature });
     expect(a).toEqual(ask({ question: "What is the status of order A1042?", signature }));
     expect(a["action"]).toBe("lookup_order");

@@ -45,6 +45,7 @@ export const INTEGRATION = [
   "test/cli/zero-latency-kill.test.ts",
   "test/lm/providers/credentials.test.ts",
   "test/lm/providers/providers.test.ts",
+  "test/lm/providers/tool-calls.test.ts",
   "test/lm/scheduler/request-signal-gc.test.ts",
   "test/package/install.test.ts",
   "test/program/fifo.test.ts",

@@ -5,5 +5,5 @@ if (major < 20 || (major === 20 && minor < 12)) {
   process.stderr.write(`dspx needs Node.js 20.12 or newer; this is ${process.version}.\n`);
   process.exitCode = 2;
 } else {
-  await import("../dist/cli/main.js");
+  await import("../dist/bundle/cli.js");
 }

@@ -78,7 +78,7 @@ function arrayHolder(): Holder<Example[]> {
 
 function rowsHolder(file: string, rules: DatasetRules): Holder<DatasetRows> {
   const examples = new DatasetRows(file, displayPath(file), rules);
-  return { add: (_, row) => examples.add(row), examples, done: () => examples.close() };
+  return { add: (example, row) => examples.add(row, example), examples, done: () => examples.close() };
 }
 
 async function run<L extends ExampleList, R extends EvalOutcome>(

@@ -1,19 +1,33 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../util/canonical.js";
 import type { ResponseCache } from "../store/cache-store.js";
+import { offeredTools } from "./offered-tools.js";
 import type { CallOptions, ChatMessage, LMClient, LMRequest, LMResponse } from "./types.js";
 import { WrappedClient } from "./wrapped.js";
 
 /**
  * The cache key of a request: sha256 of the canonical JSON of everything that can change the
- * answer — provider, model, endpoint, messages, sampling parameters, response format and `sample` —
- * and nothing secret (no key, no headers). `meta` is left out: the messages already say it.
+ * answer — provider, model, endpoint, messages (tool calls and results included), sampling
+ * parameters, response format, the tools offered and the tool choice, and `sample` — and nothing
+ * secret (no key, no headers). `meta` is left out: the messages already say it. A request without
+ * tools has the key it had before tools existed, so caches made then still answer.
  */
 export function cacheKey(request: LMRequest, client: { provider: string; model: string; endpoint?: string }): string {
   // The scalar parameters in a fixed order (JSON keeps the encoding unambiguous), the response
   // format's schema canonically (memoized: it is one object per signature).
+  const tools = offeredTools(request);
   const hash = createHash("sha256").update(
-    JSON.stringify([1, client.provider, client.model, client.endpoint ?? null, request.temperature, request.maxTokens, request.sample, formatJson(request.responseFormat)]),
+    JSON.stringify([
+      1,
+      client.provider,
+      client.model,
+      client.endpoint ?? null,
+      request.temperature,
+      request.maxTokens,
+      request.sample,
+      formatJson(request.responseFormat),
+      ...(tools ? [toolsJson(tools), request.toolChoice ?? "auto"] : []),
+    ]),
   );
   // The key covers each message through its own digest. The system message and demo turns are
   // shared objects across a candidate's requests, so their digests are computed once; only the
@@ -34,14 +48,30 @@ function formatJson(format: LMRequest["responseFormat"]): string | null {
   return json;
 }
 
+const toolLists = new WeakMap<object, string>();
+
+/** The offered tools' canonical JSON, memoized: a step offers one list to all its requests. */
+function toolsJson(tools: NonNullable<LMRequest["tools"]>): string {
+  let json = toolLists.get(tools);
+  if (json === undefined) {
+    json = canonicalJson(tools);
+    toolLists.set(tools, json);
+  }
+  return json;
+}
+
 const digests = new WeakMap<ChatMessage, string>();
 
 function messageDigest(message: ChatMessage): string {
   let d = digests.get(message);
   if (d === undefined) {
     // Role and content fed separately (no copy of the prompt); the role is a fixed word, so the
-    // NUL between them keeps the encoding unambiguous.
-    d = createHash("sha256").update(message.role).update("\u0000").update(message.content).digest("hex");
+    // NUL between them keeps the encoding unambiguous. A turn with tool fields is hashed whole as
+    // canonical JSON after a byte no role starts with, so it never meets a plain turn's digest.
+    d =
+      message.toolCalls !== undefined || message.toolCallId !== undefined
+        ? createHash("sha256").update("\u0001").update(canonicalJson(message)).digest("hex")
+        : createHash("sha256").update(message.role).update("\u0000").update(message.content).digest("hex");
     digests.set(message, d);
   }
   return d;
@@ -67,7 +97,11 @@ export class CachedClient extends WrappedClient {
   async complete(request: LMRequest, options?: CallOptions): Promise<LMResponse> {
     const key = cacheKey(request, this.inner);
     const hit = this.store.get(key);
-    if (hit) return { text: hit.text, usage: hit.usage, costUsd: 0, nominalCostUsd: hit.costUsd, cached: true, latencyMs: 0, model: hit.responseModel };
+    if (hit) {
+      const replayed: LMResponse = { text: hit.text, usage: hit.usage, costUsd: 0, nominalCostUsd: hit.costUsd, cached: true, latencyMs: 0, model: hit.responseModel };
+      if (hit.toolCalls) replayed.toolCalls = hit.toolCalls;
+      return replayed;
+    }
     const pending = this.inFlight.get(key);
     if (pending) {
       const shared = await pending;
@@ -83,6 +117,7 @@ export class CachedClient extends WrappedClient {
         costUsd: response.costUsd,
         latencyMs: response.latencyMs,
         createdAt: Date.now(),
+        ...(response.toolCalls && response.toolCalls.length > 0 ? { toolCalls: response.toolCalls } : {}),
       });
       return response;
     });

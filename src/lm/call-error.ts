@@ -47,3 +47,29 @@ export class LMCallError extends Error {
     if (details.unreachable) this.unreachable = true;
   }
 }
+
+/**
+ * The endpoint refused a request because it carried `tools` (native tool calling): "llama3 does not
+ * support tools" (Ollama), "tools param requires --jinja flag" (llama.cpp), "\"auto\" tool choice
+ * requires --enable-auto-tool-choice …" (vLLM), "Unsupported parameter: 'tools' …" (OpenAI).
+ *
+ * The contract, for whoever sends `tools` (the react module):
+ * - Send `tools` only to a client whose `toolCalling` is true (read it at each call: it can turn
+ *   false while a run goes on).
+ * - It is thrown by `LMClient.complete` (through every wrapper: cache, meter, scheduler) for a
+ *   request that offered tools, never for one without; test it with `instanceof`.
+ * - Its kind is `rejected`: the scheduler does not retry it and does not stop the command; nothing
+ *   is cached.
+ * - From the first one on, the client of that provider, endpoint and model — one per LMPool and the
+ *   pools derived from it (withModel, derive, replay), so one for everything a command runs —
+ *   reports `toolCalling === false`, and the pool's `onNotice` has been told once. Later requests with `tools` to it fail at once with this error,
+ *   without being sent.
+ * - The caller answers it by making the same call again without `tools` (the text protocol), in
+ *   the same iteration: nothing is lost but the refused request.
+ */
+export class ToolsUnsupportedError extends LMCallError {
+  constructor(message: string, details: { status?: number } = {}) {
+    super("rejected", message, details);
+    this.name = "ToolsUnsupportedError";
+  }
+}

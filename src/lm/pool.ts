@@ -31,7 +31,10 @@ export interface PoolWiring {
   breakerThreshold?: number;
   breakerWindowMs?: number;
   clock?: Clock;
-  /** Told once when dspx falls back to `sim` (the library never prints). */
+  /**
+   * Told once when dspx falls back to `sim`, and once per endpoint that refuses native tool calls
+   * (the library never prints).
+   */
   onNotice?: (message: string) => void;
   /** Told of every call a model answered (not cache hits), when it completes: what a run meters. */
   onPaidCall?: PaidCallListener;
@@ -132,7 +135,7 @@ export class LMPool {
         clock: this.wiring.clock,
       });
       this.schedulers.push(scheduler);
-      const scheduled = new ScheduledClient(provider, scheduler);
+      const scheduled = new ScheduledClient(provider, scheduler, this.wiring.onNotice);
       client = this.metered(this.cache ? new CachedClient(scheduled, this.cache) : scheduled);
       this.clients.set(key, client);
     }

@@ -8,9 +8,26 @@ export function tokensIn(chars: number): number {
   return Math.ceil(chars / 4);
 }
 
-/** Characters of every message of a request. */
+/** Characters of every message of a request, the calls of tool-calling turns and the tools offered included. */
 function promptChars(request: LMRequest): number {
-  return request.messages.reduce((n, m) => n + m.content.length, 0);
+  let n = 0;
+  for (const m of request.messages) {
+    n += m.content.length;
+    if (m.toolCalls) for (const c of m.toolCalls) n += c.name.length + c.arguments.length;
+  }
+  return request.tools ? n + toolsChars(request.tools) : n;
+}
+
+const toolLists = new WeakMap<object, number>();
+
+/** The length of the tools' JSON, memoized: a step offers one list to all its requests. */
+function toolsChars(tools: NonNullable<LMRequest["tools"]>): number {
+  let n = toolLists.get(tools);
+  if (n === undefined) {
+    n = JSON.stringify(tools).length;
+    toolLists.set(tools, n);
+  }
+  return n;
 }
 
 /** What the token bucket charges a request up front: its prompt and a quarter of its max_tokens. */

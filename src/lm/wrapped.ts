@@ -20,6 +20,11 @@ export abstract class WrappedClient implements LMClient {
     this.structuredOutput = inner.structuredOutput;
   }
 
+  /** The inner client's, read at each call: an endpoint that refuses `tools` turns it off for every layer. */
+  get toolCalling(): boolean {
+    return this.inner.toolCalling ?? false;
+  }
+
   abstract complete(request: LMRequest, options?: CallOptions): Promise<LMResponse>;
 
   unreadable(request: LMRequest, reason: string): void {

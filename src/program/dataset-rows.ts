@@ -12,11 +12,18 @@ const unused = new FinalizationRegistry<{ fd?: number }>((open) => {
 });
 
 /**
- * A dataset's examples by position, read again from the file when asked for: what is held is where
- * each row is and a digest of it (24 bytes a row), so evaluating 100,000 rows holds ~2.4 MB rather
- * than the rows. Rows are added as `readDataset` reads and checks them; `at` reads the row again,
- * checks it with the same rules and refuses it (a UserError at its file:line) if it is no longer
- * what was read — the file changed while dspx was using it.
+ * Rows whose text adds up to this many bytes are kept as read (a few MB of heap), so a dataset of
+ * the usual size is never read twice; past it, rows are read again when asked for.
+ */
+export const HELD_ROW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A dataset's examples by position. The first rows (up to HELD_ROW_BYTES of text) are kept as read;
+ * the rest are read again from the file when asked for: what is held of them is where each row is
+ * and a digest of it (24 bytes a row), so evaluating 100,000 rows holds a few MB rather than the
+ * rows. Rows are added as `readDataset` reads and checks them; `at` reads a row again, checks it
+ * with the same rules and refuses it (a UserError at its file:line) if it is no longer what was
+ * read — the file changed while dspx was using it.
  */
 export class DatasetRows {
   private count = 0;
@@ -27,12 +34,16 @@ export class DatasetRows {
   /** Which copy each repeated row without `id` is (see RowRef.copy): rare, so kept by position. */
   private readonly copies = new Map<number, number>();
   private readonly open: { fd?: number } = {};
+  /** The first rows' examples, as read. */
+  private readonly held: Example[] = [];
+  private heldBytes = 0;
 
   constructor(
     private readonly file: string,
     /** The file as messages name it. */
     private readonly display: string,
     private readonly rules: DatasetRules,
+    private readonly holdBytes = HELD_ROW_BYTES,
   ) {
     unused.register(this, this.open);
   }
@@ -41,8 +52,12 @@ export class DatasetRows {
     return this.count;
   }
 
-  /** The next example's row, as `readDataset` hands it over. */
-  add(row: RowRef): void {
+  /** The next example and its row, as `readDataset` hands them over. */
+  add(row: RowRef, example: Example): void {
+    if (this.held.length === this.count && this.heldBytes + row.bytes <= this.holdBytes) {
+      this.held.push(example);
+      this.heldBytes += row.bytes;
+    }
     if (this.count === this.offsets.length) this.grow();
     const i = this.count++;
     this.offsets[i] = row.offset;
@@ -52,9 +67,10 @@ export class DatasetRows {
     if (row.copy !== undefined) this.copies.set(i, row.copy);
   }
 
-  /** Example `index` (a new object each time), or undefined past the end. */
+  /** Example `index` (a held one, or a new object read again), or undefined past the end. */
   at(index: number): Example | undefined {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) return undefined;
+    if (index < this.held.length) return this.held[index];
     const line = this.lines[index]!;
     const pos = { file: this.display, line };
     const text = lineText(this.read(this.offsets[index]!, this.sizes[index]!), line === 1);

@@ -8,8 +8,9 @@ export const STEP_PATH_OPTIONS: readonly string[] = ["corpus"];
 
 /**
  * Every file a program references, with where it is written: `data.train|dev|test`, each step's
- * path options (a retrieve step's `corpus`), custom metric modules (`metric: { module: … }`, also
- * inside `mean:` lists and `weighted:` items), function steps' modules and tools' files. Values are as written; relative ones are relative to
+ * path options (a retrieve step's `corpus`, a function step's `function.module`), custom metric
+ * modules (`metric: { module: … }`, also inside `mean:` lists and `weighted:` items), module tools'
+ * files and MCP servers' `cwd`. Values are as written; relative ones are relative to
  * the program file's folder. Only string values are listed (anything else is a schema problem).
  */
 export function programPaths(data: unknown): { at: ProgramPath; value: string }[] {
@@ -28,35 +29,20 @@ export function programPaths(data: unknown): { at: ProgramPath; value: string }[
         const value = step[option];
         if (typeof value === "string") out.push({ at: ["steps", name, option], value });
       }
+      // A function step's code.
+      if (isRecord(step.function) && typeof step.function.module === "string") out.push({ at: ["steps", name, "function", "module"], value: step.function.module });
     }
   }
   metricPaths(data.metric, ["metric"], out);
-  if (isRecord(data.steps)) {
-    for (const [name, step] of Object.entries(data.steps)) {
-      if (isRecord(step) && isRecord(step.function) && typeof step.function.module === "string") out.push({ at: ["steps", name, "function", "module"], value: step.function.module });
+  // Module tools' files, and an MCP server's folder when it names one (its args are the server's own).
+  if (isRecord(data.tools)) {
+    for (const [name, tool] of Object.entries(data.tools)) {
+      if (!isRecord(tool)) continue;
+      if (typeof tool.module === "string") out.push({ at: ["tools", name, "module"], value: tool.module });
+      if (isRecord(tool.mcp) && typeof tool.mcp.cwd === "string") out.push({ at: ["tools", name, "mcp", "cwd"], value: tool.mcp.cwd });
     }
   }
-  if (isRecord(data.tools)) toolPaths(data.tools, out);
   return out;
-}
-
-/**
- * A module tool's `module`; an MCP server's `cwd`, or when it has none (it then runs in the
- * program's folder) the arguments written as relative paths (`./tools/server.mjs`).
- */
-function toolPaths(tools: Record<string, unknown>, out: { at: ProgramPath; value: string }[]): void {
-  for (const [name, tool] of Object.entries(tools)) {
-    if (!isRecord(tool)) continue;
-    if (typeof tool.module === "string") out.push({ at: ["tools", name, "module"], value: tool.module });
-    const mcp = tool.mcp;
-    if (!isRecord(mcp)) continue;
-    if (typeof mcp.cwd === "string") out.push({ at: ["tools", name, "mcp", "cwd"], value: mcp.cwd });
-    else if (Array.isArray(mcp.args)) {
-      mcp.args.forEach((arg, i) => {
-        if (typeof arg === "string" && /^\.\.?[\\/]/.test(arg)) out.push({ at: ["tools", name, "mcp", "args", i], value: arg });
-      });
-    }
-  }
 }
 
 function metricPaths(metric: unknown, at: ProgramPath, out: { at: ProgramPath; value: string }[]): void {

@@ -5,6 +5,7 @@ import type { ProgramState } from "../program/state.js";
 import { recordedLmOf } from "../store/run-config.js";
 import type { RunRecord } from "../store/runs-store.js";
 import type { Store } from "../store/store.js";
+import type { ToolResults } from "../store/tool-results-store.js";
 import { displayPath } from "../util/display-path.js";
 import { UserError } from "../util/errors.js";
 import { loadProgram } from "./load.js";
@@ -52,9 +53,11 @@ export function resolveCandidateRef(store: Store, ref: string): CandidateRef {
  * the pool's settings say, a run's candidate (its program as recorded, with the candidate's state)
  * as it was evaluated — on the models and endpoints of the run's config, so that its stored
  * evaluations are what it scores. With `replay: false` (an explicit --lm) a run's candidate runs as
- * a file would; an explicit base URL in the settings replaces the recorded endpoint.
+ * a file would; an explicit base URL in the settings replaces the recorded endpoint. Tool calls are
+ * answered from `toolResults` when recorded there.
  */
-export async function loadCandidate(ref: CandidateRef, pool: LMPool, { replay = true }: { replay?: boolean } = {}): Promise<Program> {
-  if (ref.kind === "file") return loadProgram(ref.file, { pool });
-  return loadProgram(ref.run.programFile, { pool: replay ? pool.replay(recordedLmOf(ref.run.config)) : pool, source: ref.run.programSource, state: ref.state });
+export async function loadCandidate(ref: CandidateRef, pool: LMPool, { replay = true, toolResults }: { replay?: boolean; toolResults?: ToolResults } = {}): Promise<Program> {
+  const tools = toolResults ? { toolResults } : {};
+  if (ref.kind === "file") return loadProgram(ref.file, { pool, ...tools });
+  return loadProgram(ref.run.programFile, { pool: replay ? pool.replay(recordedLmOf(ref.run.config)) : pool, source: ref.run.programSource, state: ref.state, ...tools });
 }

@@ -1,5 +1,16 @@
 import type Database from "better-sqlite3";
+import { z } from "zod";
+import { readStoredJson } from "./stored-json.js";
 import type { Writer } from "./writer.js";
+
+/** A tool call the model answered with (the LM layer's ToolCall: its id, the tool's name, the arguments as JSON text). */
+export interface CachedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+const toolCallsSchema = z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }));
 
 /** A cached LM response: what the provider answered and what that answer cost the first time. */
 export interface CachedResponse {
@@ -12,6 +23,8 @@ export interface CachedResponse {
   costUsd: number | null;
   latencyMs: number;
   createdAt: number;
+  /** The tools the model called (native tool calling); absent when it called none. */
+  toolCalls?: CachedToolCall[];
 }
 
 /** What the LM cache asks of the store: the CacheStore itself, or a run's view of it (`forRun`). */
@@ -59,6 +72,7 @@ interface Row {
   cost_usd: number | null;
   latency_ms: number;
   created_at: number;
+  tool_calls: string | null;
 }
 
 /**
@@ -76,11 +90,11 @@ export class CacheStore implements ResponseCache {
     private readonly writer: Writer,
   ) {
     this.getStmt = db.prepare(
-      "SELECT provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at FROM lm_cache WHERE key = ?",
+      "SELECT provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at, tool_calls FROM lm_cache WHERE key = ?",
     );
   }
 
-  /** The cached response for a key (counting the hit), or undefined. */
+  /** The cached response for a key (counting the hit), or undefined (also when its tool calls cannot be read: asked again). */
   get(key: string): CachedResponse | undefined {
     const entry = this.pending.get(key) ?? rowToEntry(this.getStmt.get(Buffer.from(key, "hex")));
     if (entry) this.writer.write({ name: "cache.hit", params: { key, at: Date.now() } });
@@ -104,6 +118,7 @@ export class CacheStore implements ResponseCache {
           costUsd: entry.costUsd,
           latencyMs: entry.latencyMs,
           createdAt: entry.createdAt,
+          toolCalls: entry.toolCalls && entry.toolCalls.length > 0 ? JSON.stringify(entry.toolCalls) : null,
         },
       },
       () => this.pending.delete(key),
@@ -206,7 +221,14 @@ export class RunCache implements ResponseCache {
 
 function rowToEntry(row: Row | undefined): CachedResponse | undefined {
   if (!row) return undefined;
-  return {
+  let toolCalls: CachedToolCall[] | undefined;
+  if (row.tool_calls !== null) {
+    const read = readStoredJson(row.tool_calls, toolCallsSchema);
+    // A damaged entry is not an answer: the call is made again.
+    if (!read.ok) return undefined;
+    toolCalls = read.value;
+  }
+  const entry: CachedResponse = {
     provider: row.provider,
     model: row.model,
     text: row.response,
@@ -216,4 +238,6 @@ function rowToEntry(row: Row | undefined): CachedResponse | undefined {
     latencyMs: row.latency_ms,
     createdAt: row.created_at,
   };
+  if (toolCalls) entry.toolCalls = toolCalls;
+  return entry;
 }

@@ -137,6 +137,14 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    description: "LM cache: the tool calls of a native tool-calling answer",
+    sql: `
+      -- JSON array of {id, name, arguments} (null: the model called no tool).
+      ALTER TABLE lm_cache ADD COLUMN tool_calls TEXT;
+    `,
+  },
+  {
+    version: 5,
     description: "tool results, for replay and resume",
     sql: `
       -- One row per (tool identity, canonical arguments): what the tool returned, so a repeated or

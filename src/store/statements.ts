@@ -5,8 +5,8 @@
  * of a shared 8 KB pool, and cloning it would copy the whole pool.
  */
 export const WRITE_STATEMENTS = {
-  "cache.put": `INSERT OR IGNORE INTO lm_cache (key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at)
-                VALUES (unhex(@key), @provider, @model, @response, @responseModel, @promptTokens, @completionTokens, @cachedTokens, @costUsd, @latencyMs, @createdAt)`,
+  "cache.put": `INSERT OR IGNORE INTO lm_cache (key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at, tool_calls)
+                VALUES (unhex(@key), @provider, @model, @response, @responseModel, @promptTokens, @completionTokens, @cachedTokens, @costUsd, @latencyMs, @createdAt, @toolCalls)`,
   "cache.hit": `UPDATE lm_cache SET hits = hits + 1, last_hit_at = @at WHERE key = unhex(@key)`,
   "cache.unreadable": `UPDATE lm_cache SET parse_error = @error WHERE key = unhex(@key)`,
   "cache.use": `INSERT OR IGNORE INTO lm_cache_uses (run_id, key) VALUES (@runId, unhex(@key))`,

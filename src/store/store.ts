@@ -155,7 +155,7 @@ export class Store {
   /** The tables and columns this dspx reads, present as expected: a file at the right version without them is damaged. */
   private static check(db: Database.Database, path: string): void {
     try {
-      db.prepare("SELECT key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at, hits, parse_error FROM lm_cache LIMIT 0").all();
+      db.prepare("SELECT key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at, hits, parse_error, tool_calls FROM lm_cache LIMIT 0").all();
       db.prepare("SELECT run_id, key FROM lm_cache_uses LIMIT 0").all();
       db.prepare("SELECT id, key, nominal_cost_usd FROM evaluations LIMIT 0").all();
       db.prepare("SELECT run_id, eval_id, memoized FROM run_results LIMIT 0").all();

@@ -28,8 +28,6 @@ export class ProgramTools {
     if (servers.length > 0) open.add(this);
   }
 
-  static readonly none = new ProgramTools([], []);
-
   /** The names a step may use: every tool's ref, and each server's name (all its tools). */
   refs(): string[] {
     return [...this.byRef.keys(), ...this.servers.map((s) => s.name)];

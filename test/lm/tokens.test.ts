@@ -14,6 +14,17 @@ describe("the token estimate", () => {
     expect(estimateTokens(request(["a".repeat(10), "b".repeat(6)], 1000))).toBe(4 + 250);
   });
 
+  it("counts the tools offered and the calls of tool-calling turns as prompt", () => {
+    const tools = [{ name: "f", description: "d", parameters: { type: "object" } }];
+    const plain = request(["a".repeat(8)], 0);
+    const calling: LMRequest = {
+      ...plain,
+      tools,
+      messages: [...plain.messages, { role: "assistant", content: "", toolCalls: [{ id: "c", name: "lookup", arguments: "x".repeat(10) }] }, { role: "tool", toolCallId: "c", content: "y".repeat(4) }],
+    };
+    expect(estimateTokens(calling)).toBe(tokensIn(8 + 6 + 10 + 4 + JSON.stringify(tools).length));
+  });
+
   it("estimates an answer's usage from the prompt and the text, nothing cached", () => {
     expect(estimateUsage(request(["a".repeat(10), "b".repeat(6)], 1000), "x".repeat(9))).toEqual({ promptTokens: 4, completionTokens: 3, cachedTokens: 0 });
   });

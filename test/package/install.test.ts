@@ -86,7 +86,7 @@ describe("dspx installed from its npm tarball into an empty project", () => {
   it("ships bin, dist and the README, and nothing of test/, src/, bench/ or source maps", async () => {
     const { stdout } = await run("tar", ["-tzf", tarball]);
     const files = stdout.split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
-    for (const needed of ["package.json", "README.md", "bin/dspx.js", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/store/writer-thread.js"]) expect(files).toContain(needed);
+    for (const needed of ["package.json", "README.md", "bin/dspx.js", "dist/index.js", "dist/index.d.ts", "dist/bundle/cli.js", "dist/bundle/writer-thread.js"]) expect(files).toContain(needed);
     expect(files.filter((f) => /^(test|src|bench|programs|datasets|runs)\//.test(f) || f.endsWith(".map") || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
   });
 

@@ -15,9 +15,10 @@ function dataset(text: string): string {
   return path.join(writeFiles({ "data.jsonl": text }), "data.jsonl");
 }
 
-async function rowsOf(file: string, rules: DatasetRules = RULES): Promise<DatasetRows> {
-  const rows = new DatasetRows(file, displayPath(file), rules);
-  await readDataset(file, rules, (_, row) => rows.add(row));
+/** Rows read again whenever asked for (nothing held) unless `holdBytes` says how much to keep. */
+async function rowsOf(file: string, rules: DatasetRules = RULES, holdBytes = 0): Promise<DatasetRows> {
+  const rows = new DatasetRows(file, displayPath(file), rules, holdBytes);
+  await readDataset(file, rules, (example, row) => rows.add(row, example));
   return rows;
 }
 
@@ -66,6 +67,17 @@ describe("DatasetRows", () => {
     // Cut short, or no longer valid JSON: the same refusal.
     writeFileSync(file, '{"question": "one", "answer": "x"}\n{"quest');
     expect(() => rows.at(1)).toThrow(UserError);
+    rows.close();
+  });
+
+  it("keeps the first rows as read up to its byte budget, and reads only the rest again", async () => {
+    const lines = ['{"question": "one", "answer": "x"}', '{"question": "two", "answer": "y"}', '{"question": "three", "answer": "z"}'];
+    const file = dataset(lines.join("\n"));
+    // Room for the first two rows' text, not the third's.
+    const rows = await rowsOf(file, RULES, lines[0]!.length + lines[1]!.length);
+    writeFileSync(file, lines.map((l) => l.toUpperCase()).join("\n"));
+    expect([rows.at(0)!.inputs, rows.at(1)!.inputs]).toEqual([{ question: "one" }, { question: "two" }]);
+    expect(() => rows.at(2)).toThrow(UserError);
     rows.close();
   });
 });

@@ -422,30 +422,16 @@ describe("relocatePath and relocatePaths", () => {
     expect(moved.metric.weighted[1]!.metric).toEqual({ module: "../../p/n.js", export: "x" });
     expect(data.data.train).toBe("t.jsonl"); // the original is untouched
     expect(programPaths({ metric: { module: "top.ts" } })).toEqual([{ at: ["metric", "module"], value: "top.ts" }]);
-  });
-
-  it("finds the files of tools and function steps: a module tool's module, a server's cwd, else its relative arguments", () => {
-    const data = {
-      tools: {
-        orders: { module: "./tools/shop.ts", export: "lookupOrder" },
-        here: { mcp: { command: "node", args: ["./tools/server.mjs", "--port", "../x", "/abs/y"] } },
-        there: { mcp: { command: "node", args: ["./server.mjs"], cwd: "./srv" } },
-      },
-      steps: { tidy: { module: "function", function: { module: "./steps.ts", export: "tidy" } } },
+    // Tools' files and servers' folders, and function steps' code, move too (a server's args are its own).
+    const tooled = {
+      steps: { f: { module: "function", function: { module: "./steps.ts", export: "x" } } },
+      tools: { a: { module: "./tools/a.ts" }, s: { mcp: { command: "node", args: ["./srv.mjs"], cwd: "./servers" } }, t: { mcp: { command: "node" } } },
     };
-    expect(programPaths(data).map((p) => `${p.at.join(".")}=${p.value}`)).toEqual([
-      "steps.tidy.function.module=./steps.ts",
-      "tools.orders.module=./tools/shop.ts",
-      "tools.here.mcp.args.0=./tools/server.mjs",
-      "tools.here.mcp.args.2=../x",
-      "tools.there.mcp.cwd=./srv",
-    ]);
-    const moved = relocatePaths(data, "/w/p", "/w");
-    expect(moved.tools.orders.module).toBe("./p/tools/shop.ts");
-    expect(moved.tools.here.mcp.args).toEqual(["./p/tools/server.mjs", "--port", "x", "/abs/y"]);
-    expect(moved.tools.there.mcp.args).toEqual(["./server.mjs"]);
-    expect(moved.tools.there.mcp.cwd).toBe("./p/srv");
-    expect(moved.steps.tidy.function.module).toBe("./p/steps.ts");
+    expect(programPaths(tooled).map((p) => p.at.join("."))).toEqual(["steps.f.function.module", "tools.a.module", "tools.s.mcp.cwd"]);
+    const movedTools = relocatePaths(tooled, "/w/p", "/w/q");
+    expect(movedTools.steps.f.function.module).toBe("../p/steps.ts");
+    expect(movedTools.tools.a.module).toBe("../p/tools/a.ts");
+    expect(movedTools.tools.s.mcp).toEqual({ command: "node", args: ["./srv.mjs"], cwd: "../p/servers" });
   });
 });
 

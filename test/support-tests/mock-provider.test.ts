@@ -15,6 +15,7 @@ import {
   goDuration,
   rfc3339Seconds,
   startMockProvider,
+  toolCallResponder,
   type MockProvider,
   type MockReply,
   type MockRequest,
@@ -843,6 +844,73 @@ describe("throughput", () => {
   }, 60_000);
 });
 
+
+describe("native tool calls", () => {
+  let mock: MockProvider;
+  beforeAll(async () => {
+    mock = await startMockProvider({ respond: toolCallResponder({ calls: [{ name: "lookup_order", arguments: { order_id: "A-1" } }], answer: "It shipped." }) });
+  });
+  afterAll(() => mock.close());
+  beforeEach(() => mock.reset());
+
+  const fn = { type: "function" as const, function: { name: "lookup_order", description: "Look up an order.", parameters: { type: "object", properties: { order_id: { type: "string" } } } } };
+  const tool = { name: "lookup_order", description: "Look up an order.", input_schema: { type: "object" as const, properties: { order_id: { type: "string" } } } };
+
+  it("answers OpenAI with tool_calls, then with text once a tool result is in the conversation", async () => {
+    const { openai } = clients(mock);
+    const first = await openai.chat.completions.create({ model: "gpt-4.1-mini", messages: USER, tools: [fn] });
+    expect(first.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(first.choices[0]!.message.content).toBeNull();
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    expect(call).toEqual({ id: "call_mock0_0", type: "function", function: { name: "lookup_order", arguments: '{"order_id":"A-1"}' } });
+    const second = await openai.chat.completions.create({
+      model: "gpt-4.1-mini",
+      messages: [...USER, { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: call.id, content: "shipped" }],
+      tools: [fn],
+    });
+    expect(second.choices[0]!.message.content).toBe("It shipped.");
+    // No tools offered: the default answers, as before.
+    const plain = await openai.chat.completions.create({ model: "gpt-4.1-mini", messages: USER });
+    expect(plain.choices[0]!.message.content).toMatch(/^Mock reply/);
+  });
+
+  it("answers Anthropic with tool_use blocks, then with text once a tool_result is in the conversation", async () => {
+    const { anthropic } = clients(mock);
+    const first = await anthropic.messages.create({ model: "claude-haiku-4-5", max_tokens: 64, messages: USER, tools: [tool] });
+    expect(first.stop_reason).toBe("tool_use");
+    expect(first.content).toEqual([{ type: "tool_use", id: "toolu_mock0_0", name: "lookup_order", input: { order_id: "A-1" } }]);
+    const second = await anthropic.messages.create({
+      model: "claude-haiku-4-5",
+      max_tokens: 64,
+      tools: [tool],
+      messages: [
+        ...USER,
+        { role: "assistant", content: first.content as Anthropic.ToolUseBlockParam[] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_mock0_0", content: "shipped" }] },
+      ],
+    });
+    expect(second.content).toEqual([{ type: "text", text: "It shipped." }]);
+  });
+
+  it("refuses requests carrying tools as Ollama, llama.cpp and vLLM do, and answers the rest", async () => {
+    for (const [kind, status, message] of [
+      ["ollama", 400, "registry.ollama.ai/library/llama3 does not support tools"],
+      ["llamacpp", 500, "tools param requires --jinja flag"],
+      ["vllm", 400, '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'],
+    ] as const) {
+      const refusing = await startMockProvider({ rejectTools: kind });
+      const { openai } = clients(refusing);
+      const err = await rejection(openai.chat.completions.create({ model: "llama3", messages: USER, tools: [fn] }));
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect(err.status).toBe(status);
+      expect(err.error.message).toBe(message);
+      expect((await openai.chat.completions.create({ model: "llama3", messages: USER })).choices[0]!.message.content).toMatch(/^Mock reply/);
+      expect(refusing.counts).toMatchObject({ total: 2, ok: 1, errors: 1 });
+      await refusing.close();
+    }
+  });
+});
+
 describe("processes", () => {
   function run(args: string[]) {
     return spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
@@ -889,5 +957,41 @@ describe("processes", () => {
     const result = await done;
     expect(result.code).toBe(0);
     expect(JSON.parse(await last)).toEqual({ counts: { total: 2, ok: 1, rateLimited: 1, errors: 0 }, cpuMs: expect.any(Number), admittedMs: null });
+  });
+
+  it("mock-provider-main --tool-calls / --tool-answer: answers requests offering tools with the calls, then the answer", async () => {
+    const calls = JSON.stringify([{ name: "lookup_order", arguments: { order_id: "A-1" } }]);
+    const child = run([path.join(ROOT, "test/support/mock-provider-main.ts"), "--tool-calls", calls, "--tool-answer", "It shipped."]);
+    const done = exit(child, 20_000);
+    const lines = createInterface({ input: child.stdout! });
+    const { openaiBaseUrl } = JSON.parse(await new Promise<string>((resolve) => lines.once("line", resolve)));
+    const openai = new OpenAI({ apiKey: "test", baseURL: openaiBaseUrl, maxRetries: 0 });
+    const tools = [{ type: "function" as const, function: { name: "lookup_order", parameters: { type: "object" } } }];
+    const first = await openai.chat.completions.create({ model: "m", messages: USER, tools });
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    expect(call).toMatchObject({ type: "function", function: { name: "lookup_order", arguments: '{"order_id":"A-1"}' } });
+    const second = await openai.chat.completions.create({ model: "m", messages: [...USER, { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: call.id, content: "shipped" }], tools });
+    expect(second.choices[0]!.message.content).toBe("It shipped.");
+    expect((await openai.chat.completions.create({ model: "m", messages: USER })).choices[0]!.message.content).toMatch(/^Mock reply/);
+    child.kill("SIGTERM");
+    expect((await done).code).toBe(0);
+  });
+
+  it("mock-provider-main refuses --tool-calls that are not a list of calls", async () => {
+    const result = await exit(run([path.join(ROOT, "test/support/mock-provider-main.ts"), "--tool-calls", '{"name":"x"}']), 20_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--tool-calls needs a JSON array/);
+  });
+
+  it("mock-provider-main --reject-tools: refuses requests carrying tools", async () => {
+    const child = run([path.join(ROOT, "test/support/mock-provider-main.ts"), "--reject-tools", "ollama"]);
+    const done = exit(child, 20_000);
+    const lines = createInterface({ input: child.stdout! });
+    const { openaiBaseUrl } = JSON.parse(await new Promise<string>((resolve) => lines.once("line", resolve)));
+    const openai = new OpenAI({ apiKey: "test", baseURL: openaiBaseUrl, maxRetries: 0 });
+    const tools = [{ type: "function" as const, function: { name: "f", parameters: { type: "object" } } }];
+    expect((await rejection(openai.chat.completions.create({ model: "llama3", messages: USER, tools }))).error.message).toBe("registry.ollama.ai/library/llama3 does not support tools");
+    child.kill("SIGTERM");
+    expect((await done).code).toBe(0);
   });
 });

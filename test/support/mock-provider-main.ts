@@ -13,9 +13,24 @@
  * Flags: --port N (default: random), --rpm N, --burst SECONDS, --tpm N, --headers,
  * --stamp answer|admission (when the headers are computed; default answer), --latency MS | MIN-MAX,
  * --require-key KEY, and 429s whatever the rate: --refuse-first N, --storm PERIOD_MS:DURATION_MS,
- * --refusal-retry-after MS (default 1000).
+ * --refusal-retry-after MS (default 1000), --reject-tools ollama|llamacpp|vllm (refuse requests carrying
+ * `tools` as that server does), --tool-calls JSON (a request offering tools and holding no tool result
+ * is answered with these calls, `[{"name": …, "arguments": {…}}]`; see toolCallResponder) with
+ * --tool-answer TEXT (the answer once a tool result is there; default "Done: <the result>").
  */
-import { defaultResponder, startMockProvider, type MockProviderOptions } from "./mock-provider.js";
+import { defaultResponder, startMockProvider, toolCallResponder, type MockProviderOptions, type MockResponder, type MockToolCall } from "./mock-provider.js";
+
+/** What the flags ask the responder to be (the default answers unless --tool-calls). */
+let respond: MockResponder = defaultResponder;
+let toolCalls: MockToolCall[] | undefined;
+let toolAnswer: string | undefined;
+
+function parseToolCalls(text: string): MockToolCall[] {
+  const value: unknown = JSON.parse(text);
+  const ok = Array.isArray(value) && value.every((c) => c !== null && typeof c === "object" && typeof c.name === "string" && (typeof c.arguments === "string" || (typeof c.arguments === "object" && c.arguments !== null)));
+  if (!ok) throw new Error('--tool-calls needs a JSON array of {"name": string, "arguments": object or string}');
+  return value as MockToolCall[];
+}
 
 function parseArgs(argv: string[]): MockProviderOptions {
   const options: MockProviderOptions = { record: false };
@@ -77,6 +92,18 @@ function parseArgs(argv: string[]): MockProviderOptions {
       case "--refusal-retry-after":
         refusals.retryAfterMs = num(i++, flag);
         break;
+      case "--reject-tools": {
+        const v = value(i++, flag);
+        if (v !== "ollama" && v !== "llamacpp" && v !== "vllm") throw new Error(`${flag} needs ollama, llamacpp or vllm`);
+        options.rejectTools = v;
+        break;
+      }
+      case "--tool-calls":
+        toolCalls = parseToolCalls(value(i++, flag));
+        break;
+      case "--tool-answer":
+        toolAnswer = value(i++, flag);
+        break;
       case "--require-key":
         options.requireKey = value(i++, flag);
         break;
@@ -93,6 +120,8 @@ function parseArgs(argv: string[]): MockProviderOptions {
     throw new Error("--burst, --tpm, --headers and --stamp need --rpm");
   }
   if (Object.keys(refusals).length > 0) options.refusals = refusals;
+  if (toolAnswer !== undefined && toolCalls === undefined) throw new Error("--tool-answer needs --tool-calls");
+  if (toolCalls) respond = toolCallResponder({ calls: toolCalls, ...(toolAnswer !== undefined ? { answer: toolAnswer } : {}) });
   return options;
 }
 
@@ -111,7 +140,7 @@ async function main(): Promise<void> {
   options.respond = (req) => {
     lastAdmitted = performance.now();
     if (++admitted === 2) secondAdmitted = lastAdmitted;
-    return defaultResponder(req);
+    return respond(req);
   };
   const mock = await startMockProvider(options);
   process.stdout.write(`${JSON.stringify({ url: mock.url, openaiBaseUrl: mock.openaiBaseUrl, anthropicBaseUrl: mock.anthropicBaseUrl })}\n`);

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { realClock } from "../../src/lm/scheduler/clock.js";
 import { RateLimiter, writeRetryAfter } from "./mock-provider/rate-limit.js";
 import { defaultResponder, forcedTool } from "./mock-provider/responder.js";
-import type { MockApi, MockCounts, MockProvider, MockProviderOptions, MockRefusals, MockReply, MockRequest, MockResponder } from "./mock-provider/types.js";
+import type { MockApi, MockCounts, MockProvider, MockProviderOptions, MockRefusals, MockReply, MockRequest, MockResponder, MockToolCall } from "./mock-provider/types.js";
+import { offeredTools, toolRefusal } from "./mock-provider/tool-calls.js";
 import {
   anthropicMessage,
   anthropicModel,
@@ -13,13 +14,16 @@ import {
   openaiModel,
   providerError,
   type AnthropicBlock,
+  type WireToolCall,
   type WireUsage,
 } from "./mock-provider/wire.js";
 
 /**
  * A mock LLM provider over real HTTP on 127.0.0.1: OpenAI chat completions and Anthropic messages,
  * shaped so the official SDKs parse them, with scripted replies, provider-shaped errors, a
- * token-bucket rate limit with the providers' headers, latency, hangs, resets and malformed bodies.
+ * token-bucket rate limit with the providers' headers, latency, hangs, resets and malformed bodies,
+ * native tool calls in both wire formats (`toolCallResponder`), and servers that refuse `tools`
+ * (`rejectTools`).
  *
  *   const mock = await startMockProvider();
  *   const openai = new OpenAI({ apiKey: "test", baseURL: mock.openaiBaseUrl, maxRetries: 0 });
@@ -31,6 +35,7 @@ import {
 export { defaultResponder, fnv1a, valueForSchema } from "./mock-provider/responder.js";
 export { goDuration, rfc3339Seconds } from "./mock-provider/rate-limit.js";
 export { MOCK_MODELS } from "./mock-provider/wire.js";
+export { hasToolResult, offeredTools, toolCallResponder, type ToolScript } from "./mock-provider/tool-calls.js";
 export type {
   MockApi,
   MockCounts,
@@ -41,6 +46,8 @@ export type {
   MockReply,
   MockRequest,
   MockResponder,
+  MockToolCall,
+  MockToolRefusal,
 } from "./mock-provider/types.js";
 
 const JSON_TYPE = "application/json";
@@ -153,6 +160,10 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
     if (!authorized(req)) return later(res, delay, () => fail(401, {}));
     const invalid = validate(api, body);
     if (invalid) return later(res, delay, () => fail(400, { message: invalid }));
+    if (options.rejectTools && offeredTools(mreq).length > 0) {
+      const refusal = toolRefusal(options.rejectTools, model);
+      return later(res, delay, () => fail(refusal.status, refusal));
+    }
 
     firstRequestAt ??= clock.now();
     if (refusals && refused(refusals, index, clock.now() - firstRequestAt)) {
@@ -202,6 +213,19 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
           const block: AnthropicBlock =
             tool && r.kind === "json" ? { type: "tool_use", id: `toolu_mock${index}`, name: tool.name, input: r.value } : { type: "text", text };
           return sendJson(res, 200, anthropicMessage(`msg_mock${index}`, model, [block], usage), headers);
+        }
+        case "tool_calls": {
+          const calls = r.calls.map((c, n) => wireCall(c, api === "openai" ? `call_mock${index}_${n}` : `toolu_mock${index}_${n}`));
+          const text = r.text ?? "";
+          const completion = r.usage?.completion ?? Math.ceil((text + JSON.stringify(calls)).length / 4);
+          const usage: WireUsage = { prompt: r.usage?.prompt ?? promptTokens, completion, cached: r.usage?.cached ?? 0 };
+          limiter?.charge(completion);
+          writeRateHeaders();
+          counts.ok++;
+          if (api === "openai") return sendJson(res, 200, openaiCompletion(`chatcmpl-mock${index}`, model, text, usage, calls), headers);
+          const blocks: AnthropicBlock[] = text === "" ? [] : [{ type: "text", text }];
+          for (const c of calls) blocks.push({ type: "tool_use", id: c.id, name: c.name, input: anthropicInput(c.arguments) });
+          return sendJson(res, 200, anthropicMessage(`msg_mock${index}`, model, blocks, usage), headers);
         }
         case "error":
           return fail(r.status, { type: r.type, code: r.code, message: r.message }, r.headers);
@@ -278,6 +302,21 @@ export function startMockProvider(options: MockProviderOptions = {}): Promise<Mo
       });
     });
   });
+}
+
+/** A scripted tool call with its id and its arguments as JSON text (raw text kept as is). */
+function wireCall(c: MockToolCall, id: string): WireToolCall {
+  return { id: c.id ?? id, name: c.name, arguments: typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments) };
+}
+
+/** Arguments as Anthropic's `input` object: `{}` when the text is not a JSON object. */
+function anthropicInput(args: string): unknown {
+  try {
+    const value: unknown = JSON.parse(args);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
+  } catch {
+    return {};
+  }
 }
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string>): void {

@@ -35,7 +35,8 @@ export async function compareCommand(refA: string, refB: string, flags: CompareF
   // says otherwise for both sides; --base-url moves both sides' endpoint.
   const pool = new LMPool(settings, { cache: store.cache, onNotice: (m) => output.notice(m) });
   const replay = !flags.lm;
-  const [pa, pb] = await Promise.all([loadCandidate(a, pool, { replay }), loadCandidate(b, pool, { replay })]);
+  const toolResults = settings.cache ? store.toolResults : undefined;
+  const [pa, pb] = await Promise.all([loadCandidate(a, pool, { replay, toolResults }), loadCandidate(b, pool, { replay, toolResults })]);
   // Default dataset: an explicit one, else the split a run was evaluated on, else dev.
   const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [mainDataset(r.run)] : [])).find((d): d is SplitName => d === "dev" || d === "test" || d === "train");
   const choice = flags.dataset ? { dataset: flags.dataset } : { split: flags.split ?? runSplit ?? "dev" };

@@ -1,4 +1,4 @@
-import { LMCallError, type RateLimitInfo } from "../call-error.js";
+import { LMCallError, ToolsUnsupportedError, type RateLimitInfo } from "../call-error.js";
 import { publicEndpoint } from "../resolve.js";
 
 export interface HttpFailure {
@@ -8,6 +8,8 @@ export interface HttpFailure {
   code?: string | null;
   message: string;
   rateLimit?: RateLimitInfo;
+  /** The request carried `tools`: a refusal that names them is ToolsUnsupportedError. */
+  toolsSent?: boolean;
 }
 
 const PROMPT_TOO_LONG = /context[_ ]length|maximum context|prompt is too long|too many tokens|context window/i;
@@ -19,6 +21,22 @@ const OUT_OF_CREDIT = /insufficient_quota|billing_hard_limit|credit balance|spen
 // "Request too large for <model> … on tokens per min (TPM): Limit 30000, Requested 50000".
 const LONG_CONTEXT_NOT_ALLOWED = /extra usage is required|long[- ]context requests?/i;
 const REQUEST_TOO_LARGE = /request too large/i;
+
+// Servers that do not do native tool calling, in their words: Ollama "llama3 does not support tools"
+// (400), llama.cpp "tools param requires --jinja flag" (500) and "Unsupported param: tools", vLLM
+// "\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set" (400),
+// OpenAI "Unsupported parameter: 'tools' is not supported with this model." (400), and
+// "tool_choice … not supported" variants.
+const TOOLS_UNSUPPORTED =
+  /does not support (tools|tool calling|function calling|functions)|\btools? param(eter)? requires|unsupported param(eter)?:?\s*'?(tools|tool_choice|functions)\b|tool[_ ]choice requires|\b(tools|tool_choice|tool calling|function calling|functions)\b[^.]{0,40}\bnot supported/i;
+
+/** Whether a failure of a request that carried tools says the endpoint does not take them. */
+function refusesTools(f: HttpFailure): boolean {
+  if (!f.toolsSent) return false;
+  const status = f.status;
+  if (status !== 400 && status !== 422 && status !== 500 && status !== 501) return false;
+  return TOOLS_UNSUPPORTED.test(f.message);
+}
 
 /** Whether a 429 says the request itself exceeds the limit (Requested > Limit, when both are given). */
 function largerThanLimit(message: string): boolean {
@@ -39,6 +57,12 @@ export function classifyHttpFailure(provider: string, f: HttpFailure): LMCallErr
   const detail = `${provider} ${status ?? ""}${tag ? ` ${tag}` : ""}: ${f.message}`.replace(/\s+/g, " ").trim();
   const details = { ...(status !== undefined ? { status } : {}), ...(f.rateLimit ? { rateLimit: f.rateLimit } : {}) };
   const quota = OUT_OF_CREDIT.test(`${tag} ${f.message}`);
+  if (!quota && refusesTools(f)) return new ToolsUnsupportedError(`the endpoint does not take native tool calls (${detail})`, details);
+  // Groq's 400 when the model wrote a tool call its server could not parse or check against the
+  // schema: this answer failed, not the request's shape, and it must not stop the command.
+  if (status === 400 && f.code === "tool_use_failed") {
+    return new LMCallError("rejected", `the model's tool call could not be read by the server (${detail})`, details);
+  }
   if (status === 429) {
     if (quota) return new LMCallError("fatal", `out of quota or credit (${detail})`, { ...details, fatalCause: "quota" });
     // Retrying these ~20 times as rate limits would only repeat the same answer.

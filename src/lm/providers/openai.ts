@@ -1,8 +1,9 @@
 import type OpenAI from "openai";
 import { LMCallError } from "../call-error.js";
-import { costOf, type Prices } from "../pricing.js";
+import type { Prices } from "../pricing.js";
 import type { AttemptContext, AttemptResult } from "../scheduler/types.js";
 import type { ChatMessage, LMRequest, LMResponse, Usage } from "../types.js";
+import type { ToolCall } from "../tool-types.js";
 import { requestSignal } from "../scheduler/abort-watch.js";
 import { aborted, classifyHttpFailure, malformed, unreachable } from "./classify.js";
 import { openaiRateLimit, rateLimitOf } from "./headers.js";
@@ -11,6 +12,8 @@ import { publicEndpoint, sdkBaseUrl, urlSecrets } from "../resolve.js";
 import { scrubbingErrors } from "./scrub.js";
 import { once } from "../../util/once.js";
 import { estimateUsage } from "../tokens.js";
+import { offeredTools } from "../offered-tools.js";
+import { answered } from "./answered.js";
 
 export interface OpenAIProviderOptions {
   provider: "openai" | "ollama";
@@ -34,6 +37,8 @@ export class OpenAIProvider implements ProviderClient {
   readonly model: string;
   readonly endpoint: string;
   readonly structuredOutput: boolean;
+  /** OpenAI and the compatible servers that accept `tools`; one that refuses them says so (ToolsUnsupportedError). */
+  readonly toolCalling = true;
   /** What error text must never show: the key in use and what the base URL carries (user, password, query). */
   private readonly secrets: readonly string[];
   /** The SDK and its client, imported at the first request (a command on sim never loads it). */
@@ -60,6 +65,7 @@ export class OpenAIProvider implements ProviderClient {
 
   private async send(request: LMRequest, { signal, timeoutMs }: AttemptContext): Promise<AttemptResult<LMResponse>> {
     const reasoning = this.options.official && isReasoningModel(this.model);
+    const tools = offeredTools(request);
     const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
       model: this.model,
       messages: request.messages.map(openaiMessage),
@@ -73,6 +79,14 @@ export class OpenAIProvider implements ProviderClient {
             },
           }
         : {}),
+      ...(tools
+        ? {
+            tools: tools.map((t) => ({ type: "function" as const, function: { name: t.name, description: t.description, parameters: t.parameters } })),
+            // Sent even when "auto" (OpenAI's default): a server that cannot choose tools itself
+            // (vLLM without --enable-auto-tool-choice) then says so instead of ignoring them.
+            tool_choice: request.toolChoice ?? "auto",
+          }
+        : {}),
     };
     const { OpenAI: sdk, client } = await this.sdk();
     const own = requestSignal(signal);
@@ -84,7 +98,7 @@ export class OpenAIProvider implements ProviderClient {
       data = r.data;
       headers = r.response.headers;
     } catch (err) {
-      throw this.classify(err, sdk);
+      throw this.classify(err, sdk, tools !== undefined);
     } finally {
       own.release();
     }
@@ -92,28 +106,20 @@ export class OpenAIProvider implements ProviderClient {
     const choice = Array.isArray(data?.choices) ? data.choices[0] : undefined;
     if (!choice || typeof choice.message !== "object" || choice.message === null) throw malformed(this.provider, "no choices");
     if (choice.message.refusal) throw new LMCallError("rejected", `${this.provider}: the model refused: ${choice.message.refusal}`);
-    const text = choice.message.content;
-    if (typeof text !== "string") throw malformed(this.provider, "no message content");
-    if (text.trim() === "") {
+    const toolCalls = toolCallsOf(choice.message.tool_calls);
+    const content = choice.message.content;
+    if (typeof content !== "string" && !(toolCalls.length > 0 && content == null)) throw malformed(this.provider, "no message content");
+    const text = content ?? "";
+    if (text.trim() === "" && toolCalls.length === 0) {
       if (choice.finish_reason === "length") throw new LMCallError("rejected", `${this.provider}: the completion hit max_tokens before writing anything`);
       throw malformed(this.provider, "empty completion");
     }
-    const usage = usageOf(data.usage, request, text);
-    return {
-      value: {
-        text,
-        usage,
-        costUsd: costOf(usage, this.options.prices),
-        cached: false,
-        latencyMs,
-        model: typeof data.model === "string" && data.model ? data.model : this.model,
-      },
-      tokens: usage.promptTokens + usage.completionTokens,
-      ...rateLimitOf(openaiRateLimit(headers)),
-    };
+    const usage = usageOf(data.usage, request, toolCalls.length > 0 ? text + JSON.stringify(toolCalls) : text);
+    const model = typeof data.model === "string" && data.model ? data.model : this.model;
+    return answered({ text, toolCalls, usage, prices: this.options.prices, latencyMs, model }, openaiRateLimit(headers));
   }
 
-  private classify(err: unknown, sdk: typeof OpenAI): unknown {
+  private classify(err: unknown, sdk: typeof OpenAI, toolsSent: boolean): unknown {
     if (err instanceof sdk.APIUserAbortError) return aborted();
     if (err instanceof sdk.APIConnectionError) return unreachable(this.provider, this.endpoint, err);
     if (err instanceof sdk.APIError) {
@@ -123,6 +129,7 @@ export class OpenAIProvider implements ProviderClient {
         type: err.type ?? body?.type ?? null,
         code: (err.code as string | null | undefined) ?? body?.code ?? null,
         message: body?.message ?? err.message,
+        toolsSent,
         ...rateLimitOf(openaiRateLimit(err.headers)),
       });
     }
@@ -140,6 +147,26 @@ function usageOf(u: OpenAI.CompletionUsage | undefined, request: LMRequest, text
     };
   }
   return estimateUsage(request, text);
+}
+
+/**
+ * The function calls of a reply. Compatible servers are not all exact: a missing id gets one from
+ * its position, arguments given as an object (not JSON text) are written as JSON text.
+ */
+function toolCallsOf(calls: unknown): ToolCall[] {
+  if (!Array.isArray(calls)) return [];
+  const out: ToolCall[] = [];
+  calls.forEach((c: { id?: unknown; type?: unknown; function?: { name?: unknown; arguments?: unknown } } | null, i) => {
+    const fn = c?.function;
+    if (!fn || typeof fn.name !== "string" || fn.name === "" || (c.type !== undefined && c.type !== "function")) return;
+    const args = fn.arguments;
+    out.push({
+      id: typeof c.id === "string" && c.id !== "" ? c.id : `call_${i}`,
+      name: fn.name,
+      arguments: typeof args === "string" ? args : args === undefined || args === null ? "" : JSON.stringify(args),
+    });
+  });
+  return out;
 }
 
 /** A message in the chat completions wire format, tool calls and tool results included. */

@@ -1,4 +1,4 @@
-import { LMCallError } from "../call-error.js";
+import { LMCallError, ToolsUnsupportedError } from "../call-error.js";
 
 /** What stands in for a secret in messages. */
 export const REDACTED = "[redacted]";
@@ -41,6 +41,7 @@ export function scrubbed(err: unknown, secrets: readonly string[]): unknown {
   if (!(err instanceof LMCallError)) return err;
   const message = scrubSecrets(err.message, secrets);
   if (message === err.message) return err;
+  if (err instanceof ToolsUnsupportedError) return new ToolsUnsupportedError(message, err.status !== undefined ? { status: err.status } : {});
   return new LMCallError(err.kind, message, {
     ...(err.status !== undefined ? { status: err.status } : {}),
     ...(err.fatalCause !== undefined ? { fatalCause: err.fatalCause } : {}),

@@ -12,6 +12,8 @@ export interface ProviderClient {
   /** Base URL without credentials: part of the scheduler's and the cache's identity. */
   readonly endpoint: string;
   readonly structuredOutput: boolean;
+  /** Whether requests may carry `tools` (until the endpoint refuses them: see ToolsUnsupportedError). */
+  readonly toolCalling: boolean;
   /** One HTTP call, stopped by `context.signal` or after `context.timeoutMs`. */
   attempt(request: LMRequest, context: AttemptContext): Promise<AttemptResult<LMResponse>>;
 }

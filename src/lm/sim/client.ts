@@ -18,6 +18,8 @@ export class SimClient implements LMClient {
   readonly provider = "sim";
   readonly model = "sim";
   readonly structuredOutput = true;
+  /** Agent steps on sim use the text protocol (sim reads `meta`, not `tools`). */
+  readonly toolCalling = false;
   private readonly latencyMs: number;
 
   constructor(options: SimOptions = {}) {

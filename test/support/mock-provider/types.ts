@@ -42,7 +42,32 @@ export type MockReply =
   /** A raw body (invalid JSON, JSON of the wrong shape, or empty), `application/json`, status 200 by default. */
   | { kind: "malformed"; body: string; status?: number }
   /** Destroy the socket without answering. */
-  | { kind: "reset" };
+  | { kind: "reset" }
+  /**
+   * Native tool calls: OpenAI `message.tool_calls` (content null unless `text`), Anthropic
+   * `tool_use` blocks (after a text block if `text`), stop reason tool_calls / tool_use.
+   */
+  | { kind: "tool_calls"; calls: MockToolCall[]; text?: string; usage?: { prompt?: number; completion?: number; cached?: number } };
+
+/** A tool call the mock answers with. */
+export interface MockToolCall {
+  /** Default: `call_mock<request>_<n>` (OpenAI), `toolu_mock<request>_<n>` (Anthropic). */
+  id?: string;
+  name: string;
+  /**
+   * The arguments: an object (sent as JSON text to OpenAI, as `input` to Anthropic), or raw text
+   * sent as is to OpenAI (a model's broken JSON) — Anthropic gets it parsed, `{}` if it is not JSON.
+   */
+  arguments: Record<string, unknown> | string;
+}
+
+/**
+ * How a server that does not do native tool calling refuses a request carrying `tools`, in its own
+ * words: Ollama with a model whose template has no tools (400 "<model> does not support tools"),
+ * llama.cpp started without --jinja (500 "tools param requires --jinja flag"), vLLM started without
+ * --enable-auto-tool-choice (400 "\"auto\" tool choice requires …").
+ */
+export type MockToolRefusal = "ollama" | "llamacpp" | "vllm";
 
 export type MockResponder = (req: MockRequest) => MockReply | Promise<MockReply>;
 
@@ -85,6 +110,8 @@ export interface MockProviderOptions {
   refusals?: MockRefusals;
   /** Added to every reply; a range draws deterministically from the request index. */
   latencyMs?: number | { min: number; max: number };
+  /** Every request carrying `tools` is refused as this server refuses it (see MockToolRefusal); others are answered as usual. */
+  rejectTools?: MockToolRefusal;
   /** 401 unless `Authorization: Bearer <key>` or `x-api-key: <key>` matches. */
   requireKey?: string;
   /** Keep every request in `requests` (default true; a long benchmark may turn it off, counts still work). */

@@ -9,7 +9,25 @@ export interface WireUsage {
   cached: number;
 }
 
-export function openaiCompletion(id: string, model: string, content: string, usage: WireUsage): unknown {
+/** A function call in OpenAI's wire format (arguments as JSON text). */
+export interface WireToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A chat completion; with `toolCalls`, the message calls them (content null when there is no text) and finishes for them. */
+export function openaiCompletion(id: string, model: string, content: string, usage: WireUsage, toolCalls?: WireToolCall[]): unknown {
+  const calling = toolCalls !== undefined && toolCalls.length > 0;
+  const message = calling
+    ? {
+        role: "assistant",
+        content: content === "" ? null : content,
+        refusal: null,
+        annotations: [],
+        tool_calls: toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })),
+      }
+    : { role: "assistant", content, refusal: null, annotations: [] };
   return {
     id,
     object: "chat.completion",
@@ -18,9 +36,9 @@ export function openaiCompletion(id: string, model: string, content: string, usa
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content, refusal: null, annotations: [] },
+        message,
         logprobs: null,
-        finish_reason: "stop",
+        finish_reason: calling ? "tool_calls" : "stop",
       },
     ],
     usage: {

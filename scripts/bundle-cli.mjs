@@ -1,0 +1,57 @@
+// Bundles the CLI into dist/bundle/ (cli.js, a chunk per command, and the store writer thread) after tsc
+// has built dist/. A command starts in about a third of the time: Node's ES module loader spends
+// most of an unbundled start-up resolving, opening and linking some 250 small files, and zod's
+// 60 locale files go unused. The library (dist/index.js) stays unbundled. Packages that are loaded
+// only when a command needs them (the provider SDKs, the TypeScript loader, the SQLite addon, the MCP
+// SDK) stay outside the bundle, imported from node_modules at that moment.
+import { readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+// esbuild comes with tsx (a dependency): the same binary that tsx and the writer thread use.
+const esbuild = createRequire(createRequire(import.meta.url).resolve("tsx"))("esbuild");
+
+const LAZY = ["better-sqlite3", "openai", "@anthropic-ai/sdk", "tsx", "tsx/*", "esbuild", "@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "playwright-core"];
+
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+/** version.ts reads ../package.json beside itself; inside the bundle it is a constant. */
+const inlineVersion = {
+  name: "inline-version",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]dist[\\/]version\.js$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)};`, loader: "js" }));
+  },
+};
+
+/**
+ * zod's namespace re-exports all its ~60 message locales (`z.locales`); dspx uses only the English
+ * one, which zod configures by importing it directly. The rest are not compiled at every start-up.
+ */
+const englishOnly = {
+  name: "zod-english-only",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: "export {};", loader: "js" }));
+  },
+};
+
+rmSync(new URL("../dist/bundle", import.meta.url), { recursive: true, force: true });
+await esbuild.build({
+  absWorkingDir: root,
+  // The writer thread sits beside the chunks: writer.ts starts it as ./writer-thread.js.
+  entryPoints: { cli: "dist/cli/main.js", "writer-thread": "dist/store/writer-thread.js" },
+  outdir: "dist/bundle",
+  // Each command (imported when it runs) is its own chunk, so a command compiles only its own code.
+  splitting: true,
+  chunkNames: "[name]-[hash]",
+  plugins: [inlineVersion, englishOnly],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: LAZY,
+  // Bundled CommonJS packages (commander, cli-table3) call require(); ES modules have none.
+  banner: { js: 'import { createRequire as __dspxRequire } from "node:module"; const require = __dspxRequire(import.meta.url);' },
+  legalComments: "none",
+  logLevel: "warning",
+});

@@ -47,6 +47,7 @@ export const INTEGRATION = [
   "test/lm/providers/providers.test.ts",
   "test/lm/providers/tool-calls.test.ts",
   "test/lm/scheduler/request-signal-gc.test.ts",
+  "test/modules/react-http.test.ts",
   "test/package/install.test.ts",
   "test/program/fifo.test.ts",
   "test/store/writer.test.ts",

@@ -5,6 +5,7 @@ import { objective, signatureListing } from "./describe.js";
 import { actionOf, type Action } from "./react-action.js";
 import { FINISH_DESCRIPTION, type AgentCall } from "./react-text.js";
 import { renderInputs } from "./render-value.js";
+import { callText } from "./react-trajectory-text.js";
 
 /**
  * The act call of an agent step with native tool calling: the tools (and a `finish` tool) go in
@@ -51,8 +52,10 @@ function systemText(call: Pick<AgentCall, "signature" | "instruction" | "maxIter
 /** A trajectory step as turns: the assistant's call and the tool's answer (or, with no call, the text and what was wrong). */
 function stepTurns({ step, callId }: NativeStep): ChatMessage[] {
   if (callId === undefined) {
+    // No call to answer (none, or of a tool not offered): what the model wrote, then what was wrong.
+    const wrote = step.thought.trim() !== "" ? step.thought : step.tool !== "" ? callText(step) : "(no tool called)";
     return [
-      { role: "assistant", content: step.thought },
+      { role: "assistant", content: wrote },
       { role: "user", content: step.observation },
     ];
   }

@@ -58,7 +58,11 @@ export function accounting(trace: Trace, judgeCalls: readonly LMCallRecord[] = [
   return { usage, costUsd: cost, calls, cachedCalls, ...toolCallsOf(trace), nominal: { calls, costUsd: nominal } };
 }
 
-/** An agent iteration called its tool when it has a tool time (see react-observe); replayed ones were answered from the store. */
+/**
+ * An agent iteration called a tool when it has a tool time (see react-observe): its call reached the
+ * tool layer, whatever came of it (a result, an exception, a timeout, arguments the schema refused).
+ * Replayed ones were answered from the store.
+ */
 export function toolCallsOf(trace: Trace): { toolCalls?: number; replayedToolCalls?: number } {
   let toolCalls = 0;
   let replayedToolCalls = 0;

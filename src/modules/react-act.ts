@@ -64,7 +64,9 @@ export async function act(ctx: AgentContext, steps: readonly NativeStep[], proto
     const read = readNative(response, names);
     const record = lmCallRecord(request, response, read.action.tool === "" ? read.action.problem : undefined);
     // A call needs an id to be answered by a tool turn; a provider that gave none gets one by position.
-    const callId = read.callId === undefined ? undefined : read.callId || `call_${steps.length + 1}`;
+    // A call of a tool that is not offered is sent back as text: a provider may refuse it in the history.
+    const offered = [...names, FINISH_TOOL].includes(read.action.tool);
+    const callId = read.callId === undefined || !offered ? undefined : read.callId || `call_${steps.length + 1}`;
     return { action: read.action, record, ...(callId !== undefined ? { callId } : {}) };
   }
   const request: LMRequest = { ...base, messages: renderAct({ ...call, trajectory }) };

@@ -1,6 +1,7 @@
 import { ParseFailure, predict } from "../adapters/predict.js";
 import type { NativeStep } from "../adapters/react-native.js";
 import { extractCall } from "../adapters/react-text.js";
+import { ToolsUnsupportedError } from "../lm/call-error.js";
 import { FINISH_TOOL, type ToolSchema, type TrajectoryStep } from "../lm/tool-types.js";
 import type { LMCallRecord, LMClient } from "../lm/types.js";
 import { errorMessage, InterruptedError, isFatal } from "../util/errors.js";
@@ -9,7 +10,6 @@ import { PartialStepError } from "./partial-step-error.js";
 import { act, agentMeta, type AgentContext, type Protocol } from "./react-act.js";
 import { observe } from "./react-observe.js";
 import { agentDemos } from "./react-trajectory.js";
-import { isToolsRejection } from "./tools-rejected.js";
 import type { ModuleOutcome, ModuleRunArgs } from "./types.js";
 
 export interface AgentLimits {
@@ -106,7 +106,7 @@ async function actOnce(ctx: AgentContext, steps: readonly NativeStep[]) {
   try {
     return await act(ctx, steps, "native");
   } catch (err) {
-    if (!isToolsRejection(err)) throw err;
+    if (!(err instanceof ToolsUnsupportedError)) throw err;
     textOnly.add(lm);
     return act(ctx, steps, "text");
   }

@@ -26,11 +26,12 @@ export async function observe(action: Action, tools: StepTools, maxChars: number
     const outcome = await tools.call(action.tool, action.args, signal ? { signal } : undefined);
     const done = { ...(outcome.replayed ? { replayed: true } : {}), toolLatencyMs: outcome.latencyMs };
     if (outcome.ok) return { observation: truncateObservation(outcome.observation, maxChars), ...done };
-    const error = `${action.tool} failed: ${outcome.error}`;
+    // The tool layer's words already name the tool ("`lookup_order` timed out after 30s …").
+    const error = outcome.error;
     return { observation: truncateObservation(error, maxChars), error, ...done };
   } catch (err) {
     if (isFatal(err)) throw err;
-    const error = `${action.tool} failed: ${errorMessage(err)}`;
+    const error = `\`${action.tool}\` failed: ${errorMessage(err)}`;
     return { observation: truncateObservation(error, maxChars), error, toolLatencyMs: 0 };
   }
 }

@@ -81,7 +81,8 @@ describe("agent text protocol: rendering (golden files)", () => {
   });
 
   it("renders a native act call: demos and the trajectory as tool-call turns", async () => {
-    const steps = SO_FAR.map((step, i) => ({ step, callId: `call_${i + 1}` }));
+    // The third step named a tool not offered: it has no call to answer, and goes back as text.
+    const steps = SO_FAR.map((step, i) => (i < 2 ? { step, callId: `call_${i + 1}` } : { step }));
     const { messages, tools } = renderNative({ ...CALL, steps });
     expect(tools.map((t) => t.name)).toEqual(["lookup_order", "search_policy", "finish"]);
     await expect(asText(messages)).toMatchFileSnapshot("fixtures/react/native.txt");

@@ -19,6 +19,7 @@ import { runInProcess } from "../support/command.js";
 import { FakeLM } from "../support/fake-lm.js";
 import { FakeTools } from "../support/fake-tools.js";
 import { EVAL_CONFIG } from "../support/run-configs.js";
+import { agentProgram } from "../modules/fixtures/agent-program.js";
 
 /**
  * An agent step's trajectory in traces: stored with the evaluation results, read back with a
@@ -26,19 +27,7 @@ import { EVAL_CONFIG } from "../support/run-configs.js";
  * step failed part-way.
  */
 
-const PROGRAM = `name: agent
-inputs:
-  question: string
-outputs:
-  answer: agent.answer
-steps:
-  agent:
-    module: react
-    signature: question -> answer
-    tools: [lookup_order]
-metric:
-  exact_match: answer
-`;
+const PROGRAM = agentProgram();
 
 const EXAMPLES: Example[] = [
   { id: "ok", inputs: { question: "Where is A1?" }, labels: { answer: "shipped" } },

@@ -1,6 +1,7 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { paidLine } from "../../src/cli/render/optimize.js";
+import { githubSummaryMarkdown } from "../../src/cli/report/github-summary.js";
 import { renderSummary, resultJson } from "../../src/cli/render/eval.js";
 import type { Output } from "../../src/cli/output.js";
 import { accounting } from "../../src/evaluate/run-example.js";
@@ -53,6 +54,9 @@ describe("tool calls", () => {
     expect(before).not.toHaveProperty("toolCalls");
     expect(renderSummary(before, output).split("\n")[1]).toBe("tokens 100 prompt · 20 completion · 1 calls · cost $0.0012");
     expect(resultJson(result("a", 0))).not.toHaveProperty("toolCalls");
+    const md = (s: typeof summary) => githubSummaryMarkdown({ program: "p", dataset: "dev", summary: s, lowest: [], examples: new Map() });
+    expect(md(summary)).toContain("| tokens | 300 prompt · 60 completion · 3 calls · 5 tool calls (1 replayed) |");
+    expect(md(before)).toContain("| tokens | 100 prompt · 20 completion · 1 calls |");
   });
 
   it("are counted by an optimize run's spend and said on its paid line", () => {

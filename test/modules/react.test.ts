@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { reactModule } from "../../src/modules/react.js";
 import { PartialStepError } from "../../src/modules/partial-step-error.js";
-import { TOOLS_REJECTED_ERROR } from "../../src/modules/tools-rejected.js";
+import { ToolsUnsupportedError } from "../../src/lm/call-error.js";
 import type { ModuleRunArgs, StepRuntime } from "../../src/modules/types.js";
 import type { AgentLimits } from "../../src/modules/react-loop.js";
 import { FINISH_TOOL, type TrajectoryStep } from "../../src/lm/tool-types.js";
@@ -13,6 +13,7 @@ import { InterruptedError, ProviderError } from "../../src/util/errors.js";
 import { FakeLM, inTurn, type FakeAnswer } from "../support/fake-lm.js";
 import { FakeTools, HANGS, type FakeToolDef } from "../support/fake-tools.js";
 import { loadGraph } from "../../src/graph/load.js";
+import { agentProgram } from "./fixtures/agent-program.js";
 import { brief as briefProblems, problemsOf, writeProgram } from "../program/helpers.js";
 
 const SIG = parseSignature("question -> answer");
@@ -135,6 +136,15 @@ describe("react: the loop (text protocol)", () => {
     expect(tools.calls).toEqual([{ name: "lookup_order", args: { order_id: "A12" } }]);
   });
 
+  it("turns arguments the tool's schema refuses into an observation", async () => {
+    const tools = new FakeTools([ORDERS]);
+    const lm = new FakeLM(inTurn([step("lookup_order", { id: "A12" }), step("finish"), answer("ok")]));
+    const out = await run(lm, tools);
+    expect(out.trajectory![0]).toMatchObject({ tool: "lookup_order", args: { id: "A12" }, error: "invalid arguments for `lookup_order`: `order_id`: missing" });
+    expect(out.trajectory![0]!.observation).toBe(out.trajectory![0]!.error);
+    expect(lm.requests[1]!.messages.at(-1)!.content).toContain("observation (failed): invalid arguments for `lookup_order`: `order_id`: missing");
+  });
+
   it("turns an answer without the protocol's fields into an observation, and marks the completion unreadable", async () => {
     const marked: string[] = [];
     const lm = new FakeLM(inTurn(["I think the order shipped.", step("finish"), answer("ok")]));
@@ -154,8 +164,8 @@ describe("react: the loop (text protocol)", () => {
     const lm = new FakeLM(inTurn([step("broken"), step("slow"), step("lookup_order", { order_id: "A1" }), step("finish"), answer("ok")]));
     const out = await run(lm, tools);
     expect(brief(out.trajectory!)).toEqual([
-      ["broken", "broken failed: threw: database is down", "broken failed: threw: database is down"],
-      ["slow", "slow failed: timed out after 30s", "slow failed: timed out after 30s"],
+      ["broken", "`broken` failed: database is down", "`broken` failed: database is down"],
+      ["slow", "`slow` timed out after 30s and was abandoned", "`slow` timed out after 30s and was abandoned"],
       ["lookup_order", '{"id":"A1","status":"shipped"}', null],
       [FINISH_TOOL, "", null],
     ]);
@@ -167,7 +177,7 @@ describe("react: the loop (text protocol)", () => {
     const tools = new FakeTools([ORDERS]);
     tools.call = async () => { throw new TypeError("bad wiring"); };
     const out = await run(lm, tools);
-    expect(out.trajectory![0]!.error).toBe("lookup_order failed: bad wiring");
+    expect(out.trajectory![0]!.error).toBe("`lookup_order` failed: bad wiring");
     tools.call = async () => { throw new InterruptedError(); };
     await expect(run(new FakeLM(inTurn([step("lookup_order", {})])), tools)).rejects.toBeInstanceOf(InterruptedError);
   });
@@ -275,15 +285,16 @@ describe("react: native tool calling", () => {
     expect(lm.requests[3]!.messages.slice(2)).toEqual([
       { role: "assistant", content: "I will just answer." },
       { role: "user", content: "no tool was called; call one of: lookup_order, finish" },
-      { role: "assistant", content: "", toolCalls: [{ id: "c2", name: "nope", arguments: "{}" }] },
-      { role: "tool", toolCallId: "c2", content: 'there is no tool "nope"; choose one of: lookup_order, finish' },
+      // A call of a tool not offered goes back as text (a provider may refuse it in the history).
+      { role: "assistant", content: "nope {}" },
+      { role: "user", content: 'there is no tool "nope"; choose one of: lookup_order, finish' },
       { role: "assistant", content: "", toolCalls: [{ id: "c3", name: "lookup_order", arguments: "{}" }] },
       { role: "tool", toolCallId: "c3", content: 'the arguments could not be read as JSON: "{not json"' },
     ]);
   });
 
   it("falls back to the text protocol when the server rejects tools, for that client from then on", async () => {
-    const rejected = Object.assign(new Error("this server does not accept tools"), { name: TOOLS_REJECTED_ERROR });
+    const rejected = new ToolsUnsupportedError("llama3 does not support tools", { status: 400 });
     const lm = new FakeLM(
       (r, i) => (r.tools ? rejected : [step("lookup_order", { order_id: "A12" }), step("finish"), answer("ok"), step("finish"), answer("again")][i - 1]!),
       { toolCalling: true },
@@ -331,20 +342,7 @@ describe("react: demos are whole trajectories", () => {
 });
 
 describe("react: in a program file", () => {
-  const program = (demos: string) => `name: agent
-inputs:
-  question: string
-outputs:
-  answer: agent.answer
-steps:
-  agent:
-    module: react
-    signature: question -> answer
-    tools: [lookup_order]
-    max_iters: 3
-${demos}metric:
-  exact_match: answer
-`;
+  const program = (demos: string) => agentProgram(`    max_iters: 3\n${demos}`);
 
   it("compiles, with demos that carry a trajectory", async () => {
     const graph = await loadGraph(writeProgram(program(`    demos:

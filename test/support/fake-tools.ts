@@ -16,8 +16,8 @@ export interface FakeToolDef extends Partial<ToolSchema> {
 
 /**
  * The tools of one step, in memory: a StepTools that runs plain functions, never throws for a
- * tool's failure (an unknown name, an exception, a hang are `ok: false` outcomes, as src/tools
- * gives them), and records every call.
+ * tool's failure (an unknown name, an exception, a hang are `ok: false` outcomes worded as
+ * src/tools words them), and records every call.
  */
 export class FakeTools implements StepTools {
   readonly specs: ToolSpec[];
@@ -43,13 +43,17 @@ export class FakeTools implements StepTools {
     this.calls.push({ name, args });
     const def = this.runs.get(name);
     const replayed = def?.replayed ?? false;
-    if (!def) return { ok: false, error: `unknown tool ${name}`, replayed: false, latencyMs: 0 };
+    if (!def) return { ok: false, error: `there is no tool \`${name}\``, replayed: false, latencyMs: 0 };
+    // The schema's `required` keys are checked, as the tool layer checks the whole schema.
+    const required = (def.parameters?.required as string[] | undefined) ?? [];
+    const missing = required.filter((key) => !(key in (args as Record<string, unknown>)));
+    if (missing.length > 0) return { ok: false, error: `invalid arguments for \`${name}\`: ${missing.map((k) => `\`${k}\`: missing`).join("; ")}`, replayed, latencyMs: 1 };
     try {
       const result = await def.run(args as Record<string, unknown>);
-      if (result === HANGS) return { ok: false, error: "timed out after 30s", replayed, latencyMs: 30_000 };
+      if (result === HANGS) return { ok: false, error: `\`${name}\` timed out after 30s and was abandoned`, replayed, latencyMs: 30_000 };
       return { ok: true, observation: typeof result === "string" ? result : JSON.stringify(result), replayed, latencyMs: 3 };
     } catch (err) {
-      return { ok: false, error: `threw: ${(err as Error).message}`, replayed, latencyMs: 2 };
+      return { ok: false, error: `\`${name}\` failed: ${(err as Error).message}`, replayed, latencyMs: 2 };
     }
   }
 }

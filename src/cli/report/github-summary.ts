@@ -6,6 +6,7 @@ import { appendFile } from "node:fs/promises";
 import type { EvalSummary, ResultDigest } from "../../evaluate/types.js";
 import type { Example } from "../../program/example.js";
 import { formatDuration, formatInt, formatScore, formatUsd } from "../output.js";
+import { toolCallsPhrase } from "../render/eval.js";
 import { flatten, formatGap, formatScorePair, inputValue, truncate, wellFormed, worstResults } from "./text.js";
 
 export interface GithubSummaryInput {
@@ -74,7 +75,7 @@ export function githubSummaryMarkdown(input: GithubSummaryInput): string {
     `| errors | ${summary.errors} |`,
     `| tokens | ${formatInt(summary.usage.promptTokens)} prompt · ${formatInt(summary.usage.completionTokens)} completion · ${summary.calls} calls${
       summary.cachedCalls > 0 ? ` (${summary.cachedCalls} cached)` : ""
-    } |`,
+    }${summary.toolCalls !== undefined ? ` · ${toolCallsPhrase(summary)}` : ""} |`,
     `| cost | ${mdText(formatUsd(summary.costUsd))} |`,
     `| time | ${formatDuration(summary.wallMs)}${rate} |`,
     "",

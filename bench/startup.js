@@ -16,7 +16,8 @@ function timed(args, env) {
     const began = performance.now();
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...env, NO_COLOR: "1", DSPX_DB: path.join(OUT, "startup.db") },
+      // Each build its own database: an older build refuses one a newer build has migrated.
+      env: { ...env, NO_COLOR: "1", DSPX_DB: path.join(OUT, args[0] === "-e" || args[0].startsWith("bin/") ? "startup.db" : "startup-before.db") },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -56,7 +57,7 @@ function contenders() {
 
 export async function run() {
   const list = contenders();
-  await rm(path.join(OUT, "startup.db"), { force: true });
+  for (const db of ["startup.db", "startup-before.db"]) await rm(path.join(OUT, db), { force: true });
   const env = { ...process.env };
   for (const name of ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "DSPX_LM"]) delete env[name];
   const times = list.map(() => []);

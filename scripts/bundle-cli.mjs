@@ -53,5 +53,8 @@ await esbuild.build({
   // Bundled CommonJS packages (commander, cli-table3) call require(); ES modules have none.
   banner: { js: 'import { createRequire as __dspxRequire } from "node:module"; const require = __dspxRequire(import.meta.url);' },
   legalComments: "none",
+  // Whitespace and syntax only: names stay, so a --verbose stack trace still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });

@@ -57,6 +57,17 @@ export function oneOf<T extends string>(choices: readonly T[]) {
   };
 }
 
+/** One of `choices`, or several separated by commas, each once (`--optimizer bootstrap,gepa`: a sequence). */
+export function listOf<T extends string>(choices: readonly T[]) {
+  const one = oneOf(choices);
+  return (value: string): T[] => {
+    const names = value.split(",").map((v) => one(v.trim()));
+    const again = names.find((n, i) => names.indexOf(n) !== i);
+    if (again) throw new InvalidArgumentError(`\`${again}\` is named twice; a sequence runs each optimizer once`);
+    return names;
+  };
+}
+
 /** A duration with its unit, as dspx prints them (`90s`, `1h30m`); a bare number is refused, not guessed at. */
 export function duration(value: string): number {
   if (isBareNumber(value)) throw new InvalidArgumentError(`give a unit: ${value.trim()}s, ${value.trim()}m or ${value.trim()}h (durations read like 30s, 5m, 1h30m or 2d)`);

@@ -4,7 +4,7 @@ import { runCommand } from "./context.js";
 import { loadEnvFile } from "./env-file.js";
 import { EXIT } from "./errors.js";
 import { guardStream } from "./output.js";
-import { addLMOptions, baseUrl, countOrAll, duration, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
+import { addLMOptions, baseUrl, countOrAll, duration, listOf, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
 import { OPTIMIZERS } from "../optimize/types.js";
 
 /**
@@ -92,7 +92,9 @@ addLMOptions(
     .command("optimize")
     .description("search for better instructions and demos within a budget; every step is saved, so the run can be resumed")
     .argument("<program>", "program file (.yaml)")
-    .addOption(new Option("--optimizer <name>", "labeled, bootstrap, random_search, beam or gepa (default: the program's optimize.optimizer, else gepa)").argParser(oneOf(OPTIMIZERS)))
+    .addOption(
+      new Option("--optimizer <name>", "labeled, bootstrap, random_search, beam, gepa or mipro, or several run in sequence: bootstrap,gepa (default: the program's optimize.optimizer, else gepa)").argParser(listOf(OPTIMIZERS)),
+    )
     .option("--trainset <file>", "train examples (default: the program's data.train)")
     .option("--devset <file>", "dev examples (default: data.dev, else a seeded split of train)"),
 )

@@ -20,7 +20,16 @@ export interface ResponseFormat {
   schema: Record<string, unknown>;
 }
 
-export type Purpose = "predict" | "propose_instruction" | "reflect" | "judge";
+export type Purpose = "predict" | "propose_instruction" | "reflect" | "judge" | "summarize_program" | "summarize_dataset";
+
+/** What a grounded proposal (mipro) is shown besides the step and its examples. */
+export interface Grounding {
+  /** The program summary and the dataset summary the LM wrote earlier in the run. */
+  program: string;
+  dataset: string;
+  /** The tip drawn for this proposal: "none", "creative", "simple", "description", "high_stakes" or "persona". */
+  tip: string;
+}
 
 /** One observed example shown to a proposal/reflection/judge call, as structured data. */
 export interface FeedbackRecord {
@@ -58,6 +67,8 @@ export interface LMCallMeta {
     signature: Signature;
     instruction: string;
     records: FeedbackRecord[];
+    /** For a grounded proposal: the summaries and the tip its prompt shows. */
+    grounding?: Grounding;
   };
   /** For the calls of an agent (react) step: its tools and the trajectory so far. */
   agent?: AgentMeta;

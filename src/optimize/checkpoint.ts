@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { BudgetUsage } from "./budget.js";
 import { UserError } from "../util/errors.js";
 import type { RngState } from "../util/rng.js";
+import { programStateSchema, type ProgramState } from "../program/state.js";
 
 /**
  * Where a run is, as its checkpoint records it, so that `dspx resume` takes it up at that point and
@@ -16,8 +17,25 @@ import type { RngState } from "../util/rng.js";
  */
 export type Checkpoint = Optimizing | Finishing | Finished;
 
+/** How one stage of a sequence ended, and the best state it handed to the next. */
+export interface StageOutcome {
+  optimizer: string;
+  ended: "done" | "budget";
+  /** The budget that ran out (the stage's share, or the run's), or why the optimizer stopped. */
+  reason?: string;
+  /** Steps the stage took, and iterations when its optimizer counts them apart. */
+  steps: number;
+  iterations?: number;
+  /** Its best candidate, with its dev score: where the next stage starts. */
+  best: { candidate: string; state: ProgramState; score: number };
+}
+
 interface Position {
   step: number;
+  /** The stage under way, of a sequence of optimizers (absent: the first, or the only one). */
+  stage?: number;
+  /** The stages done before it (absent: none). */
+  stages?: StageOutcome[];
   rng: RngState;
   budget: BudgetUsage;
   /** The baseline's dev score (NaN when the budget ran out before it was scored). */
@@ -27,6 +45,7 @@ interface Position {
 
 export interface Optimizing extends Position {
   phase: "optimizing";
+  /** The stage's optimizer state after the step. */
   state: unknown;
 }
 
@@ -60,6 +79,19 @@ const position = {
   // NaN is stored as null (JSON has no NaN).
   baseline: z.object({ candidate: z.string(), score: z.number().nullable().transform((s) => s ?? NaN) }),
   events: z.number().int().optional(),
+  stage: z.number().int().min(0).optional(),
+  stages: z
+    .array(
+      z.object({
+        optimizer: z.string(),
+        ended: z.enum(["done", "budget"]),
+        reason: z.string().optional(),
+        steps: z.number().int().min(0),
+        iterations: z.number().optional(),
+        best: z.object({ candidate: z.string(), state: programStateSchema, score: z.number().nullable().transform((s) => s ?? NaN) }),
+      }),
+    )
+    .optional(),
 };
 
 const v2 = z.discriminatedUnion("phase", [

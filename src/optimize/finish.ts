@@ -2,9 +2,9 @@ import { scoreOf, type DatasetScore } from "../evaluate/dataset-score.js";
 import { stateHash } from "../program/state.js";
 import { Rng } from "../util/rng.js";
 import { Budget, BudgetExhausted } from "./budget.js";
-import type { Finishing } from "./checkpoint.js";
+import type { Finishing, StageOutcome } from "./checkpoint.js";
 import { optimizeContext } from "./context.js";
-import type { OptimizeReport } from "./report.js";
+import type { OptimizeReport, StageReport } from "./report.js";
 import type { Session } from "./session.js";
 import type { Best, Plan } from "./types.js";
 
@@ -19,8 +19,16 @@ export async function finishRun(session: Session, plan: Plan, finishing: Finishi
   const baselineState = program.state;
   const baselineHash = stateHash(baselineState);
   session.baselineScore = finishing.baseline.score;
-  const best: Best = state === undefined ? { candidate: baselineHash, state: baselineState, score: session.baselineScore } : session.optimizer.best(state);
+  // The last stage that ran: its optimizer's best is the run's (each stage keeps the better of what it found and where it started).
+  const k = finishing.stage ?? 0;
+  const done = finishing.stages ?? [];
+  const last = session.stages[k]!.optimizer;
+  const start: Best = k === 0 ? { candidate: baselineHash, state: baselineState, score: session.baselineScore } : done[k - 1]!.best;
+  const best: Best = state === undefined ? start : last.best(state);
   if (!Number.isFinite(session.bestScore)) session.bestScore = best.score;
+  const doneReason = ended === "done" && state !== undefined ? last.stopped?.(state) : undefined;
+  const iterations = state !== undefined ? last.iterations?.(state) : undefined;
+  const stages = session.stages.length > 1 ? stageReports(done, { optimizer: session.stages[k]!.name, ended, reason: budgetReason ?? doneReason, steps: session.step - done.reduce((n, s) => n + s.steps, 0), iterations, best }) : undefined;
   // Dev scores are read from what this run recorded, never evaluated again: finishing spends
   // nothing, so a budget that ran out while the baseline was being scored leaves the examples not
   // scored unscored (the report says how many were) instead of paying for them uncharged.
@@ -42,8 +50,10 @@ export async function finishRun(session: Session, plan: Plan, finishing: Finishi
   const report: OptimizeReport = {
     runId,
     optimizer: session.config.optimizer,
+    ...(stages ? { stages } : {}),
     ended,
     ...(budgetReason ? { budgetReason } : {}),
+    ...(doneReason ? { doneReason } : {}),
     plan,
     baseline: { candidate: baselineHash, dev: baselineDev, ...(test.baseline ? { test: test.baseline } : {}) },
     best: { candidate: best.candidate, state: best.state, dev: bestDev, ...(test.best ? { test: test.best } : {}) },
@@ -51,7 +61,7 @@ export async function finishRun(session: Session, plan: Plan, finishing: Finishi
     ...(baselinePartial ? { baselinePartial } : {}),
     candidates: session.candidates.size,
     steps: session.step,
-    ...(state !== undefined && session.optimizer.iterations ? { iterations: session.optimizer.iterations(state) } : {}),
+    ...(iterations !== undefined ? { iterations } : {}),
     ...(session.notes.length > 0 ? { notes: [...session.notes] } : {}),
     usage,
     tokens: session.spend.total.tokens,
@@ -76,6 +86,8 @@ export async function finishRun(session: Session, plan: Plan, finishing: Finishi
       ...(test.skipped ? { testSkipped: test.skipped } : {}),
       ended,
       ...(budgetReason ? { budgetReason } : {}),
+      ...(doneReason ? { doneReason } : {}),
+      ...(stages ? { stages } : {}),
     },
   });
   session.checkpoint({ phase: "finished", report: JSON.parse(JSON.stringify(report)) as Record<string, unknown> });
@@ -97,6 +109,20 @@ async function scoreOnTest(session: Session, budget: Budget, best: Best): Promis
     session.events.add("budget", { summary: `no ${err.what} budget left for the test evaluation` });
     return { skipped: err.what };
   }
+}
+
+/** Each stage of a sequence as the report gives it: those done before the last, then the last as it ended. */
+function stageReports(done: readonly StageOutcome[], last: { optimizer: string; ended: "done" | "budget"; reason: string | undefined; steps: number; iterations: number | undefined; best: Best }): StageReport[] {
+  const report = (s: { optimizer: string; ended: "done" | "budget"; reason?: string | undefined; steps: number; iterations?: number | undefined; best: Best }): StageReport => ({
+    optimizer: s.optimizer,
+    ended: s.ended,
+    ...(s.reason ? { reason: s.reason } : {}),
+    steps: s.steps,
+    ...(s.iterations !== undefined ? { iterations: s.iterations } : {}),
+    best: s.best.candidate,
+    dev: s.best.score,
+  });
+  return [...done.map(report), report(last)];
 }
 
 function finishedSummary(report: OptimizeReport): string {

@@ -1,5 +1,5 @@
 import type { BudgetLimits, BudgetUsage } from "./budget.js";
-import type { OptimizerName, Plan } from "./types.js";
+import type { Plan } from "./types.js";
 
 /** What a progress line shows of a run, after every result and phase change. */
 export interface OptimizeProgress {
@@ -19,7 +19,8 @@ export interface OptimizeProgress {
 /** A run as it starts: its plan and what it will work on. */
 export interface OptimizeStart {
   runId: string;
-  optimizer: OptimizerName;
+  /** The optimizer, or the sequence (`bootstrap,gepa`). */
+  optimizer: string;
   plan: Plan;
   seed: number;
   limits: BudgetLimits;

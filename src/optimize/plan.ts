@@ -7,7 +7,8 @@ import { UserError } from "../util/errors.js";
 import type { BudgetLimits } from "./budget.js";
 import { limitNamed, limitProblem, type LimitSources } from "./budget-setting.js";
 import type { RunConfig, RunData } from "./run-config.js";
-import type { Optimizer, Plan } from "./types.js";
+import { sequencePlan, type Split, type StageInput, type StageSetup } from "./budget-split.js";
+import type { Plan } from "./types.js";
 
 /** What a run's budget is measured against: the calls one example takes, and what the test evaluation keeps back. */
 export interface RunShape {
@@ -40,23 +41,14 @@ export function optimizingLimits(limits: BudgetLimits, shape: RunShape): BudgetL
  * budget is too small for a single improvement step, and any run when it has a USD budget its
  * models' unknown prices cannot enforce.
  */
-export function checkPlan(
-  run: { optimizer: Optimizer; settings: Record<string, unknown>; config: RunConfig; data: RunData; shape: RunShape; program: Program },
-  { resuming = false, sources = {} }: { resuming?: boolean; sources?: LimitSources } = {},
-): Plan {
-  const { optimizer, config, data, program } = run;
+export function checkPlan(run: PlannedRun & { stages: readonly StageSetup[]; split: Split }, { resuming = false, sources = {} }: { resuming?: boolean; sources?: LimitSources } = {}): Plan {
+  const { config, data, program, stages } = run;
   const { callsPerExample, reserve, reserveRollouts } = run.shape;
   const { limits } = config;
   const baselineCalls = data.dev.length * callsPerExample;
-  const optimizing = limits.calls === undefined ? Infinity : limits.calls - reserve - baselineCalls;
-  const plan = optimizer.plan({
-    callsPerExample,
-    train: data.train.length,
-    dev: data.dev.length,
-    lmSteps: program.graph.lmSteps.length,
-    calls: optimizing,
-    settings: run.settings,
-  });
+  const input = planInput(run);
+  const optimizing = input.calls;
+  const plan = stages.length === 1 ? stages[0]!.optimizer.plan({ ...input, settings: stages[0]!.settings }) : sequencePlan(stages, input, run.split);
   if (!resuming && limits.calls !== undefined && optimizing < plan.minimumCalls) {
     const needed = reserve + baselineCalls + plan.minimumCalls;
     const what = `${limits.calls} LM calls cannot buy a single ${config.optimizer} step here: scoring the baseline on dev takes ${baselineCalls}, the final test evaluation ${reserve}, and one step at least ${plan.minimumCalls}`;
@@ -90,6 +82,27 @@ function expectedCalls(step: CompiledStep): number {
 }
 
 const DEFAULT_AGENT_ITERS = 6;
+
+/** What a run's plan is made from. */
+interface PlannedRun {
+  config: RunConfig;
+  data: RunData;
+  shape: RunShape;
+  program: Program;
+}
+
+/** What an optimizer plans with: the run's shape and data, and the LM calls left for optimizing after the baseline and test evaluations. */
+export function planInput({ config, data, shape, program }: PlannedRun): StageInput {
+  const { callsPerExample, reserve } = shape;
+  const limit = config.limits.calls;
+  return {
+    callsPerExample,
+    train: data.train.length,
+    dev: data.dev.length,
+    lmSteps: program.graph.lmSteps.length,
+    calls: limit === undefined ? Infinity : limit - reserve - data.dev.length * callsPerExample,
+  };
+}
 
 function countJudges(metric: MetricSpec): number {
   return metricNodes(metric).filter((n) => n.metric.kind === "llm_judge").length;

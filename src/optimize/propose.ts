@@ -1,7 +1,7 @@
 import { ParseFailure, predict } from "../adapters/predict.js";
 import { LMCallError } from "../lm/call-error.js";
 import { FINISH_TOOL, type TrajectoryStep } from "../lm/tool-types.js";
-import type { FeedbackRecord, LMCallRecord, LMClient } from "../lm/types.js";
+import type { FeedbackRecord, Grounding, LMCallRecord, LMClient } from "../lm/types.js";
 import { signatureToString } from "../signature/format.js";
 import type { Signature } from "../signature/types.js";
 import { InterruptedError } from "../util/errors.js";
@@ -16,6 +16,34 @@ const SIGNATURE: Signature = {
     { name: "examples", type: { kind: "string" }, desc: "What the step did on examples, with the expected outputs and feedback", typed: true },
   ],
   outputs: [{ name: "new_instruction", type: { kind: "string" }, desc: "The improved instruction, complete, ready to use", typed: true }],
+};
+
+/** A grounded proposal (mipro) also shows the program and dataset summaries and a tip. */
+const GROUNDED_SIGNATURE: Signature = {
+  inputs: [
+    { name: "program_summary", type: { kind: "string" }, desc: "What the whole program does", typed: true },
+    { name: "dataset_summary", type: { kind: "string" }, desc: "What the data looks like", typed: true },
+    ...SIGNATURE.inputs,
+    { name: "tip", type: { kind: "string" }, desc: "How to write this instruction", typed: true },
+  ],
+  outputs: SIGNATURE.outputs,
+};
+
+const GROUNDED =
+  "You write the instruction for one step of a language-model program. You see a summary of the program, " +
+  "a summary of its data, the step's current instruction, the fields it reads and writes, a few worked " +
+  "examples of the step, and a tip on how to write. Write an instruction that would lead a model to outputs " +
+  "like the examples': the task, the clues that decide each answer, and the form answers take, following the tip. " +
+  "Return the whole instruction.";
+
+/** The tips a grounded proposal is given (one per proposal, drawn with the seed), and what each asks for. */
+export const TIPS: Readonly<Record<string, string>> = {
+  none: "",
+  creative: "Don't be afraid to be creative when writing the instruction.",
+  simple: "Keep the instruction clear and concise.",
+  description: "Make sure the instruction is very informative and descriptive.",
+  high_stakes: "The instruction should say that the task is high stakes and must be done carefully.",
+  persona: "Include a persona in the instruction that is relevant to the task.",
 };
 
 const REFLECT =
@@ -82,35 +110,64 @@ function describeStep(t: TrajectoryStep): string {
  */
 export async function proposeInstruction(
   lm: LMClient,
-  args: { step: string; signature: Signature; instruction: string; records: FeedbackRecord[]; purpose: "propose_instruction" | "reflect"; sample: number; signal?: AbortSignal },
+  args: {
+    step: string;
+    signature: Signature;
+    instruction: string;
+    records: FeedbackRecord[];
+    purpose: "propose_instruction" | "reflect";
+    sample: number;
+    grounding?: Grounding;
+    signal?: AbortSignal;
+  },
 ): Promise<{ proposal: Proposal; calls: LMCallRecord[] }> {
-  if (args.signal?.aborted) throw new InterruptedError();
-  const signal = inFlightSignal(args.signal);
-  try {
-    const { values, calls } = await predict({
+  const g = args.grounding;
+  const inputs: Record<string, unknown> = {
+    ...(g ? { program_summary: g.program, dataset_summary: g.dataset } : {}),
+    current_instruction: args.instruction || "(none)",
+    task: signatureToString(args.signature),
+    examples: describeRecords(args.records),
+    ...(g ? { tip: TIPS[g.tip] || "(none)" } : {}),
+  };
+  const { outcome, calls } = await askLm(
+    {
       lm,
-      signature: SIGNATURE,
-      instruction: (args.purpose === "reflect" ? REFLECT : PROPOSE) + (args.records.some((r) => r.trajectory) ? AGENT_NOTE : ""),
+      signature: g ? GROUNDED_SIGNATURE : SIGNATURE,
+      instruction: g ? GROUNDED : (args.purpose === "reflect" ? REFLECT : PROPOSE) + (args.records.some((r) => r.trajectory) ? AGENT_NOTE : ""),
       demos: [],
-      inputs: {
-        current_instruction: args.instruction || "(none)",
-        task: signatureToString(args.signature),
-        examples: describeRecords(args.records),
-      },
+      inputs,
       purpose: args.purpose,
       step: args.step,
-      target: { step: args.step, signature: args.signature, instruction: args.instruction, records: args.records },
+      target: { step: args.step, signature: args.signature, instruction: args.instruction, records: args.records, ...(g ? { grounding: g } : {}) },
       temperature: args.sample === 0 ? 0 : 1,
       maxTokens: 2048,
       sample: args.sample,
-      ...(signal ? { signal } : {}),
-    });
-    const instruction = valueToText(values.new_instruction).trim();
-    return { proposal: { ok: true, instruction: instruction || args.instruction }, calls };
+    },
+    args.signal,
+  );
+  if (!outcome.ok) return { proposal: outcome, calls };
+  const instruction = valueToText(outcome.values.new_instruction).trim();
+  return { proposal: { ok: true, instruction: instruction || args.instruction }, calls };
+}
+
+/**
+ * One call of the proposal LM (a proposal or a summary): its values, or — the answer could not be
+ * read, or the request was refused — why not, with the calls made either way (to be paid for).
+ * Other LM errors propagate; once `signal` has aborted nothing is asked.
+ */
+export async function askLm(
+  call: Omit<Parameters<typeof predict>[0], "signal">,
+  abort: AbortSignal | undefined,
+): Promise<{ outcome: { ok: true; values: Record<string, unknown> } | { ok: false; error: string }; calls: LMCallRecord[] }> {
+  if (abort?.aborted) throw new InterruptedError();
+  const signal = inFlightSignal(abort);
+  try {
+    const { values, calls } = await predict({ ...call, ...(signal ? { signal } : {}) });
+    return { outcome: { ok: true, values }, calls };
   } catch (err) {
-    if (err instanceof ParseFailure) return { proposal: { ok: false, error: err.message }, calls: err.calls };
+    if (err instanceof ParseFailure) return { outcome: { ok: false, error: err.message }, calls: err.calls };
     // Refused, or cut off before writing anything: the endpoint answered, but with nothing to use.
-    if (err instanceof LMCallError && err.kind === "rejected") return { proposal: { ok: false, error: err.message }, calls: [] };
+    if (err instanceof LMCallError && err.kind === "rejected") return { outcome: { ok: false, error: err.message }, calls: [] };
     throw err;
   }
 }

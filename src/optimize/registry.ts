@@ -2,6 +2,7 @@ import { beam } from "./optimizers/beam.js";
 import { bootstrap } from "./optimizers/bootstrap.js";
 import { gepa } from "./optimizers/gepa.js";
 import { labeled } from "./optimizers/labeled.js";
+import { mipro } from "./optimizers/mipro/mipro.js";
 import { randomSearch } from "./optimizers/random-search.js";
 import type { Optimizer, OptimizerName } from "./types.js";
 
@@ -15,4 +16,5 @@ export const OPTIMIZER_REGISTRY: Readonly<Record<OptimizerName, Optimizer<any, a
   random_search: randomSearch,
   beam,
   gepa,
+  mipro,
 };

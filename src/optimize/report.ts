@@ -4,14 +4,32 @@ import type { Usage } from "../lm/types.js";
 import { programStateSchema, type ProgramState } from "../program/state.js";
 import type { BudgetUsage } from "./budget.js";
 import type { PaidHere } from "./spend.js";
-import { OPTIMIZERS, type OptimizerName, type Plan } from "./types.js";
+import type { Plan } from "./types.js";
+
+/** How one stage of a sequence ended and what it found. */
+export interface StageReport {
+  optimizer: string;
+  ended: "done" | "budget";
+  /** The budget that ran out (its share, or the run's), or why the optimizer stopped. */
+  reason?: string;
+  steps: number;
+  iterations?: number;
+  /** Its best candidate and that candidate's dev score: where the next stage started. */
+  best: string;
+  dev: number;
+}
 
 export interface OptimizeReport {
   runId: string;
-  optimizer: OptimizerName;
+  /** The optimizer, or the sequence (`bootstrap,gepa`). */
+  optimizer: string;
+  /** For a sequence: each stage in order (the last one's ending is the run's). */
+  stages?: StageReport[];
   /** Why the run ended: the optimizer was done, or a budget ran out. */
   ended: "done" | "budget";
   budgetReason?: string;
+  /** Why the optimizer stopped before a budget ran out, when it said (e.g. "no new candidates in 20 iterations"). */
+  doneReason?: string;
   plan: Plan;
   baseline: { candidate: string; dev: DatasetScore; test?: DatasetScore };
   best: { candidate: string; state: ProgramState; dev: DatasetScore; test?: DatasetScore };
@@ -47,12 +65,27 @@ const mean = z.number().nullable().transform((x) => x ?? NaN);
 const datasetScore = z.object({ n: z.number(), mean, ci95: z.tuple([mean, mean]), errors: z.number() });
 const usage = z.object({ promptTokens: z.number(), completionTokens: z.number(), cachedTokens: z.number() });
 
+/** A sequence's stages as a report (and the run's totals) keep them. */
+export const stagesSchema = z.array(
+  z.object({
+    optimizer: z.string(),
+    ended: z.enum(["done", "budget"]),
+    reason: z.string().optional(),
+    steps: z.number(),
+    iterations: z.number().optional(),
+    best: z.string(),
+    dev: mean,
+  }),
+);
+
 const reportSchema = z.object({
   runId: z.string(),
-  optimizer: z.enum(OPTIMIZERS),
+  optimizer: z.string(),
+  stages: stagesSchema.optional(),
   ended: z.enum(["done", "budget"]),
   budgetReason: z.string().optional(),
-  plan: z.object({ buys: z.string(), minimumCalls: z.number() }),
+  doneReason: z.string().optional(),
+  plan: z.object({ buys: z.string(), minimumCalls: z.number(), mostCalls: z.number().optional() }),
   baseline: z.object({ candidate: z.string(), dev: datasetScore, test: datasetScore.optional() }),
   best: z.object({ candidate: z.string(), state: programStateSchema, dev: datasetScore, test: datasetScore.optional() }),
   testSkipped: z.string().optional(),

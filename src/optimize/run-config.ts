@@ -12,6 +12,7 @@ import { displayPath } from "../util/display-path.js";
 import { UserError, type Problem } from "../util/errors.js";
 import type { BudgetLimits } from "./budget.js";
 import { DEFAULTS, optimizerSettings, type OptimizeSection } from "./settings.js";
+import { sequenceName, sequenceProblems } from "./sequence.js";
 import { splitTrainDev } from "./split.js";
 import { OPTIMIZERS, type OptimizerName } from "./types.js";
 
@@ -20,7 +21,8 @@ import { OPTIMIZERS, type OptimizerName } from "./types.js";
  * the LM options (`cache`: use the LM cache, default true) and the optimization's own.
  */
 export interface OptimizeFlags extends LmOptions {
-  optimizer?: OptimizerName;
+  /** The optimizer, or several run in sequence (`--optimizer bootstrap,gepa`). */
+  optimizer?: OptimizerName | readonly OptimizerName[];
   trainset?: string;
   devset?: string;
   budget?: BudgetLimits;
@@ -29,8 +31,11 @@ export interface OptimizeFlags extends LmOptions {
   name?: string;
 }
 
+/** One optimizer of a run and its settings, its name checked against those this dspx has. */
+export type RunStage = OptimizeRunConfig["stages"][number] & { optimizer: OptimizerName };
+
 /** How a run was set up, recorded in the store so `dspx resume` rebuilds exactly the same run. */
-export type RunConfig = OptimizeRunConfig & { optimizer: OptimizerName };
+export type RunConfig = Omit<OptimizeRunConfig, "stages" | "split"> & { stages: RunStage[]; split?: Partial<Record<OptimizerName, number>> };
 
 /** A run's examples: dev is the program's, or split from train by the seed when it has none. */
 export interface RunData {
@@ -45,7 +50,11 @@ export interface RunData {
  * (without credentials: resume asks for them again).
  */
 export async function newRunConfig(program: Program, section: OptimizeSection, flags: OptimizeFlags): Promise<RunConfig> {
-  const optimizer = flags.optimizer ?? section.optimizer ?? DEFAULTS.optimizer;
+  const names: readonly OptimizerName[] = typeof flags.optimizer === "string" ? [flags.optimizer] : (flags.optimizer ?? section.optimizer ?? [DEFAULTS.optimizer]);
+  // The program's split applies to the sequence run, which --optimizer may name: checked against it.
+  const split = names.length > 1 ? section.budgetSplit : undefined;
+  const problems = sequenceProblems(names, split, program.spec.positions);
+  if (problems.length > 0) throw new UserError(problems);
   // The default LM-call cap stands in for a budget only when none of any kind is given (flags or the
   // program's optimize.budget): a user who says --budget-time 30m or --budget-usd 5 means that limit.
   const given: BudgetLimits = { ...definedLimits(section.budget ?? {}), ...definedLimits(flags.budget ?? {}) };
@@ -55,8 +64,9 @@ export async function newRunConfig(program: Program, section: OptimizeSection, f
   if (!trainFile) throw new UserError({ flag: "--trainset", message: "the program has no `data.train` and no trainset was given (--trainset <file.jsonl>)" });
   const devFile = flags.devset ? path.resolve(flags.devset) : section.devset ? path.resolve(dir, section.devset) : data.dev;
   return {
-    optimizer,
-    settings: optimizerSettings(section, optimizer),
+    optimizer: sequenceName(names),
+    stages: names.map((name) => ({ optimizer: name, settings: optimizerSettings(section, name) })),
+    ...(split ? { split } : {}),
     seed: flags.seed ?? section.seed ?? DEFAULTS.seed,
     concurrency: flags.concurrency ?? section.concurrency ?? DEFAULTS.concurrency,
     limits: defaultBudget ? { ...DEFAULTS.budget } : given,
@@ -74,10 +84,14 @@ export async function newRunConfig(program: Program, section: OptimizeSection, f
 /** A stored run's configuration, its optimizer checked against those this dspx has. */
 export function storedRunConfig(run: RunOf<"optimize">): RunConfig {
   const { config } = run;
-  if (!isOptimizerName(config.optimizer)) {
-    throw new UserError(`run ${run.id} was made by the optimizer \`${config.optimizer}\`, which this dspx does not have (it has: ${OPTIMIZERS.join(", ")})`);
-  }
-  return { ...config, optimizer: config.optimizer };
+  const stages = config.stages.map((stage) => {
+    if (!isOptimizerName(stage.optimizer)) {
+      throw new UserError(`run ${run.id} was made by the optimizer \`${stage.optimizer}\`, which this dspx does not have (it has: ${OPTIMIZERS.join(", ")})`);
+    }
+    return { ...stage, optimizer: stage.optimizer };
+  });
+  const split = config.split && Object.fromEntries(Object.entries(config.split).filter(([name]) => isOptimizerName(name)));
+  return { ...config, stages, ...(split ? { split } : {}) };
 }
 
 function isOptimizerName(name: string): name is OptimizerName {

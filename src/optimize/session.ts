@@ -3,22 +3,23 @@ import type { Store } from "../store/store.js";
 import type { Example } from "../program/example.js";
 import { fingerprints, type Fingerprints } from "../runtime/fingerprint.js";
 import type { Program } from "../runtime/program.js";
-import { failureText, formatProblem, InterruptedError, isInterruption } from "../util/errors.js";
+import { failureText, formatProblem, isInterruption } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { Budget, BudgetExhausted, type BudgetUsage } from "./budget.js";
-import { storedCheckpoint, type Checkpoint, type Finishing, type Optimizing } from "./checkpoint.js";
-import { optimizeContext } from "./context.js";
+import { Budget, type BudgetLimits, type BudgetUsage } from "./budget.js";
+import { splitBudget, stageLimits, type Split, type StageSetup } from "./budget-split.js";
+import { storedCheckpoint, type Checkpoint, type Finishing, type Optimizing, type StageOutcome } from "./checkpoint.js";
 import { EventLog } from "./event-log.js";
 import { finishRun } from "./finish.js";
 import type { OptimizeHooks } from "./hooks.js";
-import { checkPlan, optimizingLimits, runShape, type RunShape } from "./plan.js";
+import { checkPlan, optimizingLimits, planInput, runShape, type RunShape } from "./plan.js";
 import type { LimitSources } from "./budget-setting.js";
 import { OPTIMIZER_REGISTRY } from "./registry.js";
 import { recordedSettings } from "./settings.js";
 import type { OptimizeReport } from "./report.js";
 import { loadRunData, type RunConfig, type RunData } from "./run-config.js";
 import type { Spend } from "./spend.js";
-import type { Optimizer, Plan } from "./types.js";
+import { optimizeStages } from "./stage-loop.js";
+import type { Plan } from "./types.js";
 
 /** Where a session records, what meters its calls, what stops it and whom it tells. */
 export interface SessionEnv {
@@ -35,9 +36,10 @@ export interface SessionEnv {
  * share — the run's data and store, and where the run is (step, candidates, scores, phase).
  */
 export class Session {
-  readonly optimizer: Optimizer;
-  /** The run's optimizer settings, read with the optimizer's schema. */
-  readonly settings: Record<string, unknown>;
+  /** The run's optimizers in the order they run (one, or a sequence), each with its settings read with its schema. */
+  readonly stages: readonly StageSetup[];
+  /** How the budget is split across the stages (one stage: all of it). */
+  readonly split: Split;
   readonly shape: RunShape;
   readonly events: EventLog;
   readonly store: Store;
@@ -67,10 +69,19 @@ export class Session {
   ) {
     ({ store: this.store, spend: this.spend, signal: this.signal, hooks: this.hooks } = env);
     this.events = new EventLog(this.store.runs, runId, this.hooks.onEvent);
-    this.optimizer = OPTIMIZER_REGISTRY[config.optimizer];
-    this.settings = recordedSettings(this.optimizer, config.settings);
+    this.stages = config.stages.map((stage) => {
+      const optimizer = OPTIMIZER_REGISTRY[stage.optimizer];
+      return { name: stage.optimizer, optimizer, settings: recordedSettings(optimizer, stage.settings) };
+    });
     this.shape = runShape(program, data);
+    this.split = splitBudget(this.stages, planInput(this), config.split);
     this.fingerprints = { student };
+  }
+
+  /** The limits stage `k` runs under: its cumulative share of the optimizing budget (see budget-split.ts). */
+  stageLimits(k: number): BudgetLimits {
+    const dev = this.data.dev.length;
+    return stageLimits(optimizingLimits(this.config.limits, this.shape), { calls: dev * this.shape.callsPerExample, rollouts: dev }, this.split, k);
   }
 
   static async create(runId: string, program: Program, config: RunConfig, env: SessionEnv): Promise<Session> {
@@ -114,7 +125,7 @@ export class Session {
     });
     this.budgetForProgress = budget;
     try {
-      const finishing = checkpoint?.phase === "finishing" ? checkpoint : await this.optimizeSteps(budget, rng, checkpoint);
+      const finishing = checkpoint?.phase === "finishing" ? checkpoint : await optimizeStages(this, budget, rng, checkpoint);
       return await finishRun(this, plan, finishing);
     } catch (err) {
       const interrupted = isInterruption(err);
@@ -126,55 +137,6 @@ export class Session {
       await store.flush();
       throw err;
     }
-  }
-
-  /**
-   * The optimizer's steps, from the baseline (or a checkpoint) until it is done or a budget runs
-   * out; then the finishing checkpoint, which keeps the optimizer's last state so that no step
-   * ever runs again.
-   */
-  private async optimizeSteps(budget: Budget, rng: Rng, checkpoint: Optimizing | undefined): Promise<Finishing> {
-    const ctx = optimizeContext(this, budget, rng);
-    const baseline = { candidate: ctx.candidate(ctx.baseline, "program"), score: NaN };
-    let state: unknown;
-    let ending: Pick<Finishing, "ended" | "budgetReason"> = { ended: "done" };
-    try {
-      if (checkpoint) {
-        // Resuming: the baseline was scored before the first checkpoint, which holds its score.
-        // Scoring it again would re-send (uncharged) the calls of any example that had failed.
-        baseline.score = checkpoint.baseline.score;
-        state = checkpoint.state;
-      } else {
-        this.setPhase("scoring the baseline on dev");
-        const scored = await ctx.evaluate(ctx.baseline, this.data.dev, "dev");
-        baseline.score = scored.mean;
-        this.setPhase("starting");
-        state = await this.optimizer.init(ctx, scored);
-        this.checkpoint({ phase: "optimizing", state, ...this.position(rng, budget, baseline) });
-      }
-      this.baselineScore = baseline.score;
-      this.bestScore = Math.max(this.bestScore || -Infinity, baseline.score);
-      for (;;) {
-        if (this.signal.aborted) throw new InterruptedError();
-        budget.ensure();
-        const { state: next, done } = await this.optimizer.step(ctx, state);
-        state = next;
-        this.step++;
-        const best = this.optimizer.best(state);
-        if (best.score > this.bestScore || !Number.isFinite(this.bestScore)) this.bestScore = best.score;
-        if (done) break;
-        this.checkpoint({ phase: "optimizing", state, ...this.position(rng, budget, baseline) });
-        this.progress(budget);
-      }
-    } catch (err) {
-      if (!(err instanceof BudgetExhausted)) throw err;
-      ending = { ended: "budget", budgetReason: err.what };
-    }
-    // A budget used up before the optimizer could start leaves `state` undefined: the baseline stands.
-    const finishing: Finishing = { phase: "finishing", ...(state !== undefined ? { state } : {}), ...ending, ...this.position(rng, budget, baseline) };
-    this.checkpoint(finishing);
-    if (ending.ended === "budget") this.events.add("budget", { summary: `${ending.budgetReason} budget used up after step ${this.step}` });
-    return finishing;
   }
 
   /** What the optimizer is doing now, for progress lines. */
@@ -210,9 +172,16 @@ export class Session {
     return examples.map((e) => byId.get(e.id)).filter((r): r is RunResultRow => r !== undefined);
   }
 
-  /** Where the run is, for a checkpoint: the step, RNG and budget, the baseline, the event log's mark. */
-  private position(rng: Rng, budget: Budget, baseline: { candidate: string; score: number }) {
-    return { step: this.step, rng: rng.state(), budget: budget.snapshot(), baseline: { ...baseline }, events: this.events.mark() };
+  /** Where the run is, for a checkpoint: the step, RNG and budget, the baseline, the stage (of a sequence), the event log's mark. */
+  position(rng: Rng, budget: Budget, baseline: { candidate: string; score: number }, where: { stage: number; stages: readonly StageOutcome[] }) {
+    return {
+      step: this.step,
+      rng: rng.state(),
+      budget: budget.snapshot(),
+      baseline: { ...baseline },
+      ...(where.stage > 0 ? { stage: where.stage, stages: [...where.stages] } : {}),
+      events: this.events.mark(),
+    };
   }
 
   checkpoint(checkpoint: Checkpoint): void {

@@ -31,14 +31,30 @@ export function settingRows(schema: z.ZodObject): SettingRow[] {
   });
 }
 
-/** The JSON Schema at a path of keys inside an object's, or undefined past its end. */
+/**
+ * The JSON Schema at a path of keys (and list indices) inside an object's, or undefined past its
+ * end: a key of an object's properties or of a mapping's values, an index of a list's items, in
+ * the schema or in one of the alternatives it allows.
+ */
 export function jsonSchemaAt(root: JsonSchema, path: readonly PropertyKey[]): JsonSchema | undefined {
   let cur: JsonSchema | undefined = root;
   for (const key of path) {
-    const next: z.core.JSONSchema._JSONSchema | undefined = cur?.properties?.[String(key)];
-    cur = next === undefined || typeof next === "boolean" ? undefined : next;
+    const options: JsonSchema[] = cur ? [cur, ...(cur.anyOf ?? []).filter((b): b is JsonSchema => typeof b === "object")] : [];
+    const found = options.map((o) => childOf(o, key)).find((c) => c !== undefined);
+    cur = found;
   }
   return cur;
+}
+
+function childOf(schema: JsonSchema, key: PropertyKey): JsonSchema | undefined {
+  const candidates = [schema.properties?.[String(key)], typeof key === "number" || /^\d+$/.test(String(key)) ? schema.items : undefined, schema.additionalProperties];
+  return candidates.find((c): c is JsonSchema => c !== undefined && typeof c === "object" && !Array.isArray(c));
+}
+
+/** The names a value may be, when its schema (or one of its alternatives) is a list of names. */
+export function enumOf(json: JsonSchema): string[] | undefined {
+  const named = json.enum ?? json.anyOf?.find((b): b is JsonSchema => typeof b === "object" && b.enum !== undefined)?.enum;
+  return named?.map(String);
 }
 
 const LARGEST = Number.MAX_SAFE_INTEGER;

@@ -5,6 +5,7 @@ import { UserError } from "../util/errors.js";
 import type { BudgetLimits } from "./budget.js";
 import { OPTIMIZER_REGISTRY } from "./registry.js";
 import { sectionProblems } from "./settings-problems.js";
+import { sequenceProblems } from "./sequence.js";
 import { jsonSchemaOf } from "./settings-table.js";
 import { OPTIMIZERS, type Optimizer, type OptimizerName } from "./types.js";
 
@@ -31,9 +32,28 @@ export const budgetSchema = z.strictObject({
   rollouts: z.number().int().min(1).optional().describe("most metric calls: (candidate, example) evaluations"),
 });
 
+const optimizerName = z.enum(OPTIMIZERS);
+
+/** A share of the budget: `20%` (or the bare number 20), more than 0 and at most 100. */
+const percent = z
+  .union([z.number().gt(0).max(100), z.string().regex(/^\s*\d+(\.\d+)?\s*%\s*$/)])
+  .transform((p) => (typeof p === "number" ? p : Number.parseFloat(p)))
+  .refine((p) => p > 0 && p <= 100)
+  .meta({ title: "percentage: 20% (or 20), more than 0 and at most 100" });
+
+/** `optimize.budget_split:`: the share of the budget each optimizer of a sequence may use. */
+export const budgetSplitSchema = z.strictObject(Object.fromEntries(OPTIMIZERS.map((name) => [name, percent.optional()])) as Record<OptimizerName, z.ZodOptional<typeof percent>>);
+
 /** The keys every `optimize:` section may have besides one block per optimizer. */
 export const commonShape = {
-  optimizer: z.enum(OPTIMIZERS).optional().describe(`the optimizer \`dspx optimize\` runs without --optimizer (default ${DEFAULTS.optimizer})`),
+  optimizer: z
+    .union([optimizerName, z.array(optimizerName).min(1)])
+    .meta({ title: `one of: ${OPTIMIZERS.join(", ")}, or a list of them to run in sequence` })
+    .optional()
+    .describe(`the optimizer \`dspx optimize\` runs without --optimizer (default ${DEFAULTS.optimizer}), or a list run in sequence: [bootstrap, gepa]`),
+  budget_split: budgetSplitSchema
+    .optional()
+    .describe("for a sequence, each optimizer's share of the budget in percent ({ bootstrap: 20%, gepa: 80% }); default: what each one's plan can use, the rest shared by those without a bound"),
   seed: z.number().int().min(0).optional().describe(`seed of every random choice (default ${DEFAULTS.seed})`),
   concurrency: z.number().int().min(1).optional().describe(`examples in flight at once (default ${DEFAULTS.concurrency})`),
   trainset: z.string().min(1).optional().describe("train examples, relative to the program file (default: data.train)"),
@@ -50,7 +70,10 @@ export const optimizeSectionSchema = z.strictObject({ ...commonShape, ...optimiz
 
 /** The program's `optimize:` section, validated; each optimizer's block parsed with its schema. */
 export interface OptimizeSection {
-  optimizer?: OptimizerName;
+  /** The optimizer, or the optimizers run in sequence. */
+  optimizer?: OptimizerName[];
+  /** For a sequence: each optimizer's share of the budget, in percent (they add up to 100). */
+  budgetSplit?: Partial<Record<OptimizerName, number>>;
   seed?: number;
   concurrency?: number;
   trainset?: string;
@@ -72,7 +95,10 @@ export function readOptimizeSection(spec: ProgramSpec): OptimizeSection {
   if (!parsed.success) throw new UserError(sectionProblems(parsed.error.issues, jsonSchemaOf(optimizeSectionSchema), raw, spec));
   const p = parsed.data;
   const section: OptimizeSection = { perOptimizer: {} };
-  if (p.optimizer) section.optimizer = p.optimizer;
+  if (p.optimizer) section.optimizer = typeof p.optimizer === "string" ? [p.optimizer] : p.optimizer;
+  if (p.budget_split) section.budgetSplit = definedShares(p.budget_split);
+  const problems = sequenceProblems(section.optimizer, section.budgetSplit, spec.positions);
+  if (problems.length > 0) throw new UserError(problems);
   if (p.seed !== undefined) section.seed = p.seed;
   if (p.concurrency !== undefined) section.concurrency = p.concurrency;
   if (p.trainset) section.trainset = p.trainset;
@@ -92,6 +118,10 @@ export function readOptimizeSection(spec: ProgramSpec): OptimizeSection {
     if (block) section.perOptimizer[name] = block;
   }
   return section;
+}
+
+function definedShares(split: Partial<Record<OptimizerName, number | undefined>>): Partial<Record<OptimizerName, number>> {
+  return Object.fromEntries(Object.entries(split).filter(([, v]) => v !== undefined)) as Partial<Record<OptimizerName, number>>;
 }
 
 /** The settings a new run of `name` uses: its block of the section, or its defaults. */

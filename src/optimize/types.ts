@@ -1,13 +1,14 @@
 import type { z } from "zod";
 import type { EvalReport, ExampleResult } from "../evaluate/types.js";
-import type { FeedbackRecord } from "../lm/types.js";
+import type { FeedbackRecord, Grounding } from "../lm/types.js";
 import type { Graph } from "../graph/types.js";
 import type { Example } from "../program/example.js";
 import type { ProgramState } from "../program/state.js";
 import type { Rng } from "../util/rng.js";
 import type { Budget } from "./budget.js";
+import type { Summary } from "./summarize.js";
 
-export const OPTIMIZERS = ["labeled", "bootstrap", "random_search", "beam", "gepa"] as const;
+export const OPTIMIZERS = ["labeled", "bootstrap", "random_search", "beam", "gepa", "mipro"] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /** A candidate's scores on a set of examples, in the order of the examples. */
@@ -34,7 +35,18 @@ export interface ProposeArgs {
   purpose: "propose_instruction" | "reflect";
   /** Distinguishes repeated proposals of the same prompt (0: temperature 0). */
   sample: number;
+  /** A grounded proposal (mipro): the program and dataset summaries and a tip are shown too. */
+  grounding?: Grounding;
 }
+
+/** A request for one of the run's summaries (see optimize/summarize.ts). */
+export interface SummarizeArgs {
+  kind: "program" | "dataset";
+  /** For the dataset summary: the examples shown. */
+  examples?: readonly Example[];
+}
+
+export type { Summary };
 
 /**
  * What a proposal gave: a new instruction, or — the LM's answer could not be read, in the chat
@@ -75,6 +87,11 @@ export interface OptimizeContext<Settings = Record<string, unknown>> {
    * that cannot be read comes back as a failed Proposal (its calls charged), never as an error.
    */
   propose(args: ProposeArgs): Promise<Proposal>;
+  /**
+   * Asks the proposal LM for the program summary or a dataset summary (a proposal call: charged,
+   * cached); an answer that cannot be read comes back as a failed Summary.
+   */
+  summarize(args: SummarizeArgs): Promise<Summary>;
   /** Records a candidate (once per state) with its parents and how it was made; returns its hash. */
   candidate(state: ProgramState, origin: string, parents?: string[]): string;
   /** Appends to the run's event log (proposal, accepted, rejected, merge, …). */
@@ -93,6 +110,8 @@ export interface Plan {
   buys: string;
   /** The least LM-call budget for one improvement step (beyond the baseline and test evaluations). */
   minimumCalls: number;
+  /** The most LM calls the optimizer can use, when its work is bounded (absent: as many as it is given). How a sequence splits its budget by default. */
+  mostCalls?: number;
 }
 
 export interface PlanInput<Settings = Record<string, unknown>> {
@@ -138,6 +157,8 @@ export interface Optimizer<State = unknown, Schema extends z.ZodObject = z.ZodOb
    * per step: a beam iteration takes a step per member expanded and one to select survivors.
    */
   iterations?(state: State): number;
+  /** Why the optimizer stopped before a budget ran out, when it says (GEPA's patience: "no new candidates in 20 iterations"). */
+  stopped?(state: State): string | undefined;
 }
 
 export { BudgetExhausted } from "./budget.js";

@@ -4,11 +4,13 @@ import { readStoredValue, type StoredJson } from "./stored-json.js";
 /**
  * How a run was set up, as the `config` column of its row keeps it: written and read only here.
  *
- * Version 2 (written since the configuration had a version) carries `version: 2`. Version 1 is
- * every configuration recorded before: it has no `version` key and is upgraded when read, so a
- * run recorded by an older dspx is resumed, shown, compared and exported like a new one.
+ * Version 3 (written since optimizers run in sequence) keeps an optimize run's optimizers as
+ * `stages`, each with its settings, and the budget split given for them. Version 2 carries
+ * `version: 2` and one `optimizer` with its `settings`; version 1 is every configuration recorded
+ * before there was a version (no `version` key). Older versions are upgraded when read, so a run
+ * recorded by an older dspx is resumed, shown, compared and exported like a new one.
  */
-export const RUN_CONFIG_VERSION = 2;
+export const RUN_CONFIG_VERSION = 3;
 
 /**
  * How a run chose its models and endpoints: its LM settings with the credentials removed, plus
@@ -54,14 +56,20 @@ const evalFields = <L extends z.ZodType>(lm: L) => ({
 
 // The first eval runs (version 1) recorded only `model` (what DSPX_LM or the program chose then),
 // no `lm`: read as stored (`dspx show` shows what was recorded), their LM settings from `recordedLmOf`.
-const evalV2 = z.object({ version: z.literal(2), ...evalFields(recordedLmSchema.optional()) });
+// An eval configuration is the same in versions 2 and 3.
+const evalV3 = z.object({ version: z.union([z.literal(3), z.literal(2)]), ...evalFields(recordedLmSchema.optional()) });
 const evalV1 = z.object(evalFields(recordedLmSchema.optional()));
 
-const optimizeFields = {
+/** One optimizer of a run, in the order the run's optimizers ran. */
+const stageSchema = z.object({
   /** An optimizer name (the optimize layer checks it names one it has). */
   optimizer: z.string(),
-  /** The optimizer's settings, defaults filled in (each optimizer reads its own). */
+  /** Its settings, defaults filled in (each optimizer reads its own). */
   settings: z.record(z.string(), z.unknown()),
+});
+
+/** The fields of every version after `optimizer` (and, before version 3, its `settings`). */
+const commonOptimizeFields = {
   seed: z.number(),
   concurrency: z.number(),
   limits: z.object({ calls: z.number().optional(), usd: z.number().optional(), timeMs: z.number().optional(), rollouts: z.number().optional() }),
@@ -77,11 +85,25 @@ const optimizeFields = {
   lm: recordedLmSchema,
 };
 
-const optimizeV2 = z.object({ version: z.literal(2), ...optimizeFields });
-const optimizeV1 = z.object(optimizeFields);
+const optimizeV3 = z.object({
+  version: z.literal(3),
+  /** The run's optimizer as named: one (`gepa`), or a sequence (`bootstrap,gepa`). */
+  optimizer: z.string(),
+  /** The optimizers, in the order they run; each starts from the best state the one before found. */
+  stages: z.array(stageSchema).min(1),
+  /** The budget split given for a sequence, in percent of the budget by optimizer (absent: the default rule). */
+  split: z.record(z.string(), z.number()).optional(),
+  ...commonOptimizeFields,
+});
+// Versions 1 and 2: one optimizer and its settings, read as a run of one stage.
+const singleFields = { optimizer: z.string(), settings: z.record(z.string(), z.unknown()), ...commonOptimizeFields };
+const asStages = ({ optimizer, settings, ...rest }: z.infer<z.ZodObject<typeof singleFields>>): OptimizeRunConfig => ({ optimizer, stages: [{ optimizer, settings }], ...rest });
+const optimizeV2 = z.object({ version: z.literal(2), ...singleFields }).transform(({ version: _v, ...c }) => asStages(c));
+const optimizeV1 = z.object(singleFields).transform(asStages);
 
-export type EvalRunConfig = Omit<z.infer<typeof evalV2>, "version">;
-export type OptimizeRunConfig = Omit<z.infer<typeof optimizeV2>, "version">;
+export type EvalRunConfig = Omit<z.infer<typeof evalV3>, "version">;
+export type OptimizeRunConfig = Omit<z.infer<typeof optimizeV3>, "version">;
+export type RunStage = z.infer<typeof stageSchema>;
 export type RunConfig = EvalRunConfig | OptimizeRunConfig;
 
 /** The configuration of a run of each kind. */
@@ -92,7 +114,7 @@ export interface RunConfigs {
 
 /** A configuration as it is stored: the current version, checked. */
 export function writeRunConfig<K extends keyof RunConfigs>(kind: K, config: RunConfigs[K]): string {
-  const schema = kind === "eval" ? evalV2 : optimizeV2;
+  const schema = kind === "eval" ? evalV3 : optimizeV3;
   return JSON.stringify(schema.parse({ version: RUN_CONFIG_VERSION, ...config }));
 }
 
@@ -102,7 +124,7 @@ export type KindAndConfig = { kind: "eval"; config: EvalRunConfig } | { kind: "o
 /** A stored configuration, of any version, as the current one (with the run's kind); or what makes it unreadable. */
 export function readRunConfig(kind: keyof RunConfigs, json: unknown): StoredJson<KindAndConfig> {
   const version = json !== null && typeof json === "object" && !Array.isArray(json) ? (json as { version?: unknown }).version : undefined;
-  if (version !== undefined && version !== RUN_CONFIG_VERSION) {
+  if (version !== undefined && version !== RUN_CONFIG_VERSION && version !== 2) {
     return { ok: false, problem: `has version ${JSON.stringify(version)}, which this dspx does not read (it reads versions 1 to ${RUN_CONFIG_VERSION}; a newer dspx wrote it?)` };
   }
   if (kind === "eval") {
@@ -114,7 +136,7 @@ export function readRunConfig(kind: keyof RunConfigs, json: unknown): StoredJson
 }
 
 function readEval(json: unknown, version: unknown): StoredJson<EvalRunConfig> {
-  if (version === RUN_CONFIG_VERSION) return withoutVersion(readStoredValue(json, evalV2));
+  if (version !== undefined) return withoutVersion(readStoredValue(json, evalV3));
   return readStoredValue(json, evalV1);
 }
 
@@ -125,8 +147,8 @@ export function recordedLmOf(config: RunConfig): RecordedLm {
 }
 
 function readOptimize(json: unknown, version: unknown): StoredJson<OptimizeRunConfig> {
-  if (version === RUN_CONFIG_VERSION) return withoutVersion(readStoredValue(json, optimizeV2));
-  return readStoredValue(json, optimizeV1);
+  if (version === RUN_CONFIG_VERSION) return withoutVersion(readStoredValue(json, optimizeV3));
+  return readStoredValue(json, version === 2 ? optimizeV2 : optimizeV1);
 }
 
 function withoutVersion<T extends { version: number }>(read: StoredJson<T>): StoredJson<Omit<T, "version">> {

@@ -57,16 +57,36 @@ describe("dspx validate", () => {
     expect(validate.code).toBe(2);
     expect(validate.stdout).toBe("");
     expect(errorLines(validate.stderr)).toEqual([
-      `error: ${OPTIMIZE_BROKEN}:15:14: \`optimize.optimizer\`: expected one of: labeled, bootstrap, random_search, beam, gepa, got the text "gepaa" (did you mean \`gepa\`?)`,
+      `error: ${OPTIMIZE_BROKEN}:15:14: \`optimize.optimizer\`: expected one of: labeled, bootstrap, random_search, beam, gepa, mipro, or a list of them to run in sequence, got the text "gepaa" (did you mean \`gepa\`?)`,
       `error: ${OPTIMIZE_BROKEN}:16:13: unknown key \`callz\` in \`optimize.budget\` (expected one of: calls, usd, time, rollouts) (did you mean \`calls\`?)`,
       `error: ${OPTIMIZE_BROKEN}:18:16: \`optimize.gepa.minibatch\`: expected a whole number ≥ 1, got number 0`,
-      `error: ${OPTIMIZE_BROKEN}:19:5: unknown key \`mergez\` in \`optimize.gepa\` (expected one of: minibatch, merges, merge_subsample, iterations) (did you mean \`merges\`?)`,
+      `error: ${OPTIMIZE_BROKEN}:19:5: unknown key \`mergez\` in \`optimize.gepa\` (expected one of: minibatch, merges, merge_subsample, iterations, patience) (did you mean \`merges\`?)`,
       `error: ${OPTIMIZE_BROKEN}:21:12: \`optimize.beam.width\`: expected a whole number ≥ 1, got the text "wide"`,
     ]);
     expect(validate.stderr).not.toMatch(/\n\s+at /);
     const optimize = await runCli(["optimize", OPTIMIZE_BROKEN, "--budget-calls", "10"]);
     expect(optimize.code).toBe(2);
     expect(errorLines(optimize.stderr)).toEqual(errorLines(validate.stderr));
+  });
+
+  it("rejects a sequence as dspx optimize does: an optimizer named twice, a budget split not adding up to 100%", async () => {
+    const file = "test/cli/fixtures/broken-sequence.yaml";
+    const validate = await runCli(["validate", file]);
+    expect(validate.code).toBe(2);
+    expect(errorLines(validate.stderr)).toEqual([
+      `error: ${file}:15:32: \`optimize.optimizer\`: \`bootstrap\` is already in the sequence; a sequence runs each optimizer once`,
+      `error: ${file}:16:17: \`optimize.budget_split\`: the shares add up to 90%, not 100%`,
+    ]);
+    const optimize = await runCli(["optimize", file, "--budget-calls", "10"]);
+    expect(optimize.code).toBe(2);
+    expect(errorLines(optimize.stderr)).toEqual(errorLines(validate.stderr));
+    // On the command line: each name checked, each once.
+    const flag = await runCli(["optimize", TRIAGE, "--optimizer", "bootstrap,gepx"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("expected one of: labeled, bootstrap, random_search, beam, gepa");
+    const twice = await runCli(["optimize", TRIAGE, "--optimizer", "gepa,gepa"]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("`gepa` is named twice; a sequence runs each optimizer once");
   });
 
   it("names where the program names a dataset it cannot read, every one at once", async () => {

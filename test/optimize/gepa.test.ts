@@ -335,6 +335,70 @@ describe("GEPA steps", () => {
     expect((await gepa.step(ctx, state)).done).toBe(true);
   });
 
+  describe("patience", () => {
+    const settings = (patience: number) => ({ minibatch: 4, merges: 0, merge_subsample: 2, iterations: 0, patience });
+    /** Steps from JSON copies (as a resumed run takes them) until done or `most` steps; the steps taken. */
+    async function stepsUntilDone(ctx: ReturnType<typeof fakeContext>["ctx"], state: GepaState, most: number) {
+      for (let n = 1; n <= most; n++) {
+        const r = await gepa.step(ctx, clone(state));
+        state = r.state;
+        if (r.done) return { steps: n, state };
+      }
+      return { steps: most, state };
+    }
+
+    it("stops after `patience` iterations in a row whose reflection gives nothing new, saying so", async () => {
+      const { ctx, log } = fakeContext(script({ propose: (a) => a.instruction, settings: settings(3) }));
+      const { steps, state } = await stepsUntilDone(ctx, await gepa.init(ctx, await scoreBaseline(ctx)), 50);
+      expect(steps).toBe(3);
+      expect(state.stopped).toBe("no new candidates in 3 iterations");
+      expect(gepa.stopped!(state)).toBe("no new candidates in 3 iterations");
+      expect(log.events.map((e) => e.type)).toEqual(["rejected", "rejected", "rejected", "stopped"]);
+      expect(log.events.at(-1)!.data.summary).toBe("GEPA stops after 3 iterations: no new candidates in 3 iterations");
+    });
+
+    it("counts a child already in the pool, a perfect parent and an unreadable reflection as nothing new", async () => {
+      // Iteration 1 makes a new child (accepted: better on everything); after that reflection
+      // gives that child's instruction again (already in the pool) or cannot be read.
+      let n = 0;
+      const propose = (): string | { ok: false; error: string } => (++n === 1 ? "i2" : n % 2 === 0 ? "i2" : { ok: false, error: "garbage" });
+      const score = (state: ProgramState) => (instructionsOf(state).s === "i2" ? 0.9 : 0.5);
+      const { ctx, log } = fakeContext(script({ propose, score, settings: settings(4) }));
+      const { steps, state } = await stepsUntilDone(ctx, await gepa.init(ctx, await scoreBaseline(ctx)), 50);
+      expect(state.counts.accepted).toBe(1);
+      expect(steps).toBe(1 + 4);
+      expect(log.events.map((e) => e.type)).toEqual(["proposal", "accepted", "rejected", "proposal-failed", "rejected", "proposal-failed", "stopped"]);
+
+      const perfect = fakeContext(script({ score: () => 1, settings: settings(2) }));
+      const done = await stepsUntilDone(perfect.ctx, await gepa.init(perfect.ctx, await scoreBaseline(perfect.ctx)), 50);
+      expect(done.steps).toBe(2);
+      expect(done.state.counts.skipped).toBe(2);
+    });
+
+    it("starts counting again at every new candidate, even one the minibatch rejects", async () => {
+      // Every third reflection gives a new instruction (rejected: it scores as its parent does).
+      let n = 0;
+      const propose = (a: { instruction: string }) => (++n % 3 === 0 ? `${a.instruction}+${n}` : a.instruction);
+      const { ctx } = fakeContext(script({ propose, settings: settings(3) }));
+      const { steps, state } = await stepsUntilDone(ctx, await gepa.init(ctx, await scoreBaseline(ctx)), 30);
+      expect(steps).toBe(30);
+      expect(state.stopped).toBeUndefined();
+      expect(state.counts.rejected).toBe(10);
+    });
+
+    it("never stops on patience 0; a checkpoint from before patience counts from its next iteration", async () => {
+      const { ctx } = fakeContext(script({ propose: (a) => a.instruction, settings: settings(0) }));
+      const off = await stepsUntilDone(ctx, await gepa.init(ctx, await scoreBaseline(ctx)), 40);
+      expect(off.steps).toBe(40);
+      expect(off.state.stale).toBe(40);
+
+      const old = fakeContext(script({ propose: (a) => a.instruction, settings: settings(2) }));
+      const before = stateWith([member(old.ctx.baseline, [0.5, 0.5, 0.5, 0.5])]);
+      expect(before.stale).toBeUndefined();
+      expect((await stepsUntilDone(old.ctx, before, 10)).steps).toBe(2);
+    });
+  });
+
   describe("merging", () => {
     const root = stateOf({ a: "a", b: "b" });
     const left = stateOf({ a: "a1", b: "b" });
@@ -452,8 +516,14 @@ describe("GEPA steps", () => {
   it("plans in iterations and needs at least one full iteration", () => {
     const plan = gepa.plan({ callsPerExample: 1, train: 200, dev: 70, lmSteps: 1, calls: 1790, settings: gepa.settings.parse({ minibatch: 4 }) });
     expect(plan.minimumCalls).toBe(2 * 4 + 1 + 70);
-    expect(plan.buys).toMatch(/^≈ 22–198 GEPA iterations/);
-    expect(plan.buys).toContain("a 4-example train minibatch run twice (8 LM calls), 1 reflection call, and a 70-example dev evaluation (70 calls) when the child is accepted");
+    // From every child accepted (79 calls each) to none made at all (the parent's minibatch run, 4).
+    expect(plan.buys).toMatch(/^≈ 22–447 GEPA iterations/);
+    expect(plan.buys).toContain("an iteration costs 79 LM calls when its child is accepted, 9 when rejected on the 4-example train minibatch, 5 when reflection gives nothing new, 4 when the parent is perfect on its minibatch");
+    expect(plan.buys).toContain("stops after 20 iterations in a row without a new candidate");
+    // An iterations setting caps both ends; patience 0 says nothing of stopping.
+    const capped = gepa.plan({ callsPerExample: 1, train: 200, dev: 70, lmSteps: 1, calls: 1790, settings: gepa.settings.parse({ minibatch: 4, iterations: 30, patience: 0 }) });
+    expect(capped.buys).toMatch(/^≈ 22–30 GEPA iterations/);
+    expect(capped.buys).not.toContain("in a row");
     const two = gepa.plan({ callsPerExample: 2, train: 130, dev: 60, lmSteps: 2, calls: 1640, settings: gepa.settings.parse({}) });
     expect(two.minimumCalls).toBe(2 * gepa.settings.parse({}).minibatch * 2 + 1 + 120);
     expect(two.buys).toContain("up to 5 merges");

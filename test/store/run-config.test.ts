@@ -46,9 +46,12 @@ describe("the stored run configuration", () => {
     expect(() => writeRunConfig("eval", { ...EVAL_CONFIG, concurrency: "8" } as never)).toThrow();
   });
 
-  it("reads version 1 (no version key): today's shapes as they are, the first eval runs' `model` as the model a step naming none ran on", () => {
+  it("reads version 1 (no version key) and version 2: an optimize run of one optimizer as one stage, the first eval runs' `model` as the model a step naming none ran on", () => {
     expect(read("eval", V1_EVAL)).toEqual(V1_EVAL);
-    expect(read("optimize", V1_OPTIMIZE)).toEqual(V1_OPTIMIZE);
+    // An optimize run of one optimizer is read as a run of one stage (version 3's `stages`).
+    const { optimizer, settings, ...rest } = V1_OPTIMIZE;
+    expect(read("optimize", V1_OPTIMIZE)).toEqual({ optimizer, stages: [{ optimizer, settings }], ...rest });
+    expect(read("optimize", { version: 2, ...V1_OPTIMIZE })).toEqual({ optimizer, stages: [{ optimizer, settings }], ...rest });
     // Read as stored (`dspx show` shows what was recorded, in that order) …
     const oldest = read("eval", V1_EVAL_OLDEST);
     expect(oldest).toEqual(V1_EVAL_OLDEST);
@@ -64,8 +67,8 @@ describe("the stored run configuration", () => {
   });
 
   it("says what is wrong with a configuration it cannot read: a newer version, a missing field, a field of the wrong type", () => {
-    const newer = readRunConfig("eval", { ...EVAL_CONFIG, version: 3 });
-    expect(newer.ok === false && newer.problem).toMatch(/has version 3, which this dspx does not read/);
+    const newer = readRunConfig("eval", { ...EVAL_CONFIG, version: 4 });
+    expect(newer.ok === false && newer.problem).toMatch(/has version 4, which this dspx does not read \(it reads versions 1 to 3;/);
     const { data: _data, ...noData } = V1_OPTIMIZE;
     const missing = readRunConfig("optimize", noData);
     expect(missing.ok === false && missing.problem).toMatch(/does not have the expected shape \(data: /);

@@ -2,7 +2,7 @@ import type { Graph } from "../../src/graph/types.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import { ZERO_USAGE } from "../../src/lm/types.js";
 import { Budget, BudgetExhausted, type BudgetLimits, type BudgetUsage } from "../../src/optimize/budget.js";
-import type { OptimizeContext, Proposal, ProposeArgs, ScoreSet } from "../../src/optimize/types.js";
+import type { OptimizeContext, Proposal, ProposeArgs, ScoreSet, SummarizeArgs, Summary } from "../../src/optimize/types.js";
 import type { Example } from "../../src/program/example.js";
 import { stateHash, type ProgramState } from "../../src/program/state.js";
 import { Rng, type RngState } from "../../src/util/rng.js";
@@ -12,6 +12,7 @@ export interface ContextLog {
   evaluations: { candidate: string; state: ProgramState; instructions: Record<string, string>; dataset: string; ids: string[] }[];
   teacher: { ids: string[]; sample: number }[];
   proposals: ProposeArgs[];
+  summaries: SummarizeArgs[];
   candidates: { hash: string; origin: string; parents: string[]; state: ProgramState }[];
   events: { type: string; data: Record<string, unknown> }[];
   phases: string[];
@@ -20,7 +21,7 @@ export interface ContextLog {
 }
 
 export function emptyLog(): ContextLog {
-  return { evaluations: [], teacher: [], proposals: [], candidates: [], events: [], phases: [], notices: [] };
+  return { evaluations: [], teacher: [], proposals: [], summaries: [], candidates: [], events: [], phases: [], notices: [] };
 }
 
 export interface ContextScript<S> {
@@ -45,6 +46,8 @@ export interface ContextScript<S> {
   teacher?(example: Example, index: number, sample: number): ExampleResult;
   /** What a proposal LM answers (default: the optimizer must not ask for one). One LM call each. */
   propose?(args: ProposeArgs): string | Proposal;
+  /** What the proposal LM answers a summary request (default: the optimizer must not ask for one). One LM call each. */
+  summarize?(args: SummarizeArgs): string | Summary;
   /** The feedback of a record (default: none). */
   feedback?(step: string, result: ExampleResult): string;
   /** Evaluations (or teacher runs) allowed before the next one throws BudgetExhausted, whatever the budget. */
@@ -107,6 +110,15 @@ export function optimizerContext<S>(script: ContextScript<S>): { ctx: OptimizeCo
       budget.used.proposalCalls += 1;
       const answer = script.propose(args);
       return typeof answer === "string" ? { ok: true, instruction: answer } : answer;
+    },
+    summarize: async (args) => {
+      if (!script.summarize) throw new Error("this optimizer never asks for summaries");
+      budget.ensure({ calls: 1 });
+      log.summaries.push({ kind: args.kind, ...(args.examples ? { examples: [...args.examples] } : {}) });
+      budget.used.calls += 1;
+      budget.used.proposalCalls += 1;
+      const answer = script.summarize(args);
+      return typeof answer === "string" ? { ok: true, text: answer } : answer;
     },
     candidate: (state, origin, parents = []) => {
       const hash = stateHash(state);

@@ -6,7 +6,7 @@ export const EVAL_CONFIG: EvalRunConfig = { dataset: "dev", model: "sim", lm: { 
 /** A configuration as `dspx optimize` records it, for tests that need a run in a store. */
 export const OPTIMIZE_CONFIG: OptimizeRunConfig = {
   optimizer: "labeled",
-  settings: { k: 4 },
+  stages: [{ optimizer: "labeled", settings: { k: 4 } }],
   seed: 0,
   concurrency: 8,
   limits: { calls: 2000 },

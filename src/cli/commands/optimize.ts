@@ -17,7 +17,8 @@ import type { RunRecord } from "../../store/runs-store.js";
 import { programChanged } from "../program-changed.js";
 
 export interface OptimizeCommandFlags extends LMFlags {
-  optimizer?: OptimizerName;
+  /** One optimizer, or several run in sequence (`--optimizer bootstrap,gepa` gives a list). */
+  optimizer?: OptimizerName | readonly OptimizerName[];
   trainset?: string;
   devset?: string;
   budgetCalls?: number;

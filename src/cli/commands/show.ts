@@ -7,6 +7,8 @@ import { openStore } from "../open-store.js";
 import { formatDuration, formatInt, formatScore, formatUsd, plural } from "../output.js";
 import { bestCandidateLines } from "../render/candidate.js";
 import { toolCallsPhrase } from "../render/eval.js";
+import { stageLines } from "../render/optimize.js";
+import { stagesSchema } from "../../optimize/report.js";
 import { sparkline } from "../render/chart.js";
 import { storedTrajectories, trajectoryLines } from "../render/trajectory.js";
 import { worstTable } from "../render/worst.js";
@@ -79,6 +81,8 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
   lines.push(
     wrapParts(`${c.bold("totals")}   `, [...work, `${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens`, `cost ${formatUsd((t.costUsd ?? 0) as number | null)}`], output.columns),
   );
+  const stages = stagesSchema.safeParse(t.stages);
+  if (stages.success) lines.push(...stageLines(stages.data, c));
   lines.push("");
   const bestHash = run.bestCandidate ?? v.candidates[0]?.hash;
   lines.push(...bestCandidateLines(v.candidates.find((cand) => cand.hash === bestHash), mainDataset(run), output.columns, c, run.kind === "eval" ? "program" : "best"));
@@ -117,7 +121,12 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
 
 /** The configuration line's settings: an eval run's dataset and limit are on its data line instead. */
 function shownConfig(run: RunRecord): Record<string, unknown> {
-  if (run.kind !== "eval") return run.config;
+  if (run.kind !== "eval") {
+    // One optimizer's settings as `settings`; a sequence's under each optimizer's name, in order.
+    const { optimizer, stages, ...rest } = run.config;
+    const settings = stages.length === 1 ? { settings: stages[0]!.settings } : Object.fromEntries(stages.map((s) => [s.optimizer, s.settings]));
+    return { optimizer, ...settings, ...rest };
+  }
   const { dataset: _dataset, datasetFile: _file, limit: _limit, ...rest } = run.config;
   return rest;
 }

@@ -62,7 +62,7 @@ data:
 
 # Settings for \`dspx optimize\`; the --optimizer and --budget-* flags override them.
 optimize:
-  optimizer: gepa                    # labeled | bootstrap | random_search | beam | gepa
+  optimizer: gepa                    # labeled | bootstrap | random_search | beam | gepa | mipro
   seed: 0
   budget: { calls: 600 }             # also usd, time (e.g. 30m) and rollouts
   gepa: { minibatch: 8 }

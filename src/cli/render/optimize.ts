@@ -1,5 +1,6 @@
 import type { DatasetScore } from "../../evaluate/dataset-score.js";
 import type { OptimizeProgress, OptimizeReport } from "../../optimize/run.js";
+import type { StageReport } from "../../optimize/report.js";
 import type { BudgetLimits } from "../../optimize/budget.js";
 import type { Plan } from "../../optimize/types.js";
 import type { Output } from "../output.js";
@@ -26,7 +27,8 @@ export function renderPlan(
   const data = `train ${info.train} · dev ${info.dev}${info.test ? ` · test ${info.test}` : ""}`;
   const lines = [
     `${c.bold("plan")}   ${info.optimizer} · budget ${limitsText(info.limits, info.defaultBudget)}${reserveText(info)} · ${data} · seed ${info.seed}`,
-    `       ${info.plan.buys}`,
+    // A sequence's plan has a line per stage.
+    ...info.plan.buys.split("\n").map((line) => `       ${line}`),
   ];
   if (info.resumed && info.finishing) lines.push(`${c.bold("resume")} after the last step (${info.fromStep}): finishing the run; finished work is answered from the store`);
   else if (info.resumed) lines.push(`${c.bold("resume")} from step ${info.fromStep}: finished work is answered from the store`);
@@ -114,6 +116,16 @@ function reusedAny(r: Pick<OptimizeReport, "thisProcess">): boolean {
   return (r.thisProcess.cachedCalls ?? 0) > 0 || (r.thisProcess.storedResults ?? 0) > 0;
 }
 
+/** A sequence's stages, a line each: the optimizer, its steps, the best it handed on and why it ended (`dspx optimize` and `dspx show`). */
+export function stageLines(stages: readonly StageReport[], c: Output["color"]): string[] {
+  return stages.map((s, k) => {
+    const steps = `${plural(s.steps, "step")}${s.iterations !== undefined ? ` (${plural(s.iterations, `${s.optimizer} iteration`)})` : ""}`;
+    const share = k < stages.length - 1 ? "its share of the" : "the";
+    const why = s.ended === "budget" ? `${share} ${s.reason ?? ""} budget was used up` : s.reason ? `stopped: ${s.reason}` : "finished";
+    return `${c.bold(k === 0 ? "stages" : "      ")}   ${k + 1}. ${s.optimizer}: ${steps}, best ${s.best.slice(0, 10)} dev ${formatScore(s.dev)}; ${why}`;
+  });
+}
+
 export function renderReport(r: OptimizeReport, programFile: string, output: Output): string {
   const c = output.color;
   const lines = [
@@ -127,7 +139,8 @@ export function renderReport(r: OptimizeReport, programFile: string, output: Out
     `${c.bold("gain")}     dev ${delta(r.baseline.dev, r.best.dev)}${r.best.test ? `   test ${delta(r.baseline.test, r.best.test)}` : ""}`,
     `${c.bold("used")}     ${plural(r.steps, "step")}${r.iterations !== undefined ? ` (${plural(r.iterations, `${r.optimizer} iteration`)})` : ""} · ${plural(r.candidates, "candidate")} · ${formatInt(r.usage.calls)} LM calls (${formatInt(r.usage.proposalCalls)} proposal/reflection) · ${formatInt(r.usage.rollouts)} rollouts · ${formatInt(r.tokens.promptTokens + r.tokens.completionTokens)} tokens · cost ${formatUsd(r.costUsd)}${paidHere(r)} · ${formatDuration(r.elapsedMs)}${reusedAny(r) ? c.dim(" (as the budget counts: cached and reused answers at what they first cost)") : ""}`,
     ...(paidLine(r) ? [`${c.bold("paid")}     ${paidLine(r)}`] : []),
-    `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up${r.baselinePartial ? " before the baseline was scored: give a larger budget" : ""}` : "the optimizer finished"}`,
+    ...stageLines(r.stages ?? [], c),
+    `${c.bold("ended")}    ${r.ended === "budget" ? `the ${r.budgetReason ?? ""} budget was used up${r.baselinePartial ? " before the baseline was scored: give a larger budget" : ""}` : r.doneReason ? `the optimizer stopped: ${r.doneReason}` : "the optimizer finished"}`,
     ...(r.notes ?? []).map((n) => `${c.bold("note")}     ${c.yellow(n)}`),
     // Nothing to take when no candidate was tried.
     ...(r.baselinePartial ? [] : [`${c.bold("take it")}  dspx export ${r.runId} -o ${programFile.replace(/\.(ya?ml|json)$/i, "")}.optimized.yaml`]),

@@ -1,6 +1,7 @@
 import type { LMRequest } from "../types.js";
 import type { Field, Signature } from "../../signature/types.js";
 import { agentAnswer } from "./agent.js";
+import { groundedAnswer } from "./grounded.js";
 import { judge, type Judgement } from "./judge.js";
 import { noiseFor } from "./noise.js";
 import { predict } from "./predict.js";
@@ -11,6 +12,8 @@ import { defaultValue, isReasoning } from "./values.js";
 export function simAnswer(request: LMRequest): Record<string, unknown> {
   const { meta } = request;
   const noise = noiseFor(request);
+  const grounded = groundedAnswer(meta, noise);
+  if (grounded) return grounded;
   switch (meta.purpose) {
     case "predict":
       return meta.agent ? agentAnswer({ ...meta, agent: meta.agent }, noise) : predict(meta, noise);

@@ -70,6 +70,7 @@ export const beam: Optimizer<BeamState, typeof beamSettings> = {
     const reason = stopReason(state, settings);
     return reason ? stop(ctx, state, reason) : { state, done: false };
   },
+  stopped: (state) => state.stopped,
   best: (state) => state.best,
   iterations: (state) => state.iteration,
 };

@@ -47,6 +47,7 @@ export const bootstrap: Optimizer<BootstrapState, typeof bootstrapSettings> = {
         `(teacher on train until they pass, ${s.rounds} round${s.rounds === 1 ? "" : "s"}, at most ${teacherMax} LM calls), ` +
         `labeled demos up to ${s.max_labeled} in all`,
       minimumCalls: firstBatch + devCalls,
+      mostCalls: teacherMax + devCalls,
     };
   },
   init: async (ctx, baseline) => {

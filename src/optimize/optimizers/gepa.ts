@@ -58,6 +58,10 @@ export interface GepaState {
   };
   /** Reflection requests whose answer could not be read: asked again, they go at another sample. */
   unreadable?: Unreadable;
+  /** Iterations in a row that made no new candidate (absent in checkpoints from before patience). */
+  stale?: number;
+  /** Why the run stopped before its budget ran out (patience, or the iterations setting). */
+  stopped?: string;
 }
 
 const PERFECT = 1 - EPSILON;
@@ -273,6 +277,13 @@ async function merge(ctx: OptimizeContext, state: GepaState, settings: GepaSetti
   });
 }
 
+/** Why GEPA stops after this iteration, if it does: its iterations setting, or its patience. */
+function stopReason(state: GepaState, settings: GepaSettings): string | undefined {
+  if (settings.iterations > 0 && state.iteration >= settings.iterations) return `${settings.iterations} iterations done`;
+  if (settings.patience > 0 && (state.stale ?? 0) >= settings.patience) return `no new candidates in ${state.stale} iterations`;
+  return undefined;
+}
+
 /**
  * GEPA (Agrawal et al. 2025): reflective prompt evolution over a Pareto frontier of candidates.
  *
@@ -291,17 +302,29 @@ export const gepa: Optimizer<GepaState, typeof gepaSettings> = {
   settings: gepaSettings,
   plan: ({ callsPerExample, train, dev, lmSteps, calls, settings }) => {
     const m = Math.max(1, Math.min(train, settings.minibatch));
-    const tryCalls = 2 * m * callsPerExample + 1;
+    const run = m * callsPerExample;
     const devCalls = dev * callsPerExample;
+    // What one iteration costs, by how it ends: the parent's minibatch run always (a parent that
+    // is perfect on it ends there), then the reflection call (an unchanged or known child ends
+    // there), then the child's run on the same minibatch (rejected), then dev (accepted).
+    const accepted = 2 * run + 1 + devCalls;
+    const rejected = 2 * run + 1;
+    const unchanged = run + 1;
     const merges = settings.merges;
-    const each = `each: a ${m}-example train minibatch run twice (${2 * m * callsPerExample} LM calls), 1 reflection call, and a ${dev}-example dev evaluation (${devCalls} calls) when the child is accepted`;
+    const each = `an iteration costs ${accepted} LM calls when its child is accepted, ${rejected} when rejected on the ${m}-example train minibatch, ${unchanged} when reflection gives nothing new, ${run} when the parent is perfect on its minibatch`;
     const extra = `${lmSteps} LM step${lmSteps === 1 ? "" : "s"} rewritten in turn${merges > 0 && lmSteps > 1 ? `, up to ${merges} merges` : ""}`;
-    if (!Number.isFinite(calls)) return { buys: `GEPA iterations until a budget runs out (${each}); ${extra}`, minimumCalls: tryCalls + devCalls };
-    const fewest = Math.max(0, Math.floor(calls / (tryCalls + devCalls)));
-    const most = Math.max(0, Math.floor(calls / tryCalls));
+    const patience = settings.patience > 0 ? `; stops after ${settings.patience} iterations in a row without a new candidate` : "";
+    const cap = settings.iterations > 0 ? settings.iterations : Infinity;
+    if (!Number.isFinite(calls)) {
+      const until = Number.isFinite(cap) ? `up to ${cap} GEPA iterations` : "GEPA iterations until a budget runs out";
+      return { buys: `${until} (${each}); ${extra}${patience}`, minimumCalls: accepted };
+    }
+    // The range is honest at both ends: every child accepted, or (the most) none made at all.
+    const fewest = Math.min(cap, Math.max(0, Math.floor(calls / accepted)));
+    const most = Math.min(cap, Math.max(0, Math.floor(calls / run)));
     return {
-      buys: `≈ ${fewest}–${most} GEPA iterations (the more children are accepted, the fewer; ${each}); ${extra}`,
-      minimumCalls: tryCalls + devCalls,
+      buys: `≈ ${fewest}–${most} GEPA iterations (the more children are accepted, the fewer; ${each}); ${extra}${patience}`,
+      minimumCalls: accepted,
     };
   },
   init: async (ctx, baseline) => {
@@ -314,6 +337,7 @@ export const gepa: Optimizer<GepaState, typeof gepaSettings> = {
       merge: { due: 0, tested: 0, accepted: 0, tried: [], lastFoundNew: false },
       counts: { reflections: 0, proposals: 0, accepted: 0, rejected: 0, unchanged: 0, skipped: 0, failed: 0 },
       unreadable: {},
+      stale: 0,
     };
   },
   step: async (ctx, input) => {
@@ -338,9 +362,18 @@ export const gepa: Optimizer<GepaState, typeof gepaSettings> = {
         merged = true;
       }
     }
+    const made = state.counts.proposals + state.merge.tested;
     if (!merged) await reflect(ctx, state, settings);
-    return { state, done: settings.iterations > 0 && state.iteration >= settings.iterations };
+    // A merge is always a new candidate; a reflection is when its child was new and so was run.
+    state.stale = state.counts.proposals + state.merge.tested > made ? 0 : (state.stale ?? 0) + 1;
+    const reason = stopReason(state, settings);
+    if (reason) {
+      state.stopped = reason;
+      ctx.event("stopped", { summary: `GEPA stops after ${state.iteration} iterations: ${reason}`, iteration: state.iteration, ...spent(ctx) });
+    }
+    return { state, done: reason !== undefined };
   },
+  stopped: (state) => state.stopped,
   best: (state) => {
     const m = state.pool[bestIndex(state.pool)]!;
     return { candidate: m.candidate, state: m.state, score: m.mean } satisfies Best;

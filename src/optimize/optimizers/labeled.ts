@@ -24,6 +24,7 @@ export const labeled: Optimizer<LabeledState, typeof labeledSettings> = {
   plan: ({ dev, callsPerExample, settings }) => ({
     buys: `${settings.k} labeled demos per LM step, scored once on dev (${dev * callsPerExample} LM calls)`,
     minimumCalls: dev * callsPerExample,
+    mostCalls: dev * callsPerExample,
   }),
   init: async (ctx, baseline) => {
     const best: Best = { candidate: baseline.candidate, state: ctx.baseline, score: baseline.mean };

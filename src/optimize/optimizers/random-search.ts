@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { stateHash } from "../../program/state.js";
 import type { Best, Optimizer } from "../types.js";
-import { composeDemos, cutShort, reportCollected, scoreDemoSet } from "./bootstrap/candidate.js";
-import { advanceCollection, collectionDone, measuredCallsPerExample, newCollection, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
+import { cutShort, demoSetPlans, gatherDemoSet, scoreDemoSet, type CandidatePlan } from "./bootstrap/candidate.js";
+import { measuredCallsPerExample, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
 import { bootstrapShape } from "./bootstrap/settings.js";
 import { withDemos } from "./common.js";
 
-/** One demo set to try: labeled demos only, or a bootstrap collection over `order` keeping up to `max` traces. */
-export type CandidatePlan = { kind: "labeled"; label: string } | { kind: "bootstrap"; label: string; order: number[]; max: number };
+export type { CandidatePlan };
 
 export interface RandomSearchState {
   baseline: Best;
@@ -66,22 +65,13 @@ export const randomSearch: Optimizer<RandomSearchState, typeof randomSearchSetti
         `teacher traces shared (at most ${teacherMax} LM calls)`,
       // The first step scores the labeled-only set: no teacher needed.
       minimumCalls: perCandidate,
+      mostCalls: teacherMax + total * perCandidate,
     };
   },
   init: async (ctx, baseline) => {
     const s = ctx.settings;
     const base: Best = { candidate: baseline.candidate, state: ctx.baseline, score: baseline.mean };
-    const indices = ctx.trainset.map((_, i) => i);
-    const queue: CandidatePlan[] = [
-      { kind: "labeled", label: "labeled only" },
-      { kind: "bootstrap", label: "bootstrapped (train order)", order: indices, max: s.max_bootstrapped },
-    ];
-    const shuffled = s.candidates;
-    for (let k = 1; k <= shuffled; k++) {
-      const order = ctx.rng.shuffle(indices);
-      const max = s.max_bootstrapped === 0 ? 0 : 1 + ctx.rng.int(s.max_bootstrapped);
-      queue.push({ kind: "bootstrap", label: `bootstrapped #${k} (shuffled, ${max} trace${max === 1 ? "" : "s"})`, order, max });
-    }
+    const queue = demoSetPlans(ctx, s, s.candidates);
     return {
       baseline: base,
       best: base,
@@ -96,17 +86,10 @@ export const randomSearch: Optimizer<RandomSearchState, typeof randomSearchSetti
     const s = ctx.settings;
     const plan = state.queue[state.next];
     if (!plan) return { state, done: true };
-    let collection: Collection | undefined;
-    let memo = state.memo;
-    if (plan.kind === "bootstrap") {
-      collection = state.collection ?? newCollection(plan.order, plan.max);
-      if (!collectionDone(collection, s.rounds) && !cutShort(ctx, collection, state.callsPerExample, plan.label, s.threshold)) {
-        ({ collection, memo } = await advanceCollection(ctx, collection, memo, s.threshold));
-        if (collectionDone(collection, s.rounds)) reportCollected(ctx, collection, s.threshold);
-        return { state: { ...state, memo, collection }, done: false };
-      }
-    }
-    const set = composeDemos(ctx, s, collection, memo);
+    const at = { ...(state.collection ? { collection: state.collection } : {}), memo: state.memo };
+    const gathered = await gatherDemoSet(ctx, s, plan, at, (c: Collection) => cutShort(ctx, c, state.callsPerExample, plan.label, s.threshold));
+    const { memo, set } = gathered;
+    if (!set) return { state: { ...state, memo, collection: gathered.collection! }, done: false };
     const hash = stateHash(withDemos(state.baseline.state, set.demos));
     const seen = state.scored.find((x) => x.candidate === hash);
     let best = state.best;

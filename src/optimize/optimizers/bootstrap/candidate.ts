@@ -3,7 +3,7 @@ import type { Demo } from "../../../program/types.js";
 import { labeledDemo } from "../../demos.js";
 import type { Best, OptimizeContext } from "../../types.js";
 import { better, withDemos } from "../common.js";
-import { bootstrappedDemos, reportCut, stopCollecting, type Collection, type TeacherMemo } from "./collect.js";
+import { advanceCollection, bootstrappedDemos, collectionDone, newCollection, reportCut, stopCollecting, type Collection, type TeacherMemo } from "./collect.js";
 import { labeledFill, type BootstrapSettings } from "./settings.js";
 
 /** A candidate demo set: the demos per LM step and what they were made of (for events). */
@@ -101,4 +101,57 @@ export function cutShort(ctx: OptimizeContext, c: Collection, callsPerExample: n
   reportCut(ctx, c, label);
   reportCollected(ctx, c, threshold);
   return true;
+}
+
+/** One demo set to try: labeled demos only, or a bootstrap collection over `order` keeping up to `max` traces. */
+export type CandidatePlan = { kind: "labeled"; label: string } | { kind: "bootstrap"; label: string; order: number[]; max: number };
+
+/**
+ * The demo sets random_search and mipro try after zero-shot: labeled demos only, bootstrapped over
+ * the train set in its own order, then `shuffled` bootstrapped sets, each over a seeded shuffle of
+ * the train set keeping a seeded number (1…`max_bootstrapped`) of traces.
+ */
+export function demoSetPlans(ctx: OptimizeContext, settings: BootstrapSettings, shuffled: number): CandidatePlan[] {
+  const indices = ctx.trainset.map((_, i) => i);
+  const queue: CandidatePlan[] = [
+    { kind: "labeled", label: "labeled only" },
+    { kind: "bootstrap", label: "bootstrapped (train order)", order: indices, max: settings.max_bootstrapped },
+  ];
+  for (let k = 1; k <= shuffled; k++) {
+    const order = ctx.rng.shuffle(indices);
+    const max = settings.max_bootstrapped === 0 ? 0 : 1 + ctx.rng.int(settings.max_bootstrapped);
+    queue.push({ kind: "bootstrap", label: `bootstrapped #${k} (shuffled, ${max} trace${max === 1 ? "" : "s"})`, order, max });
+  }
+  return queue;
+}
+
+/** Where the demo set of a plan is: the collection under way (bootstrap plans) and the shared teacher memo; `set` once composed. */
+export interface Gathered {
+  collection?: Collection;
+  memo: TeacherMemo;
+  set?: DemoSet;
+}
+
+/**
+ * One step towards a plan's demo set: one teacher batch while its collection is not done (and
+ * `cut` does not end it early), else the composed set. Plain JSON in, plain JSON out.
+ */
+export async function gatherDemoSet(
+  ctx: OptimizeContext,
+  settings: BootstrapSettings,
+  plan: CandidatePlan,
+  at: { collection?: Collection; memo: TeacherMemo },
+  cut: (c: Collection) => boolean,
+): Promise<Gathered> {
+  let collection: Collection | undefined;
+  let memo = at.memo;
+  if (plan.kind === "bootstrap") {
+    collection = at.collection ?? newCollection(plan.order, plan.max);
+    if (!collectionDone(collection, settings.rounds) && !cut(collection)) {
+      ({ collection, memo } = await advanceCollection(ctx, collection, memo, settings.threshold));
+      if (collectionDone(collection, settings.rounds)) reportCollected(ctx, collection, settings.threshold);
+      return { collection, memo };
+    }
+  }
+  return { ...(collection ? { collection } : {}), memo, set: composeDemos(ctx, settings, collection, memo) };
 }

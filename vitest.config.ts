@@ -28,6 +28,7 @@ export const INTEGRATION = [
   "test/cli/optimize-crash.test.ts",
   "test/cli/optimize-usd.test.ts",
   "test/cli/optimizers.test.ts",
+  "test/cli/order-agent.test.ts",
   "test/cli/pipe.test.ts",
   "test/cli/providers.test.ts",
   "test/cli/pty-in-flight.test.ts",

@@ -1,6 +1,7 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
 // "Performance"). Suites: eval-offline, eval-memory, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume,
-// signals, housekeeping, startup.
+// signals, housekeeping, startup, agent.
+import * as agent from "./agent.js";
 import * as evalMemory from "./eval-memory.js";
 import * as evalOffline from "./eval-offline.js";
 import * as housekeeping from "./housekeeping.js";
@@ -23,3 +24,4 @@ if (wants("resume")) await resume.run();
 if (wants("signals")) await signals.run();
 if (wants("housekeeping")) await housekeeping.run();
 if (wants("startup")) await startup.run();
+if (wants("agent")) await agent.run();

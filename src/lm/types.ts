@@ -1,5 +1,5 @@
 import type { Demo } from "../program/types.js";
-import type { AgentMeta, ToolCall, ToolSchema } from "./tool-types.js";
+import type { AgentMeta, ToolCall, ToolSchema, TrajectoryStep } from "./tool-types.js";
 import type { Signature } from "../signature/types.js";
 
 export type Role = "system" | "user" | "assistant";
@@ -40,6 +40,10 @@ export interface FeedbackRecord {
   expected?: Record<string, unknown>;
   score?: number;
   feedback?: string;
+  /** For an agent (react) step: its iterations — which tool it called with what, and what came back. */
+  trajectory?: TrajectoryStep[];
+  /** What the program's steps without an LM (`function` steps) produced on this example, by step. */
+  functionOutputs?: Record<string, Record<string, unknown>>;
 }
 
 /**

@@ -1,4 +1,7 @@
+import { z } from "zod";
 import type { ExampleResult } from "../evaluate/types.js";
+import type { CompiledStep } from "../graph/types.js";
+import { FINISH_TOOL, type TrajectoryStep } from "../lm/tool-types.js";
 import type { Graph } from "../graph/types.js";
 import type { Example } from "../program/example.js";
 import type { Demo } from "../program/types.js";
@@ -27,7 +30,45 @@ export function labeledDemo(graph: Graph, step: string, example: Example): Demo 
     if (v === undefined) return undefined;
     demo[f.name] = v;
   }
+  if (isAgentStep(compiled)) {
+    const trajectory = goldTrajectory(example.labels[TRAJECTORY_COLUMN]);
+    if (trajectory) demo[TRAJECTORY_KEY] = trajectory;
+  }
   return demo;
+}
+
+/** The key of a react step's demo that holds its whole trajectory (the demo's turns). */
+export const TRAJECTORY_KEY = "trajectory";
+/** The dataset column a labeled demo of a react step takes its gold trajectory from. */
+export const TRAJECTORY_COLUMN = "trajectory";
+
+/** A step whose module calls tools (react): its demos are trajectories. */
+export function isAgentStep(step: CompiledStep): boolean {
+  return step.module.toolRefs !== undefined;
+}
+
+/** A gold trajectory as a dataset writes it: the calls in order, each `{ tool, args }` (thought and observation optional). */
+const goldStepSchema = z.object({
+  tool: z.string().min(1),
+  args: z.record(z.string(), z.unknown()).default({}),
+  thought: z.string().default(""),
+  observation: z.string().default(""),
+});
+
+/** The example's gold trajectory, ending with finish; undefined when it has none or it is not one. */
+function goldTrajectory(value: unknown): TrajectoryStep[] | undefined {
+  const parsed = z.array(goldStepSchema).safeParse(value);
+  if (!parsed.success) return undefined;
+  const steps: TrajectoryStep[] = parsed.data.map((s) => ({ thought: s.thought, tool: s.tool, args: s.args, observation: s.observation }));
+  if (steps.at(-1)?.tool !== FINISH_TOOL) steps.push({ thought: "", tool: FINISH_TOOL, args: {}, observation: "" });
+  return steps;
+}
+
+/** An iteration kept in a demo: what the model did and saw, without tokens and times. */
+function demoStep(step: TrajectoryStep): TrajectoryStep {
+  const out: TrajectoryStep = { thought: step.thought, tool: step.tool, args: step.args, observation: step.observation };
+  if (step.error !== undefined) out.error = step.error;
+  return out;
 }
 
 /** Demos for every LM step from a successful run of the program: each step's own inputs and outputs. */
@@ -37,7 +78,10 @@ export function tracedDemos(graph: Graph, result: ExampleResult): Map<string, De
   for (const step of graph.lmSteps) {
     const trace = result.trace.find((t) => t.step === step);
     if (!trace?.outputs) continue;
-    out.set(step, { ...trace.inputs, ...trace.outputs });
+    const demo: Demo = { ...trace.inputs, ...trace.outputs };
+    // A react step's demo is its whole trajectory, as it ran on this passing example.
+    if (trace.trajectory) demo[TRAJECTORY_KEY] = trace.trajectory.map(demoStep);
+    out.set(step, demo);
   }
   return out;
 }

@@ -1,5 +1,7 @@
 import type { ExampleResult } from "../evaluate/types.js";
 import type { Graph } from "../graph/types.js";
+import type { Trace } from "../graph/trace.js";
+import type { TrajectoryStep } from "../lm/tool-types.js";
 import type { FeedbackRecord } from "../lm/types.js";
 import type { Example } from "../program/example.js";
 import { valueToText } from "../util/text.js";
@@ -33,6 +35,9 @@ export function stepRecords(graph: Graph, results: readonly ExampleResult[], exa
     }
     const record: FeedbackRecord = { inputs: trace.inputs, score: r.score };
     if (trace.outputs) record.outputs = trace.outputs;
+    if (trace.trajectory) record.trajectory = trace.trajectory.map(feedbackStep);
+    const others = functionOutputs(graph, r.trace, compiled.deps);
+    if (others) record.functionOutputs = others;
     if (Object.keys(expected).length > 0) record.expected = expected;
     record.feedback = r.error
       ? `the step failed: ${clip(r.error.message)}${r.error.raw ? `; it wrote: ${clip(r.error.raw, 120)}` : ""}`
@@ -42,6 +47,31 @@ export function stepRecords(graph: Graph, results: readonly ExampleResult[], exa
     records.push(record);
   }
   return records;
+}
+
+/** Observations longer than this are cut in feedback: enough to see what came back. */
+export const FEEDBACK_OBSERVATION_CHARS = 400;
+
+/** An iteration as reflection sees it: the thought, the call and what came back (cut), without tokens and times. */
+function feedbackStep(step: TrajectoryStep): TrajectoryStep {
+  const out: TrajectoryStep = { thought: step.thought, tool: step.tool, args: step.args, observation: clip(step.observation, FEEDBACK_OBSERVATION_CHARS) };
+  if (step.error !== undefined) out.error = step.error;
+  return out;
+}
+
+/**
+ * The outputs of the program's `function` steps on this example (optimizers skip them, having
+ * nothing to learn there, but what they made of the step's outputs is part of what went right or
+ * wrong), except those the step reads: their outputs are its inputs already.
+ */
+function functionOutputs(graph: Graph, trace: Trace, deps: readonly string[]): Record<string, Record<string, unknown>> | undefined {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const s of graph.steps) {
+    if (s.module.usesLM || s.module.name !== "function" || deps.includes(s.name)) continue;
+    const t = trace.find((x) => x.step === s.name);
+    if (t?.outputs) out[s.name] = t.outputs;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function builtFeedback(expected: Record<string, unknown>, outputs: Record<string, unknown>, score: number): string {

@@ -1,4 +1,6 @@
+import type { CompiledStep } from "../graph/types.js";
 import { metricNodes } from "../program/metric-nodes.js";
+import { isAgentStep } from "./demos.js";
 import type { MetricSpec } from "../program/types.js";
 import type { Program } from "../runtime/program.js";
 import { UserError } from "../util/errors.js";
@@ -19,7 +21,8 @@ export interface RunShape {
 }
 
 export function runShape(program: Program, data: RunData): RunShape {
-  const callsPerExample = program.graph.lmSteps.length + countJudges(program.spec.metric);
+  const lmCalls = program.graph.steps.filter((s) => program.graph.lmSteps.includes(s.name)).reduce((n, s) => n + expectedCalls(s), 0);
+  const callsPerExample = lmCalls + countJudges(program.spec.metric);
   const test = data.test?.length ?? 0;
   return { callsPerExample, reserve: 2 * test * callsPerExample, reserveRollouts: 2 * test };
 }
@@ -65,6 +68,20 @@ export function checkPlan(run: PlannedRun & { stages: readonly StageSetup[]; spl
   }
   return plan;
 }
+
+/**
+ * LM calls one run of a step makes: one, or for an agent (a step that calls tools) a call per
+ * iteration and the final extraction — counted at half its `max_iters` plus one, since an agent
+ * mostly finishes well before its limit. Wrong either way only in how much the plan reserves.
+ */
+function expectedCalls(step: CompiledStep): number {
+  if (!isAgentStep(step)) return 1;
+  const prepared = step.prepared as { maxIters?: unknown } | undefined;
+  const maxIters = typeof prepared?.maxIters === "number" ? prepared.maxIters : DEFAULT_AGENT_ITERS;
+  return Math.ceil(maxIters / 2) + 1;
+}
+
+const DEFAULT_AGENT_ITERS = 6;
 
 /** What a run's plan is made from. */
 interface PlannedRun {

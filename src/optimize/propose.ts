@@ -1,5 +1,6 @@
 import { ParseFailure, predict } from "../adapters/predict.js";
 import { LMCallError } from "../lm/call-error.js";
+import { FINISH_TOOL, type TrajectoryStep } from "../lm/tool-types.js";
 import type { FeedbackRecord, Grounding, LMCallRecord, LMClient } from "../lm/types.js";
 import { signatureToString } from "../signature/format.js";
 import type { Signature } from "../signature/types.js";
@@ -52,6 +53,12 @@ const REFLECT =
   "examples reveal (for each possible answer, the clues in the input that point to it), cover the edge " +
   "cases the feedback mentions, and say what form and length answers take. Return the whole new instruction.";
 
+/** Added for a step that calls tools: what to learn from its trajectories. Tool descriptions are not the LM's to rewrite. */
+const AGENT_NOTE =
+  " The step is an agent that calls tools: from which tools it called, with what, and what came back, say which " +
+  "tool answers which kind of question and in what order to chain them (for each tool, the words in a question " +
+  "that call for it); the tools themselves and their descriptions stay as they are.";
+
 const PROPOSE =
   "You write the instruction for one step of a language-model program. You see the current instruction, " +
   "the fields the step reads and writes, and examples of inputs with the outputs they should get (and, where " +
@@ -67,6 +74,14 @@ function describeRecords(records: readonly FeedbackRecord[]): string {
         lines.push("The step produced:");
         for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k}: ${valueToText(v)}`);
       }
+      if (r.trajectory && r.trajectory.length > 0) {
+        lines.push("What the step did (tool calls, in order):");
+        r.trajectory.forEach((t, i) => lines.push(`  ${i + 1}. ${describeStep(t)}`));
+      }
+      if (r.functionOutputs) {
+        lines.push("The program's code steps then produced:");
+        for (const [step, outputs] of Object.entries(r.functionOutputs)) for (const [k, v] of Object.entries(outputs)) lines.push(`  ${step}.${k}: ${valueToText(v)}`);
+      }
       if (r.expected) {
         lines.push("Expected:");
         for (const [k, v] of Object.entries(r.expected)) lines.push(`  ${k}: ${valueToText(v)}`);
@@ -75,6 +90,13 @@ function describeRecords(records: readonly FeedbackRecord[]): string {
       return lines.join("\n");
     })
     .join("\n\n");
+}
+
+function describeStep(t: TrajectoryStep): string {
+  const thought = t.thought.trim() === "" ? "" : `thought: ${t.thought.trim()} · `;
+  if (t.tool === FINISH_TOOL) return `${thought}finished`;
+  const result = t.error !== undefined ? `failed: ${t.error}` : `returned: ${t.observation}`;
+  return `${thought}called ${t.tool}(${JSON.stringify(t.args)}) → ${result}`;
 }
 
 /**
@@ -111,7 +133,7 @@ export async function proposeInstruction(
     {
       lm,
       signature: g ? GROUNDED_SIGNATURE : SIGNATURE,
-      instruction: g ? GROUNDED : args.purpose === "reflect" ? REFLECT : PROPOSE,
+      instruction: g ? GROUNDED : (args.purpose === "reflect" ? REFLECT : PROPOSE) + (args.records.some((r) => r.trajectory) ? AGENT_NOTE : ""),
       demos: [],
       inputs,
       purpose: args.purpose,

@@ -1,5 +1,6 @@
 import type { LMRequest } from "../types.js";
 import type { Field, Signature } from "../../signature/types.js";
+import { agentAnswer } from "./agent.js";
 import { groundedAnswer } from "./grounded.js";
 import { judge, type Judgement } from "./judge.js";
 import { noiseFor } from "./noise.js";
@@ -15,7 +16,7 @@ export function simAnswer(request: LMRequest): Record<string, unknown> {
   if (grounded) return grounded;
   switch (meta.purpose) {
     case "predict":
-      return predict(meta, noise);
+      return meta.agent ? agentAnswer({ ...meta, agent: meta.agent }, noise) : predict(meta, noise);
     case "propose_instruction":
     case "reflect":
       return proposalOutputs(meta.signature, proposeInstruction(meta, meta.purpose, noise));

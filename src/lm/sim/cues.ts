@@ -39,7 +39,7 @@ export function findOptions(text: string, names: readonly OptionNames[]): Option
     .sort((a, b) => b.name.length - a.name.length);
   const found: OptionMention[] = [];
   for (const c of candidates) {
-    const re = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRe(c.name).replace(/\s+/g, "\\s+")}(?![\\p{L}\\p{N}_])`, "gu");
+    const re = nameRegex(c.name);
     for (const m of lower.matchAll(re)) {
       const start = m.index;
       const end = start + m[0].length;
@@ -93,6 +93,20 @@ function dedupe(terms: CueTerm[]): CueTerm[] {
 /** The terms of a rule that occur in the given text. */
 export function matchedTerms(rule: CueRule, input: Terms): CueTerm[] {
   return rule.terms.filter((t) => input.has(t.stems));
+}
+
+/** Compiled once per name: option and tool names recur in every call of a step. */
+const nameRegexes = new Map<string, RegExp>();
+const MAX_CACHED_NAMES = 4096;
+
+function nameRegex(name: string): RegExp {
+  let re = nameRegexes.get(name);
+  if (!re) {
+    if (nameRegexes.size >= MAX_CACHED_NAMES) nameRegexes.clear();
+    re = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRe(name).replace(/\s+/g, "\\s+")}(?![\\p{L}\\p{N}_])`, "gu");
+    nameRegexes.set(name, re);
+  }
+  return re;
 }
 
 function escapeRe(s: string): string {

@@ -6,14 +6,12 @@ import { cueRules, findOptions, matchedTerms } from "./cues.js";
 import { distinctiveWords } from "./distinctive.js";
 import { goldOptions, producedOptions } from "./gold.js";
 import type { Noise } from "./noise.js";
-import { lengthLimitOfLine, lengthLine, lowerMedian } from "./shape.js";
+import { learnToolCues } from "./agent-reflect.js";
+import { InstructionLines, MAX_NEW_TERMS, MAX_TERMS_PER_LINE } from "./instruction-lines.js";
+import { lowerMedian } from "./shape.js";
 import { Terms, termsOf } from "./terms.js";
 import { isReasoning, optionNames, type OptionNames } from "./values.js";
 
-/** At most this many words are added to one cue line per proposal … */
-export const MAX_NEW_TERMS = 6;
-/** … and a cue line never grows past this many terms. */
-export const MAX_TERMS_PER_LINE = 15;
 
 export interface Proposal {
   instruction: string;
@@ -44,7 +42,9 @@ export function proposeInstruction(meta: LMCallMeta, purpose: Purpose, noise: No
       learnCues(field, names, target.records, target.signature, useful, lines, notes, noise);
     }
   }
-  learnLength(target.signature, target.records, useful, lines, notes);
+  // An agent's answer is quoted from what its tools found: a word limit is not what it lacks.
+  if (!target.records.some((r) => r.trajectory)) learnLength(target.signature, target.records, useful, lines, notes);
+  learnToolCues(target.signature, target.records, lines, notes, noise);
   return { instruction: lines.text(), notes };
 }
 
@@ -159,66 +159,6 @@ function learnLength(
     if (expected < 1 || produced < expected + 2 || expected > produced * (2 / 3)) continue;
     if (lines.setLengthLine(expected)) notes.push(`answers of at most ${expected} words`);
     return;
-  }
-}
-
-/** The instruction as lines, edited in place; its text is unchanged unless something was edited. */
-class InstructionLines {
-  private readonly lines: string[];
-  private changed = false;
-
-  constructor(private readonly original: string) {
-    this.lines = original.split("\n");
-  }
-
-  text(): string {
-    return this.changed ? this.lines.join("\n") : this.original;
-  }
-
-  append(line: string): void {
-    while (this.lines.length > 0 && this.lines.at(-1)!.trim() === "") this.lines.pop();
-    this.lines.push(line);
-    this.changed = true;
-  }
-
-  extendCueLine(index: number, terms: string[]): void {
-    const base = this.lines[index]!.replace(/[\s.;,]+$/, "");
-    this.lines[index] = base.endsWith(":") ? `${base} ${terms.join(", ")}` : `${base}, ${terms.join(", ")}`;
-    this.changed = true;
-  }
-
-  /**
-   * Removes the given items (by their stems) from the cue line at `index`, which has the
-   * `option: items` form; the whole line when no item is left.
-   */
-  pruneCueLine(index: number, names: readonly OptionNames[], drop: ReadonlySet<string>): void {
-    const line = this.lines[index]!;
-    const mention = findOptions(line, names)[0];
-    if (!mention) return;
-    const colon = /^[\s*_"'`)\]]*:/.exec(line.slice(mention.end));
-    if (!colon) return;
-    const head = line.slice(0, mention.end + colon[0].length);
-    const kept = line
-      .slice(head.length)
-      .split(/[,;]/)
-      .map((item) => item.trim().replace(/[.]+$/, "").trim())
-      .filter((item) => item !== "" && !drop.has(termsOf(item.replace(/^["'`]|["'`]+$/g, "")).join(" ")));
-    if (kept.length > 0) this.lines[index] = `${head} ${kept.join(", ")}`;
-    else this.lines.splice(index, 1);
-    this.changed = true;
-  }
-
-  /** Adds the length line or updates its limit; false when it already says exactly that. */
-  setLengthLine(limit: number): boolean {
-    const index = this.lines.findIndex((l) => lengthLimitOfLine(l) !== undefined);
-    if (index < 0) {
-      this.append(lengthLine(limit));
-      return true;
-    }
-    if (lengthLimitOfLine(this.lines[index]!) === limit) return false;
-    this.lines[index] = lengthLine(limit);
-    this.changed = true;
-    return true;
   }
 }
 

@@ -43,6 +43,7 @@ export const INTEGRATION = [
   "test/cli/secrets.test.ts",
   "test/cli/sequence-resume-kill.test.ts",
   "test/cli/tables-terminal.test.ts",
+  "test/cli/tool-replay.test.ts",
   "test/cli/tools.test.ts",
   "test/cli/validate-run.test.ts",
   "test/cli/zero-latency-kill.test.ts",

@@ -59,6 +59,18 @@ export const INTEGRATION = [
   "test/tools/mcp.test.ts",
 ];
 
+/**
+ * In-process test files that run whole optimizations end to end (every phase interrupted and
+ * resumed, each optimizer on the example programs): no process or socket, but tens of seconds of
+ * CPU each, so they run with the integration project and `npm run test:unit` stays fast.
+ */
+export const END_TO_END = [
+  "test/optimize/gepa-patience-e2e.test.ts",
+  "test/optimize/mipro-e2e.test.ts",
+  "test/optimize/resume-replay.test.ts",
+  "test/optimize/sequence-e2e.test.ts",
+];
+
 export default defineConfig({
   test: {
     globalSetup: ["test/support/global-tmp.ts"],
@@ -68,7 +80,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: INTEGRATION,
+          exclude: [...INTEGRATION, ...END_TO_END],
           // Unit test files share their worker's module cache instead of loading src/ afresh each:
           // half the CPU of the project (they keep no state between files that the others see).
           isolate: false,
@@ -78,7 +90,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: INTEGRATION,
+          include: [...INTEGRATION, ...END_TO_END],
         },
       },
     ],

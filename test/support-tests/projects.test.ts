@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { INTEGRATION } from "../../vitest.config.js";
+import { END_TO_END, INTEGRATION } from "../../vitest.config.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -22,10 +22,15 @@ describe("the vitest projects", () => {
 
   it("list only integration test files that exist", () => {
     expect(INTEGRATION.filter((file) => !all.includes(file))).toEqual([]);
+    expect(END_TO_END.filter((file) => !all.includes(file))).toEqual([]);
+  });
+
+  it("keep the in-process end-to-end files free of processes and sockets (else they belong in INTEGRATION)", () => {
+    expect(END_TO_END.filter((file) => PROCESS_OR_NETWORK.test(readFileSync(path.join(ROOT, file), "utf8")))).toEqual([]);
   });
 
   it("leave no process, socket or CLI run in a unit test file", () => {
-    const unit = all.filter((file) => !INTEGRATION.includes(file) && file !== self);
+    const unit = all.filter((file) => !INTEGRATION.includes(file) && !END_TO_END.includes(file) && file !== self);
     const offenders = unit.filter((file) => PROCESS_OR_NETWORK.test(readFileSync(path.join(ROOT, file), "utf8")));
     expect(offenders, "move these to INTEGRATION in vitest.config.ts, or make them in-process").toEqual([]);
   });

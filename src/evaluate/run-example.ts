@@ -2,9 +2,9 @@ import { executeGraph, StepFailure, type ExecContext } from "../graph/execute.js
 import type { Prediction, Trace } from "../graph/trace.js";
 import type { Graph } from "../graph/types.js";
 import { addCost, callCost } from "../lm/pricing.js";
-import { addUsage, ZERO_USAGE, type LMCallRecord, type Usage } from "../lm/types.js";
+import { addUsage, ZERO_USAGE, type LMCallRecord } from "../lm/types.js";
 import type { ProgramState } from "../program/state.js";
-import type { ExampleError } from "./types.js";
+import type { CallCounts, ExampleError } from "./types.js";
 
 /** One input run through the graph: its prediction, or the step that failed and why (with the trace so far). */
 export type ExampleRun = { ok: true; prediction: Prediction } | { ok: false; error: ExampleError; trace: Trace };
@@ -26,15 +26,7 @@ export async function runExample(graph: Graph, state: ProgramState, inputs: Reco
 }
 
 /** What one example's LM calls sent and cost now, and (`nominal`) what they cost when first made. */
-export interface CallAccounting {
-  usage: Usage;
-  /** null when some call's price is unknown. */
-  costUsd: number | null;
-  calls: number;
-  cachedCalls: number;
-  /** Iterations of agent steps that called a tool (the tool ran now), and those answered from the store; absent when none. */
-  toolCalls?: number;
-  replayedToolCalls?: number;
+export interface CallAccounting extends CallCounts {
   nominal: { calls: number; costUsd: number | null };
 }
 

@@ -10,8 +10,20 @@ export interface ExampleError {
   raw?: string;
 }
 
+/** What one example's calls sent and cost now: its LM calls, and its agent steps' tool calls. */
+export interface CallCounts {
+  usage: Usage;
+  /** null when some call's price is unknown. */
+  costUsd: number | null;
+  calls: number;
+  cachedCalls: number;
+  /** Iterations of agent steps that called a tool (the tool ran now), and those answered from the store; absent when none. */
+  toolCalls?: number;
+  replayedToolCalls?: number;
+}
+
 /** The outcome of one example under one candidate. A failed example scores 0 and says why. */
-export interface ExampleResult {
+export interface ExampleResult extends CallCounts {
   exampleId: string;
   /** Position in the evaluated list (results are always reported in this order). */
   index: number;
@@ -20,14 +32,6 @@ export interface ExampleResult {
   outputs?: Record<string, unknown>;
   error?: ExampleError;
   trace: Trace;
-  usage: Usage;
-  /** null when some call's price is unknown. */
-  costUsd: number | null;
-  calls: number;
-  cachedCalls: number;
-  /** Tool calls of agent steps made for this result, and those answered from the store (absent: none). */
-  toolCalls?: number;
-  replayedToolCalls?: number;
   latencyMs: number;
   /** Reused from an earlier evaluation of the same candidate on the same example: nothing sent. */
   memoized?: boolean;

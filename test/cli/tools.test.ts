@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, startCli, watch } from "../support/cli.js";
+import { running } from "../support/process-state.js";
 import { waitUntil } from "../support/wait.js";
 
 /** Tools through the built CLI: `validate` lists them; no command leaves an MCP server running, however it ends. */
@@ -14,14 +14,6 @@ const SERVER = path.join(FIXTURES, "mcp-server.mjs");
 const SHOP = path.join(FIXTURES, "shop-tools.ts");
 const STEPS = path.join(FIXTURES, "steps.ts");
 
-function running(pid: number): boolean {
-  try {
-    const state = execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim();
-    return state !== "" && !state.startsWith("Z");
-  } catch {
-    return false;
-  }
-}
 
 /** A program with a function step and the tools given; the MCP server writes its pid to `pids`. */
 async function project(fn = "double", serverArgs = ""): Promise<{ dir: string; file: string; pids: () => number[] }> {

@@ -5,6 +5,9 @@ import { z } from "zod";
 import { MODULES } from "../../src/modules/registry.js";
 import type { AnyModule, ModuleDef } from "../../src/modules/types.js";
 import type { ToolOutcome } from "../../src/tools/types.js";
+import { loadGraph } from "../../src/graph/load.js";
+import type { Graph } from "../../src/graph/types.js";
+import { UserError } from "../../src/util/errors.js";
 
 export const FIXTURES = path.join(import.meta.dirname, "fixtures");
 export const SHOP_TOOLS = path.join(FIXTURES, "shop-tools.ts");
@@ -59,4 +62,16 @@ export async function writeProgram(dir: string, yaml: string, name = "program.ya
   const file = path.join(dir, name);
   await writeFile(file, yaml);
   return file;
+}
+
+/** The problems loading a program file reports, as `line:col message (hint)`; none when it loads (the graph goes to `loaded`). */
+export async function loadProblems(file: string, loaded?: (graph: Graph) => void): Promise<string[]> {
+  try {
+    const graph = await loadGraph(file);
+    loaded?.(graph);
+  } catch (err) {
+    if (err instanceof UserError) return err.problems.map((p) => `${p.pos?.line}:${p.pos?.col} ${p.message}${p.hint ? ` (${p.hint})` : ""}`);
+    throw err;
+  }
+  return [];
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -8,8 +7,8 @@ import { loadProgram } from "../../src/runtime/load.js";
 import { livePids } from "../../src/tools/live-processes.js";
 import { stepTools } from "../../src/tools/step-tools.js";
 import { closeAllTools } from "../../src/tools/toolset.js";
-import { UserError } from "../../src/util/errors.js";
-import { MCP_SERVER, programDir, registerToolUser, SHOP_TOOLS, writeProgram } from "./helpers.js";
+import { running } from "../support/process-state.js";
+import { loadProblems, MCP_SERVER, programDir, registerToolUser, SHOP_TOOLS, writeProgram } from "./helpers.js";
 
 /** MCP servers end to end: the fixture server (written with the SDK's server API) started over stdio. */
 
@@ -40,25 +39,8 @@ async function graphOf(tools: string, refs?: string): Promise<Graph> {
   return graph;
 }
 
-/** Whether a process is running (not a zombie) according to ps. */
-function running(pid: number): boolean {
-  try {
-    const state = execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim();
-    return state !== "" && !state.startsWith("Z");
-  } catch {
-    return false;
-  }
-}
-
 async function problemsOf(yaml: string): Promise<string[]> {
-  const file = await writeProgram(await programDir(), yaml);
-  try {
-    graphs.push(await loadGraph(file));
-  } catch (err) {
-    if (err instanceof UserError) return err.problems.map((p) => `${p.pos?.line}:${p.pos?.col} ${p.message}${p.hint ? ` (${p.hint})` : ""}`);
-    throw err;
-  }
-  return [];
+  return loadProblems(await writeProgram(await programDir(), yaml), (graph) => graphs.push(graph));
 }
 
 describe("an MCP server's tools", () => {

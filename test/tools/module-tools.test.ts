@@ -8,8 +8,7 @@ import { loadProgram } from "../../src/runtime/load.js";
 import type { Program } from "../../src/runtime/program.js";
 import { fingerprints } from "../../src/runtime/fingerprint.js";
 import { Store } from "../../src/store/store.js";
-import { UserError } from "../../src/util/errors.js";
-import { programDir, registerToolUser, SHOP_TOOLS, writeProgram } from "./helpers.js";
+import { loadProblems, programDir, registerToolUser, SHOP_TOOLS, writeProgram } from "./helpers.js";
 
 beforeAll(registerToolUser);
 
@@ -35,14 +34,7 @@ metric: { exact_match: result }
 `;
 
 async function problemsOf(yaml: string): Promise<string[]> {
-  const file = await writeProgram(await programDir(), yaml);
-  try {
-    await loadGraph(file);
-  } catch (err) {
-    if (err instanceof UserError) return err.problems.map((p) => `${p.pos?.line}:${p.pos?.col} ${p.message}${p.hint ? ` (${p.hint})` : ""}`);
-    throw err;
-  }
-  return [];
+  return loadProblems(await writeProgram(await programDir(), yaml));
 }
 
 describe("module tools in a program file", () => {

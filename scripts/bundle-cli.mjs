@@ -3,7 +3,8 @@
 // most of an unbundled start-up resolving, opening and linking some 250 small files, and zod's
 // 60 locale files go unused. The library (dist/index.js) stays unbundled. Packages that are loaded
 // only when a command needs them (the provider SDKs, the TypeScript loader, the SQLite addon, the MCP
-// SDK) stay outside the bundle, imported from node_modules at that moment.
+// SDK) stay outside the bundle, imported from node_modules at that moment; so do string-width and ora,
+// which src/cli/lazy-package.ts requires by a name esbuild does not follow.
 import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -35,8 +36,11 @@ const englishOnly = {
   },
 };
 
+/** Required on first use by src/cli/lazy-package.ts; bundled, they would run at every start-up again. */
+const REQUIRED_LATER = ["ora", "string-width"];
+
 rmSync(new URL("../dist/bundle", import.meta.url), { recursive: true, force: true });
-await esbuild.build({
+const { metafile } = await esbuild.build({
   absWorkingDir: root,
   // The writer thread sits beside the chunks: writer.ts starts it as ./writer-thread.js.
   entryPoints: { cli: "dist/cli/main.js", "writer-thread": "dist/store/writer-thread.js" },
@@ -57,4 +61,10 @@ await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "warning",
+  metafile: true,
 });
+
+const bundledLater = REQUIRED_LATER.filter((name) => Object.keys(metafile.inputs).some((file) => file.startsWith(`node_modules/${name}/`)));
+if (bundledLater.length > 0) {
+  throw new Error(`${bundledLater.join(", ")} ended up in the CLI bundle: import ${bundledLater.length > 1 ? "them" : "it"} through src/cli/lazy-package.ts, not with a static import`);
+}

@@ -1,4 +1,5 @@
-import ora, { type Ora } from "ora";
+import type { Ora } from "ora";
+import { lazyPackage } from "./lazy-package.js";
 import type { Output } from "./output.js";
 import { formatDuration, plural } from "./output.js";
 
@@ -15,6 +16,9 @@ export interface ProgressOptions {
   intervalMs?: number;
   enabled?: boolean;
 }
+
+/** Loaded with the first spinner: a command in CI or a pipe never draws one. */
+const ora = lazyPackage<typeof import("ora")>("ora");
 
 /** The spinners running now, and whether the command is quitting (then none is drawn again). */
 const spinning = new Set<Ora>();
@@ -40,7 +44,7 @@ export function createProgress(output: Output, options: ProgressOptions = {}): P
         if (frozen || (spinner && now - lastDraw < 100)) return;
         lastDraw = now;
         // discardStdin would put the terminal in raw mode, where Ctrl-C is a byte on stdin, not SIGINT.
-        if (!spinner) spinning.add((spinner = ora({ text: text(), stream: process.stderr, color: "cyan", isEnabled: true, discardStdin: false }).start()));
+        if (!spinner) spinning.add((spinner = ora().default({ text: text(), stream: process.stderr, color: "cyan", isEnabled: true, discardStdin: false }).start()));
         else spinner.text = text();
       },
       stop() {

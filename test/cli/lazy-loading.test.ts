@@ -58,6 +58,8 @@ describe("what a command loads", () => {
     // The trace works: the bundled CLI is in it (yaml, zod and commander are inside that one file).
     expect(r.stderr).toMatch(/^module .*\/dist\/bundle\/cli\.js$/m);
     expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
+    // Nor the spinner (stderr is a pipe) or Unicode width tables (everything printed is ASCII).
+    expect(["ora", "string-width"].filter((p) => loaded.has(p))).toEqual([]);
   });
 
   it("eval on sim opens the database but loads no provider SDK", async () => {

@@ -7,6 +7,7 @@ import { runsTable } from "../../src/cli/commands/runs.js";
 import { candidatesTable, eventsTable } from "../../src/cli/commands/show.js";
 import { worstTable } from "../../src/cli/render/worst.js";
 import { layoutTable, type Column, type TableSpec, type TableStyle } from "../../src/cli/table.js";
+import stringWidth from "string-width";
 import { displayWidth, oneLineCell, truncateToWidth } from "../../src/cli/text-width.js";
 import { wrapParts } from "../../src/cli/wrap.js";
 import type { EventRecord, RunKind, RunOf, RunRecord } from "../../src/store/runs-store.js";
@@ -38,6 +39,11 @@ describe("display width", () => {
     expect(displayWidth("👨‍👩‍👧")).toBe(2);
     expect(displayWidth("e\u0301")).toBe(1);
     expect(displayWidth(color.red("abc"))).toBe(3);
+  });
+
+  it("gives string-width's answer whether or not the text takes the plain-ASCII path", () => {
+    const texts = ["", "plain words", color.bold("bold ") + "日本", "tab\there", "bell\u0007", "café", "\u00a0nbsp", color.red("é") + "x", "\x1b[2Jclear"];
+    expect(texts.map(displayWidth)).toEqual(texts.map((t) => stringWidth(t)));
   });
 
   it("truncates by columns, never splitting an emoji or a letter from its accent, and closes colour", () => {

@@ -95,6 +95,7 @@ addLMOptions(
     .addOption(
       new Option("--optimizer <name>", "labeled, bootstrap, random_search, beam, gepa or mipro, or several run in sequence: bootstrap,gepa (default: the program's optimize.optimizer, else gepa)").argParser(listOf(OPTIMIZERS)),
     )
+    .option("--budget-split <shares>", "for a sequence, each optimizer's share of the budget: bootstrap=20%,gepa=80% (default: the program's optimize.budget_split, else by plan)")
     .option("--trainset <file>", "train examples (default: the program's data.train)")
     .option("--devset <file>", "dev examples (default: data.dev, else a seeded split of train)"),
 )

@@ -11,7 +11,7 @@ import { OPTIMIZERS, type Optimizer, type OptimizerName } from "./types.js";
 
 /** Built-in defaults, used when neither the command line nor the program's `optimize:` says. */
 export const DEFAULTS = {
-  optimizer: "gepa" as OptimizerName,
+  optimizer: "beam" as OptimizerName,
   seed: 0,
   concurrency: 8,
   budget: { calls: 2000 } as BudgetLimits,

@@ -93,8 +93,9 @@ addLMOptions(
     .description("search for better instructions and demos within a budget; every step is saved, so the run can be resumed")
     .argument("<program>", "program file (.yaml)")
     .addOption(
-      new Option("--optimizer <name>", "labeled, bootstrap, random_search, beam, gepa or mipro, or several run in sequence: bootstrap,gepa (default: the program's optimize.optimizer, else gepa)").argParser(listOf(OPTIMIZERS)),
+      new Option("--optimizer <name>", "labeled, bootstrap, random_search, beam, gepa or mipro, or several run in sequence: bootstrap,gepa (default: the program's optimize.optimizer, else beam)").argParser(listOf(OPTIMIZERS)),
     )
+    .option("--budget-split <shares>", "for a sequence, each optimizer's share of the budget: bootstrap=20%,gepa=80% (default: the program's optimize.budget_split, else by plan)")
     .option("--trainset <file>", "train examples (default: the program's data.train)")
     .option("--devset <file>", "dev examples (default: data.dev, else a seeded split of train)"),
 )

@@ -11,7 +11,7 @@ export interface StageSetup {
 /**
  * How a sequence's budget is split: each stage's share (fractions adding up to 1) and the rule
  * that gave them. The rule is stated in the plan line:
- * - `given`: `optimize.budget_split`, as written;
+ * - `given`: `--budget-split`, else `optimize.budget_split`, as written;
  * - `plans` (the default, with an LM-call limit): an optimizer whose plan is bounded (it uses at
  *   most so many calls: labeled, bootstrap, random_search) gets what its plan can use, and those
  *   without a bound (beam, gepa) share the rest equally; when the bounded ones alone would take the
@@ -61,7 +61,7 @@ export function stageLimits(limits: BudgetLimits, baseline: Required<Need>, spli
 }
 
 const RULES: Record<Split["rule"], string> = {
-  given: "as optimize.budget_split gives it",
+  given: "as given (--budget-split, else optimize.budget_split)",
   plans: "by plan (a bounded plan gets what it can use, the others share the rest)",
   equal: "equally (no LM-call limit to plan against)",
 };

@@ -11,6 +11,7 @@ import { sha256 } from "../util/canonical.js";
 import { displayPath } from "../util/display-path.js";
 import { UserError, type Problem } from "../util/errors.js";
 import type { BudgetLimits } from "./budget.js";
+import { BUDGET_SPLIT_FLAG } from "./budget-split-flag.js";
 import { DEFAULTS, optimizerSettings, type OptimizeSection } from "./settings.js";
 import { sequenceName, sequenceProblems } from "./sequence.js";
 import { splitTrainDev } from "./split.js";
@@ -23,6 +24,8 @@ import { OPTIMIZERS, type OptimizerName } from "./types.js";
 export interface OptimizeFlags extends LmOptions {
   /** The optimizer, or several run in sequence (`--optimizer bootstrap,gepa`). */
   optimizer?: OptimizerName | readonly OptimizerName[];
+  /** For a sequence: each optimizer's share of the budget in percent (`--budget-split`); over the program's `optimize.budget_split`. */
+  budgetSplit?: Partial<Record<OptimizerName, number>>;
   trainset?: string;
   devset?: string;
   budget?: BudgetLimits;
@@ -51,9 +54,11 @@ export interface RunData {
  */
 export async function newRunConfig(program: Program, section: OptimizeSection, flags: OptimizeFlags): Promise<RunConfig> {
   const names: readonly OptimizerName[] = typeof flags.optimizer === "string" ? [flags.optimizer] : (flags.optimizer ?? section.optimizer ?? [DEFAULTS.optimizer]);
-  // The program's split applies to the sequence run, which --optimizer may name: checked against it.
-  const split = names.length > 1 ? section.budgetSplit : undefined;
-  const problems = sequenceProblems(names, split, program.spec.positions);
+  // The split given (--budget-split over the program's) applies to the sequence run, which
+  // --optimizer may name: checked against it. The program's split is not for a single optimizer.
+  const fromFlag = flags.budgetSplit !== undefined;
+  const split = fromFlag ? flags.budgetSplit : names.length > 1 ? section.budgetSplit : undefined;
+  const problems = sequenceProblems(names, split, program.spec.positions, fromFlag ? BUDGET_SPLIT_FLAG : undefined);
   if (problems.length > 0) throw new UserError(problems);
   // The default LM-call cap stands in for a budget only when none of any kind is given (flags or the
   // program's optimize.budget): a user who says --budget-time 30m or --budget-usd 5 means that limit.

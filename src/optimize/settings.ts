@@ -11,7 +11,7 @@ import { OPTIMIZERS, type Optimizer, type OptimizerName } from "./types.js";
 
 /** Built-in defaults, used when neither the command line nor the program's `optimize:` says. */
 export const DEFAULTS = {
-  optimizer: "gepa" as OptimizerName,
+  optimizer: "beam" as OptimizerName,
   seed: 0,
   concurrency: 8,
   budget: { calls: 2000 } as BudgetLimits,
@@ -34,8 +34,8 @@ export const budgetSchema = z.strictObject({
 
 const optimizerName = z.enum(OPTIMIZERS);
 
-/** A share of the budget: `20%` (or the bare number 20), more than 0 and at most 100. */
-const percent = z
+/** A share of the budget: `20%` (or the bare number 20), more than 0 and at most 100; `--budget-split` reads its shares with it too. */
+export const percent = z
   .union([z.number().gt(0).max(100), z.string().regex(/^\s*\d+(\.\d+)?\s*%\s*$/)])
   .transform((p) => (typeof p === "number" ? p : Number.parseFloat(p)))
   .refine((p) => p > 0 && p <= 100)

@@ -65,3 +65,17 @@ describe("duration flags (--budget-time, --timeout)", () => {
     expect(printed.code).toBe(2);
   });
 });
+
+describe("--budget-split", () => {
+  it("on the command line: a bad split exits 2 in one line naming the flag; a good one is the split the run plans with", async () => {
+    const bad = await runCli(["optimize", TRIAGE, "--optimizer", "bootstrap,gepa", "--budget-split", "bootstrap=20%,gepx=80%"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toEqual([
+      "error: --budget-split: `gepx` is not an optimizer (expected one of: labeled, bootstrap, random_search, beam, gepa, mipro) (did you mean `gepa`?); expected each optimizer's share of the budget, name=share separated by commas: bootstrap=20%,gepa=80%",
+    ]);
+    // 1,000 calls buy a step of this sequence by plan; with bootstrap's 1% they cannot.
+    const tiny = await runCli(["optimize", TRIAGE, "--optimizer", "bootstrap,gepa", "--budget-split", "bootstrap=1%,gepa=99%", "--budget-calls", "1000"]);
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toContain("error: --budget-calls: 1000 LM calls cannot buy a single bootstrap,gepa step here");
+  });
+});

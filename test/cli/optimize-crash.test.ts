@@ -185,11 +185,11 @@ describe("optimize budgets", () => {
   it("refuses a budget too small for one step, naming the minimum", async () => {
     const r = await runCli(["optimize", PROGRAM, "--budget-calls", "50"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--budget-calls: 50 LM calls cannot buy a single gepa step here: .* give at least --budget-calls \d+/);
+    expect(r.stderr).toMatch(/--budget-calls: 50 LM calls cannot buy a single beam step here: .* give at least --budget-calls \d+/);
   });
 
   it("never exceeds the calls budget by more than what is in flight", async () => {
-    const r = await runCli(["optimize", PROGRAM, "--budget-calls", "400", "--concurrency", String(CONCURRENCY), "--json"]);
+    const r = await runCli(["optimize", PROGRAM, "--optimizer", "gepa", "--budget-calls", "400", "--concurrency", String(CONCURRENCY), "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.usage.calls).toBeLessThanOrEqual(400 + CONCURRENCY);

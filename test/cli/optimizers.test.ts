@@ -9,7 +9,8 @@ describe("dspx optimizers", () => {
     const listed = JSON.parse(r.stdout);
     expect(listed).toEqual(optimizerCatalog());
     const gepa = listed.optimizers.find((o: { name: string }) => o.name === "gepa");
-    expect(gepa.isDefault).toBe(true);
+    expect(gepa.isDefault).toBe(false);
+    expect(listed.optimizers.filter((o: { isDefault: boolean }) => o.isDefault).map((o: { name: string }) => o.name)).toEqual(["beam"]);
     expect(gepa.settings[0]).toEqual({ name: "minibatch", type: "whole number ≥ 1", default: 16, description: expect.stringContaining("train examples") });
   });
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   const e = await runCli(["eval", TRIAGE, "--limit", "12", "--json", "--name", "a baseline with a name long enough to need cutting"], { env });
   expect(e.code, e.stderr).toBe(0);
   evalRun = JSON.parse(e.stdout).runId;
-  const o = await runCli(["optimize", TRIAGE, "--budget-calls", "400", "--json"], { env });
+  const o = await runCli(["optimize", TRIAGE, "--optimizer", "gepa", "--budget-calls", "400", "--json"], { env });
   expect(o.code, o.stderr).toBe(0);
   optimizeRun = JSON.parse(o.stdout).runId;
 });

@@ -35,7 +35,7 @@ describe("the budget split of a sequence", () => {
     expect(bounded.shares).toEqual([0.25, 0.75]);
   });
 
-  it("is as given when optimize.budget_split gives it, and equal with no LM-call limit to plan against", () => {
+  it("is as given when --budget-split or optimize.budget_split gives it, and equal with no LM-call limit to plan against", () => {
     const stages = [stage("bootstrap", 86, 270), stage("gepa", 103)];
     expect(splitBudget(stages, input(1790), { bootstrap: 20, gepa: 80 })).toEqual({ shares: [0.2, 0.8], rule: "given" });
     expect(splitBudget(stages, input(Infinity))).toEqual({ shares: [0.5, 0.5], rule: "equal" });
@@ -61,7 +61,7 @@ describe("the budget split of a sequence", () => {
     );
     expect(lines.slice(1)).toEqual(["1. bootstrap: bootstrap with 270 calls", "2. gepa: gepa with 1520 calls"]);
     const given = sequencePlan(stages, input(1000), { shares: [0.1, 0.9], rule: "given" });
-    expect(given.buys).toContain("budget split as optimize.budget_split gives it: bootstrap 10% (≈ 100 LM calls), gepa 90% (≈ 900 LM calls)");
+    expect(given.buys).toContain("budget split as given (--budget-split, else optimize.budget_split): bootstrap 10% (≈ 100 LM calls), gepa 90% (≈ 900 LM calls)");
     // bootstrap's least step (86) in a 10% share needs 860 in all.
     expect(given.minimumCalls).toBe(860);
   });

@@ -83,7 +83,7 @@ describe("optimizers in sequence, end to end on sim", () => {
     const store = openStore();
     let plan = "";
     const report = await optimize(file, { lm: "sim", budget: { calls: 1200 }, seed: 0 }, store, new AbortController().signal, { onStart: (i) => (plan = i.plan.buys) });
-    expect(plan).toContain("budget split as optimize.budget_split gives it: bootstrap 20% (≈ 198 LM calls), gepa 80% (≈ 792 LM calls)");
+    expect(plan).toContain("budget split as given (--budget-split, else optimize.budget_split): bootstrap 20% (≈ 198 LM calls), gepa 80% (≈ 792 LM calls)");
     const stage = store.runs.events(report.runId).find((e) => e.type === "stage")!;
     expect(stage.data.limits).toEqual({ calls: 70 + 198 });
     expect(Number(stage.data.calls)).toBeLessThanOrEqual(70 + 198);
@@ -104,6 +104,36 @@ describe("optimizers in sequence, end to end on sim", () => {
     const file = await programWithSection("support-triage", "  budget_split: { bootstrap: 20%, gepa: 80% }");
     const run = optimize(file, { optimizer: ["labeled", "gepa"], lm: "sim", seed: 0 }, openStore(), new AbortController().signal);
     await expect(run).rejects.toThrow(/support-triage\.yaml:\d+:\d+: `optimize\.budget_split\.bootstrap`: `bootstrap` is not in the sequence \(labeled, gepa\)/);
+  });
+
+  it("takes --budget-split over the program's split, records it, and a resumed run reads it back", async () => {
+    const file = await programWithSection("support-triage", "  optimizer: [bootstrap, gepa]\n  budget_split: { bootstrap: 20%, gepa: 80% }");
+    const store = openStore();
+    const abort = new AbortController();
+    let runId = "";
+    let plan = "";
+    const given: OptimizeFlags = { lm: "sim", budget: { calls: 1200 }, seed: 0, budgetSplit: { bootstrap: 50, gepa: 50 } };
+    // Interrupted in the first stage, before the split has limited anything.
+    const first = optimize(file, given, store, abort.signal, { onStart: (i) => ((runId = i.runId), (plan = i.plan.buys)), onEvent: (type) => type === "proposal" && abort.abort() });
+    await expect(first).rejects.toThrow();
+    expect(plan).toContain("budget split as given (--budget-split, else optimize.budget_split): bootstrap 50% (≈ 495 LM calls), gepa 50% (≈ 495 LM calls)");
+    const run = store.runs.get(runId)!;
+    expect(run.kind === "optimize" && run.config.split).toEqual({ bootstrap: 50, gepa: 50 });
+    let resumedPlan = "";
+    const resumed = (await resume(runId, store, new AbortController().signal, { onStart: (i) => (resumedPlan = i.plan.buys) })) as OptimizeReport;
+    expect(resumedPlan).toContain("bootstrap 50% (≈ 495 LM calls), gepa 50% (≈ 495 LM calls)");
+    // bootstrap's stage ran under its half of what the baseline's 70 calls left of the 1,060.
+    const stage = store.runs.events(resumed.runId).find((e) => e.type === "stage")!;
+    expect(stage.data.limits).toEqual({ calls: 70 + 495 });
+  });
+
+  it("refuses a --budget-split that does not fit the sequence, naming the flag, before any LM call", async () => {
+    const store = openStore();
+    const run = optimize(PROGRAM, { optimizer: ["labeled", "gepa"], budgetSplit: { bootstrap: 20, gepa: 80 }, lm: "sim", seed: 0 }, store, new AbortController().signal);
+    await expect(run).rejects.toThrow("--budget-split: `bootstrap` is not in the sequence (labeled, gepa)\n--budget-split: gives no share to `labeled`; it gives one to each optimizer of the sequence (labeled, gepa)");
+    const single = optimize(PROGRAM, { optimizer: "gepa", budgetSplit: { gepa: 100 }, lm: "sim", seed: 0 }, store, new AbortController().signal);
+    await expect(single).rejects.toThrow("--budget-split: splits the budget of a sequence (--optimizer bootstrap,gepa), and this run has one optimizer (gepa)");
+    expect(store.runs.list()).toEqual([]);
   });
 
   it("resumed after an interruption in the second stage, ends exactly where an uninterrupted run ends", async () => {

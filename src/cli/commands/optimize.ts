@@ -3,6 +3,7 @@ import path from "node:path";
 import type { BudgetLimits } from "../../optimize/budget.js";
 import { optimize, resume, type AlreadyFinished as ResumeFinished, type OptimizeHooks, type OptimizeReport } from "../../optimize/run.js";
 import type { OptimizerName } from "../../optimize/types.js";
+import { parseBudgetSplit } from "../../optimize/budget-split-flag.js";
 import { isInterruption, ProviderError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 import { EXIT, RunSaved } from "../errors.js";
@@ -19,6 +20,8 @@ import { programChanged } from "../program-changed.js";
 export interface OptimizeCommandFlags extends LMFlags {
   /** One optimizer, or several run in sequence (`--optimizer bootstrap,gepa` gives a list). */
   optimizer?: OptimizerName | readonly OptimizerName[];
+  /** `--budget-split bootstrap=20%,gepa=80%`, as typed: read (and refused) by parseBudgetSplit. */
+  budgetSplit?: string;
   trainset?: string;
   devset?: string;
   budgetCalls?: number;
@@ -80,6 +83,8 @@ async function finish(ctx: CommandContext, work: () => Promise<OptimizeReport>, 
 }
 
 export async function optimizeCommand(file: string, flags: OptimizeCommandFlags, ctx: CommandContext): Promise<number> {
+  const { budgetSplit: splitText, ...rest } = flags;
+  const split = splitText !== undefined ? { budgetSplit: parseBudgetSplit(splitText) } : {};
   const lm = lmOptionsFromFlags(flags);
   const store = openStore(flags, ctx);
   // Limits not given are undefined: the program's optimize.budget, else the default, applies.
@@ -89,7 +94,7 @@ export async function optimizeCommand(file: string, flags: OptimizeCommandFlags,
   return finish(
     ctx,
     () =>
-      optimize(file, { ...flags, ...lm, budget }, store, ctx.signal, hooks),
+      optimize(file, { ...rest, ...lm, budget, ...split }, store, ctx.signal, hooks),
     stop,
     announced,
     () => path.resolve(file),

@@ -30,7 +30,7 @@ export function optimizeContext(session: Session, budget: Budget, rng: Rng, stag
     concurrency: config.concurrency,
     signal,
     callsPerExample: session.shape.callsPerExample,
-    memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset } }),
+    memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset }, traces: config.traces !== false }),
     onResult: (r) => {
       session.spend.noteResult(r);
       session.progress(budget);

@@ -13,7 +13,11 @@ import { stateHash } from "../../src/program/state.js";
 import type { Program } from "../../src/runtime/program.js";
 import { loadProgram } from "../../src/runtime/load.js";
 import { Store } from "../../src/store/store.js";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import type { Example } from "../../src/program/example.js";
+import { FakeTools } from "../support/fake-tools.js";
 import { EVAL_CONFIG } from "../support/run-configs.js";
+import { AGENT_TOOL_FILES, agentProgram } from "../modules/fixtures/agent-program.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -144,6 +148,41 @@ describe("traces are stored", () => {
     const reused = await evalRun(store, program, { traces: false });
     expect(reused.outcome.summary.memoized).toBe(3);
     expect(reused.results.every((r) => r.trace[0]!.calls.every((c) => c.text === undefined && c.messagesHash === undefined))).toBe(true);
+  });
+});
+
+describe("agent steps", () => {
+  it("keep their trajectory and every act and extract call's messages, answered by sim", async () => {
+    const { dir, store } = await setup();
+    await writeFile(path.join(dir, "agent.yaml"), agentProgram());
+    for (const [name, text] of Object.entries(AGENT_TOOL_FILES)) await writeFile(path.join(dir, name), text);
+    const program = await loadProgram(path.join(dir, "agent.yaml"), { pool: new LMPool({ override: "sim", cache: false }) });
+    const examples: Example[] = [{ id: "q1", inputs: { question: "Where is order A1?" }, labels: { answer: "shipped" } }];
+    const run = await beginEvalRun(store, program, { dataset: "dev", config: CONFIG });
+    const tools = new FakeTools([{ name: "lookup_order", run: (a) => ({ id: a.order_id, status: "shipped" }) }]);
+    const report = await evaluate({
+      graph: program.graph,
+      state: program.state,
+      examples,
+      metric: await program.metric(),
+      exec: { lmFor: program.lmFor, toolsFor: () => tools },
+      metricContext: program.metricContext(),
+      concurrency: 1,
+      memo: run.memo,
+    });
+    run.finish({ report });
+    await store.flush();
+    const stored = store.traces.result({ runId: run.runId, candidate: stateHash(program.state), dataset: "dev", exampleId: "q1" })!;
+    const step = stored.steps[0]!;
+    const made = report.results[0]!.trace[0]!;
+    expect(made.trajectory!.length).toBeGreaterThan(0);
+    expect(step.trajectory).toEqual(JSON.parse(JSON.stringify(made.trajectory)));
+    expect(step.calls.length).toBe(made.calls.length);
+    expect(step.calls.length).toBeGreaterThan(1);
+    for (const [i, call] of step.calls.entries()) {
+      expect(call.model).toBe("sim");
+      expect(store.traces.messages(call.messagesHash!)).toEqual(made.calls[i]!.messages);
+    }
   });
 });
 

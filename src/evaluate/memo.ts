@@ -20,6 +20,9 @@ export interface EvalMemo {
   put(example: Example, result: ExampleResult): void | Promise<void>;
 }
 
+/** How many blob hashes a memo remembers having written (see `storeMemo`). */
+const WRITTEN_BLOBS_KEPT = 2048;
+
 /** The memo key of one (candidate, example) under given fingerprints. */
 export function evaluationKey(parts: { program: string; lm: string; metric: string }, candidate: string, example: Example): string {
   return hashOf({ v: 1, ...parts, candidate, example: { id: example.id, inputs: example.inputs, labels: example.labels } });
@@ -30,9 +33,10 @@ export function evaluationKey(parts: { program: string; lm: string; metric: stri
  * a run is given) links each result to the run, on the dataset, at the example's position. With
  * `record: false` it only reuses (nothing is written); with `reuse: false` it only records. It holds
  * nothing per example once the example's result is put, so a long evaluation does not grow it —
- * but the hashes of the blobs it has written (messages, examples), so that the system message and
- * demos every example of the candidate repeats are sent to the writer once. With `traces: false` it
- * stores no messages and reuses any earlier result; with traces it reuses only results stored with theirs.
+ * but (a bounded number of) the hashes of the blobs it has written, so that the system message and
+ * demos every example of the candidate repeats are not sent to the writer with every example. With
+ * `traces: false` it stores no messages (and strips what it reuses); with `requireTraces` it reuses
+ * only results stored with their traces — for optimizers keeping traces, whose decisions read them.
  */
 export function storeMemo(options: {
   evaluations: EvaluationsStore;
@@ -42,15 +46,19 @@ export function storeMemo(options: {
   record?: boolean;
   reuse?: boolean;
   traces?: boolean;
+  requireTraces?: boolean;
 }): EvalMemo {
   const { evaluations, fingerprints, candidate, link } = options;
   const record = options.record ?? true;
   const reuse = options.reuse ?? true;
   const traces = options.traces ?? true;
+  // Blobs sent to the writer lately: the shared ones (system message, demo turns) are sent once per
+  // round; emptied when full, so that a long evaluation's unique ones do not accumulate.
   const written = new Set<string>();
   const unwritten = (blobs: Blob[]) =>
     blobs.filter((b) => {
       if (written.has(b.hash)) return false;
+      if (written.size >= WRITTEN_BLOBS_KEPT) written.clear();
       written.add(b.hash);
       return true;
     });
@@ -70,7 +78,7 @@ export function storeMemo(options: {
         evalIds.set(result, found.id);
         return result;
       };
-      const found = evaluations.lookup(key, { traced: traces });
+      const found = evaluations.lookup(key, { traced: options.requireTraces === true });
       return found instanceof Promise ? found.then(asResult) : asResult(found);
     },
     put(example, result) {

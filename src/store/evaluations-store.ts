@@ -118,15 +118,16 @@ export class EvaluationsStore {
     private readonly file: string,
   ) {
     this.lookupStmt = db.prepare(
-      `SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE key = @key AND error IS NULL AND traced >= @traced ORDER BY created_at DESC LIMIT 1`,
+      `SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE key = @key AND error IS NULL AND traced >= @traced ORDER BY traced DESC, created_at DESC LIMIT 1`,
     );
   }
 
   /**
    * The latest committed error-free evaluation under `key`, once committed when one is still being
    * written; a damaged row is no answer (the example is evaluated again, and the new row serves next time).
-   * `traced`: only one stored with its traces (what a run keeping traces reads back must be what it
-   * would have made, trajectories included, so that a resumed run decides as an uninterrupted one).
+   * One stored with its traces is preferred; `traced`: only such a one (what an optimizer keeping
+   * traces reads back must be what it would have made, trajectories included, so that a resumed run
+   * decides as an uninterrupted one).
    */
   lookup(key: string, options: { traced?: boolean } = {}): { id: string; row: EvaluationRow } | undefined | Promise<{ id: string; row: EvaluationRow } | undefined> {
     const traced = options.traced === true ? 1 : 0;

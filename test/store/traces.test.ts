@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { beginEvalRun } from "../../src/evaluate/eval-run.js";
+import { storeMemo } from "../../src/evaluate/memo.js";
+import { fingerprints } from "../../src/runtime/fingerprint.js";
 import { evaluateProgramStreaming } from "../../src/evaluate/program.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import { LMPool } from "../../src/lm/pool.js";
@@ -140,11 +142,18 @@ describe("traces are stored", () => {
     const again = await evalRun(store, program, { traces: false });
     expect(again.outcome.summary.memoized).toBe(3);
     expect(again.results.map((r) => r.score)).toEqual(first.results.map((r) => r.score));
-    // A run that keeps traces does not reuse results stored without them: it evaluates and stores them.
-    const traced = await evalRun(store, program);
-    expect(traced.outcome.summary.memoized).toBe(0);
+    // An eval keeping traces reuses them as they are (it only scores)...
+    expect((await evalRun(store, program)).outcome.summary.memoized).toBe(3);
+    // ...but a memo whose reader decides from traces (an optimizer's) evaluates and stores them again.
+    const optimizerLike = storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate: stateHash(program.state), requireTraces: true });
+    const traced = await evaluateProgramStreaming(program, { memo: optimizerLike, concurrency: 2 });
+    await store.flush();
+    expect(traced.summary.memoized).toBe(0);
     expect(blobCount(file)).toBe(3 + 1 + 2 + 2);
-    // And a run without traces reuses those, stripped as it would have made them.
+    // Now every example has a traced result: preferred by any run, and stripped by one without traces.
+    const withTraces = await evalRun(store, program);
+    expect(withTraces.outcome.summary.memoized).toBe(3);
+    expect(withTraces.results.every((r) => r.trace[0]!.calls.every((c) => c.messagesHash !== undefined))).toBe(true);
     const reused = await evalRun(store, program, { traces: false });
     expect(reused.outcome.summary.memoized).toBe(3);
     expect(reused.results.every((r) => r.trace[0]!.calls.every((c) => c.text === undefined && c.messagesHash === undefined))).toBe(true);

@@ -103,6 +103,8 @@ describe("traces are stored", () => {
       expect(stored.example).toEqual({ inputs: { message: row.message }, gold: { team: row.team } });
     }
     expect(store.traces.result({ runId, candidate, dataset: "dev", exampleId: "nope" })).toBeUndefined();
+    expect(store.traces.examples(runId, "dev")).toEqual(new Map(ROWS_A.map((r) => [r.id, { inputs: { message: r.message }, gold: { team: r.team } }])));
+    expect(store.traces.examples(runId, "dev", "other-candidate").size).toBe(0);
     expect(store.traces.messages("0".repeat(64))).toBeUndefined();
   });
 

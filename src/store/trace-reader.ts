@@ -41,6 +41,7 @@ export class TraceReader {
   private readonly resultStmt: Database.Statement<[ResultKey], unknown>;
   private readonly evaluationStmt: Database.Statement<[string], unknown>;
 
+  /** @internal Made by `Store.open` (or over a connection of the viewer's own); the driver stays out of the published types. */
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,

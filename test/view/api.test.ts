@@ -3,6 +3,7 @@ import { comparePrograms } from "../../src/evaluate/compare-programs.js";
 import { LMPool } from "../../src/lm/pool.js";
 import { loadCandidate, resolveCandidateRef } from "../../src/runtime/candidate-ref.js";
 import { settingsFromFlags } from "../../src/cli/open.js";
+import { openDatabase } from "../../src/store/db.js";
 import { Store } from "../../src/store/store.js";
 import type { CandidatesResponse, ExampleResponse, ExamplesResponse, RunResponse, RunsResponse } from "../../src/view/api-types.js";
 import { handleApi } from "../../src/view/api/router.js";
@@ -65,6 +66,38 @@ describe("the viewer's API on a database made by a GEPA run on sim and an eval r
     const after = (await get<RunResponse>(`/api/runs/${f.hostileRun}`)).body;
     expect(after.version).not.toBe(before.version);
     expect(after.events.at(-1)!.type).toBe("note");
+  });
+
+  it("sees results another process adds, replaces and removes while the viewer has the run in memory", async () => {
+    const f = await fixture();
+    const url = `/api/runs/${f.hostileRun}/examples?pageSize=all`;
+    const before = (await get<ExamplesResponse>(url)).body;
+    const progress = (await get<RunResponse>(`/api/runs/${f.hostileRun}`)).body.progress.done;
+    const writer = Store.open(f.file);
+    const [first] = writer.evaluations.results(f.hostileRun);
+    const add = (exampleId: string, idx: number, score: number) => {
+      const evalId = writer.evaluations.add(`live-${exampleId}-${score}`, f.hostileCandidate, exampleId, { ...first!, score, error: undefined });
+      writer.evaluations.link({ runId: f.hostileRun, candidate: f.hostileCandidate, dataset: "dev", exampleId, idx, evalId, memoized: false });
+    };
+    add("ex-live", 3, 1);
+    await writer.flush();
+    const grown = (await get<ExamplesResponse>(url)).body;
+    expect(grown.total).toBe(before.total + 1);
+    expect(grown.rows.at(-1)).toMatchObject({ exampleId: "ex-live", a: { score: 1 } });
+    expect((await get<RunResponse>(`/api/runs/${f.hostileRun}`)).body.progress.done).toBe(progress + 1);
+    // A link written again (INSERT OR REPLACE) comes back with a new row: shown once, with its new score.
+    add("ex-live", 3, 0);
+    await writer.flush();
+    const replaced = (await get<ExamplesResponse>(url)).body;
+    expect(replaced.rows.filter((r) => r.exampleId === "ex-live")).toEqual([expect.objectContaining({ a: { score: 0, error: null } })]);
+    expect((await get<RunResponse>(`/api/runs/${f.hostileRun}`)).body.final.best[0]!.n).toBe(before.total + 1);
+    await writer.close();
+    // A link removed behind the viewer's back (by hand, or a tool of another version): read again.
+    const db = openDatabase(f.file);
+    db.prepare("DELETE FROM run_results WHERE run_id = ? AND example_id = 'ex-live'").run(f.hostileRun);
+    db.close();
+    expect((await get<RunResponse>(`/api/runs/${f.hostileRun}`)).body.final.best[0]!.n).toBe(before.total);
+    expect((await get<ExamplesResponse>(url)).body.total).toBe(before.total);
   });
 
   it("lists candidates with lineage, scores and GEPA's frontier: the best is on it, a child rejected on its minibatch is not", async () => {

@@ -8,6 +8,7 @@ import { defineConfig } from "vitest/config";
  */
 export const INTEGRATION = [
   "test/cli/agent-run.test.ts",
+  "test/store/traces-cli.test.ts",
   "test/cli/bad-completion.test.ts",
   "test/cli/basics.test.ts",
   "test/cli/check-before-spending.test.ts",

@@ -61,6 +61,9 @@ describe("dspx view, the command", () => {
     } finally {
       blocker.close();
     }
+    const high = await runCli(["view", "--db", file, "--port", "70000"]);
+    expect(high.code).toBe(2);
+    expect(high.stderr.trim()).toBe("error: --port: expected a port from 0 to 65535, got 70000");
   });
 
   it("on another host, generates a token, prints it in the URL, and refuses requests without it", async () => {

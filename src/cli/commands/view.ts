@@ -22,6 +22,7 @@ export interface ViewFlags {
 export async function viewCommand(flags: ViewFlags, ctx: CommandContext): Promise<number> {
   const { output, signal } = ctx;
   const host = flags.host ?? "127.0.0.1";
+  if (flags.port !== undefined && flags.port > 65535) throw new UserError({ flag: "--port", message: `expected a port from 0 to 65535, got ${flags.port}` });
   if (flags.token !== undefined && flags.token.length < 8) throw new UserError({ flag: "--token", message: "expected at least 8 characters (or leave it out: one is generated)" });
   const token = flags.token ?? (isLoopback(host) ? undefined : newToken());
   const store = openViewStore(flags.db);

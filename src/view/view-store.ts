@@ -36,7 +36,19 @@ export function openViewStore(file?: string): ViewStore {
   if (!existsSync(path)) {
     throw new UserError({ message: "there is no dspx database here (dspx eval and dspx optimize create it; --db or DSPX_DB name another)", pos: { file: displayPath(path) } });
   }
-  return viewStoreOver(openDatabase(path, { readonly: true }), path);
+  let db: Database.Database;
+  try {
+    db = openDatabase(path, { readonly: true });
+  } catch (first) {
+    // On read-only media SQLite cannot create the -shm file even to read a WAL database: a copy in
+    // memory is read instead (what is written meanwhile then does not show).
+    try {
+      db = openDatabase(path, { snapshot: true });
+    } catch {
+      throw first;
+    }
+  }
+  return viewStoreOver(db, path);
 }
 
 /** The viewer's readers over an open connection (tests and the bench pass their own). */

@@ -41,6 +41,8 @@ function keptRunsSql(retention: TraceRetention): string {
  * only a viewer reads: messages, completions, tool calls, trajectories (scores, outputs, steps'
  * inputs and outputs, tokens and costs stay, so memo and resume still work; a run keeping traces
  * evaluates such an example again instead of reusing it). Runs inside the caller's transaction.
+ *
+ * @internal Called by `collectGarbage`; the driver stays out of the published types.
  */
 export function dropTraces(db: Database.Database, retention: TraceRetention): TracesDropped {
   const params = { ...(retention.before !== undefined ? { before: retention.before } : {}), ...(retention.keepRuns !== undefined ? { keepRuns: retention.keepRuns } : {}) };
@@ -66,6 +68,8 @@ export function dropTraces(db: Database.Database, retention: TraceRetention): Tr
  * The blobs nothing refers to: message lists no traced evaluation's call names, messages no such
  * list names, examples no evaluation names. Runs inside the caller's transaction; the caller makes
  * sure no run is in progress (one may have written blobs for an evaluation not yet committed).
+ *
+ * @internal Called by `collectGarbage`; the driver stays out of the published types.
  */
 export function removeUnreferencedBlobs(db: Database.Database, options: { count?: boolean } = {}): BlobsRemoved {
   const live = `WITH lists AS (SELECT DISTINCT t.value AS hash FROM evaluations e, json_tree(e.trace) t WHERE e.traced = 1 AND t.key = 'messagesHash' AND t.type = 'text'),

@@ -29,6 +29,7 @@ export interface ExampleTrace {
 
 const linkSchema = z.object({ eval_id: z.string(), memoized: z.number() });
 const blobRow = z.object({ content: z.string() });
+const exampleRow = z.object({ example_id: z.string(), hash: z.string(), content: z.string() });
 
 /**
  * Reads traces back: one evaluation of a run with its example, and the blobs its calls name. Every
@@ -40,6 +41,7 @@ export class TraceReader {
   private readonly resultStmt: Database.Statement<[ResultKey], unknown>;
   private readonly evaluationStmt: Database.Statement<[string], unknown>;
 
+  /** @internal Made by `Store.open` (or over a connection of the viewer's own); the driver stays out of the published types. */
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,
@@ -94,6 +96,30 @@ export class TraceReader {
     if (!steps.ok) throw fail(`\`trace\` ${steps.problem}`);
     const example = row.exampleHash === undefined ? null : (this.example(row.exampleHash) ?? null);
     return { evalId: evaluation.value.id, memoized: link.data.memoized === 1, row, steps: steps.value, example };
+  }
+
+  /**
+   * The examples (inputs and gold) of a run's results on a dataset, by example id, for every
+   * candidate or one: what a list of examples previews and searches. Results stored before dspx kept
+   * examples are absent.
+   */
+  examples(runId: string, dataset: string, candidate?: string): Map<string, StoredExample> {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT r.example_id, b.hash, b.content FROM run_results r JOIN evaluations e ON e.id = r.eval_id JOIN blobs b ON b.hash = e.example_hash
+         WHERE r.run_id = @runId AND r.dataset = @dataset AND (@candidate IS NULL OR r.candidate = @candidate)`,
+      )
+      .all({ runId, dataset, candidate: candidate ?? null });
+    const out = new Map<string, StoredExample>();
+    for (const raw of rows) {
+      const row = exampleRow.safeParse(raw);
+      if (!row.success) throw damagedRun(this.file, runId, "has an example link of the wrong type");
+      if (out.has(row.data.example_id)) continue;
+      const read = readStoredJson(row.data.content, storedExampleSchema);
+      if (!read.ok) throw this.damagedBlob(row.data.hash, read.problem);
+      out.set(row.data.example_id, read.value);
+    }
+    return out;
   }
 
   private parsedBlob<T>(hash: string, schema: z.ZodType<T>): T | undefined {

@@ -38,8 +38,11 @@ describe("predict", () => {
         cached: false,
         latencyMs: 7,
         text: GOOD_CHAT,
+        // The very messages sent (for the trace; the store keeps them once per hash).
+        messages: lm.requests[0]!.messages,
       },
     ]);
+    expect(result.calls[0]!.messages).toBe(lm.requests[0]!.messages);
     const [request] = lm.requests;
     expect(request).toMatchObject({ model: "fake:model-1", temperature: 0.7, maxTokens: 512, sample: 3 });
     expect(request!.responseFormat).toBeUndefined();

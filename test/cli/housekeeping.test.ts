@@ -118,9 +118,10 @@ describe("dspx runs rm and dspx gc", () => {
     expect(rmB.removed).toMatchObject({ runs: 1, results: 6, evaluations: 6, cacheLinks: 2 });
     expect(count(db, "SELECT COUNT(*) AS n FROM evaluations")).toBe(0);
 
-    // The cache outlives the runs; gc leaves it alone unless asked.
+    // The cache outlives the runs; gc leaves it alone unless asked. (The runs' stored messages and examples go.)
     const gc = await dspx(["gc"], db);
-    expect(gc.stdout).toBe("nothing to remove\nkept the LM cache: 6 cache entries no run used (`--cache` removes them, `--older-than 30d` those unused for 30 days)\n");
+    expect(gc.stdout).toMatch(/^removed \d+ stored texts nothing refers to \(messages and examples, [\d.]+ kB\)\n/);
+    expect(gc.stdout).toMatch(/\nkept the LM cache: 6 cache entries no run used \(`--cache` removes them, `--older-than 30d` those unused for 30 days\)\n$/);
     expect(json((await dspx(["gc", "--older-than", "30d", "--json"], db)).stdout)).toMatchObject({ removed: { cacheEntries: 0 }, kept: { cacheEntries: 6 } });
     const sent = mock.requests.length;
     const collected = await dspx(["gc", "--cache", "--vacuum", "--json"], db);

@@ -261,6 +261,7 @@ describe("lmCallRecord", () => {
       latencyMs: 0,
       text: "",
       toolCalls: CALLS,
+      messages: withTools.messages,
     });
   });
 

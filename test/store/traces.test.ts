@@ -14,7 +14,9 @@ import { LMPool } from "../../src/lm/pool.js";
 import { stateHash } from "../../src/program/state.js";
 import type { Program } from "../../src/runtime/program.js";
 import { loadProgram } from "../../src/runtime/load.js";
+import { messageJson } from "../../src/store/blobs.js";
 import { Store } from "../../src/store/store.js";
+import { canonicalJson } from "../../src/util/canonical.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import type { Example } from "../../src/program/example.js";
 import { FakeTools } from "../support/fake-tools.js";
@@ -103,6 +105,8 @@ describe("traces are stored", () => {
       expect(stored.example).toEqual({ inputs: { message: row.message }, gold: { team: row.team } });
     }
     expect(store.traces.result({ runId, candidate, dataset: "dev", exampleId: "nope" })).toBeUndefined();
+    expect(store.traces.examples(runId, "dev")).toEqual(new Map(ROWS_A.map((r) => [r.id, { inputs: { message: r.message }, gold: { team: r.team } }])));
+    expect(store.traces.examples(runId, "dev", "other-candidate").size).toBe(0);
     expect(store.traces.messages("0".repeat(64))).toBeUndefined();
   });
 
@@ -283,5 +287,16 @@ describe("old databases", () => {
     const report = await store.gc({ traces: { keepRuns: 1 } });
     expect(report.traces!.evaluations).toBeGreaterThan(0);
     expect(report.removed.blobs).toBe(0);
+  });
+});
+
+describe("messageJson", () => {
+  it("writes what canonicalJson writes for every shape of message", () => {
+    const messages = [
+      { role: "system", content: 'quote " and \\ and \n and ☃' },
+      { role: "assistant", content: "", toolCalls: [{ name: "lookup", id: "c1", arguments: '{"b":1,"a":2}' }] },
+      { role: "tool", content: "{}", toolCallId: "c1" },
+    ];
+    for (const m of messages) expect(messageJson(m)).toBe(canonicalJson(m));
   });
 });

@@ -80,6 +80,7 @@ addLMOptions(
   .option("--junit <file>", "write a JUnit XML report (one testcase per example, in the order they finished)", outputFile)
   .option("--pass-score <x>", "the score an example needs to pass in the JUnit report (default 1)", score)
   .option("--output <file.jsonl>", "stream per-example results to a JSONL file as they finish", outputFile)
+  .option("--report <file.html>", "write the run's self-contained HTML report (as `dspx report`), for CI artifacts", outputFile)
   .option("--limit <n>", "evaluate only the first n examples", positiveInt)
   .option("--show <n>", "how many of the lowest-scoring examples to list (default 5)", positiveInt)
   .option("--json", "print one JSON object on stdout: summary, the lowest-scoring examples, per-example results for the first 1,000")
@@ -215,6 +216,32 @@ program
   .action(async (ref: string, flags: Record<string, unknown>) => {
     const { exportCommand } = await import("./commands/export.js");
     await runCommand({ ...globals(), ...flags }, (ctx) => exportCommand(ref, flags, ctx));
+  });
+
+program
+  .command("view")
+  .description("a live local web viewer over the runs database: runs, candidates, examples and traces, read-only (Ctrl-C stops it)")
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--port <n>", "the port to listen on (default 7410; 0 for any free one)", nonNegativeInt)
+  .option("--host <host>", "the address to listen on (default 127.0.0.1); any other than loopback requires a token")
+  .option("--token <token>", "the token every request must carry (default: none on loopback, else generated and printed in the URL)")
+  .option("--open", "open the viewer in the browser")
+  .action(async (flags: Record<string, unknown>) => {
+    const { viewCommand } = await import("./commands/view.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => viewCommand(flags, ctx));
+  });
+
+program
+  .command("report")
+  .description("write a run's views (run, candidates, examples, traces) into one self-contained HTML file, for CI artifacts")
+  .argument("<run>", "a run, or run:candidate (the candidate compared with the baseline; default the best)")
+  .requiredOption("-o, --output <file.html>", "the HTML file to write; its folder must exist", outputFile)
+  .option("--max-examples <n>", "most examples whose views are inlined (default 500); the rest are counted in the report", positiveInt)
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print what was written as JSON")
+  .action(async (ref: string, flags: Record<string, unknown>) => {
+    const { reportCommand } = await import("./commands/report.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => reportCommand(ref, flags, ctx));
   });
 
 const cache = program.command("cache").description("inspect or clear the LM response cache");

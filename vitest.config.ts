@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
  * (test/support-tests/projects.test.ts checks that a unit test file starts none).
  */
 export const INTEGRATION = [
+  "test/browser/ui-fixture.test.ts",
   "test/cli/agent-run.test.ts",
   "test/cli/bad-completion.test.ts",
   "test/cli/basics.test.ts",

@@ -30,7 +30,7 @@ export interface LayoutOptions {
  * their parents (one barycentre pass in input order), so children sit near their parents. Parents
  * that are not in the input are ignored; a cycle (which lineage never has) is broken where found.
  */
-export function layeredLayout(input: GraphInput[], options: LayoutOptions = { layerGap: 64, rowGap: 30, margin: 20 }): Layout {
+export function layeredLayout(input: GraphInput[], options: LayoutOptions = { layerGap: 90, rowGap: 40, margin: 24 }): Layout {
   const ids = new Set(input.map((n) => n.id));
   const byInput = new Map(input.map((n) => [n.id, n]));
   const layerOf = new Map<string, number>();

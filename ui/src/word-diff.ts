@@ -65,10 +65,11 @@ function lcsDiff(a: string[], b: string[]): DiffPart[] {
     if (i < n && j < m && a[i] === b[j]) {
       out.push({ kind: "same", text: a[i++]! });
       j++;
-    } else if (j < m && (i >= n || lengths[i * (m + 1) + j + 1]! >= lengths[(i + 1) * (m + 1) + j]!)) {
-      out.push({ kind: "add", text: b[j++]! });
-    } else {
+    } else if (i < n && (j >= m || lengths[(i + 1) * (m + 1) + j]! >= lengths[i * (m + 1) + j + 1]!)) {
+      // Removals before additions where either keeps the subsequence longest: "old new" reads as a replacement.
       out.push({ kind: "del", text: a[i++]! });
+    } else {
+      out.push({ kind: "add", text: b[j++]! });
     }
   }
   return out;

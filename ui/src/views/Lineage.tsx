@@ -68,14 +68,14 @@ export function Lineage({ candidates, split, best, selected, onSelect }: Props) 
             return (
               <g key={n.id} class={cls} transform={`translate(${n.x},${n.y})`} onClick={() => onSelect(n.id)} data-candidate={n.id} data-testid="lineage-node">
                 <title>{`#${c.seq} ${shortHash(c.hash)} · ${c.origin} · ${split} ${fmtScore(score)}${c.onFrontier ? " · Pareto frontier" : ""}`}</title>
-                {c.onFrontier && <circle r="13" class="ring" />}
-                <circle r="9" fill={colorOf(c.origin)} />
+                {c.onFrontier && <circle r="15" class="ring" />}
+                <circle r="11" fill={colorOf(c.origin)} />
                 {n.id === best && (
                   <text class="star" y="4" text-anchor="middle">
                     ★
                   </text>
                 )}
-                <text class="label" y="24" text-anchor="middle">
+                <text class="label" y="27" text-anchor="middle">
                   {`${c.seq}`}
                 </text>
               </g>

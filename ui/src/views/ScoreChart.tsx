@@ -29,7 +29,7 @@ export function ScoreChart({ scores, baseline, onSelect }: Props) {
         width: Math.max(320, el.clientWidth),
         height: 260,
         scales: { x: { time: false } },
-        legend: { show: true },
+        legend: { show: true, live: false },
         cursor: { points: { size: 9 } },
         axes: [
           { label: "candidate (order scored)", values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : "")) },

@@ -24,7 +24,8 @@ afterAll(async () => {
 /** Waits for the page, not a timing: the run is polled every 1.5 s, on a loaded machine. */
 const WAIT = { timeout: 30_000, interval: 100 };
 
-type Marked = Window & { __pwned?: number; __samePage?: number };
+/** What a test sets on, or a hostile script would set on, the page's global object. */
+type Marked = { __pwned?: number; __samePage?: number };
 
 describe("the UI on a fixture API", () => {
   it("follows a live run without a reload when its version changes", async () => {
@@ -33,14 +34,14 @@ describe("the UI on a fixture API", () => {
     await page.goto(api.url + "#/runs/opt-1");
     const runPage = page.getByTestId("run-page");
     await expect.poll(() => runPage.getAttribute("data-candidates"), WAIT).toBe("9");
-    await page.evaluate(() => ((window as Marked).__samePage = 1));
+    await page.evaluate(() => ((globalThis as Marked).__samePage = 1));
     api.grow();
     api.grow();
     await expect.poll(() => runPage.getAttribute("data-candidates"), WAIT).toBe("11");
     await expect.poll(() => page.getByTestId("lineage-node").count(), WAIT).toBe(11);
     expect(await page.getByTestId("candidate-count").innerText()).toContain("11");
     expect(await page.getByTestId("score-chart").getAttribute("data-points")).toBe("11");
-    expect(await page.evaluate(() => (window as Marked).__samePage)).toBe(1);
+    expect(await page.evaluate(() => (globalThis as Marked).__samePage)).toBe(1);
     expect(errors).toEqual([]);
   });
 
@@ -58,7 +59,7 @@ describe("the UI on a fixture API", () => {
     expect(await page.locator("main").innerText()).toContain("<img src=x onerror=window.__pwned=1>");
     // Nothing the data held became an element.
     expect(await page.locator("main img, main script").count()).toBe(0);
-    expect(await page.evaluate(() => (window as Marked).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as Marked).__pwned)).toBeUndefined();
     await screenshot(page, "fixture-hostile-example", true);
     expect(errors).toEqual([]);
   });

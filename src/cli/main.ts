@@ -214,6 +214,32 @@ program
     await runCommand({ ...globals(), ...flags }, (ctx) => exportCommand(ref, flags, ctx));
   });
 
+program
+  .command("view")
+  .description("a live local web viewer over the runs database: runs, candidates, examples and traces, read-only (Ctrl-C stops it)")
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--port <n>", "the port to listen on (default 7410; 0 for any free one)", nonNegativeInt)
+  .option("--host <host>", "the address to listen on (default 127.0.0.1); any other than loopback requires a token")
+  .option("--token <token>", "the token every request must carry (default: none on loopback, else generated and printed in the URL)")
+  .option("--open", "open the viewer in the browser")
+  .action(async (flags: Record<string, unknown>) => {
+    const { viewCommand } = await import("./commands/view.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => viewCommand(flags, ctx));
+  });
+
+program
+  .command("report")
+  .description("write a run's views (run, candidates, examples, traces) into one self-contained HTML file, for CI artifacts")
+  .argument("<run>", "a run, or run:candidate (the candidate compared with the baseline; default the best)")
+  .requiredOption("-o, --output <file.html>", "the HTML file to write; its folder must exist", outputFile)
+  .option("--max-examples <n>", "most examples whose views are inlined (default 500); the rest are counted in the report", positiveInt)
+  .option("--db <file>", "the dspx database (default runs/dspx.db, or DSPX_DB)")
+  .option("--json", "print what was written as JSON")
+  .action(async (ref: string, flags: Record<string, unknown>) => {
+    const { reportCommand } = await import("./commands/report.js");
+    await runCommand({ ...globals(), ...flags }, (ctx) => reportCommand(ref, flags, ctx));
+  });
+
 const cache = program.command("cache").description("inspect or clear the LM response cache");
 cache
   .command("stats")

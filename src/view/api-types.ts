@@ -44,6 +44,8 @@ export interface RunSummary {
 export interface RunsResponse {
   apiVersion: number;
   runs: RunSummary[];
+  /** Runs whose stored row cannot be read (absent when none): listed so that one bad row hides no other. */
+  damaged?: { id: string; problem: string }[];
 }
 
 export interface BudgetView {
@@ -172,6 +174,9 @@ export interface ExamplesResponse {
   rows: ExampleRow[];
   /** Over every example both candidates scored, independent of filter and paging. */
   stats: PairedStats | null;
+  /** In a report only: examples of the dataset left out of the file (errors and changed examples are kept first), and how many there were. */
+  omittedExamples?: number;
+  totalExamples?: number;
 }
 
 export interface LmCallView {
@@ -215,6 +220,8 @@ export interface ExampleResponse {
   exampleId: string;
   inputs: Record<string, unknown>;
   gold: Record<string, unknown>;
+  /** Whether the database keeps the example's gold answer ({} in `gold` when it does not: runs recorded before traces were stored). */
+  goldStored: boolean;
   a: ExampleCandidateView | null;
   b: ExampleCandidateView | null;
 }
@@ -251,6 +258,8 @@ export interface ReportData {
   apiVersion: number;
   generatedAt: number;
   run: string;
+  /** The candidate given as run:candidate (compared with the baseline as `b`), when one was. */
+  candidate?: string;
   responses: Record<string, unknown>;
   /** Examples whose views were left out of the file, and how many there were in all. */
   omittedExamples: number;

@@ -1,0 +1,98 @@
+import { parse as parseYaml } from "yaml";
+import { API_VERSION, type CandidatesResponse, type CandidateSummary, type StepStateView } from "../api-types.js";
+import { mainDataset } from "../../store/run-config.js";
+import type { CandidateRecord, EventRecord, RunRecord } from "../../store/runs-store.js";
+import { eventsByStage, gepaFrontier } from "../gepa-frontier.js";
+import type { ViewStore } from "../view-store.js";
+import { findRun } from "./lookup.js";
+import { byCandidate, lightResults, scoresOf, type LightResult } from "./results-table.js";
+
+/** GET /api/runs/:run/candidates: every candidate in the order it was made, with scores, lineage and state. */
+export function getCandidates(store: ViewStore, ref: string): CandidatesResponse {
+  const run = findRun(store, ref);
+  const records = store.runs.candidates(run.id);
+  const events = store.runs.events(run.id);
+  const grouped = byCandidate(lightResults(store, run.id));
+  const main = mainDataset(run);
+  const baseline = records[0]?.hash ?? null;
+  const devOrder = baseline ? (grouped.get(baseline)?.get(main) ?? []).map((r) => r.exampleId) : [];
+  const devScores = (h: string) => new Map((grouped.get(h)?.get(main) ?? []).map((r: LightResult) => [r.exampleId, r.score]));
+  const frontier = gepaFrontier(run, baseline, events, devScores, devOrder);
+  const modules = stepModules(run.programSource);
+  const stageOf = stageAssigner(run, events);
+  const notes = notesByCandidate(events);
+  const candidates = records.map(
+    (c): CandidateSummary => ({
+      hash: c.hash,
+      seq: c.seq,
+      origin: c.origin,
+      parents: c.parents,
+      createdAt: c.createdAt,
+      scores: scoresOf(grouped.get(c.hash)),
+      onFrontier: frontier.has(c.hash),
+      stage: stageOf(c),
+      note: notes.get(c.hash) ?? null,
+      steps: stepsOf(c.state, modules),
+    }),
+  );
+  return { apiVersion: API_VERSION, run: run.id, candidates };
+}
+
+/** Each step's module, from the program source the run recorded (a step naming none is `predict`). */
+export function stepModules(source: string): Map<string, string> {
+  const out = new Map<string, string>();
+  try {
+    const doc: unknown = parseYaml(source);
+    const steps = (doc as { steps?: unknown } | null)?.steps;
+    if (steps && typeof steps === "object" && !Array.isArray(steps)) {
+      for (const [name, step] of Object.entries(steps as Record<string, unknown>)) {
+        const module = (step as { module?: unknown } | null)?.module;
+        out.set(name, typeof module === "string" && module ? module : "predict");
+      }
+    }
+  } catch {
+    // A source that no longer parses names no modules; the states still show.
+  }
+  return out;
+}
+
+function stepsOf(state: unknown, modules: Map<string, string>): StepStateView[] {
+  const steps = (state as { steps?: unknown } | null)?.steps;
+  if (!steps || typeof steps !== "object") return [];
+  return Object.entries(steps as Record<string, unknown>).map(([step, s]) => {
+    const { instruction, demos } = (s ?? {}) as { instruction?: unknown; demos?: unknown };
+    return {
+      step,
+      module: modules.get(step) ?? "predict",
+      instruction: typeof instruction === "string" ? instruction : "",
+      demos: (Array.isArray(demos) ? demos : []).map((d) => ({ fields: (d && typeof d === "object" ? d : { value: d }) as Record<string, unknown>, origin: null })),
+    };
+  });
+}
+
+/**
+ * Which stage of a run made each candidate: the stage whose stretch of the event log was being
+ * written when it was recorded (an optimize run of one optimizer: that one; an eval run: none).
+ */
+function stageAssigner(run: RunRecord, events: readonly EventRecord[]): (c: CandidateRecord) => string | null {
+  if (run.kind !== "optimize") return () => null;
+  const names = run.config.stages.map((s) => s.optimizer);
+  const ends = eventsByStage(events)
+    .slice(0, -1)
+    .map((segment) => segment.at(-1)!.at);
+  return (c) => {
+    const k = ends.findIndex((end) => c.createdAt <= end);
+    return names[k === -1 ? ends.length : k] ?? names.at(-1) ?? null;
+  };
+}
+
+/** The last event that names a candidate as its `child` (a reflection, a merge, its verdict): its summary. */
+function notesByCandidate(events: readonly EventRecord[]): Map<string, string> {
+  const notes = new Map<string, string>();
+  for (const e of events) {
+    const child = e.data.child;
+    const summary = e.data.summary;
+    if (typeof child === "string" && typeof summary === "string") notes.set(child, summary);
+  }
+  return notes;
+}

@@ -1,0 +1,43 @@
+import { existsSync } from "node:fs";
+import type Database from "better-sqlite3";
+import { dbPath, openDatabase } from "../store/db.js";
+import { EvaluationsStore } from "../store/evaluations-store.js";
+import { RunsStore } from "../store/runs-store.js";
+import { ReadOnlyWriter } from "../store/writer.js";
+import { UserError } from "../util/errors.js";
+import { displayPath } from "../util/display-path.js";
+
+/**
+ * What the viewer reads: a read-only connection (better-sqlite3 `readonly: true`; the file is in WAL
+ * mode, so a run written by another process shows as it is committed) with the store's own readers
+ * over it, and the connection itself for the few aggregate queries the viewer needs that the store's
+ * readers do not answer quickly (they parse every trace).
+ */
+export interface ViewStore {
+  readonly file: string;
+  readonly db: Database.Database;
+  readonly runs: RunsStore;
+  readonly evaluations: EvaluationsStore;
+  close(): void;
+}
+
+/** Opens `file` (or --db / DSPX_DB / runs/dspx.db) for reading only; a missing file is a UserError. */
+export function openViewStore(file?: string): ViewStore {
+  const path = dbPath(file);
+  if (!existsSync(path)) {
+    throw new UserError({ message: "there is no dspx database here (dspx eval and dspx optimize create it; --db or DSPX_DB name another)", pos: { file: displayPath(path) } });
+  }
+  return viewStoreOver(openDatabase(path, { readonly: true }), path);
+}
+
+/** The viewer's readers over an open connection (tests and the bench pass their own). */
+export function viewStoreOver(db: Database.Database, file: string): ViewStore {
+  const writer = new ReadOnlyWriter(file);
+  return {
+    file,
+    db,
+    runs: new RunsStore(db, writer, file, () => writer.write(), true),
+    evaluations: new EvaluationsStore(db, writer, file),
+    close: () => db.close(),
+  };
+}

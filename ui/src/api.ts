@@ -1,12 +1,6 @@
 import type { ApiError } from "../../src/view/api-types.js";
 import { queryString, type Params } from "./query.js";
-
-/** Where the UI's data comes from: the viewer's HTTP API, or the responses a report file carries. */
-export interface ApiSource {
-  get<T>(path: string, params?: Params): Promise<T>;
-  /** True for a report file: nothing changes, so nothing is polled. */
-  readonly static: boolean;
-}
+import type { ApiSource } from "./source.js";
 
 /** Reads same-origin /api/ only; a token from the page's URL goes with every request. */
 export function httpSource(token: string | null): ApiSource {
@@ -30,6 +24,6 @@ function errorMessage(body: unknown): string | null {
 }
 
 /** The token the page was opened with (`?token=…`), if any. */
-export function pageToken(location: Location): string | null {
+export function pageToken(location: { search: string }): string | null {
   return new URLSearchParams(location.search).get("token");
 }

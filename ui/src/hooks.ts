@@ -1,7 +1,7 @@
 import { createContext } from "preact";
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import type { CandidatesResponse, RunResponse } from "../../src/view/api-types.js";
-import type { ApiSource } from "./api.js";
+import type { ApiSource } from "./source.js";
 import type { Params } from "./query.js";
 import { parseRoute, type Route } from "./route.js";
 

@@ -1,7 +1,8 @@
 import "uplot/dist/uPlot.min.css";
 import "../app.css";
 import { render } from "preact";
-import { httpSource, pageToken, type ApiSource } from "./api.js";
+import { httpSource, pageToken } from "./api.js";
+import type { ApiSource } from "./source.js";
 import { ErrorBox } from "./components.js";
 import { SourceContext, useRoute } from "./hooks.js";
 import { readReport, reportSource } from "./report-source.js";
@@ -46,7 +47,7 @@ function start(): void {
     if (data) {
       source = reportSource(data);
       report = { run: data.run, omitted: data.omittedExamples, total: data.totalExamples };
-      if (location.hash === "" || location.hash === "#" || location.hash === "#/") location.hash = href({ view: "run", run: data.run });
+      if (location.hash === "" || location.hash === "#" || location.hash === "#/") location.hash = href({ view: "run", run: data.run, ...(data.candidate ? { candidate: data.candidate } : {}) });
     } else {
       source = httpSource(pageToken(location));
     }

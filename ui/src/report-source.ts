@@ -1,10 +1,10 @@
 import type { ExampleFilter, ExamplesResponse, ReportData } from "../../src/view/api-types.js";
-import type { ApiSource } from "./api.js";
+import type { ApiSource } from "./source.js";
 import { definedParams, type Params } from "./query.js";
 import { pageOfExamples } from "./report-examples.js";
 
 /** The data a `dspx report` file carries, or null when the page is the live viewer. */
-export function readReport(doc: Document): ReportData | null {
+export function readReport(doc: { getElementById(id: string): { getAttribute(name: string): string | null; textContent: string | null } | null }): ReportData | null {
   const el = doc.getElementById("dspx-report");
   if (!el || el.getAttribute("type") !== "application/json") return null;
   let parsed: unknown;

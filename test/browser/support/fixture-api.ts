@@ -106,6 +106,7 @@ export function fixtureData() {
     exampleId: id,
     inputs: { message: HOSTILE },
     gold: { team: "billing", urgency: "high" },
+    goldStored: true,
     a: null,
     b: {
       candidate: candidates[candidates.length - 1]!.hash,

@@ -37,7 +37,7 @@ export function ExampleView({ runId, exampleId, query, side }: Props) {
           <KeyValues values={ex.inputs} />
         </Section>
         <Section title="Gold">
-          <KeyValues values={ex.gold} />
+          {ex.goldStored === false ? <p class="muted">not stored (this run was recorded before dspx kept gold answers)</p> : <KeyValues values={ex.gold} />}
         </Section>
       </div>
       <div class="two">

@@ -106,6 +106,11 @@ export function Examples({ runId, query }: { runId: string; query: ExamplesQuery
             {res.total} examples match{filter !== "all" ? ` “${filter}”` : ""}
             {res.q ? ` and “${res.q}”` : ""} · {res.dataset}
           </p>
+          {(res.omittedExamples ?? 0) > 0 && (
+            <p class="muted" data-testid="omitted-note">
+              This report holds {(res.totalExamples ?? 0) - (res.omittedExamples ?? 0)} of the {res.totalExamples} examples (errors and changed examples first); {res.omittedExamples} were left out.
+            </p>
+          )}
           <table class="grid" data-testid="examples-table">
             <thead>
               <tr>

@@ -101,6 +101,7 @@ describe("dspx view in a browser", () => {
     expect(await diff.locator("ins, del").count()).toBeGreaterThan(0);
     expect(await page.getByTestId("candidate-detail").getAttribute("data-candidate")).toBe(child!.hash);
     await screenshot(page, "run-page", true);
+    await screenshot(page, "readme-run");
     expect(errors).toEqual([]);
   });
 
@@ -120,6 +121,7 @@ describe("dspx view in a browser", () => {
     expect(shown).toEqual(flips.rows.map((r) => r.exampleId));
     expect(page.url()).toContain("filter=flips");
     await screenshot(page, "examples-flips", true);
+    await screenshot(page, "readme-examples");
     expect(errors).toEqual([]);
   });
 

@@ -76,14 +76,17 @@ export function useLiveRun(runId: string): LiveRun {
     const path = `/api/runs/${encodeURIComponent(runId)}`;
     const tick = async () => {
       try {
+        // The first time, both at once; after that the run alone until its version changes.
+        const first = version.current === null ? source.get<CandidatesResponse>(`${path}/candidates`) : null;
+        first?.catch(() => undefined);
         const run = await source.get<RunResponse>(path);
         if (stopped) return;
         if (run.version !== version.current) {
-          const candidates = await source.get<CandidatesResponse>(`${path}/candidates`);
+          const candidates = await (first ?? source.get<CandidatesResponse>(`${path}/candidates`));
           if (stopped) return;
-          const first = version.current === null;
+          const initial = version.current === null;
           version.current = run.version;
-          setState((s) => ({ run, candidates, error: null, updates: first ? s.updates : s.updates + 1 }));
+          setState((s) => ({ run, candidates, error: null, updates: initial ? s.updates : s.updates + 1 }));
         }
         if (run.run.live && !source.static) timer = setTimeout(tick, POLL_MS);
       } catch (e) {

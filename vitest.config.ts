@@ -8,6 +8,7 @@ import { defineConfig } from "vitest/config";
  */
 export const INTEGRATION = [
   "test/browser/ui-fixture.test.ts",
+  "test/browser/viewer.test.ts",
   "test/cli/agent-run.test.ts",
   "test/cli/bad-completion.test.ts",
   "test/cli/basics.test.ts",

@@ -59,6 +59,8 @@ export const INTEGRATION = [
   "test/store/writer.test.ts",
   "test/support-tests/mock-provider.test.ts",
   "test/tools/mcp.test.ts",
+  "test/view/server.test.ts",
+  "test/view/view-cli.test.ts",
 ];
 
 /**

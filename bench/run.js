@@ -1,6 +1,6 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
 // "Performance"). Suites: eval-offline, eval-memory, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume,
-// signals, housekeeping, startup, agent, view-render.
+// signals, housekeeping, startup, agent, view, view-render.
 import * as agent from "./agent.js";
 import * as evalMemory from "./eval-memory.js";
 import * as evalOffline from "./eval-offline.js";
@@ -11,6 +11,7 @@ import * as readDataset from "./read-dataset.js";
 import * as resume from "./resume.js";
 import * as signals from "./signals.js";
 import * as startup from "./startup.js";
+import * as view from "./view.js";
 import * as viewRender from "./view-render.js";
 
 const only = process.argv.slice(2);
@@ -26,4 +27,5 @@ if (wants("signals")) await signals.run();
 if (wants("housekeeping")) await housekeeping.run();
 if (wants("startup")) await startup.run();
 if (wants("agent")) await agent.run();
+if (wants("view")) await view.run();
 if (wants("view-render")) await viewRender.run();

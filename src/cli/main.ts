@@ -79,6 +79,7 @@ addLMOptions(
   .option("--junit <file>", "write a JUnit XML report (one testcase per example, in the order they finished)", outputFile)
   .option("--pass-score <x>", "the score an example needs to pass in the JUnit report (default 1)", score)
   .option("--output <file.jsonl>", "stream per-example results to a JSONL file as they finish", outputFile)
+  .option("--report <file.html>", "write the run's self-contained HTML report (as `dspx report`), for CI artifacts", outputFile)
   .option("--limit <n>", "evaluate only the first n examples", positiveInt)
   .option("--show <n>", "how many of the lowest-scoring examples to list (default 5)", positiveInt)
   .option("--json", "print one JSON object on stdout: summary, the lowest-scoring examples, per-example results for the first 1,000")

@@ -91,7 +91,10 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 function answer(req: IncomingMessage, res: ServerResponse, store: ViewStore, uiDir: string, token: string | undefined, loopback: boolean): void {
-  const url = new URL(req.url ?? "/", "http://viewer.invalid");
+  // Origin-form only ("/path?query"): "//host/x" is a path here, never another host's URL.
+  const target = req.url ?? "/";
+  if (!target.startsWith("/")) return send(res, req, 400, "text/plain; charset=utf-8", "bad request target\n");
+  const url = new URL(`http://viewer.invalid${target}`);
   // Bound to loopback, a request must also name a loopback host: a web page whose name was re-pointed
   // at 127.0.0.1 (DNS rebinding) cannot read the API.
   if (loopback && !token && !isLoopback(hostName(req.headers.host))) {

@@ -41,7 +41,7 @@ export function resolveStatic(root: string, pathname: string): StaticAnswer {
   } catch {
     return { kind: "bad-path" };
   }
-  if (!decoded.startsWith("/") || decoded.includes("\0") || decoded.includes("\\")) return { kind: "bad-path" };
+  if (!decoded.startsWith("/") || decoded.startsWith("//") || decoded.includes("\0") || decoded.includes("\\")) return { kind: "bad-path" };
   const segments = decoded.split("/").filter((s) => s !== "");
   if (segments.some((s) => s === ".." || s === ".")) return { kind: "bad-path" };
   let realRoot: string;

@@ -18,6 +18,12 @@ export interface ViewStore {
   readonly db: Database.Database;
   readonly runs: RunsStore;
   readonly evaluations: EvaluationsStore;
+  /**
+   * `compute()`, or what it returned last time for `key` when nothing was committed to the database
+   * since (by any connection: SQLite's data_version). What the viewer derives from a big run is made
+   * once per change, not once per request of the polling UI.
+   */
+  memo<T>(key: string, compute: () => T): T;
   close(): void;
 }
 
@@ -33,11 +39,25 @@ export function openViewStore(file?: string): ViewStore {
 /** The viewer's readers over an open connection (tests and the bench pass their own). */
 export function viewStoreOver(db: Database.Database, file: string): ViewStore {
   const writer = new ReadOnlyWriter(file);
+  const version = db.prepare("PRAGMA data_version").pluck();
+  const memos = new Map<string, unknown>();
+  let seen: unknown;
   return {
     file,
     db,
     runs: new RunsStore(db, writer, file, () => writer.write(), true),
     evaluations: new EvaluationsStore(db, writer, file),
+    memo<T>(key: string, compute: () => T): T {
+      const now = version.get();
+      if (now !== seen) {
+        memos.clear();
+        seen = now;
+      }
+      if (memos.has(key)) return memos.get(key) as T;
+      const value = compute();
+      memos.set(key, value);
+      return value;
+    },
     close: () => db.close(),
   };
 }

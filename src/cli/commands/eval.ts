@@ -25,6 +25,7 @@ import { appendGithubSummary, githubSummaryMarkdown } from "../report/github-sum
 import { JsonlWriter } from "../report/jsonl.js";
 import { JunitWriter } from "../report/junit.js";
 import { formatGap, formatScorePair } from "../report/text.js";
+import type { Store } from "../../store/store.js";
 
 export interface EvalFlags extends LMFlags {
   dataset?: string;
@@ -41,6 +42,7 @@ export interface EvalFlags extends LMFlags {
   output?: string;
   passScore?: number;
   memo?: boolean;
+  report?: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
   if (flags.dataset && flags.split) {
     throw new UserError({ flag: "--split", message: "give either --dataset or --split, not both" });
   }
+  if (flags.report && flags.record === false) throw new UserError({ flag: "--report", message: "a report is of a recorded run: leave out --no-record" });
   // It writes when it records a run or caches LM calls; --no-record alone only reads earlier results.
   const store = openStore(flags, ctx, { write: flags.record !== false || flags.cache !== false });
   const program = await openProgram(file, flags, ctx, store);
@@ -179,6 +182,10 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
     summary,
   };
   await junit?.finish({ ...reportInput, timestamp: new Date() });
+  if (flags.report && run) {
+    const written = await writeEvalReport(store, run.runId, flags.report);
+    output.err(output.errColor.dim(`report written to ${written.file}`));
+  }
   try {
     const markdown = githubSummaryMarkdown({
       ...reportInput,
@@ -235,6 +242,18 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
     output.err(`${output.errColor.green("✓")} score ${score} meets the threshold ${bar}`);
   }
   return EXIT.ok;
+}
+
+/** The run's HTML report, read back (once its writes are committed) over a read-only connection, as `dspx report` reads it. */
+async function writeEvalReport(store: Store, runId: string, file: string) {
+  await store.flush();
+  const [{ writeReport }, { openViewStore }] = await Promise.all([import("./report.js"), import("../../view/view-store.js")]);
+  const view = openViewStore(store.file);
+  try {
+    return writeReport(view, runId, file);
+  } finally {
+    view.close();
+  }
 }
 
 /** How many lowest-scoring examples the GitHub step summary lists. */

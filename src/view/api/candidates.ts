@@ -5,14 +5,18 @@ import type { CandidateRecord, EventRecord, RunRecord } from "../../store/runs-s
 import { eventsByStage, gepaFrontier } from "../gepa-frontier.js";
 import type { ViewStore } from "../view-store.js";
 import { findRun } from "./lookup.js";
-import { byCandidate, lightResults, scoresOf, type LightResult } from "./results-table.js";
+import { groupedResults, scoresOf, type LightResult } from "./results-table.js";
 
 /** GET /api/runs/:run/candidates: every candidate in the order it was made, with scores, lineage and state. */
 export function getCandidates(store: ViewStore, ref: string): CandidatesResponse {
   const run = findRun(store, ref);
+  return store.memo(`candidates:${run.id}`, () => candidatesResponse(store, run));
+}
+
+function candidatesResponse(store: ViewStore, run: RunRecord): CandidatesResponse {
   const records = store.runs.candidates(run.id);
   const events = store.runs.events(run.id);
-  const grouped = byCandidate(lightResults(store, run.id));
+  const grouped = groupedResults(store, run.id);
   const main = mainDataset(run);
   const baseline = records[0]?.hash ?? null;
   const devOrder = baseline ? (grouped.get(baseline)?.get(main) ?? []).map((r) => r.exampleId) : [];

@@ -73,6 +73,10 @@ interface SideRow {
 /** Every example either candidate scored on the dataset, in dataset order. */
 export function exampleRows(store: ViewStore, scope: ExampleScope): ExampleRow[] {
   if (!scope.a) return [];
+  return store.memo(`rows:${scope.run.id}:${scope.a}:${scope.b}:${scope.dataset}`, () => sideBySide(store, scope));
+}
+
+function sideBySide(store: ViewStore, scope: ExampleScope): ExampleRow[] {
   const sideA = sideRows(store, scope.run.id, scope.a, scope.dataset);
   const sideB = scope.b === scope.a ? sideA : sideRows(store, scope.run.id, scope.b, scope.dataset);
   const ids = [...new Set([...sideA.keys(), ...sideB.keys()])];

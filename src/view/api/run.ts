@@ -5,7 +5,7 @@ import type { EventRecord, RunRecord } from "../../store/runs-store.js";
 import type { ViewStore } from "../view-store.js";
 import { eventsByStage } from "../gepa-frontier.js";
 import { findRun } from "./lookup.js";
-import { byCandidate, datasetScoreView, lightResults, type LightResult } from "./results-table.js";
+import { datasetScoreView, groupedResults, lightResults, type LightResult } from "./results-table.js";
 import { runSummary } from "./runs.js";
 
 /** What the viewer reads of a checkpoint: a finished run's report keeps the plan it printed. */
@@ -14,10 +14,16 @@ const checkpointSchema = z.looseObject({ phase: z.string(), report: z.looseObjec
 /** GET /api/runs/:run: the run, its configuration and plan, budget, score over time, final scores, events and progress. */
 export function getRun(store: ViewStore, ref: string, now = Date.now()): RunResponse {
   const run = findRun(store, ref);
+  // The status is in the key: a process that died changes it without writing anything.
+  const response = store.memo(`run:${run.id}:${run.status}`, () => runResponse(store, run, now));
+  return run.status === "running" ? { ...response, run: { ...response.run, durationMs: now - run.startedAt } } : response;
+}
+
+function runResponse(store: ViewStore, run: RunRecord, now: number): RunResponse {
   const candidates = store.runs.candidates(run.id);
   const events = store.runs.events(run.id);
   const results = lightResults(store, run.id);
-  const grouped = byCandidate(results);
+  const grouped = groupedResults(store, run.id);
   const main = mainDataset(run);
   const baseline = candidates[0]?.hash ?? null;
   const best = run.bestCandidate ?? baseline;

@@ -1,4 +1,5 @@
 import type { ExampleFilter } from "../../src/view/api-types.js";
+import { EXAMPLE_FILTERS } from "../../src/view/examples-filter.js";
 
 export interface ExamplesQuery {
   a?: string;
@@ -15,7 +16,6 @@ export type Route =
   | { view: "examples"; run: string; query: ExamplesQuery }
   | { view: "example"; run: string; example: string; query: ExamplesQuery; side?: "a" | "b" };
 
-const FILTERS: readonly ExampleFilter[] = ["all", "failures", "errors", "flips", "improved", "regressed"];
 
 /** `#/runs/<run>[/examples[/<example>]]?…`, anything else is the runs list. */
 export function parseRoute(hash: string): Route {
@@ -33,7 +33,7 @@ export function parseRoute(hash: string): Route {
     ...opt("b", get("b")),
     ...opt("dataset", get("dataset")),
     ...opt("q", get("q")),
-    ...(filter && (FILTERS as readonly string[]).includes(filter) ? { filter: filter as ExampleFilter } : {}),
+    ...(filter && (EXAMPLE_FILTERS as readonly string[]).includes(filter) ? { filter: filter as ExampleFilter } : {}),
     ...(Number.isInteger(page) && page > 1 ? { page } : {}),
   };
   if (parts[3] === undefined) return { view: "examples", run, query };

@@ -1,18 +1,11 @@
 import { useEffect, useState } from "preact/hooks";
-import type { CandidateSummary, CandidatesResponse, ExampleFilter, ExampleRow, ExamplesResponse, PairedStats } from "../../../src/view/api-types.js";
+import type { CandidateSummary, CandidatesResponse, ExampleRow, ExamplesResponse, PairedStats } from "../../../src/view/api-types.js";
+import { EXAMPLE_FILTERS } from "../../../src/view/examples-filter.js";
 import { ErrorBox, Loading } from "../components.js";
 import { fmtP, fmtScore, fmtSigned, shortHash } from "../format.js";
 import { useData } from "../hooks.js";
 import { href, type ExamplesQuery } from "../route.js";
 
-const FILTERS: { value: ExampleFilter; label: string }[] = [
-  { value: "all", label: "all" },
-  { value: "failures", label: "failures" },
-  { value: "errors", label: "errors" },
-  { value: "flips", label: "flips" },
-  { value: "improved", label: "improved" },
-  { value: "regressed", label: "regressed" },
-];
 
 export function candidateLabel(c: CandidateSummary | undefined, hash: string): string {
   return c ? `#${c.seq} ${c.origin} ${shortHash(c.hash)}` : shortHash(hash);
@@ -54,26 +47,8 @@ export function Examples({ runId, query }: { runId: string; query: ExamplesQuery
         Examples <a href={href({ view: "run", run: runId })} class="small">← run {runId}</a>
       </h1>
       <div class="controls">
-        <label>
-          A{" "}
-          <select value={res?.a ?? query.a ?? ""} onChange={(e) => go({ a: e.currentTarget.value })} data-testid="pick-a">
-            {list.map((c) => (
-              <option key={c.hash} value={c.hash}>
-                {candidateLabel(c, c.hash)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          B{" "}
-          <select value={res?.b ?? query.b ?? ""} onChange={(e) => go({ b: e.currentTarget.value })} data-testid="pick-b">
-            {list.map((c) => (
-              <option key={c.hash} value={c.hash}>
-                {candidateLabel(c, c.hash)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CandidatePicker label="A" value={res?.a ?? query.a ?? ""} candidates={list} onPick={(a) => go({ a })} />
+        <CandidatePicker label="B" value={res?.b ?? query.b ?? ""} candidates={list} onPick={(b) => go({ b })} />
         {datasets.length > 1 && (
           <label>
             dataset{" "}
@@ -89,9 +64,9 @@ export function Examples({ runId, query }: { runId: string; query: ExamplesQuery
         <input type="search" placeholder="Search inputs…" value={q} onInput={(e) => setQ(e.currentTarget.value)} data-testid="examples-search" />
       </div>
       <div class="controls filters" role="group" aria-label="filter">
-        {FILTERS.map((f) => (
-          <button key={f.value} class={f.value === filter ? "chip on" : "chip"} onClick={() => go({ filter: f.value === "all" ? undefined : f.value })} data-filter={f.value}>
-            {f.label}
+        {EXAMPLE_FILTERS.map((f) => (
+          <button key={f} class={f === filter ? "chip on" : "chip"} onClick={() => go({ filter: f === "all" ? undefined : f })} data-filter={f}>
+            {f}
           </button>
         ))}
       </div>
@@ -132,6 +107,21 @@ export function Examples({ runId, query }: { runId: string; query: ExamplesQuery
         </>
       )}
     </div>
+  );
+}
+
+function CandidatePicker({ label, value, candidates, onPick }: { label: "A" | "B"; value: string; candidates: CandidateSummary[]; onPick: (hash: string) => void }) {
+  return (
+    <label>
+      {label}{" "}
+      <select value={value} onChange={(e) => onPick(e.currentTarget.value)} data-testid={`pick-${label.toLowerCase()}`}>
+        {candidates.map((c) => (
+          <option key={c.hash} value={c.hash}>
+            {candidateLabel(c, c.hash)}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

@@ -10,6 +10,7 @@ export const INTEGRATION = [
   "test/browser/ui-fixture.test.ts",
   "test/browser/viewer.test.ts",
   "test/cli/agent-run.test.ts",
+  "test/store/traces-cli.test.ts",
   "test/cli/bad-completion.test.ts",
   "test/cli/basics.test.ts",
   "test/cli/check-before-spending.test.ts",

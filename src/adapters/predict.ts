@@ -61,11 +61,13 @@ export async function predict(call: PredictCall): Promise<PredictResult> {
   if (second.parsed.ok) return { values: second.parsed.values, calls };
 
   const message = `could not read the LM's answer: chat: ${first.parsed.error}; json: ${second.parsed.error}`;
-  throw new ParseFailure(message, second.record.text, calls);
+  throw new ParseFailure(message, second.raw, calls);
 }
 
 interface Attempt {
   parsed: ParseResult;
+  /** The completion text. */
+  raw: string;
   record: LMCallRecord;
 }
 
@@ -74,7 +76,7 @@ async function attempt(call: PredictCall, adapter: Adapter): Promise<Attempt> {
   const response = await call.lm.complete(request, call.signal ? { signal: call.signal } : undefined);
   const parsed = adapter.parse(call.signature, response.text);
   if (!parsed.ok) call.lm.unreadable?.(request, parsed.error);
-  return { parsed, record: lmCallRecord(request, response, parsed.ok ? undefined : parsed.error) };
+  return { parsed, raw: response.text, record: lmCallRecord(request, response, parsed.ok ? undefined : parsed.error) };
 }
 
 export function buildRequest(call: PredictCall, adapter: Adapter): LMRequest {

@@ -6,6 +6,10 @@ import { isBareNumber, parseDuration } from "../util/duration.js";
 import { httpUrlProblem } from "../util/http-url.js";
 import type { LmOptions } from "../lm/settings.js";
 
+/** --no-traces (eval, optimize): one wording for both; what it keeps is graph's `untraced`. */
+export const NO_TRACES_HELP =
+  "store each example's scores, outputs, tokens and costs but not the trace: no rendered messages, completions or agent trajectories (recorded in the run; the viewer then shows no prompts)";
+
 /** Commander argument parsers: a bad value names what was expected. */
 export function positiveInt(value: string): number {
   const n = Number(value);

@@ -4,7 +4,7 @@ import { runCommand } from "./context.js";
 import { loadEnvFile } from "./env-file.js";
 import { EXIT } from "./errors.js";
 import { guardStream } from "./output.js";
-import { addLMOptions, baseUrl, countOrAll, duration, listOf, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
+import { addLMOptions, NO_TRACES_HELP, baseUrl, countOrAll, duration, listOf, nonNegativeInt, nonNegativeNumber, oneOf, outputFile, positiveInt, positiveNumber, score } from "./flags.js";
 import { OPTIMIZERS } from "../optimize/types.js";
 
 /**
@@ -75,6 +75,7 @@ addLMOptions(
   .option("--threshold <x>", "exit 1 when the mean score is below x (for CI)", score)
   .option("--no-record", "record nothing of this evaluation: no run, no per-example rows (earlier results are still reused; the LM cache still applies)")
   .option("--no-memo", "evaluate every example again instead of reusing recorded results (the LM cache still applies)")
+  .option("--no-traces", NO_TRACES_HELP)
   .option("--name <name>", "a name for the recorded run")
   .option("--junit <file>", "write a JUnit XML report (one testcase per example, in the order they finished)", outputFile)
   .option("--pass-score <x>", "the score an example needs to pass in the JUnit report (default 1)", score)
@@ -107,6 +108,7 @@ addLMOptions(
   .option("--concurrency <n>", "examples in flight at once (default 8)", positiveInt)
   .option("--teacher-lm <spec>", "model that runs the program to bootstrap demos (default: the student's)")
   .option("--reflection-lm <spec>", "model that proposes and reflects on instructions (default: the student's)")
+  .option("--no-traces", NO_TRACES_HELP)
   .option("--name <name>", "a name for the run")
   .option("--json", "print the final report as JSON on stdout")
   .addHelpText(
@@ -266,8 +268,10 @@ cache
 
 program
   .command("gc")
-  .description("remove what no run refers to: evaluations, rows of deleted runs, and with --cache or --older-than the LM cache entries no run used; --vacuum compacts the file")
+  .description("remove what no run refers to: evaluations, rows of deleted runs, stored messages no trace names, and with --cache or --older-than the LM cache entries no run used; --traces-older-than / --keep-traces drop old runs' traces; --vacuum compacts the file")
   .option("--older-than <duration>", "only what is older than this, e.g. 30d (cache entries: unused for this long); includes the cache entries no run used")
+  .addOption(new Option("--traces-older-than <duration>", "drop the traces (messages, completions, trajectories) of finished runs started longer ago than this, e.g. 30d; scores and outputs stay").argParser(duration))
+  .option("--keep-traces <n>", "drop the traces of finished runs except the newest n (with --traces-older-than: a run loses them only when both say so)", nonNegativeInt)
   .option("--cache", "also the LM cache entries no recorded run used, whatever their age unless --older-than (entries a run used stay: see `dspx cache clear`)")
   .option("--vacuum", "then compact the file (VACUUM) and say how much it shrank; not while a run is in progress")
   .option("--dry-run", "say what would be removed, and remove nothing")

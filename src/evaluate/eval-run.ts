@@ -73,6 +73,7 @@ export async function beginEvalRun(
       fingerprints: await fingerprints(program),
       candidate,
       link: { runId, dataset: info.dataset },
+      traces: info.config.traces !== false,
       ...(info.reuse === false ? { reuse: false } : {}),
     });
   } catch (err) {

@@ -1,5 +1,5 @@
 import { isFatal, type ExecContext } from "../graph/execute.js";
-import type { Trace } from "../graph/trace.js";
+import { untraced, type Trace } from "../graph/trace.js";
 import type { Graph } from "../graph/types.js";
 import type { LMCallRecord } from "../lm/types.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
@@ -75,7 +75,7 @@ export async function evaluateStreaming(options: EvaluateOptions): Promise<EvalO
       options.concurrency,
       async (index) => {
         const example = options.examples.at(index)!;
-        const result = (await options.memo?.get(example, index)) ?? (await evaluateOne(options, example, index, exec, metricContext));
+        const result = (await options.memo?.get(example, index)) ?? kept(options.memo, await evaluateOne(options, example, index, exec, metricContext));
         const recorded = options.memo?.put(example, result);
         tally.add(result);
         const consumed = options.onResult?.(result);
@@ -114,6 +114,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     if (partial) (err as { partial?: EvalReport }).partial = withResults(partial);
     throw err;
   }
+}
+
+/** A new result as the memo keeps it: without traces under --no-traces (the memo strips the results it reuses itself). */
+function kept(memo: EvalMemo | undefined, result: ExampleResult): ExampleResult {
+  return memo?.traces === false ? { ...result, trace: untraced(result.trace) } : result;
 }
 
 async function evaluateOne(

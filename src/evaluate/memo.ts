@@ -1,15 +1,27 @@
+import { untraced } from "../graph/trace.js";
 import type { Example } from "../program/example.js";
+import { exampleBlob, type Blob } from "../store/blobs.js";
 import type { EvaluationRow, EvaluationsStore } from "../store/evaluations-store.js";
 import { hashOf } from "../util/canonical.js";
+import { storedTrace } from "./stored-trace.js";
 import type { ExampleResult } from "./types.js";
 
 /** Where an evaluation finds earlier results and records new ones. */
 export interface EvalMemo {
+  /**
+   * false (`--no-traces`): results are kept without completions, messages or trajectories. The
+   * evaluation strips the new results it makes, `get` those it reuses, so a resumed run sees exactly
+   * what an uninterrupted one saw.
+   */
+  readonly traces?: boolean;
   /** An earlier error-free result of this candidate on this example, if any (a promise when it is still being stored). */
   get(example: Example, index: number): ExampleResult | undefined | Promise<ExampleResult | undefined>;
   /** A result just produced or reused. A promise returned means "wait before producing more" (the store's backlog is full). */
   put(example: Example, result: ExampleResult): void | Promise<void>;
 }
+
+/** How many blob hashes a memo remembers having written (see `storeMemo`). */
+const WRITTEN_BLOBS_KEPT = 2048;
 
 /** The memo key of one (candidate, example) under given fingerprints. */
 export function evaluationKey(parts: { program: string; lm: string; metric: string }, candidate: string, example: Example): string {
@@ -20,7 +32,11 @@ export function evaluationKey(parts: { program: string; lm: string; metric: stri
  * The store-backed memo for one candidate: reuses earlier evaluations, stores new ones, and (when
  * a run is given) links each result to the run, on the dataset, at the example's position. With
  * `record: false` it only reuses (nothing is written); with `reuse: false` it only records. It holds
- * nothing per example once the example's result is put, so a long evaluation does not grow it.
+ * nothing per example once the example's result is put, so a long evaluation does not grow it —
+ * but (a bounded number of) the hashes of the blobs it has written, so that the system message and
+ * demos every example of the candidate repeats are not sent to the writer with every example. With
+ * `traces: false` it stores no messages (and strips what it reuses); with `requireTraces` it reuses
+ * only results stored with their traces — for optimizers keeping traces, whose decisions read them.
  */
 export function storeMemo(options: {
   evaluations: EvaluationsStore;
@@ -29,14 +45,28 @@ export function storeMemo(options: {
   link?: { runId: string; dataset: string };
   record?: boolean;
   reuse?: boolean;
+  traces?: boolean;
+  requireTraces?: boolean;
 }): EvalMemo {
   const { evaluations, fingerprints, candidate, link } = options;
   const record = options.record ?? true;
   const reuse = options.reuse ?? true;
+  const traces = options.traces ?? true;
+  // Blobs sent to the writer lately: the shared ones (system message, demo turns) are sent once per
+  // round; emptied when full, so that a long evaluation's unique ones do not accumulate.
+  const written = new Set<string>();
+  const unwritten = (blobs: Blob[]) =>
+    blobs.filter((b) => {
+      if (written.has(b.hash)) return false;
+      if (written.size >= WRITTEN_BLOBS_KEPT) written.clear();
+      written.add(b.hash);
+      return true;
+    });
   // From `get` to `put` of the same example: its key, and which stored evaluation a reused result is.
   const keys = new Map<Example, string>();
   const evalIds = new WeakMap<ExampleResult, string>();
   return {
+    traces,
     get(example, index) {
       if (!reuse) return undefined;
       const key = evaluationKey(fingerprints, candidate, example);
@@ -44,10 +74,11 @@ export function storeMemo(options: {
       const asResult = (found: { id: string; row: EvaluationRow } | undefined) => {
         if (!found) return undefined;
         const result = fromRow(found.row, example.id, index);
+        if (!traces) result.trace = untraced(result.trace);
         evalIds.set(result, found.id);
         return result;
       };
-      const found = evaluations.lookup(key);
+      const found = evaluations.lookup(key, { traced: options.requireTraces === true });
       return found instanceof Promise ? found.then(asResult) : asResult(found);
     },
     put(example, result) {
@@ -56,28 +87,40 @@ export function storeMemo(options: {
       keys.delete(example);
       // A reused result is linked to the evaluation it came from (one this memo found; any other is stored anew).
       const reused = result.memoized ? evalIds.get(result) : undefined;
-      const evalId = reused ?? evaluations.add(key, candidate, example.id, toRow(result));
+      let evalId = reused;
+      if (evalId === undefined) {
+        const { row, blobs } = toRow(result, example, traces);
+        evalId = evaluations.add(key, candidate, example.id, row, unwritten(blobs));
+      }
       if (link) evaluations.link({ ...link, candidate, exampleId: example.id, idx: result.index, evalId, memoized: reused !== undefined });
       return evaluations.room();
     },
   };
 }
 
-export function toRow(r: ExampleResult): EvaluationRow {
+/**
+ * A result as stored, and the blobs it names: its calls' messages (when it has them) and its
+ * example. `traced`: whether the result carries its traces (false: stripped for --no-traces).
+ */
+export function toRow(r: ExampleResult, example: Example, traced = true): { row: EvaluationRow; blobs: Blob[] } {
+  const stored = storedTrace(r.trace);
+  const exampleText = exampleBlob(example.inputs, example.labels);
   const row: EvaluationRow = {
     score: r.score,
-    trace: r.trace,
+    trace: stored.trace,
     usage: r.usage,
     costUsd: r.costUsd,
     nominalCostUsd: r.nominal.costUsd,
     calls: r.calls,
     cachedCalls: r.cachedCalls,
     latencyMs: r.latencyMs,
+    traced,
+    exampleHash: exampleText.hash,
   };
   if (r.feedback !== undefined) row.feedback = r.feedback;
   if (r.outputs !== undefined) row.outputs = r.outputs;
   if (r.error !== undefined) row.error = r.error;
-  return row;
+  return { row, blobs: [...stored.blobs, exampleText] };
 }
 
 /** A stored evaluation as this run's result: reused, so nothing was sent or spent now. */

@@ -23,3 +23,15 @@ export interface Prediction {
   outputs: Record<string, unknown>;
   trace: Trace;
 }
+
+/**
+ * A trace without what only traces need: each call's completion, messages and tool calls, each
+ * step's trajectory. Steps' inputs and outputs, errors, tokens, costs and times stay (optimizers
+ * build demos and reflections from them). What `--no-traces` keeps, in memory as in the store.
+ */
+export function untraced(trace: Trace): Trace {
+  return trace.map(({ trajectory: _trajectory, ...step }) => ({
+    ...step,
+    calls: step.calls.map(({ text: _text, messages: _messages, messagesHash: _hash, toolCalls: _toolCalls, ...call }) => call),
+  }));
+}

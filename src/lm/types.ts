@@ -145,10 +145,17 @@ export interface LMCallRecord {
   /** The original call's cost, for cache hits (see LMResponse.nominalCostUsd). */
   nominalCostUsd?: number | null;
   latencyMs: number;
-  /** The raw completion text. */
-  text: string;
+  /** The raw completion text; absent in a trace kept without traces (--no-traces, or dropped by `dspx gc`). */
+  text?: string;
   /** Why the completion could not be read, when it could not. */
   parseError?: string;
   /** The tools the model called, for a native tool-calling request. */
   toolCalls?: ToolCall[];
+  /**
+   * The rendered messages sent (the request's own array, not a copy). Only in memory: the store keeps
+   * them once per content hash, and a trace read back carries `messagesHash` instead.
+   */
+  messages?: ChatMessage[];
+  /** A trace read back from the store: the blob listing the messages sent (see store/blobs.ts). */
+  messagesHash?: string;
 }

@@ -25,12 +25,14 @@ export interface StageStart {
  */
 export function optimizeContext(session: Session, budget: Budget, rng: Rng, stage: StageStart = { settings: session.stages[0]!.settings, state: session.program.state }): OptimizeContext {
   const { program, store, runId, config, signal } = session;
+  // What optimizers read back must be what they would have made: with traces, only results stored with theirs.
+  const traced = config.traces === false ? { traces: false } : { traces: true, requireTraces: true };
   const evaluator = (fp: Fingerprints): EvaluatorOptions => ({
     budget,
     concurrency: config.concurrency,
     signal,
     callsPerExample: session.shape.callsPerExample,
-    memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset } }),
+    memoFor: (candidate, dataset) => storeMemo({ evaluations: store.evaluations, fingerprints: fp, candidate, link: { runId, dataset }, ...traced }),
     onResult: (r) => {
       session.spend.noteResult(r);
       session.progress(budget);

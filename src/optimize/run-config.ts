@@ -29,6 +29,8 @@ export interface OptimizeFlags extends LmOptions {
   seed?: number;
   concurrency?: number;
   name?: string;
+  /** false (`--no-traces`): store results without messages, completions or trajectories. */
+  traces?: boolean;
 }
 
 /** One optimizer of a run and its settings, its name checked against those this dspx has. */
@@ -63,6 +65,7 @@ export async function newRunConfig(program: Program, section: OptimizeSection, f
   const trainFile = flags.trainset ? path.resolve(flags.trainset) : section.trainset ? path.resolve(dir, section.trainset) : data.train;
   if (!trainFile) throw new UserError({ flag: "--trainset", message: "the program has no `data.train` and no trainset was given (--trainset <file.jsonl>)" });
   const devFile = flags.devset ? path.resolve(flags.devset) : section.devset ? path.resolve(dir, section.devset) : data.dev;
+  if (flags.traces === false) checkNoTraces(program);
   return {
     optimizer: sequenceName(names),
     stages: names.map((name) => ({ optimizer: name, settings: optimizerSettings(section, name) })),
@@ -78,7 +81,22 @@ export async function newRunConfig(program: Program, section: OptimizeSection, f
       test: data.test ? { file: data.test, sha256: await fileHash(data.test, "data.test") } : undefined,
     },
     lm: program.pool.recordedLm(),
+    ...(flags.traces === false ? { traces: false as const } : {}),
   };
+}
+
+/**
+ * Without traces an agent step keeps no trajectory, and optimizers learn from trajectories (the
+ * demos bootstrapped from an agent step are whole trajectories; reflection reads them): refused
+ * rather than silently learning less. A program without agent steps loses nothing an optimizer reads.
+ */
+function checkNoTraces(program: Program): void {
+  const agents = program.graph.steps.filter((s) => s.module.name === "react").map((s) => s.name);
+  if (agents.length === 0) return;
+  throw new UserError({
+    flag: "--no-traces",
+    message: `the program's agent ${agents.length === 1 ? "step" : "steps"} ${agents.map((a) => `\`${a}\``).join(", ")} would keep no trajectories, which optimizers build demos and reflections from; optimize it with traces (\`dspx gc --traces-older-than\` bounds their storage)`,
+  });
 }
 
 /** A stored run's configuration, its optimizer checked against those this dspx has. */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { z } from "zod";
+import type { Blob } from "./blobs.js";
 import { damagedRun, readStoredJson, readStoredRow, type StoredJson } from "./stored-json.js";
 import type { Writer } from "./writer.js";
 
@@ -18,6 +19,10 @@ export interface EvaluationRow {
   calls: number;
   cachedCalls: number;
   latencyMs: number;
+  /** False: stored without messages, completions or trajectories (--no-traces, or gc dropped them). Default true. */
+  traced?: boolean;
+  /** The blob of the example scored (inputs and gold), when known. */
+  exampleHash?: string;
 }
 
 /** A run's result for one example: the evaluation it used, and whether that came from the memo. */
@@ -30,6 +35,9 @@ export interface RunResultRow extends EvaluationRow {
   memoized: boolean;
   at: number;
 }
+
+/** The columns `readEvaluation` reads. */
+export const EVALUATION_COLUMNS = "id, score, feedback, outputs, error, trace, usage, cost_usd, nominal_cost_usd, calls, cached_calls, latency_ms, traced, example_hash";
 
 /** An `evaluations` row as SQLite returns it; its JSON columns are read apart (see readEvaluation). */
 const dbEvaluationSchema = z.object({
@@ -45,6 +53,8 @@ const dbEvaluationSchema = z.object({
   calls: z.number(),
   cached_calls: z.number(),
   latency_ms: z.number(),
+  traced: z.number(),
+  example_hash: z.string().nullable(),
 });
 const resultLinkSchema = z.object({ candidate: z.string(), dataset: z.string(), example_id: z.string(), idx: z.number(), memoized: z.number(), at: z.number() });
 const traceSchema = z.array(z.unknown());
@@ -53,7 +63,7 @@ const outputsSchema = z.record(z.string(), z.unknown());
 const errorSchema = z.looseObject({ kind: z.string(), message: z.string(), step: z.string().optional(), raw: z.string().optional() });
 
 /** A stored evaluation (with its id), or what makes it unreadable. */
-function readEvaluation(raw: unknown): StoredJson<{ id: string; row: EvaluationRow }> {
+export function readEvaluation(raw: unknown): StoredJson<{ id: string; row: EvaluationRow }> {
   const read = readStoredRow(raw, dbEvaluationSchema);
   if (!read.ok) return read;
   const r = read.value;
@@ -70,7 +80,9 @@ function readEvaluation(raw: unknown): StoredJson<{ id: string; row: EvaluationR
     calls: r.calls,
     cachedCalls: r.cached_calls,
     latencyMs: r.latency_ms,
+    traced: r.traced === 1,
   };
+  if (r.example_hash !== null) row.exampleHash = r.example_hash;
   if (r.feedback !== null) row.feedback = r.feedback;
   if (r.outputs !== null) {
     const outputs = readStoredJson(r.outputs, outputsSchema);
@@ -94,7 +106,7 @@ function readEvaluation(raw: unknown): StoredJson<{ id: string; row: EvaluationR
  * the young generation, and the garbage collector then lets the heap grow far past what is live.
  */
 export class EvaluationsStore {
-  private readonly lookupStmt: Database.Statement<[string], unknown>;
+  private readonly lookupStmt: Database.Statement<[{ key: string; traced: number }], unknown>;
   /** Keys of error-free evaluations written but not yet committed, with their ids. */
   private readonly pending = new Map<string, string>();
 
@@ -106,30 +118,38 @@ export class EvaluationsStore {
     private readonly file: string,
   ) {
     this.lookupStmt = db.prepare(
-      "SELECT id, score, feedback, outputs, error, trace, usage, cost_usd, nominal_cost_usd, calls, cached_calls, latency_ms FROM evaluations WHERE key = ? AND error IS NULL ORDER BY created_at DESC LIMIT 1",
+      `SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE key = @key AND error IS NULL AND traced >= @traced ORDER BY traced DESC, created_at DESC LIMIT 1`,
     );
   }
 
   /**
    * The latest committed error-free evaluation under `key`, once committed when one is still being
    * written; a damaged row is no answer (the example is evaluated again, and the new row serves next time).
+   * One stored with its traces is preferred; `traced`: only such a one (what an optimizer keeping
+   * traces reads back must be what it would have made, trajectories included, so that a resumed run
+   * decides as an uninterrupted one).
    */
-  lookup(key: string): { id: string; row: EvaluationRow } | undefined | Promise<{ id: string; row: EvaluationRow } | undefined> {
-    if (this.pending.has(key)) return this.writer.flush().then(() => this.committed(key));
-    return this.committed(key);
+  lookup(key: string, options: { traced?: boolean } = {}): { id: string; row: EvaluationRow } | undefined | Promise<{ id: string; row: EvaluationRow } | undefined> {
+    const traced = options.traced === true ? 1 : 0;
+    if (this.pending.has(key)) return this.writer.flush().then(() => this.committed(key, traced));
+    return this.committed(key, traced);
   }
 
-  private committed(key: string): { id: string; row: EvaluationRow } | undefined {
-    const found = this.lookupStmt.get(key);
+  private committed(key: string, traced: number): { id: string; row: EvaluationRow } | undefined {
+    const found = this.lookupStmt.get({ key, traced });
     if (found === undefined) return undefined;
     const read = readEvaluation(found);
     return read.ok ? read.value : undefined;
   }
 
-  /** Stores a new evaluation; returns its id. */
-  add(key: string, candidate: string, exampleId: string, row: EvaluationRow): string {
+  /**
+   * Stores a new evaluation, and the blobs its trace and example name (before it: a reader never
+   * meets a hash whose blob is not there yet); returns its id.
+   */
+  add(key: string, candidate: string, exampleId: string, row: EvaluationRow, blobs: readonly Blob[] = []): string {
     const id = randomUUID();
     if (!row.error) this.pending.set(key, id);
+    for (const blob of blobs) this.writer.write({ name: "blob.put", params: { hash: blob.hash, content: blob.content } });
     this.writer.write(
       {
         name: "evaluation.add",
@@ -149,6 +169,8 @@ export class EvaluationsStore {
           calls: row.calls,
           cachedCalls: row.cachedCalls,
           latencyMs: row.latencyMs,
+          traced: row.traced === false ? 0 : 1,
+          exampleHash: row.exampleHash ?? null,
           at: Date.now(),
         },
       },
@@ -173,7 +195,7 @@ export class EvaluationsStore {
   results(runId: string, filter: { candidate?: string; dataset?: string } = {}): RunResultRow[] {
     const rows = this.db
       .prepare(
-        `SELECT r.candidate, r.dataset, r.example_id, r.idx, r.memoized, r.at, e.id, e.score, e.feedback, e.outputs, e.error, e.trace, e.usage, e.cost_usd, e.nominal_cost_usd, e.calls, e.cached_calls, e.latency_ms
+        `SELECT r.candidate, r.dataset, r.example_id, r.idx, r.memoized, r.at, ${EVALUATION_COLUMNS.replace(/(^|, )/g, "$1e.")}
          FROM run_results r JOIN evaluations e ON e.id = r.eval_id
          WHERE r.run_id = @runId AND (@candidate IS NULL OR r.candidate = @candidate) AND (@dataset IS NULL OR r.dataset = @dataset)
          ORDER BY r.candidate, r.dataset, r.idx`,

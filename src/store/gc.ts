@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { changes, count, housekeepingTransaction } from "./housekeeping-tx.js";
+import { dropTraces, removeUnreferencedBlobs, type TraceRetention, type TracesDropped } from "./gc-traces.js";
 import { liveRuns, type LiveRun } from "./live-runs.js";
 
 export interface GcOptions {
@@ -10,6 +11,8 @@ export interface GcOptions {
   before?: number;
   /** Also LM cache entries no recorded run used (by default the cache is left alone). */
   cache?: boolean;
+  /** Also drop the traces of old runs (`--traces-older-than`, `--keep-traces`): see `dropTraces`. */
+  traces?: TraceRetention;
   dryRun?: boolean;
 }
 
@@ -24,9 +27,15 @@ export interface OrphanRows {
 }
 
 export interface GcReport {
-  removed: { evaluations: number; cacheEntries: number; orphans: OrphanRows };
-  /** What no run refers to but stays: younger than `before`, the cache when not asked for, evaluations while a run is in progress. */
-  kept: { evaluations: number; cacheEntries: number };
+  /** `blobs`: stored messages and examples nothing refers to any more, and their `blobBytes` of text. */
+  removed: { evaluations: number; cacheEntries: number; orphans: OrphanRows; blobs: number; blobBytes: number };
+  /**
+   * What no run refers to but stays: younger than `before`, the cache when not asked for, evaluations
+   * and blobs while a run is in progress.
+   */
+  kept: { evaluations: number; cacheEntries: number; blobs: number };
+  /** With `traces`: what dropping old runs' traces freed. */
+  traces?: TracesDropped;
   /** Runs in progress: while there is one, no evaluation is removed (it may be about to link one it found in the memo). */
   inProgress: LiveRun[];
   /** Whether cache entries were considered (`cache` or `before`). */
@@ -40,7 +49,8 @@ const NO_RUN = "run_id NOT IN (SELECT id FROM runs)";
 
 /**
  * Removes, in one transaction, what no run refers to: evaluations no run links to, rows of runs that
- * are gone, and — with `cache` or `before` — LM cache entries no recorded run used. Cache entries a
+ * are gone, stored messages and examples nothing names, and — with `cache` or `before` — LM cache
+ * entries no recorded run used; with `traces`, first the traces of old runs (see `dropTraces`). Cache entries a
  * run used stay whatever their age (`dspx cache clear` removes those).
  *
  * Safe beside other processes: their run rows are committed before they read the memo (see
@@ -71,9 +81,14 @@ export function collectGarbage(db: Database.Database, options: GcOptions = {}): 
     const unused = count(db, `SELECT COUNT(*) AS n ${UNUSED_CACHE}`);
     const cacheEntries = cache ? changes(db, `DELETE ${UNUSED_CACHE}${age("COALESCE(last_hit_at, created_at)")}`, params) : 0;
     orphans.cacheLinks = changes(db, `DELETE FROM lm_cache_uses WHERE ${NO_RUN} OR key NOT IN (SELECT key FROM lm_cache)`);
+    const traces = options.traces ? dropTraces(db, options.traces) : undefined;
+    // A run in progress may have written the blobs of an evaluation it has not committed yet.
+    const blobs = removeUnreferencedBlobs(db, { count: inProgress.length > 0 });
+    const blobsRemoved = inProgress.length > 0 ? 0 : blobs.blobs;
     return {
-      removed: { evaluations, cacheEntries, orphans },
-      kept: { evaluations: unreferenced - evaluations, cacheEntries: unused - cacheEntries },
+      removed: { evaluations, cacheEntries, orphans, blobs: blobsRemoved, blobBytes: blobsRemoved > 0 ? blobs.bytes : 0 },
+      kept: { evaluations: unreferenced - evaluations, cacheEntries: unused - cacheEntries, blobs: blobs.blobs - blobsRemoved },
+      ...(traces ? { traces } : {}),
       inProgress,
       cache,
       dryRun,

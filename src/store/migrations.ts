@@ -159,6 +159,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    description: "traces: rendered messages and examples stored once per content hash",
+    sql: `
+      -- Content-addressed text: one rendered message (canonical JSON), a call's message list (a JSON
+      -- array of message hashes: its hash is the call's messagesHash), or an example (inputs and gold).
+      -- A rowid table: the contents are far larger than SQLite's advice for WITHOUT ROWID rows.
+      CREATE TABLE blobs (
+        hash    TEXT PRIMARY KEY,   -- sha256 of content, hex
+        content TEXT NOT NULL
+      );
+      -- The example an evaluation scored (a blob), so a viewer shows inputs and gold without the dataset.
+      ALTER TABLE evaluations ADD COLUMN example_hash TEXT;
+      -- 0: stored without messages, completions or trajectories (--no-traces, or dropped by gc).
+      ALTER TABLE evaluations ADD COLUMN traced INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -52,6 +52,8 @@ const evalFields = <L extends z.ZodType>(lm: L) => ({
   concurrency: z.number(),
   limit: z.number().optional(),
   maxUsd: z.number().optional(),
+  /** --no-traces: results stored without messages, completions or trajectories (absent: with them). */
+  traces: z.literal(false).optional(),
 });
 
 // The first eval runs (version 1) recorded only `model` (what DSPX_LM or the program chose then),
@@ -83,6 +85,8 @@ const commonOptimizeFields = {
     test: dataFile.optional(),
   }),
   lm: recordedLmSchema,
+  /** --no-traces: results stored without messages, completions or trajectories (absent: with them). */
+  traces: z.literal(false).optional(),
 };
 
 const optimizeV3 = z.object({

@@ -21,8 +21,9 @@ export const WRITE_STATEMENTS = {
                 updated_at = @at WHERE id = @id`,
   "candidate.add": `INSERT OR IGNORE INTO candidates (run_id, hash, seq, state, parents, origin, created_at)
                     VALUES (@runId, @hash, @seq, @state, @parents, @origin, @at)`,
-  "evaluation.add": `INSERT INTO evaluations (id, key, candidate, example_id, score, feedback, outputs, error, trace, usage, cost_usd, nominal_cost_usd, calls, cached_calls, latency_ms, created_at)
-                     VALUES (@id, @key, @candidate, @exampleId, @score, @feedback, @outputs, @error, @trace, @usage, @costUsd, @nominalCostUsd, @calls, @cachedCalls, @latencyMs, @at)`,
+  "evaluation.add": `INSERT INTO evaluations (id, key, candidate, example_id, score, feedback, outputs, error, trace, usage, cost_usd, nominal_cost_usd, calls, cached_calls, latency_ms, traced, example_hash, created_at)
+                     VALUES (@id, @key, @candidate, @exampleId, @score, @feedback, @outputs, @error, @trace, @usage, @costUsd, @nominalCostUsd, @calls, @cachedCalls, @latencyMs, @traced, @exampleHash, @at)`,
+  "blob.put": `INSERT OR IGNORE INTO blobs (hash, content) VALUES (@hash, @content)`,
   "result.link": `INSERT OR REPLACE INTO run_results (run_id, candidate, dataset, example_id, idx, eval_id, memoized, at)
                   VALUES (@runId, @candidate, @dataset, @exampleId, @idx, @evalId, @memoized, @at)`,
   "event.add": `INSERT INTO events (run_id, seq, at, type, data) VALUES (@runId, @seq, @at, @type, @data)`,

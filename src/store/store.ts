@@ -7,6 +7,7 @@ import { displayPath } from "../util/display-path.js";
 import { dbPath, describeSqliteError, emptyDatabase, openDatabase } from "./db.js";
 import { EvaluationsStore } from "./evaluations-store.js";
 import { ToolResultsStore } from "./tool-results-store.js";
+import { TraceReader } from "./trace-reader.js";
 import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 import { removeRuns, type RunsRemoval } from "./remove-runs.js";
 import { vacuum, type Compaction } from "./vacuum.js";
@@ -37,6 +38,8 @@ export class Store {
   readonly runs: RunsStore;
   readonly evaluations: EvaluationsStore;
   readonly toolResults: ToolResultsStore;
+  /** Traces read back (a viewer's reads): one result with its trace and example, the messages a call names. */
+  readonly traces: TraceReader;
   readonly writer: Writer;
   private closing: Promise<void> | undefined;
 
@@ -54,6 +57,7 @@ export class Store {
     this.runs = new RunsStore(db, writer, file, (op) => this.commitNow(op), exists);
     this.evaluations = new EvaluationsStore(db, writer, file);
     this.toolResults = new ToolResultsStore(db, writer);
+    this.traces = new TraceReader(db, file);
   }
 
   /** One write committed at once on this thread's connection (a read-only store refuses it as its writer does). */
@@ -157,7 +161,8 @@ export class Store {
     try {
       db.prepare("SELECT key, provider, model, response, response_model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, created_at, hits, parse_error, tool_calls FROM lm_cache LIMIT 0").all();
       db.prepare("SELECT run_id, key FROM lm_cache_uses LIMIT 0").all();
-      db.prepare("SELECT id, key, nominal_cost_usd FROM evaluations LIMIT 0").all();
+      db.prepare("SELECT id, key, nominal_cost_usd, traced, example_hash FROM evaluations LIMIT 0").all();
+      db.prepare("SELECT hash, content FROM blobs LIMIT 0").all();
       db.prepare("SELECT run_id, eval_id, memoized FROM run_results LIMIT 0").all();
       db.prepare("SELECT key, identity, args, result, latency_ms, created_at FROM tool_results LIMIT 0").all();
     } catch (err) {

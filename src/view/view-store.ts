@@ -3,6 +3,7 @@ import type Database from "better-sqlite3";
 import { dbPath, openDatabase } from "../store/db.js";
 import { EvaluationsStore } from "../store/evaluations-store.js";
 import { RunsStore } from "../store/runs-store.js";
+import { TraceReader } from "../store/trace-reader.js";
 import { ReadOnlyWriter } from "../store/writer.js";
 import { UserError } from "../util/errors.js";
 import { displayPath } from "../util/display-path.js";
@@ -18,6 +19,8 @@ export interface ViewStore {
   readonly db: Database.Database;
   readonly runs: RunsStore;
   readonly evaluations: EvaluationsStore;
+  /** Stored messages and examples (inputs and gold), by content hash. */
+  readonly traces: TraceReader;
   /**
    * `compute()`, or what it returned last time for `key` when nothing was committed to the database
    * since (by any connection: SQLite's data_version). What the viewer derives from a big run is made
@@ -47,6 +50,7 @@ export function viewStoreOver(db: Database.Database, file: string): ViewStore {
     db,
     runs: new RunsStore(db, writer, file, () => writer.write(), true),
     evaluations: new EvaluationsStore(db, writer, file),
+    traces: new TraceReader(db, file),
     memo<T>(key: string, compute: () => T): T {
       const now = version.get();
       if (now !== seen) {

@@ -43,5 +43,5 @@ export function fakeLM(script: FakeAnswer[], options: { structuredOutput?: boole
 }
 
 export function texts(calls: LMCallRecord[]): string[] {
-  return calls.map((c) => c.text);
+  return calls.map((c) => c.text ?? "");
 }

@@ -10,7 +10,7 @@ import { ROOT, runCli } from "../support/cli.js";
  * flags the model-calling commands share are written once, as `[LM flags]`, in the README's
  * "LM flags" line.
  */
-const COMMANDS = ["init", "validate", "run", "eval", "optimize", "optimizers", "resume", "runs", "runs rm", "show", "compare", "export", "cache stats", "cache clear", "gc"];
+const COMMANDS = ["init", "validate", "run", "eval", "optimize", "optimizers", "resume", "runs", "runs rm", "show", "compare", "export", "cache stats", "cache clear", "gc", "view", "report"];
 /** Commands that only group others (no synopsis of their own). */
 const GROUPS = ["cache", "help"];
 /** Every command takes these; they are listed once, in the README, not in each synopsis. */

@@ -141,7 +141,7 @@ describe("a damaged schema version", () => {
     const err = userError(() => openDatabase(file));
     expect(err.problems[0]!.pos).toEqual({ file: shown(file) });
     expect(err.problems[0]!.message).toMatch(/damaged/);
-    expect(err.problems[0]!.message).toContain("lm_cache");
+    expect(err.problems[0]!.message).toContain("evaluations");
     // Nothing was changed: the tables are there, the version is as found.
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma("user_version", { simple: true })).toBe(version);

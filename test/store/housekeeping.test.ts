@@ -181,8 +181,8 @@ describe("gc", () => {
     raw.close();
     const report = await store.gc();
     expect(report).toEqual({
-      removed: { evaluations: 2, cacheEntries: 0, orphans: { results: 2, candidates: 1, events: 2, checkpoints: 1, cacheLinks: 1 } },
-      kept: { evaluations: 0, cacheEntries: 2 },
+      removed: { evaluations: 2, cacheEntries: 0, orphans: { results: 2, candidates: 1, events: 2, checkpoints: 1, cacheLinks: 1 }, blobs: 0, blobBytes: 0 },
+      kept: { evaluations: 0, cacheEntries: 2, blobs: 0 },
       inProgress: [],
       cache: false,
       dryRun: false,
@@ -226,7 +226,7 @@ describe("gc", () => {
     const report = await store.gc({ before: now - 30 * DAY });
     expect(report.cache).toBe(true);
     expect(report.removed).toMatchObject({ evaluations: 1, cacheEntries: 1 });
-    expect(report.kept).toEqual({ evaluations: 1, cacheEntries: 2 });
+    expect(report.kept).toEqual({ evaluations: 1, cacheEntries: 2, blobs: 0 });
     expect(evaluationIds(file)).toEqual(["new"]);
     const left = new Database(file, { readonly: true });
     expect((left.prepare("SELECT hex(key) AS k FROM lm_cache ORDER BY key").all() as { k: string }[]).map((r) => r.k)).toEqual(["A2", "A3", "A4"]);

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { comparePrograms } from "../../src/evaluate/compare-programs.js";
 import { LMPool } from "../../src/lm/pool.js";
@@ -11,6 +13,7 @@ import { filterExampleRows } from "../../src/view/examples-filter.js";
 import { once } from "../support/once.js";
 import { HOSTILE, makeFixture } from "./fixture.js";
 
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const fixture = once(makeFixture);
 afterAll(async () => (await fixture()).view.close());
 
@@ -202,6 +205,18 @@ describe("the viewer's API on a database made by a GEPA run on sim and an eval r
       expect(body.inputs).toEqual(trace[0]!.inputs);
     }
     expect(body.a!.score).not.toBe(body.b!.score);
+    // The example as stored (inputs and gold), and each call's rendered messages, also by their hash.
+    const line = readFileSync(path.join(ROOT, "datasets/support-triage/dev.jsonl"), "utf8").split("\n").map((l) => JSON.parse(l || "null")).find((r) => r?.id === id);
+    expect(body.goldStored).toBe(true);
+    expect(body.gold).toEqual({ team: line.team, urgency: line.urgency });
+    expect(body.inputs).toEqual({ message: line.message });
+    const call = body.b!.steps[0]!.calls[0]!;
+    expect(call.messagesHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(call.messages!.at(-1)).toMatchObject({ role: "user", content: expect.stringContaining(line.message) });
+    expect(call.messages!.map((m) => m.role)[0]).toBe("system");
+    const messages = await get<{ messages: unknown }>(`/api/messages/${call.messagesHash}`);
+    expect(messages.status).toBe(200);
+    expect(messages.body.messages).toEqual(call.messages);
   });
 
   it("keeps hostile text as data: markup in names, inputs, instructions, completions, feedback and errors comes back verbatim", async () => {

@@ -43,6 +43,8 @@ export interface EvalFlags extends LMFlags {
   passScore?: number;
   memo?: boolean;
   report?: string;
+  /** false: --no-traces. */
+  traces?: boolean;
 }
 
 /**
@@ -115,14 +117,14 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
           const reuse = flags.memo !== false;
           if (flags.record === false) {
             // Reuse earlier results (unless --no-memo), record nothing.
-            return storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate: stateHash(program.state), record: false, reuse });
+            return storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(program), candidate: stateHash(program.state), record: false, reuse, traces: flags.traces !== false });
           }
           run = await beginEvalRun(store, program, {
             dataset,
             ...(flags.name ? { name: flags.name } : {}),
             // --no-memo: evaluate every example again (the LM cache still answers repeated calls).
             reuse,
-            config: { datasetFile: datasetPath(program.spec, flags).file, model, lm: program.pool.recordedLm(), concurrency, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}) },
+            config: { datasetFile: datasetPath(program.spec, flags).file, model, lm: program.pool.recordedLm(), concurrency, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}), ...(flags.traces === false ? { traces: false as const } : {}) },
             onCreated: (runId) => {
               if (!output.json) output.out(`${output.color.bold("run")}    ${runId}`);
               else output.err(`run ${runId}`);

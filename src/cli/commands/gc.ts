@@ -1,4 +1,5 @@
 import type { GcReport } from "../../store/gc.js";
+import type { TraceRetention } from "../../store/gc-traces.js";
 import type { Compaction } from "../../store/vacuum.js";
 import { displayPath } from "../../util/display-path.js";
 import type { CommandContext } from "../context.js";
@@ -14,6 +15,15 @@ export interface GcFlags {
   cache?: boolean;
   vacuum?: boolean;
   dryRun?: boolean;
+  /** --traces-older-than, in ms (parsed by commander). */
+  tracesOlderThan?: number;
+  keepTraces?: number;
+}
+
+/** Which runs' traces go: those --traces-older-than and --keep-traces both let go (undefined: neither given). */
+function traceRetention(flags: GcFlags): TraceRetention | undefined {
+  if (flags.tracesOlderThan === undefined && flags.keepTraces === undefined) return undefined;
+  return { ...(flags.tracesOlderThan !== undefined ? { before: Date.now() - flags.tracesOlderThan } : {}), ...(flags.keepTraces !== undefined ? { keepRuns: flags.keepTraces } : {}) };
 }
 
 /** What `--vacuum` did: compacted, or why not. */
@@ -26,7 +36,8 @@ type VacuumOutcome = Compaction | { skipped: string };
 export async function gcCommand(flags: GcFlags, ctx: CommandContext): Promise<number> {
   const before = olderThanCutoff(flags.olderThan);
   const store = openStore(flags, ctx, { create: false });
-  const report = await store.gc({ ...(before !== undefined ? { before } : {}), ...(flags.cache ? { cache: true } : {}), ...(flags.dryRun ? { dryRun: true } : {}) });
+  const traces = traceRetention(flags);
+  const report = await store.gc({ ...(before !== undefined ? { before } : {}), ...(flags.cache ? { cache: true } : {}), ...(traces ? { traces } : {}), ...(flags.dryRun ? { dryRun: true } : {}) });
   let vacuum: VacuumOutcome | undefined;
   if (flags.vacuum) {
     const live = report.inProgress.map((r) => r.id);
@@ -46,6 +57,7 @@ export async function gcCommand(flags: GcFlags, ctx: CommandContext): Promise<nu
         cache: report.cache,
         removed: report.removed,
         kept: report.kept,
+        ...(report.traces ? { traces: report.traces } : {}),
         inProgress: report.inProgress.map((r) => r.id),
         ...(vacuum ? { vacuum } : {}),
       }),
@@ -64,6 +76,8 @@ function gcText(report: GcReport, flags: GcFlags, file: string, vacuum: VacuumOu
     ...(removed.evaluations > 0 ? [`${plural(removed.evaluations, "evaluation")} no run refers to${flags.olderThan !== undefined ? ` (older than ${flags.olderThan})` : ""}`] : []),
     ...(removed.cacheEntries > 0 ? [`${cacheEntries(removed.cacheEntries)} no run used${age}`] : []),
     ...(orphans > 0 ? [`${plural(orphans, "row")} of runs that are gone`] : []),
+    ...(report.traces && report.traces.evaluations > 0 ? [`the traces of ${plural(report.traces.runs, "old run")} (${plural(report.traces.evaluations, "evaluation")}, ${formatBytes(report.traces.bytes)})`] : []),
+    ...(removed.blobs > 0 ? [`${plural(removed.blobs, "stored text")} nothing refers to (messages and examples, ${formatBytes(removed.blobBytes)})`] : []),
   ];
   const lines = [parts.length > 0 ? wrapParts(`${report.dryRun ? "would remove" : "removed"} `, parts, columns) : "nothing to remove"];
   if (kept.evaluations > 0) {
@@ -74,6 +88,7 @@ function gcText(report: GcReport, flags: GcFlags, file: string, vacuum: VacuumOu
         : `younger than ${flags.olderThan}`;
     lines.push(`kept ${plural(kept.evaluations, "evaluation")} no run refers to: ${why}`);
   }
+  if (kept.blobs > 0) lines.push(`kept ${plural(kept.blobs, "stored text")} nothing refers to (messages and examples): a run is in progress (run gc again once it has ended)`);
   if (kept.cacheEntries > 0) {
     const entries = `${cacheEntries(kept.cacheEntries)} no run used`;
     lines.push(report.cache ? `kept ${entries}: used within ${flags.olderThan}` : `kept the LM cache: ${entries} (\`--cache\` removes them, \`--older-than 30d\` those unused for 30 days)`);

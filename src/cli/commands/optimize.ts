@@ -31,6 +31,8 @@ export interface OptimizeCommandFlags extends LMFlags {
   reflectionLm?: string;
   name?: string;
   json?: boolean;
+  /** false: --no-traces. */
+  traces?: boolean;
 }
 
 function hooksFor(ctx: CommandContext, announced: { runId?: string }, store: Store): { hooks: OptimizeHooks; stop: () => void } {

@@ -2,12 +2,9 @@ import { API_VERSION, type MessagesResponse } from "../api-types.js";
 import type { ViewStore } from "../view-store.js";
 import { badRequest, notFound } from "./failure.js";
 
-/**
- * The rendered messages stored under a content hash. Traces do not keep messages yet (the trace
- * store adds them): until then there are none to find.
- */
-export function lookupMessages(_store: ViewStore, _hash: string): { role: string; content: string }[] | undefined {
-  return undefined;
+/** The rendered messages a call's `messagesHash` names, or undefined when they are not stored (--no-traces, gc). */
+export function lookupMessages(store: ViewStore, hash: string): { role: string; content: string }[] | undefined {
+  return store.traces.messages(hash);
 }
 
 /** GET /api/messages/:hash */

@@ -45,7 +45,6 @@ export function useData<T>(path: string | null, params?: Params): Loaded<T> {
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, source]);
   return state;
 }

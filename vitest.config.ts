@@ -7,6 +7,8 @@ import { defineConfig } from "vitest/config";
  * (test/support-tests/projects.test.ts checks that a unit test file starts none).
  */
 export const INTEGRATION = [
+  "test/browser/ui-fixture.test.ts",
+  "test/browser/viewer.test.ts",
   "test/cli/agent-run.test.ts",
   "test/store/traces-cli.test.ts",
   "test/cli/bad-completion.test.ts",

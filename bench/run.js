@@ -1,6 +1,6 @@
 // `npm run bench [suite…]`: every benchmark prints its figures; nothing is asserted (see README
 // "Performance"). Suites: eval-offline, eval-memory, read-dataset, overhead, limit-tracking, 429-recovery, cache, optimizers, resume,
-// signals, housekeeping, startup, agent, traces, view.
+// signals, housekeeping, startup, agent, traces, view, view-render.
 import * as agent from "./agent.js";
 import * as evalMemory from "./eval-memory.js";
 import * as evalOffline from "./eval-offline.js";
@@ -13,6 +13,7 @@ import * as signals from "./signals.js";
 import * as startup from "./startup.js";
 import * as view from "./view.js";
 import * as traces from "./traces.js";
+import * as viewRender from "./view-render.js";
 
 const only = process.argv.slice(2);
 const wants = (name) => only.length === 0 || only.includes(name);
@@ -29,3 +30,4 @@ if (wants("startup")) await startup.run();
 if (wants("agent")) await agent.run();
 if (wants("view")) await view.run();
 if (wants("traces")) await traces.run();
+if (wants("view-render")) await viewRender.run();

@@ -5,8 +5,8 @@ import { END_TO_END, INTEGRATION } from "../../vitest.config.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-/** What only an integration test may use: child processes, sockets, the built CLI, the HTTP mock, a terminal. */
-const PROCESS_OR_NETWORK = /^import (?!type )[^\n]*from "node:(child_process|http|https|net)"|\b(runCli|startCli|startInPty|startMockProvider)\b|support\/process-state\.js/m;
+/** What only an integration test may use: child processes, sockets, the built CLI, the HTTP mock, a terminal, a browser. */
+const PROCESS_OR_NETWORK = /^import (?!type )[^\n]*from "node:(child_process|http|https|net)"|\b(runCli|startCli|startInPty|startMockProvider|launchChromium)\b|support\/process-state\.js/m;
 
 function testFiles(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import MiniSearch from "minisearch";
+import type MiniSearch from "minisearch";
 import { z } from "zod";
 import { readJsonl } from "../program/jsonl.js";
 import { hashOf } from "../util/canonical.js";
@@ -70,7 +70,9 @@ async function buildIndex(file: string): Promise<Index> {
   }
   if (problems.length === 0 && passages.length === 0) problems.push("no passages (the file is empty)");
   if (problems.length > 0) throw new Error(`bad corpus ${displayPath(file)}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
-  const search = new MiniSearch<Passage>({
+  // Imported here, not at the top: only programs with a retrieve step pay for loading it.
+  const { default: MiniSearchIndex } = await import("minisearch");
+  const search = new MiniSearchIndex<Passage>({
     fields: ["title", "text"],
     storeFields: ["id"],
     tokenize: (text) => words(text),

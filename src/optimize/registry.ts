@@ -8,7 +8,8 @@ import type { Optimizer, OptimizerName } from "./types.js";
 
 /**
  * Every optimizer `--optimizer` may name, each with its settings schema (`.settings`): what
- * `optimize.<name>:` takes. Adding one is one file here and one line below.
+ * `optimize.<name>:` takes. Adding one is one file here and one line below, and its schema in
+ * optimizer-settings.ts.
  */
 export const OPTIMIZER_REGISTRY: Readonly<Record<OptimizerName, Optimizer<any, any>>> = {
   labeled,

@@ -3,7 +3,7 @@ import type { ProgramSpec } from "../program/types.js";
 import { parseDuration } from "../util/duration.js";
 import { UserError } from "../util/errors.js";
 import type { BudgetLimits } from "./budget.js";
-import { OPTIMIZER_REGISTRY } from "./registry.js";
+import { OPTIMIZER_SETTINGS } from "./optimizer-settings.js";
 import { sectionProblems } from "./settings-problems.js";
 import { sequenceProblems } from "./sequence.js";
 import { jsonSchemaOf } from "./settings-table.js";
@@ -63,7 +63,7 @@ export const commonShape = {
   reflection_lm: z.string().min(1).optional().describe("model that proposes and reflects on instructions (default: the student's)"),
 };
 
-const optimizerBlocks = Object.fromEntries(OPTIMIZERS.map((name) => [name, OPTIMIZER_REGISTRY[name].settings.optional()])) as Record<OptimizerName, z.ZodOptional<z.ZodObject>>;
+const optimizerBlocks = Object.fromEntries(OPTIMIZERS.map((name) => [name, OPTIMIZER_SETTINGS[name].optional()])) as Record<OptimizerName, z.ZodOptional<z.ZodObject>>;
 
 /** The whole `optimize:` section: the common keys and an `optimize.<name>:` block per optimizer, each its own schema. */
 export const optimizeSectionSchema = z.strictObject({ ...commonShape, ...optimizerBlocks });
@@ -126,7 +126,7 @@ function definedShares(split: Partial<Record<OptimizerName, number | undefined>>
 
 /** The settings a new run of `name` uses: its block of the section, or its defaults. */
 export function optimizerSettings(section: OptimizeSection, name: OptimizerName): Record<string, unknown> {
-  return section.perOptimizer[name] ?? OPTIMIZER_REGISTRY[name].settings.parse({});
+  return section.perOptimizer[name] ?? OPTIMIZER_SETTINGS[name].parse({});
 }
 
 /**

@@ -1,16 +1,12 @@
-import { z } from "zod";
 import type { Best, Optimizer } from "../types.js";
 import { better, sampleLabeledDemos, withDemos } from "./common.js";
+import { labeledSettings } from "./labeled-settings.js";
 
 interface LabeledState {
   baseline: Best;
   best: Best;
 }
 
-/** `optimize.labeled:`. */
-export const labeledSettings = z.strictObject({
-  k: z.number().int().min(0).default(4).describe("labeled demos per LM step, drawn from train with the seed"),
-});
 
 /**
  * k labeled demos per LM step, drawn with the run's seed from the train set (inputs and gold

@@ -1,10 +1,9 @@
-import { z } from "zod";
 import { stateHash } from "../../program/state.js";
 import type { Best, Optimizer } from "../types.js";
 import { cutShort, demoSetPlans, gatherDemoSet, scoreDemoSet, type CandidatePlan } from "./bootstrap/candidate.js";
 import { measuredCallsPerExample, teacherBatch, type Collection, type TeacherMemo } from "./bootstrap/collect.js";
-import { bootstrapShape } from "./bootstrap/settings.js";
 import { withDemos } from "./common.js";
+import { randomSearchSettings } from "./random-search-settings.js";
 
 export type { CandidatePlan };
 
@@ -25,11 +24,6 @@ export interface RandomSearchState {
   callsPerExample?: number;
 }
 
-/** `optimize.random_search:`: bootstrap's settings and how many shuffled sets to try. */
-export const randomSearchSettings = z.strictObject({
-  ...bootstrapShape,
-  candidates: z.number().int().min(0).default(8).describe("bootstrapped demo sets from seeded shuffles, besides labeled-only and train order"),
-});
 
 /**
  * DSPy's BootstrapFewShotWithRandomSearch: several demo sets, each scored on dev, the best wins.

@@ -9,7 +9,7 @@ import type { CommandContext } from "../context.js";
 import type { LMFlags } from "../flags.js";
 import { settingsFromFlags } from "../open.js";
 import { openStore } from "../open-store.js";
-import { formatScore } from "../output.js";
+import { formatInt, formatScore } from "../output.js";
 import type { TableSpec } from "../table.js";
 import { wrapParts } from "../wrap.js";
 
@@ -85,7 +85,7 @@ function renderComparison(c: ProgramComparison, { output }: CommandContext, show
   ];
   const [lo, hi] = c.diffCi95;
   const verdict = lo > 0 ? col.green("B is better") : hi < 0 ? col.red("B is worse") : col.yellow("no clear difference");
-  lines.push(wrapParts(`${col.bold("B − A")}  `, [signed(c.diff), `95% CI [${signed(lo)}, ${signed(hi)}]`, `(paired bootstrap, ${c.bootstrap.resamples.toLocaleString("en-US")} resamples)`, verdict], output.columns, "  "));
+  lines.push(wrapParts(`${col.bold("B − A")}  `, [signed(c.diff), `95% CI [${signed(lo)}, ${signed(hi)}]`, `(paired bootstrap, ${formatInt(c.bootstrap.resamples)} resamples)`, verdict], output.columns, "  "));
   if (c.exact) {
     const p = c.exact.pValue < 0.001 ? c.exact.pValue.toExponential(2) : c.exact.pValue.toFixed(4);
     lines.push(wrapParts(`${col.bold("exact")}  `, [`${c.exact.bOnly} examples only B gets right, ${c.exact.aOnly} only A`, `two-sided sign test p = ${p}`], output.columns));

@@ -48,7 +48,8 @@ export type ResultDigest = Omit<ExampleResult, "trace">;
 
 export type StopReason = "budget" | "interrupted" | "fatal";
 
-export interface EvalSummary {
+/** The examples' call counts summed (tool calls present only when there were some). */
+export interface EvalSummary extends CallCounts {
   /** Examples asked for. */
   total: number;
   /** Examples that finished (scored or failed). */
@@ -56,13 +57,6 @@ export interface EvalSummary {
   mean: number;
   ci95: [number, number];
   errors: number;
-  usage: Usage;
-  costUsd: number | null;
-  calls: number;
-  cachedCalls: number;
-  /** Tool calls of agent steps (replayed: answered from the store); present only when there were some. */
-  toolCalls?: number;
-  replayedToolCalls?: number;
   /** Results reused from earlier evaluations. */
   memoized: number;
   wallMs: number;

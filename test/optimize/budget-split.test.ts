@@ -5,12 +5,18 @@ import type { Optimizer, OptimizerName } from "../../src/optimize/types.js";
 
 /** A stage whose plan needs `least` calls for a step and can use at most `most` (undefined: any amount). */
 function stage(name: OptimizerName, least: number, most?: number): StageSetup {
-  const optimizer = {
+  const planOnly = () => Promise.reject(new Error("the budget split only plans"));
+  const optimizer: Optimizer = {
     name,
     description: name,
     settings: z.object({}),
-    plan: ({ calls }: { calls: number }) => ({ buys: `${name} with ${calls} calls`, minimumCalls: least, ...(most !== undefined ? { mostCalls: most } : {}) }),
-  } as unknown as Optimizer;
+    plan: ({ calls }) => ({ buys: `${name} with ${calls} calls`, minimumCalls: least, ...(most !== undefined ? { mostCalls: most } : {}) }),
+    init: planOnly,
+    step: planOnly,
+    best: () => {
+      throw new Error("the budget split only plans");
+    },
+  };
   return { name, optimizer, settings: {} };
 }
 

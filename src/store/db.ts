@@ -70,6 +70,25 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
 }
 
 /**
+ * The file opened for reading only: in place, or — on read-only media, where SQLite cannot create
+ * the -shm file a WAL database needs even to read — as a copy in memory. When neither works, `first`
+ * (the error of an attempt to open it for writing, when there was one) says what is wrong.
+ */
+export function openForReading(file: string, first?: unknown): Database.Database {
+  try {
+    return openDatabase(file, { readonly: true });
+  } catch (inPlace) {
+    try {
+      return openDatabase(file, { snapshot: true });
+    } catch (err) {
+      // A problem only the copy has (a log it cannot read) is the one to report.
+      if (err instanceof UserError && /write-ahead log/.test(err.message)) throw err;
+      throw first ?? inPlace;
+    }
+  }
+}
+
+/**
  * An empty dspx database in memory, at the latest schema: what a command that only reads sees when
  * the file does not exist, so that reading never creates a file (or its folder).
  */

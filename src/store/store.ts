@@ -4,7 +4,7 @@ import type Database from "better-sqlite3";
 import { CacheStore } from "./cache-store.js";
 import { UserError } from "../util/errors.js";
 import { displayPath } from "../util/display-path.js";
-import { dbPath, describeSqliteError, emptyDatabase, openDatabase } from "./db.js";
+import { dbPath, describeSqliteError, emptyDatabase, openDatabase, openForReading } from "./db.js";
 import { EvaluationsStore } from "./evaluations-store.js";
 import { ToolResultsStore } from "./tool-results-store.js";
 import { TraceReader } from "./trace-reader.js";
@@ -96,7 +96,7 @@ export class Store {
         const why = whyNotWritable(path);
         throw why ? Store.readOnlyError(path, why) : err;
       }
-      db = Store.openForReading(path, err);
+      db = openForReading(path, err);
       readOnly = true;
     }
     // Prepare every read statement before starting the writer thread: a file that cannot be used
@@ -112,25 +112,6 @@ export class Store {
       db.close();
       if (err instanceof UserError) throw err;
       throw new UserError({ message: `cannot use the dspx database: ${describeSqliteError(err)}`, pos: { file: displayPath(path) } });
-    }
-  }
-
-  /**
-   * A file that cannot be opened for writing, opened for reading: in place, or — on read-only media,
-   * where SQLite cannot create the -shm file a WAL database needs even to read — as a copy in memory.
-   * When neither works, the error of the first attempt is the one that says what is wrong.
-   */
-  private static openForReading(path: string, first: unknown): Database.Database {
-    try {
-      return openDatabase(path, { readonly: true });
-    } catch {
-      try {
-        return openDatabase(path, { snapshot: true });
-      } catch (err) {
-        // A problem only the copy has (a log it cannot read) is the one to report.
-        if (err instanceof UserError && /write-ahead log/.test(err.message)) throw err;
-        throw first;
-      }
     }
   }
 

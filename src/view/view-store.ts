@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type Database from "better-sqlite3";
-import { dbPath, openDatabase } from "../store/db.js";
+import { dbPath, openDatabase, openForReading } from "../store/db.js";
 import { EvaluationsStore } from "../store/evaluations-store.js";
 import { RunsStore } from "../store/runs-store.js";
 import { TraceReader } from "../store/trace-reader.js";
@@ -36,19 +36,16 @@ export function openViewStore(file?: string): ViewStore {
   if (!existsSync(path)) {
     throw new UserError({ message: "there is no dspx database here (dspx eval and dspx optimize create it; --db or DSPX_DB name another)", pos: { file: displayPath(path) } });
   }
-  let db: Database.Database;
+  // A database of an older schema is upgraded first, as any command opening it would; the viewer's
+  // own connection stays read-only. Where the file cannot be written, the read-only open (or, on
+  // read-only media, a copy in memory, where what is written meanwhile does not show) says what is wrong.
+  let upgrade: unknown;
   try {
-    db = openDatabase(path, { readonly: true });
-  } catch (first) {
-    // On read-only media SQLite cannot create the -shm file even to read a WAL database: a copy in
-    // memory is read instead (what is written meanwhile then does not show).
-    try {
-      db = openDatabase(path, { snapshot: true });
-    } catch {
-      throw first;
-    }
+    openDatabase(path).close();
+  } catch (err) {
+    upgrade = err;
   }
-  return viewStoreOver(db, path);
+  return viewStoreOver(openForReading(path, upgrade), path);
 }
 
 /** The viewer's readers over an open connection (tests and the bench pass their own). */

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { canonicalJson } from "../util/canonical.js";
+import { canonicalJson, sha256 } from "../util/canonical.js";
 import type { ResponseCache } from "../store/cache-store.js";
 import { offeredTools } from "./offered-tools.js";
 import type { CallOptions, ChatMessage, LMClient, LMRequest, LMResponse } from "./types.js";
@@ -16,24 +15,23 @@ export function cacheKey(request: LMRequest, client: { provider: string; model: 
   // The scalar parameters in a fixed order (JSON keeps the encoding unambiguous), the response
   // format's schema canonically (memoized: it is one object per signature).
   const tools = offeredTools(request);
-  const hash = createHash("sha256").update(
-    JSON.stringify([
-      1,
-      client.provider,
-      client.model,
-      client.endpoint ?? null,
-      request.temperature,
-      request.maxTokens,
-      request.sample,
-      formatJson(request.responseFormat),
-      ...(tools ? [toolsJson(tools), request.toolChoice ?? "auto"] : []),
-    ]),
-  );
+  let text = JSON.stringify([
+    1,
+    client.provider,
+    client.model,
+    client.endpoint ?? null,
+    request.temperature,
+    request.maxTokens,
+    request.sample,
+    formatJson(request.responseFormat),
+    ...(tools ? [toolsJson(tools), request.toolChoice ?? "auto"] : []),
+  ]);
   // The key covers each message through its own digest. The system message and demo turns are
   // shared objects across a candidate's requests, so their digests are computed once; only the
   // final user turn is hashed per request (the prompt is most of the request: this is the hot part).
-  for (const m of request.messages) hash.update(messageDigest(m));
-  return hash.digest("hex");
+  // (The same bytes as the incremental hash this key was first made with: old caches still answer.)
+  for (const m of request.messages) text += messageDigest(m);
+  return sha256(text);
 }
 
 const formats = new WeakMap<object, string>();
@@ -65,13 +63,13 @@ const digests = new WeakMap<ChatMessage, string>();
 function messageDigest(message: ChatMessage): string {
   let d = digests.get(message);
   if (d === undefined) {
-    // Role and content fed separately (no copy of the prompt); the role is a fixed word, so the
-    // NUL between them keeps the encoding unambiguous. A turn with tool fields is hashed whole as
-    // canonical JSON after a byte no role starts with, so it never meets a plain turn's digest.
+    // The role is a fixed word, so the NUL between it and the content keeps the encoding
+    // unambiguous. A turn with tool fields is hashed whole as canonical JSON after a byte no role
+    // starts with, so it never meets a plain turn's digest.
     d =
       message.toolCalls !== undefined || message.toolCallId !== undefined
-        ? createHash("sha256").update("\u0001").update(canonicalJson(message)).digest("hex")
-        : createHash("sha256").update(message.role).update("\u0000").update(message.content).digest("hex");
+        ? sha256("\u0001" + canonicalJson(message))
+        : sha256(message.role + "\u0000" + message.content);
     digests.set(message, d);
   }
   return d;

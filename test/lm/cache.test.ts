@@ -28,6 +28,22 @@ describe("cache keys", () => {
     expect(cacheKey(base, client)).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("are the keys caches were written with (pinned: a changed encoding would orphan every stored entry)", () => {
+    const c = { provider: "openai", model: "gpt-4.1-mini" };
+    const plain = { messages: [{ role: "system", content: "You route tickets." }, { role: "user", content: "ticket: my card was charged twice" }], temperature: 0, maxTokens: 256 } as unknown as LMRequest;
+    const tooled = {
+      ...plain,
+      messages: [
+        ...plain.messages,
+        { role: "assistant", content: "", toolCalls: [{ id: "c1", name: "lookup", arguments: { id: 7 } }] },
+        { role: "tool", content: '{"ok":true}', toolCallId: "c1" },
+      ],
+      tools: [{ name: "lookup", description: "Looks up", parameters: { type: "object", properties: { id: { type: "number" } } } }],
+    } as unknown as LMRequest;
+    expect(cacheKey(plain, c)).toBe("c110d74702a7fa20565e775cd9f482cd91c9d75e42d20f4831b579bbb7142f7d");
+    expect(cacheKey(tooled, { ...c, endpoint: "http://x/v1" })).toBe("4eca2cb05efc1ccfef025822b9241d5cb89d27514573693b994e06a8d3fbc524");
+  });
+
   it("change with every parameter that can change the answer", () => {
     const k = cacheKey(base, client);
     const variants: LMRequest[] = [

@@ -2,7 +2,8 @@ import { untraced } from "../graph/trace.js";
 import type { Example } from "../program/example.js";
 import { exampleBlob, type Blob } from "../store/blobs.js";
 import type { EvaluationRow, EvaluationsStore } from "../store/evaluations-store.js";
-import { hashOf } from "../util/canonical.js";
+import { exampleJson } from "../program/example-json.js";
+import { sha256 } from "../util/canonical.js";
 import { storedTrace } from "./stored-trace.js";
 import type { ExampleResult } from "./types.js";
 
@@ -23,9 +24,17 @@ export interface EvalMemo {
 /** How many blob hashes a memo remembers having written (see `storeMemo`). */
 const WRITTEN_BLOBS_KEPT = 2048;
 
-/** The memo key of one (candidate, example) under given fingerprints. */
+/**
+ * The memo key of one (candidate, example) under given fingerprints: the sha256 of the canonical
+ * JSON of `{ v: 1, program, lm, metric, candidate, example: { id, inputs, labels } }`, written
+ * around the example's own canonical texts (made once per example, not once per candidate).
+ */
 export function evaluationKey(parts: { program: string; lm: string; metric: string }, candidate: string, example: Example): string {
-  return hashOf({ v: 1, ...parts, candidate, example: { id: example.id, inputs: example.inputs, labels: example.labels } });
+  const { inputs, labels } = exampleJson(example);
+  const s = JSON.stringify;
+  return sha256(
+    `{"candidate":${s(candidate)},"example":{"id":${s(example.id)},"inputs":${inputs},"labels":${labels}},"lm":${s(parts.lm)},"metric":${s(parts.metric)},"program":${s(parts.program)},"v":1}`,
+  );
 }
 
 /**
@@ -104,7 +113,8 @@ export function storeMemo(options: {
  */
 export function toRow(r: ExampleResult, example: Example, traced = true): { row: EvaluationRow; blobs: Blob[] } {
   const stored = storedTrace(r.trace);
-  const exampleText = exampleBlob(example.inputs, example.labels);
+  const json = exampleJson(example);
+  const exampleText = exampleBlob(json.inputs, json.labels);
   const row: EvaluationRow = {
     score: r.score,
     trace: stored.trace,

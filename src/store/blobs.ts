@@ -40,19 +40,34 @@ export function messageJson(m: MessageLike): string {
   return out + "}";
 }
 
+const messageBlobMemo = new WeakMap<MessageLike, Blob>();
+
+/** A message's blob, made once per message object: a candidate's system message and demo turns are one object in all its prompts. */
+function messageBlob(m: MessageLike): Blob {
+  let blob = messageBlobMemo.get(m);
+  if (blob === undefined) {
+    blob = blobOf(messageJson(m));
+    messageBlobMemo.set(m, blob);
+  }
+  return blob;
+}
+
 /**
  * A call's messages as blobs: each message stored on its own (the system message and the demos a
  * candidate repeats in every prompt are then stored once for all its examples), and the list of
  * their hashes, whose hash is the call's `messagesHash`. Each text is hashed once.
  */
 export function messageBlobs(messages: readonly MessageLike[]): { hash: string; blobs: Blob[] } {
-  const blobs = messages.map((m) => blobOf(messageJson(m)));
+  const blobs = messages.map(messageBlob);
   const list = blobOf(JSON.stringify(blobs.map((b) => b.hash)));
   blobs.push(list);
   return { hash: list.hash, blobs };
 }
 
-/** An example as a blob: its inputs and its other fields (gold), canonical, so equal rows are stored once. */
-export function exampleBlob(inputs: Record<string, unknown>, gold: Record<string, unknown>): Blob {
-  return blobOf(canonicalJson({ inputs, gold }));
+/**
+ * An example as a blob: the canonical JSON of `{ inputs, gold }` (so equal rows are stored once),
+ * written from the canonical texts of its inputs and of its other fields (gold).
+ */
+export function exampleBlob(inputsJson: string, goldJson: string): Blob {
+  return blobOf(`{"gold":${goldJson},"inputs":${inputsJson}}`);
 }

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { storeMemo } from "../../src/evaluate/memo.js";
+import { evaluationKey, storeMemo, toRow } from "../../src/evaluate/memo.js";
+import { canonicalJson, hashOf, sha256 } from "../../src/util/canonical.js";
 import type { ExampleResult } from "../../src/evaluate/types.js";
 import type { Example } from "../../src/program/example.js";
 import { Store } from "../../src/store/store.js";
@@ -28,6 +29,30 @@ function count(file: string, table: string): number {
     db.close();
   }
 }
+
+describe("evaluation keys and stored examples", () => {
+  const rows: Example[] = [
+    { id: "t-1", inputs: { ticket: "My card was charged twice", meta: { n: 2, tags: ["b", "a"] } }, labels: { label: "billing", note: undefined, z: null } },
+    { id: 'quote"d\\id', inputs: { "ünï\u2028": "x\ny", b: [1.5, -0, 1e21, { z: 1, a: [] }] }, labels: {} },
+    { id: "e", inputs: {}, labels: { gold: { when: new Date(0) } as unknown as string } },
+  ];
+
+  it("are the keys and blobs earlier runs stored (pinned: a changed encoding would orphan every stored evaluation)", () => {
+    const [ex] = rows;
+    expect(evaluationKey({ program: "p".repeat(64), lm: "l", metric: "m" }, "cand", ex!)).toBe("82082f4c458eb144734b3756d9f3ca3b6434d98eee0833a4f3053a5b24b0c6a1");
+    expect(toRow(result("t-1", 0), ex!).row.exampleHash).toBe("d2423ba29275187973bca797c78f2e3015b3ce26ce0dedef31f5c0fa16cd66cd");
+  });
+
+  it("equal the canonical JSON of the whole key object and of { inputs, gold }, for any row", () => {
+    for (const ex of rows) {
+      expect(evaluationKey(fingerprints, "c", ex)).toBe(hashOf({ v: 1, ...fingerprints, candidate: "c", example: { id: ex.id, inputs: ex.inputs, labels: ex.labels } }));
+      const { blobs } = toRow(result(ex.id, 0), ex);
+      const stored = blobs.at(-1)!;
+      expect(stored.content).toBe(canonicalJson({ inputs: ex.inputs, gold: ex.labels }));
+      expect(stored.hash).toBe(sha256(stored.content));
+    }
+  });
+});
 
 describe("storeMemo", () => {
   it("finds an evaluation that is still being written, once it is committed", async () => {

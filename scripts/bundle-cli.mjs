@@ -2,10 +2,14 @@
 // has built dist/. A command starts in about a third of the time: Node's ES module loader spends
 // most of an unbundled start-up resolving, opening and linking some 250 small files, and zod's
 // 60 locale files go unused. The library (dist/index.js) stays unbundled. Packages that are loaded
-// only when a command needs them (the provider SDKs, the TypeScript loader, the SQLite addon, the MCP
-// SDK) stay outside the bundle, imported from node_modules at that moment; so do string-width and ora,
-// which src/cli/lazy-package.ts requires by a name esbuild does not follow.
-import { readFileSync, rmSync } from "node:fs";
+// only when a command needs them are bundled too, each into chunks of their own that only a dynamic
+// import reaches: the provider SDKs and the MCP SDK (from node_modules, each is 100-200 files
+// that took Node 100-200 ms to resolve and compile; as a chunk, 15-25 ms). The TypeScript loader,
+// esbuild, the SQLite addon and playwright-core stay outside, imported from node_modules when used;
+// so do string-width and ora, which src/cli/lazy-package.ts requires by a name esbuild does not
+// follow. dist/bundle/packages.json says which packages each chunk holds (what a test of what a
+// command loads reads).
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -13,7 +17,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // esbuild comes with tsx (a dependency): the same binary that tsx and the writer thread use.
 const esbuild = createRequire(createRequire(import.meta.url).resolve("tsx"))("esbuild");
 
-const LAZY = ["better-sqlite3", "openai", "@anthropic-ai/sdk", "tsx", "tsx/*", "esbuild", "@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "playwright-core"];
+const LAZY = ["better-sqlite3", "tsx", "tsx/*", "esbuild", "playwright-core"];
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
@@ -68,3 +72,15 @@ const bundledLater = REQUIRED_LATER.filter((name) => Object.keys(metafile.inputs
 if (bundledLater.length > 0) {
   throw new Error(`${bundledLater.join(", ")} ended up in the CLI bundle: import ${bundledLater.length > 1 ? "them" : "it"} through src/cli/lazy-package.ts, not with a static import`);
 }
+
+/** Output chunk (its file name) → the packages under node_modules bundled into it. */
+const packages = {};
+for (const [file, output] of Object.entries(metafile.outputs)) {
+  const names = new Set();
+  for (const input of Object.keys(output.inputs)) {
+    const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) names.add(m[1]);
+  }
+  if (names.size > 0) packages[file.replace(/^dist\/bundle\//, "")] = [...names].sort();
+}
+writeFileSync(new URL("../dist/bundle/packages.json", import.meta.url), JSON.stringify(packages, null, 1) + "\n");

@@ -73,6 +73,7 @@ export async function executeGraph(
         inputs: stepInputs,
         ...(step.module.usesLM ? { runtime: runtimeFor(step, ctx) } : {}),
         ...(tools ? { tools } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       trace.outputs = outcome.outputs;
       trace.calls = outcome.calls;

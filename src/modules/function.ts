@@ -4,6 +4,7 @@ import { readOutputs } from "../adapters/read-outputs.js";
 import { describeType, loadUserExport, UserModuleError } from "../program/user-module.js";
 import { clipText, resultText } from "../tools/render.js";
 import { sha256 } from "../util/canonical.js";
+import { InterruptedError } from "../util/errors.js";
 import { ModuleOptionError, type ModuleDef } from "./types.js";
 
 const optionsSchema = z.strictObject({
@@ -19,6 +20,12 @@ type FunctionOptions = z.infer<typeof optionsSchema>;
 export interface FunctionContext {
   /** The step's name in the program. */
   step: string;
+  /**
+   * Aborted when the example's work must end: the command quits (a second Ctrl-C, or SIGTERM
+   * twice), or a library caller aborts. Hand it to `fetch` and the like; the step does not wait
+   * for code that ignores it (the example ends as interrupted, whatever the code does after).
+   */
+  signal: AbortSignal;
 }
 
 /** A function step's code: the step's inputs in, its outputs out (as a mapping), sync or async. */
@@ -60,8 +67,8 @@ export const functionModule: ModuleDef<FunctionOptions, Prepared> = {
     return { fn: found.value as StepFunction, label: `${file}#${name}`, digest: sha256(found.text) };
   },
   fingerprint: ({ label, digest }) => sha256(`${label}\n${digest}`),
-  run: async ({ step, signature, prepared, inputs }) => {
-    const returned = await prepared.fn({ ...inputs }, { step });
+  run: async ({ step, signature, prepared, inputs, signal }) => {
+    const returned = await untilAborted(() => prepared.fn({ ...inputs }, { step, signal: signal ?? NEVER }), signal);
     if (returned === null || typeof returned !== "object" || Array.isArray(returned)) {
       throw new Error(`${prepared.label} returned ${describeType(returned)} (${clipText(resultText(returned), 60)}); expected a mapping of the outputs: ${signature.outputs.map((f) => f.name).join(", ")}`);
     }
@@ -70,3 +77,22 @@ export const functionModule: ModuleDef<FunctionOptions, Prepared> = {
     return { outputs: read.values, calls: [] };
   },
 };
+
+/** The signal of a run that nothing stops. */
+const NEVER = new AbortController().signal;
+
+/** The user's code's answer, or an InterruptedError as soon as `signal` aborts (the code may go on; nothing waits for it). */
+async function untilAborted(run: () => unknown, signal: AbortSignal | undefined): Promise<unknown> {
+  if (signal?.aborted) throw new InterruptedError();
+  if (!signal) return run();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new InterruptedError());
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(run), aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort!);
+  }
+}

@@ -26,6 +26,8 @@ export interface ModuleRunArgs<Prepared> {
   runtime?: StepRuntime;
   /** The tools the step names (see ModuleDef.toolRefs); present when it names any. */
   tools?: StepTools;
+  /** Aborted when the example's work must end (the command quits, a library caller aborts). */
+  signal?: AbortSignal;
 }
 
 export interface ModuleOutcome {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { evaluateProgram } from "../../src/evaluate/program.js";
 import { loadGraph } from "../../src/graph/load.js";
 import { loadProgram } from "../../src/runtime/load.js";
-import { UserError } from "../../src/util/errors.js";
+import { InterruptedError, UserError } from "../../src/util/errors.js";
 import { programDir, STEPS, writeProgram } from "../tools/helpers.js";
 
 const program = (fn: string, signature = "n: integer -> doubled: number", extra = "") => `name: f
@@ -79,4 +79,33 @@ metric: { exact_match: answer }
     };
     expect(await problems("doubel")).toEqual([expect.stringMatching(/^7:15 `steps.twice.function`: module .*steps.ts: no export named `doubel`; expected a function \(inputs, context\) => outputs \(did you mean `double`\?\)$/)]);
   });
+
+  describe("and its signal", () => {
+    const g = globalThis as { __stepStarted?: () => void; __stepSawAbort?: boolean };
+    const startedThenAbort = (controller: AbortController) => {
+      g.__stepSawAbort = false;
+      g.__stepStarted = () => controller.abort();
+    };
+
+    it("hands the code a signal in its context, live when nothing stops the run", async () => {
+      const p = await loadProgram(await writeProgram(await programDir(), program("seesSignal")));
+      expect(await p.run({ n: 1 })).toEqual({ doubled: 1 });
+    });
+
+    it("aborts the code's signal when the run is aborted, and ends the example as interrupted", async () => {
+      const p = await loadProgram(await writeProgram(await programDir(), program("waitsForAbort")));
+      const controller = new AbortController();
+      startedThenAbort(controller);
+      await expect(p.run({ n: 1 }, { signal: controller.signal })).rejects.toBeInstanceOf(InterruptedError);
+      expect(g.__stepSawAbort).toBe(true);
+    });
+
+    it("does not wait for code that ignores its signal", async () => {
+      const p = await loadProgram(await writeProgram(await programDir(), program("ignoresAbort")));
+      const controller = new AbortController();
+      startedThenAbort(controller);
+      await expect(p.run({ n: 1 }, { signal: controller.signal })).rejects.toBeInstanceOf(InterruptedError);
+    });
+  });
 });
+

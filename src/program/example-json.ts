@@ -3,21 +3,30 @@ import type { Example } from "./example.js";
 
 /** An example's inputs and labels as canonical JSON (keys sorted at every depth, as `canonicalJson` writes them). */
 export interface ExampleJson {
-  inputs: string;
-  labels: string;
+  readonly inputs: string;
+  readonly labels: string;
 }
 
-const texts = new WeakMap<Example, ExampleJson>();
+const texts = new WeakMap<Example, { inputs?: string; labels?: string }>();
 
 /**
- * Written once per example object: its memo key and its stored blob are both made of these two
- * texts, for every candidate that scores it (an optimizer scores one example many times).
+ * Each written once per example object, when first asked for: an example's memo key, its stored
+ * blob and the train-leakage check are all made of these texts, and an optimizer scores one example
+ * under many candidates.
  */
 export function exampleJson(example: Example): ExampleJson {
-  let json = texts.get(example);
-  if (json === undefined) {
-    json = { inputs: canonicalJson(example.inputs), labels: canonicalJson(example.labels) };
-    texts.set(example, json);
+  let memo = texts.get(example);
+  if (memo === undefined) {
+    memo = {};
+    texts.set(example, memo);
   }
-  return json;
+  const m = memo;
+  return {
+    get inputs() {
+      return (m.inputs ??= canonicalJson(example.inputs));
+    },
+    get labels() {
+      return (m.labels ??= canonicalJson(example.labels));
+    },
+  };
 }

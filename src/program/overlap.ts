@@ -1,6 +1,7 @@
-import { digestNumber, hashOf } from "../util/canonical.js";
+import { digestNumber, sha256 } from "../util/canonical.js";
 import type { Problem } from "../util/errors.js";
 import type { Example } from "./example.js";
+import { exampleJson } from "./example-json.js";
 
 /** How many ids a leakage warning names. */
 const NAMED_IDS = 3;
@@ -70,5 +71,6 @@ export function leakageWarnings(train: readonly Example[], heldOut: readonly { l
 }
 
 function inputsKey(example: Example): number {
-  return digestNumber(hashOf(example.inputs));
+  // hashOf(example.inputs), from the canonical text its memo key and stored blob are made of too.
+  return digestNumber(sha256(exampleJson(example).inputs));
 }

@@ -1,7 +1,7 @@
 import { request, type Agent } from "node:http";
 import { Agent as HttpAgent } from "node:http";
 import { createServer, type Server } from "node:net";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -25,9 +25,9 @@ function get(url: string, agent?: Agent): Promise<{ status: number; body: string
   });
 }
 
-async function started(args: string[]): Promise<{ cli: RunningCli; url: string }> {
+async function started(args: string[], env?: Record<string, string>): Promise<{ cli: RunningCli; url: string }> {
   const { file } = await fixture();
-  const cli = startCli(["view", "--db", file, "--port", "0", ...args]);
+  const cli = startCli(["view", "--db", file, "--port", "0", ...args], env ? { env } : {});
   await waitUntil(() => /http:\/\/\S+/.test(cli.stdout()), "the URL", watch(cli));
   return { cli, url: cli.stdout().match(/http:\/\/\S+/)![0] };
 }
@@ -78,6 +78,33 @@ describe("dspx view, the command", () => {
     } finally {
       cli.child.kill("SIGTERM");
       await cli.closed;
+    }
+  });
+
+  it.skipIf(process.platform !== "linux")("--open hands the URL (with its token) to the desktop's opener, and says so when there is none while the server goes on", async () => {
+    const bin = mkdtempSync(path.join(os.tmpdir(), "dspx-open-"));
+    const opened = path.join(bin, "opened.txt");
+    writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\necho "$@" > "${opened}"\n`);
+    chmodSync(path.join(bin, "xdg-open"), 0o755);
+    const { cli, url } = await started(["--open", "--host", "0.0.0.0"], { PATH: `${bin}:${process.env.PATH ?? ""}` });
+    try {
+      await waitUntil(() => existsSync(opened) && readFileSync(opened, "utf8").trim() !== "", "the opener to run", watch(cli));
+      expect(readFileSync(opened, "utf8").trim()).toBe(url);
+      expect(new URL(url).searchParams.get("token")).toBeTruthy();
+    } finally {
+      cli.child.kill("SIGTERM");
+      await cli.closed;
+    }
+    // No opener on PATH: one notice naming the URL, and the viewer still answers.
+    const none = mkdtempSync(path.join(os.tmpdir(), "dspx-open-none-"));
+    const bare = await started(["--open"], { PATH: none });
+    try {
+      await waitUntil(() => /could not open a browser/.test(bare.cli.stderr()), "the notice", watch(bare.cli));
+      expect(bare.cli.stderr()).toContain(`could not open a browser (xdg-open); open ${bare.url}`);
+      expect((await get(`${bare.url}api/runs`)).status).toBe(200);
+    } finally {
+      bare.cli.child.kill("SIGTERM");
+      expect(await bare.cli.closed).toBe(130);
     }
   });
 

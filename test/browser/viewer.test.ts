@@ -102,6 +102,17 @@ describe("dspx view in a browser", () => {
     expect(await page.getByTestId("candidate-detail").getAttribute("data-candidate")).toBe(child!.hash);
     await screenshot(page, "run-page", true);
     await screenshot(page, "readme-run");
+    // Clicking the chart selects the candidate nearest the pointer: the last scored at the right
+    // edge, the first at the left (uPlot's x range is exactly the first to the last point).
+    await page.locator("[data-testid=score-chart] .u-over").scrollIntoViewIfNeeded();
+    const over = (await page.locator("[data-testid=score-chart] .u-over").boundingBox())!;
+    const detail = page.getByTestId("candidate-detail");
+    for (const [x, point] of [[over.x + over.width - 1, run.scores.at(-1)!], [over.x + 1, run.scores[0]!]] as const) {
+      await page.mouse.move(x, over.y + over.height / 2);
+      await page.mouse.click(x, over.y + over.height / 2);
+      await expect.poll(() => detail.getAttribute("data-candidate"), WAIT).toBe(point.candidate);
+      expect(page.url()).toContain(`c=${point.candidate}`);
+    }
     expect(errors).toEqual([]);
   });
 

@@ -45,14 +45,22 @@ export function ScoreChart({ scores, baseline, onSelect }: Props) {
       data,
       el,
     );
-    const onClick = () => {
+    // A press and release in place selects the point under the cursor. Not "click": Chromium sends
+    // none on uPlot's overlay (its mousedown handler starts a drag selection), and a drag is a zoom.
+    let down: { x: number; y: number } | undefined;
+    const onDown = (e: MouseEvent) => void (down = { x: e.clientX, y: e.clientY });
+    const onUp = (e: MouseEvent) => {
+      const still = down !== undefined && Math.abs(e.clientX - down.x) < 4 && Math.abs(e.clientY - down.y) < 4;
+      down = undefined;
       const idx = chart.cursor.idx;
-      const point = idx === null || idx === undefined ? undefined : scores[idx];
+      const point = !still || idx === null || idx === undefined ? undefined : scores[idx];
       if (point) select.current(point.candidate);
     };
-    chart.over.addEventListener("click", onClick);
+    chart.over.addEventListener("mousedown", onDown);
+    chart.over.addEventListener("mouseup", onUp);
     return () => {
-      chart.over.removeEventListener("click", onClick);
+      chart.over.removeEventListener("mousedown", onDown);
+      chart.over.removeEventListener("mouseup", onUp);
       chart.destroy();
     };
   }, [scores, baseline]);

@@ -113,6 +113,10 @@ describe("dspx view in a browser", () => {
       await expect.poll(() => detail.getAttribute("data-candidate"), WAIT).toBe(point.candidate);
       expect(page.url()).toContain(`c=${point.candidate}`);
     }
+    // So does clicking a node of the lineage graph; the diff then is that candidate's against its parent.
+    await page.locator(`[data-testid=lineage-node][data-candidate="${child!.hash}"]`).click();
+    await expect.poll(() => detail.getAttribute("data-candidate"), WAIT).toBe(child!.hash);
+    expect(await page.getByTestId("diff").first().getAttribute("data-changed")).toBe("yes");
     expect(errors).toEqual([]);
   });
 

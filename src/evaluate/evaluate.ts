@@ -1,5 +1,5 @@
 import { isFatal, type ExecContext } from "../graph/execute.js";
-import { untraced, type Trace } from "../graph/trace.js";
+import { METRIC_MODULE, untraced, type Trace } from "../graph/trace.js";
 import type { Graph } from "../graph/types.js";
 import type { LMCallRecord } from "../lm/types.js";
 import type { Metric, MetricContext } from "../metrics/types.js";
@@ -118,7 +118,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
 
 /** A new result as the memo keeps it: without traces under --no-traces (the memo strips the results it reuses itself). */
 function kept(memo: EvalMemo | undefined, result: ExampleResult): ExampleResult {
-  return memo?.traces === false ? { ...result, trace: untraced(result.trace) } : result;
+  if (memo?.traces !== false) return result;
+  const stripped: ExampleResult = { ...result, trace: untraced(result.trace) };
+  if (result.metricTrace) stripped.metricTrace = untraced([result.metricTrace])[0]!;
+  return stripped;
 }
 
 async function evaluateOne(
@@ -133,9 +136,15 @@ async function evaluateOne(
   if (!run.ok) return result(example.id, index, 0, run.trace, [], began, { error: run.error });
   const { outputs, trace } = run.prediction;
   try {
+    const judging = performance.now();
     const scored = await options.metric.score(example, outputs, trace, metricContext);
     if (!Number.isFinite(scored.score)) throw new Error(`metric returned a non-finite score (${scored.score})`);
-    return result(example.id, index, scored.score, trace, scored.calls ?? [], began, { outputs, feedback: scored.feedback });
+    const r = result(example.id, index, scored.score, trace, scored.calls ?? [], began, { outputs, feedback: scored.feedback });
+    if (scored.calls?.length) {
+      const judged = { score: scored.score, ...(scored.feedback !== undefined ? { feedback: scored.feedback } : {}) };
+      r.metricTrace = { step: options.metric.name, module: METRIC_MODULE, inputs: {}, outputs: judged, calls: [...scored.calls], latencyMs: performance.now() - judging };
+    }
+    return r;
   } catch (err) {
     if (isFatal(err)) throw err;
     const message = `metric ${options.metric.name}: ${(err as Error)?.message ?? String(err)}`;

@@ -1,4 +1,4 @@
-import { untraced } from "../graph/trace.js";
+import { METRIC_MODULE, untraced, type Trace } from "../graph/trace.js";
 import type { Example } from "../program/example.js";
 import { exampleBlob, type Blob } from "../store/blobs.js";
 import type { EvaluationRow, EvaluationsStore } from "../store/evaluations-store.js";
@@ -83,7 +83,10 @@ export function storeMemo(options: {
       const asResult = (found: { id: string; row: EvaluationRow } | undefined) => {
         if (!found) return undefined;
         const result = fromRow(found.row, example.id, index);
-        if (!traces) result.trace = untraced(result.trace);
+        if (!traces) {
+          result.trace = untraced(result.trace);
+          if (result.metricTrace) result.metricTrace = untraced([result.metricTrace])[0]!;
+        }
         evalIds.set(result, found.id);
         return result;
       };
@@ -112,7 +115,7 @@ export function storeMemo(options: {
  * example. `traced`: whether the result carries its traces (false: stripped for --no-traces).
  */
 export function toRow(r: ExampleResult, example: Example, traced = true): { row: EvaluationRow; blobs: Blob[] } {
-  const stored = storedTrace(r.trace);
+  const stored = storedTrace(r.metricTrace ? [...r.trace, r.metricTrace] : r.trace);
   const json = exampleJson(example);
   const exampleText = exampleBlob(json.inputs, json.labels);
   const row: EvaluationRow = {
@@ -139,7 +142,7 @@ export function fromRow(row: EvaluationRow, exampleId: string, index: number): E
     exampleId,
     index,
     score: row.score,
-    trace: row.trace as ExampleResult["trace"],
+    trace: [],
     usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
     costUsd: 0,
     calls: 0,
@@ -148,6 +151,13 @@ export function fromRow(row: EvaluationRow, exampleId: string, index: number): E
     memoized: true,
     nominal: { calls: row.calls, costUsd: row.nominalCostUsd },
   };
+  // The metric's entry, when it called an LM, is the stored trace's last; the steps are the rest.
+  const entries = row.trace as Trace;
+  const last = entries[entries.length - 1];
+  if (last?.module === METRIC_MODULE) {
+    r.trace = entries.slice(0, -1);
+    r.metricTrace = last;
+  } else r.trace = entries;
   if (row.feedback !== undefined) r.feedback = row.feedback;
   if (row.outputs !== undefined) r.outputs = row.outputs;
   if (row.error !== undefined) r.error = row.error as ExampleResult["error"];

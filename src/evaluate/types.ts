@@ -1,4 +1,4 @@
-import type { Trace } from "../graph/trace.js";
+import type { StepTrace, Trace } from "../graph/trace.js";
 import type { Usage } from "../lm/types.js";
 
 export interface ExampleError {
@@ -32,6 +32,11 @@ export interface ExampleResult extends CallCounts {
   outputs?: Record<string, unknown>;
   error?: ExampleError;
   trace: Trace;
+  /**
+   * What the metric did when it called an LM (an `llm_judge`): its calls, score and feedback, as a
+   * trace entry of module "metric". Counted in the totals with the steps' calls; stored after them.
+   */
+  metricTrace?: StepTrace;
   latencyMs: number;
   /** Reused from an earlier evaluation of the same candidate on the same example: nothing sent. */
   memoized?: boolean;

@@ -18,6 +18,12 @@ export interface StepTrace {
 /** Steps in the order they finished being recorded: graph (topological) order. */
 export type Trace = StepTrace[];
 
+/**
+ * The `module` of the entry a stored trace ends with when the metric called an LM (an `llm_judge`):
+ * its calls, kept beside the steps' so a viewer shows the judge's prompt and verdict. No step has it.
+ */
+export const METRIC_MODULE = "metric";
+
 export interface Prediction {
   /** The program's outputs. */
   outputs: Record<string, unknown>;

@@ -164,6 +164,45 @@ describe("traces are stored", () => {
   });
 });
 
+describe("a metric that calls an LM", () => {
+  it("keeps the judge's calls after the steps (module metric): messages, completion, verdict; a reused result has them apart from its steps", async () => {
+    const { dir, store } = await setup();
+    await writeFile(
+      path.join(dir, "judged.yaml"),
+      `name: judged\ninputs:\n  message: string\noutputs:\n  team: route.team\nsteps:\n  route:\n    signature: "message -> team: enum(billing, technical)"\n    instruction: Route the message.\nmetric:\n  llm_judge: { field: team, gold: team, rubric: The team is the one that handles this message. }\ndata:\n  dev: a.jsonl\n`,
+    );
+    const program = await loadProgram(path.join(dir, "judged.yaml"), { pool: new LMPool({ override: "sim", cache: false }) });
+    const candidate = stateHash(program.state);
+    const first = await evalRun(store, program);
+    expect(first.results).toHaveLength(3);
+    for (const r of first.results) {
+      expect(r.trace.map((t) => t.step)).toEqual(["route"]);
+      expect(r.metricTrace).toMatchObject({ step: "llm_judge(team)", module: "metric", outputs: { score: r.score } });
+      const stored = store.traces.result({ runId: first.runId, candidate, dataset: "dev", exampleId: r.exampleId })!;
+      expect(stored.steps.map((t) => [t.step, t.module])).toEqual([["route", "predict"], ["llm_judge(team)", "metric"]]);
+      const [judge] = stored.steps[1]!.calls;
+      const sent = r.metricTrace!.calls[0]!;
+      expect(judge).toMatchObject({ model: "sim", purpose: "judge", text: sent.text });
+      expect(store.traces.messages(judge!.messagesHash!)).toEqual(sent.messages);
+      expect(JSON.stringify(sent.messages)).toContain("The team is the one that handles this message.");
+    }
+    // Reused from the memo: the steps are the program's alone, the judge's entry stays apart.
+    const again = await evalRun(store, program);
+    expect(again.outcome.summary.memoized).toBe(3);
+    for (const r of again.results) {
+      expect(r.trace.map((t) => t.step)).toEqual(["route"]);
+      expect(r.metricTrace?.calls[0]?.messagesHash).toMatch(/^[0-9a-f]{64}$/);
+    }
+    // Without traces the judge's completion and messages are not kept either; its verdict is.
+    const bare = await evalRun(store, program, { traces: false, reuse: false });
+    for (const r of bare.results) {
+      const stored = store.traces.result({ runId: bare.runId, candidate, dataset: "dev", exampleId: r.exampleId })!;
+      expect(stored.steps[1]).toMatchObject({ module: "metric", outputs: { score: r.score } });
+      expect(stored.steps[1]!.calls.every((c) => c.text === undefined && c.messagesHash === undefined)).toBe(true);
+    }
+  });
+});
+
 describe("agent steps", () => {
   it("keep their trajectory and every act and extract call's messages, answered by sim", async () => {
     const { dir, store } = await setup();

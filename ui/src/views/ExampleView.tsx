@@ -95,7 +95,8 @@ function Trace({ view }: { view: ExampleCandidateView }) {
 
 function Step({ step }: { step: StepTraceView }) {
   return (
-    <Section title={`Step ${step.step} (${step.module})`} testid="step">
+    // The metric's entry (an llm_judge's calls) follows the steps; its "outputs" are the score and feedback it gave.
+    <Section title={step.module === "metric" ? `Metric ${step.step}` : `Step ${step.step} (${step.module})`} testid={step.module === "metric" ? "metric-trace" : "step"}>
       <p class="muted small">
         {fmtDuration(step.latencyMs)} · {step.calls.length} call{step.calls.length === 1 ? "" : "s"}
       </p>

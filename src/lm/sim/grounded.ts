@@ -27,6 +27,7 @@ import { defaultValue, isReasoning, optionNames } from "./values.js";
 
 /** How a tip shapes the instruction: summary words per value, cue-line form, what comes first, and whether the demos' own cues stay. */
 interface TipForm {
+  /** Words per cue line: dataset-summary words per value, and, for an agent step, words per tool. */
   words: number;
   prose: boolean;
   lead?: (program: string, current: string) => string;

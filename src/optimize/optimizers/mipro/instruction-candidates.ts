@@ -54,8 +54,9 @@ function shownDemos(state: MiproState, step: string, j: number): Demo[] {
 /**
  * The proposals of one LM step (the next in `state.proposing`): `candidates − 1` grounded proposals,
  * each shown the summaries, a few demos of the step, its current instruction and a tip drawn with
- * the seed (and, for an agent step, its tools and the teacher's tool calls: tool-grounding.ts), at sample j (temperature 1), so each differs. All are asked before any answer is used;
- * answers are used in order, an unreadable one or a repeat is left out. Edits `state`.
+ * the seed (and, for an agent step, its tools and the teacher's tool calls: tool-grounding.ts), at
+ * sample j (temperature 1), so each differs. All are asked before any answer is used; answers are
+ * used in order, an unreadable one or a repeat is left out. Edits `state`.
  */
 export async function proposeForStep(ctx: OptimizeContext<MiproSettings>, state: MiproState): Promise<void> {
   const step = state.lmSteps[state.proposing]!;

@@ -29,6 +29,25 @@ export interface Grounding {
   dataset: string;
   /** The tip drawn for this proposal: "none", "creative", "simple", "description", "high_stakes" or "persona". */
   tip: string;
+  /** For an agent (react) step: its tools and how the program used them on train examples. */
+  agent?: AgentGrounding;
+}
+
+/** What a grounded proposal for an agent step is shown of its tools. */
+export interface AgentGrounding {
+  /** The tools the step may call: name, description and argument schema, as the agent is offered them. */
+  tools: ToolSchema[];
+  /** How the program used them on train examples (the teacher's runs), in train order. */
+  uses: ToolUse[];
+}
+
+/** One run of an agent step on a train example: the step's inputs, the calls it made, and whether the example passed. */
+export interface ToolUse {
+  inputs: Record<string, unknown>;
+  /** The tools it called, in order, with their arguments (finish and failed calls left out). */
+  calls: { tool: string; args: Record<string, unknown> }[];
+  /** Whether the example's final output passed the metric. */
+  passed: boolean;
 }
 
 /** One observed example shown to a proposal/reflection/judge call, as structured data. */

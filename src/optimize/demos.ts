@@ -71,6 +71,33 @@ function demoStep(step: TrajectoryStep): TrajectoryStep {
   return out;
 }
 
+/** A tool call as a teacher outcome keeps it: the tool and its arguments. */
+export interface ToolCallDone {
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+/** What an agent step did in one run: its own inputs and the tool calls it made. */
+export interface AgentRun {
+  inputs: Record<string, unknown>;
+  calls: ToolCallDone[];
+}
+
+/** What each agent (react) step of a run did (steps that did not run, or call no tools by design, are left out). */
+export function agentRunsOf(graph: Graph, result: ExampleResult): Record<string, AgentRun> {
+  const out: Record<string, AgentRun> = {};
+  for (const step of graph.lmSteps) {
+    const trace = result.trace.find((t) => t.step === step);
+    if (trace?.trajectory) out[step] = { inputs: trace.inputs, calls: doneCalls(trace.trajectory) };
+  }
+  return out;
+}
+
+/** The calls of a trajectory that ran: not finish, not failed. */
+export function doneCalls(trajectory: readonly TrajectoryStep[]): ToolCallDone[] {
+  return trajectory.filter((s) => s.tool !== FINISH_TOOL && s.error === undefined).map((s) => ({ tool: s.tool, args: s.args }));
+}
+
 /** Demos for every LM step from a successful run of the program: each step's own inputs and outputs. */
 export function tracedDemos(graph: Graph, result: ExampleResult): Map<string, Demo> {
   const out = new Map<string, Demo>();

@@ -7,6 +7,7 @@ import type { Signature } from "../signature/types.js";
 import { InterruptedError } from "../util/errors.js";
 import { inFlightSignal } from "../util/interrupt.js";
 import { valueToText } from "../util/text.js";
+import { describeToolUses, describeTools } from "./describe-tools.js";
 import type { Proposal } from "./types.js";
 
 const SIGNATURE: Signature = {
@@ -29,12 +30,30 @@ const GROUNDED_SIGNATURE: Signature = {
   outputs: SIGNATURE.outputs,
 };
 
+/** A grounded proposal for an agent step also shows its tools and how the teacher used them. */
+const GROUNDED_AGENT_SIGNATURE: Signature = {
+  inputs: [
+    ...GROUNDED_SIGNATURE.inputs.slice(0, 2),
+    { name: "tools", type: { kind: "string" }, desc: "The tools the step can call: name, arguments and description", typed: true },
+    { name: "tool_use", type: { kind: "string" }, desc: "On train examples: the step's inputs, the tools it called with what, and whether the answer passed", typed: true },
+    ...GROUNDED_SIGNATURE.inputs.slice(2),
+  ],
+  outputs: SIGNATURE.outputs,
+};
+
 const GROUNDED =
   "You write the instruction for one step of a language-model program. You see a summary of the program, " +
   "a summary of its data, the step's current instruction, the fields it reads and writes, a few worked " +
   "examples of the step, and a tip on how to write. Write an instruction that would lead a model to outputs " +
   "like the examples': the task, the clues that decide each answer, and the form answers take, following the tip. " +
   "Return the whole instruction.";
+
+/** Added to a grounded proposal for an agent step. Tool descriptions are not the LM's to rewrite. */
+const GROUNDED_AGENT_NOTE =
+  " The step is an agent that calls tools: you also see its tools and, for train examples, which tools it called " +
+  "with what and whether its answer passed. From the runs that passed, say which tool answers which kind of " +
+  "question and in what order to chain them (for each tool, the words in a question that call for it); the tools " +
+  "themselves and their descriptions stay as they are.";
 
 /** The tips a grounded proposal is given (one per proposal, drawn with the seed), and what each asks for. */
 export const TIPS: Readonly<Record<string, string>> = {
@@ -124,6 +143,7 @@ export async function proposeInstruction(
   const g = args.grounding;
   const inputs: Record<string, unknown> = {
     ...(g ? { program_summary: g.program, dataset_summary: g.dataset } : {}),
+    ...(g?.agent ? { tools: describeTools(g.agent.tools), tool_use: describeToolUses(g.agent.uses) } : {}),
     current_instruction: args.instruction || "(none)",
     task: signatureToString(args.signature),
     examples: describeRecords(args.records),
@@ -132,8 +152,8 @@ export async function proposeInstruction(
   const { outcome, calls } = await askLm(
     {
       lm,
-      signature: g ? GROUNDED_SIGNATURE : SIGNATURE,
-      instruction: g ? GROUNDED : (args.purpose === "reflect" ? REFLECT : PROPOSE) + (args.records.some((r) => r.trajectory) ? AGENT_NOTE : ""),
+      signature: g ? (g.agent ? GROUNDED_AGENT_SIGNATURE : GROUNDED_SIGNATURE) : SIGNATURE,
+      instruction: g ? GROUNDED + (g.agent ? GROUNDED_AGENT_NOTE : "") : (args.purpose === "reflect" ? REFLECT : PROPOSE) + (args.records.some((r) => r.trajectory) ? AGENT_NOTE : ""),
       demos: [],
       inputs,
       purpose: args.purpose,

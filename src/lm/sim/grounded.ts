@@ -5,6 +5,7 @@ import { inputsText } from "./context.js";
 import { cueRules } from "./cues.js";
 import { distinctiveWords } from "./distinctive.js";
 import { goldOptions } from "./gold.js";
+import { toolCueLines } from "./grounded-tools.js";
 import type { Noise } from "./noise.js";
 import { proposeInstruction, type Proposal } from "./reflect.js";
 import { lengthLine, lowerMedian } from "./shape.js";
@@ -19,12 +20,14 @@ import { defaultValue, isReasoning, optionNames } from "./values.js";
  *   the words that tell its inputs apart (`- team = billing: invoice, refund, …`); for each free-text
  *   output, the typical answer length;
  * - grounded proposal: what an ungrounded proposal learns from the demos shown, plus cue lines taken
- *   from the dataset summary, in the form the tip asks for (see TIP_FORMS): a tip changes how many
- *   summary words each cue line gets, in which form, and what is said around them.
+ *   from the dataset summary and, for an agent step, tool cue lines learned from the tool use shown
+ *   (grounded-tools.ts), in the form the tip asks for (see TIP_FORMS): a tip changes how many words
+ *   each cue line gets, in which form, and what is said around them.
  */
 
 /** How a tip shapes the instruction: summary words per value, cue-line form, what comes first, and whether the demos' own cues stay. */
 interface TipForm {
+  /** Words per cue line: dataset-summary words per value, and, for an agent step, words per tool. */
   words: number;
   prose: boolean;
   lead?: (program: string, current: string) => string;
@@ -155,6 +158,11 @@ export function groundedProposal(meta: LMCallMeta, noise: Noise): Proposal {
       lines.push(form.prose ? `Think of ${option} when the input mentions ${fresh.slice(0, -1).join(", ")}${fresh.length > 1 ? " or " : ""}${fresh.at(-1)}.` : `- ${option}: ${fresh.join(", ")}`);
       notes.push(`${field.name} ${option} ← ${fresh.join(", ")} (dataset summary)`);
     }
+  }
+  if (grounding.agent) {
+    const tools = toolCueLines(grounding.agent, lines.join("\n"), { words: form.words, prose: form.prose }, noise);
+    lines.push(...tools.lines);
+    notes.push(...tools.notes);
   }
   for (const field of target.signature.outputs) {
     const limit = lengths.get(field.name);

@@ -1,7 +1,7 @@
 import type { ExampleResult } from "../../../evaluate/types.js";
 import type { Graph } from "../../../graph/types.js";
 import type { Demo } from "../../../program/types.js";
-import { tracedDemos } from "../../demos.js";
+import { agentRunsOf, tracedDemos, type AgentRun } from "../../demos.js";
 import type { Budget } from "../../budget.js";
 import type { OptimizeContext, ScoreSet } from "../../types.js";
 
@@ -22,6 +22,12 @@ export interface TeacherOutcome {
   demos?: Record<string, Demo>;
   /** Why the example failed to run, when it did. */
   error?: string;
+  /**
+   * For an example that ran but did not pass: what each agent (react) step did — its inputs and
+   * tool calls — so a proposer can be shown which tool paths fell short (mipro). Passing examples
+   * have it in their demos' trajectories.
+   */
+  agentRuns?: Record<string, AgentRun>;
 }
 
 /**
@@ -56,11 +62,15 @@ export function collectionDone(c: Collection, rounds: number): boolean {
 
 /**
  * A teacher result as kept in the memo: only a result that ran without error and reached the
- * threshold keeps its trace (as demos); any other result keeps just its score.
+ * threshold keeps its trace (as demos); any other result keeps its score, and one that ran what
+ * its agent steps did (their tool calls).
  */
 export function outcomeOf(graph: Graph, result: ExampleResult, threshold: number): TeacherOutcome {
   if (result.error) return { score: result.score, error: result.error.message };
-  if (!(result.score >= threshold - EPSILON)) return { score: result.score };
+  if (!(result.score >= threshold - EPSILON)) {
+    const agentRuns = agentRunsOf(graph, result);
+    return Object.keys(agentRuns).length > 0 ? { score: result.score, agentRuns } : { score: result.score };
+  }
   return { score: result.score, demos: Object.fromEntries(tracedDemos(graph, result)) };
 }
 

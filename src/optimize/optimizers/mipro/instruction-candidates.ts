@@ -4,6 +4,7 @@ import { TIPS } from "../../propose.js";
 import type { OptimizeContext } from "../../types.js";
 import type { MiproSettings } from "./settings.js";
 import type { MiproState } from "./state.js";
+import { agentGrounding } from "./tool-grounding.js";
 
 /** Train examples the dataset summary is written from (a seeded sample). */
 export const DATASET_VIEW = 200;
@@ -53,8 +54,9 @@ function shownDemos(state: MiproState, step: string, j: number): Demo[] {
 /**
  * The proposals of one LM step (the next in `state.proposing`): `candidates − 1` grounded proposals,
  * each shown the summaries, a few demos of the step, its current instruction and a tip drawn with
- * the seed, at sample j (temperature 1), so each differs. All are asked before any answer is used;
- * answers are used in order, an unreadable one or a repeat is left out. Edits `state`.
+ * the seed (and, for an agent step, its tools and the teacher's tool calls: tool-grounding.ts), at
+ * sample j (temperature 1), so each differs. All are asked before any answer is used; answers are
+ * used in order, an unreadable one or a repeat is left out. Edits `state`.
  */
 export async function proposeForStep(ctx: OptimizeContext<MiproSettings>, state: MiproState): Promise<void> {
   const step = state.lmSteps[state.proposing]!;
@@ -66,9 +68,11 @@ export async function proposeForStep(ctx: OptimizeContext<MiproSettings>, state:
   });
   ctx.phase(`mipro: proposing ${n} instructions for ${step}`);
   const summaries = state.summaries ?? { program: "", dataset: "" };
+  // An agent step's proposals also see its tools and how the teacher used them.
+  const agent = agentGrounding(ctx, state, step);
   const answers = await Promise.all(
     asks.map((a) =>
-      ctx.propose({ step, instruction: current, records: a.records, purpose: "propose_instruction", sample: a.j, grounding: { ...summaries, tip: a.tip } }),
+      ctx.propose({ step, instruction: current, records: a.records, purpose: "propose_instruction", sample: a.j, grounding: { ...summaries, tip: a.tip, ...(agent ? { agent } : {}) } }),
     ),
   );
   const choices = state.choices[step]!;

@@ -14,7 +14,7 @@ import type { MiproState } from "./state.js";
  * seeded sizes: bootstrap's collection, teacher results shared); then a program summary and a
  * dataset summary, each written once by the proposal LM; then instruction candidates per LM step
  * from a grounded proposer (the summaries, a few demos of the step, its instruction, a tip drawn
- * with the seed); then a TPE search over every step's (instruction, demo set) pair (see search.ts).
+ * with the seed; for an agent step also its tools and the teacher's tool calls on train); then a TPE search over every step's (instruction, demo set) pair (see search.ts).
  * One step is a teacher batch, the summaries, one step's proposals, one trial or one full evaluation.
  */
 export const mipro: Optimizer<MiproState, typeof miproSettings> = {

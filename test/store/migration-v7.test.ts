@@ -44,9 +44,9 @@ describe("upgrading a version-6 database to 7 (compare runs)", () => {
     const rowids = raw.prepare("SELECT rowid, id FROM runs ORDER BY rowid").all();
     raw.close();
     expect(before.runs).toHaveLength(3);
-    expect(before.run_results.length).toBeGreaterThan(0);
-    expect(before.events.length).toBeGreaterThan(0);
-    expect(before.checkpoints.length).toBeGreaterThan(0);
+    expect(before.run_results!.length).toBeGreaterThan(0);
+    expect(before.events!.length).toBeGreaterThan(0);
+    expect(before.checkpoints!.length).toBeGreaterThan(0);
 
     const db = openDatabase(file);
     expect(db.pragma("user_version", { simple: true })).toBe(7);

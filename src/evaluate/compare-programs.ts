@@ -6,19 +6,12 @@ import type { Store } from "../store/store.js";
 import { InterruptedError, isInterruption, UserError } from "../util/errors.js";
 import { datasetPath, type DataChoice } from "../runtime/data.js";
 import type { RecordedLm } from "../store/run-config.js";
-import { beginCompareRun, type CompareRun } from "./compare-run.js";
+import { beginCompareRun, type CompareRun, type RecordedSide } from "./compare-run.js";
 import { DEFAULT_CONCURRENCY, evaluateProgram, type ProgramEvalReport } from "./program.js";
 import { fingerprints, modelsOf } from "../runtime/fingerprint.js";
-import type { Program } from "../runtime/program.js";
 
-export interface CompareSide {
-  label: string;
-  program: Program;
-  /** As named (a run, `run:candidate`, a file): what a recorded run keeps (default: the label). */
-  ref?: string;
-  /** The run the side's candidate came from, when it came from one. */
-  run?: string;
-}
+/** A side of a comparison: its label and program, and (for a recorded run) how it was named. */
+export type CompareSide = RecordedSide;
 
 export interface ProgramComparison extends CompareResult {
   dataset: string;

@@ -13,7 +13,7 @@ import { failureText, isInterruption } from "../util/errors.js";
 import { fingerprints, modelsOf } from "../runtime/fingerprint.js";
 import type { Program } from "../runtime/program.js";
 
-/** A side of a comparison to record: its program and how it was named. */
+/** A side of a comparison: its label and program, and what a recorded run keeps of how it was named. */
 export interface RecordedSide {
   label: string;
   program: Program;

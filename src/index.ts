@@ -17,7 +17,9 @@ export {
   type ProgramEvalOutcome,
 } from "./evaluate/program.js";
 export { validateProgram } from "./api/validate.js";
-export { comparePrograms, type ProgramComparison } from "./evaluate/compare-programs.js";
+export { comparePrograms, type CompareOptions, type CompareSide, type ProgramComparison } from "./evaluate/compare-programs.js";
+export type { CompareRun } from "./evaluate/compare-run.js";
+export type { CompareSummary } from "./store/compare-summary.js";
 export {
   optimize,
   resume,

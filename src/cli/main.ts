@@ -199,6 +199,8 @@ addLMOptions(
   .option("--concurrency <n>", "examples in flight at once (default 8)", positiveInt)
   .option("--seed <n>", "seed of the bootstrap resampling (default 0)", nonNegativeInt)
   .option("--show <n>", "how many flipped examples to list each way (default 10)", positiveInt)
+  .option("--name <name>", "a name for the recorded compare run")
+  .option("--no-record", "record no compare run (the evaluations are still stored and reused)")
   .option("--json", "print JSON")
   .action(async (a: string, b: string, flags: Record<string, unknown>) => {
     const { compareCommand } = await import("./commands/compare.js");

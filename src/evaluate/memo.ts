@@ -51,7 +51,8 @@ export function storeMemo(options: {
   evaluations: EvaluationsStore;
   fingerprints: { program: string; lm: string; metric: string };
   candidate: string;
-  link?: { runId: string; dataset: string };
+  /** `candidate`: what the run calls the candidate, when not its state hash (a compare run's B of the same state as A). */
+  link?: { runId: string; dataset: string; candidate?: string };
   record?: boolean;
   reuse?: boolean;
   traces?: boolean;
@@ -104,7 +105,7 @@ export function storeMemo(options: {
         const { row, blobs } = toRow(result, example, traces);
         evalId = evaluations.add(key, candidate, example.id, row, unwritten(blobs));
       }
-      if (link) evaluations.link({ ...link, candidate, exampleId: example.id, idx: result.index, evalId, memoized: reused !== undefined });
+      if (link) evaluations.link({ candidate, ...link, exampleId: example.id, idx: result.index, evalId, memoized: reused !== undefined });
       return evaluations.room();
     },
   };

@@ -69,7 +69,7 @@ export interface AlreadyFinished {
 /** Continues a run from its last checkpoint: the library function behind `dspx resume`. */
 export async function resume(runId: string, store: Store, signal: AbortSignal, hooks: OptimizeHooks = {}, options: ResumeOptions = {}): Promise<OptimizeReport | AlreadyFinished> {
   const run = store.runs.resolve(runId);
-  if (run.kind !== "optimize") throw new UserError(`run ${run.id} is an eval run: only optimize runs can be resumed (re-run \`dspx eval\`: finished examples are reused)`);
+  if (run.kind !== "optimize") throw new UserError(`run ${run.id} is ${run.kind === "eval" ? "an eval" : "a compare"} run: only optimize runs can be resumed (re-run \`dspx ${run.kind}\`: finished examples are reused)`);
   if (run.status === "running") throw new UserError(`run ${run.id} is still running (process ${run.pid}); stop it first, or wait for it`);
   // A finished run is finished even when what its checkpoint kept cannot be read.
   if (run.status === "done") return finishedRun(run, store);

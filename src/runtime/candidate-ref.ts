@@ -18,9 +18,10 @@ export type CandidateRef =
 
 /**
  * Reads `<run>`, `<run>:<candidate>` (unique prefixes of both) or a program file path. A run still
- * in progress has no final best candidate yet: name one of its candidates explicitly.
+ * in progress has no final best candidate yet: name one of its candidates explicitly. A compare run
+ * is refused (`use` says what for: "export", "compare"…).
  */
-export function resolveCandidateRef(store: Store, ref: string): CandidateRef {
+export function resolveCandidateRef(store: Store, ref: string, use = "use"): CandidateRef {
   const looksLikeFile = /[\\/]|\.(ya?ml|json)$/i.test(ref);
   if (looksLikeFile || existsSync(ref)) {
     if (!existsSync(ref)) throw new UserError({ message: "no such program file", pos: { file: ref } });
@@ -28,6 +29,13 @@ export function resolveCandidateRef(store: Store, ref: string): CandidateRef {
   }
   const [runPart, candidatePart] = ref.split(":", 2) as [string, string | undefined];
   const run = store.runs.resolve(runPart);
+  if (run.kind === "compare") {
+    // Its candidates are two other programs' (each side's program is not the run's), so it names none of its own.
+    const { a, b } = run.config;
+    throw new UserError(
+      `run ${run.id} is a compare run (A = ${a.ref}, B = ${b.ref}): it has no candidate of its own to ${use}; name one of the runs or programs it compared instead`,
+    );
+  }
   const candidates = store.runs.candidates(run.id);
   let hash: string;
   if (candidatePart !== undefined) {

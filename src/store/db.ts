@@ -131,11 +131,35 @@ function migrate(db: Database.Database, migrations: readonly Migration[], displa
     // Re-read inside the write lock: another process may have migrated meanwhile.
     const now = db.pragma("user_version", { simple: true }) as number;
     for (const m of migrations.filter((x) => x.version > now)) {
+      const before = m.rebuildsTables ? foreignKeyViolations(db) : 0;
       db.exec(m.sql);
+      // Rows of runs deleted outside dspx may already break a reference (gc removes them); a rebuild must add none.
+      if (m.rebuildsTables && foreignKeyViolations(db) > before) throw new Error(`migration ${m.version} (${m.description}) would break references between tables`);
       db.pragma(`user_version = ${m.version}`);
     }
   });
-  apply.immediate();
+  // A table rebuild runs with foreign keys off (so that dropping the old table deletes nothing that
+  // references it) and the modern ALTER TABLE RENAME; both are per-connection settings that SQLite
+  // ignores inside a transaction, so they are set around it, and put back whatever happens.
+  const rebuilds = pending.some((m) => m.rebuildsTables);
+  const legacyAlter = rebuilds ? (db.pragma("legacy_alter_table", { simple: true }) as number) : 0;
+  if (rebuilds) {
+    db.pragma("foreign_keys = OFF");
+    db.pragma("legacy_alter_table = OFF");
+  }
+  try {
+    apply.immediate();
+  } finally {
+    if (rebuilds) {
+      db.pragma(`legacy_alter_table = ${legacyAlter ? "ON" : "OFF"}`);
+      db.pragma("foreign_keys = ON");
+    }
+  }
+}
+
+/** How many rows reference a row that does not exist (`PRAGMA foreign_key_check`). */
+function foreignKeyViolations(db: Database.Database): number {
+  return (db.pragma("foreign_key_check") as unknown[]).length;
 }
 
 /**

@@ -6,6 +6,12 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /**
+   * The migration rebuilds a table that others reference (SQLite cannot change a CHECK in place): it
+   * runs with foreign keys off, so that dropping the old table cascades nothing, and is committed only
+   * if it leaves no more foreign-key violations than there were (see `migrate` in db.ts).
+   */
+  rebuildsTables?: true;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -174,6 +180,45 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE evaluations ADD COLUMN example_hash TEXT;
       -- 0: stored without messages, completions or trajectories (--no-traces, or dropped by gc).
       ALTER TABLE evaluations ADD COLUMN traced INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
+  {
+    version: 7,
+    description: "runs: a `compare` kind",
+    rebuildsTables: true,
+    sql: `
+      -- The runs table as version 2 made it, with 'compare' allowed as a kind. SQLite cannot change a
+      -- CHECK in place, so the table is rebuilt (foreign keys are off meanwhile: dropping the old one
+      -- cascades nothing), rows keep their rowids (the runs list orders ties by rowid), and the new
+      -- table takes the old one's name, which candidates, run_results, events and checkpoints name.
+      CREATE TABLE runs_new (
+        id             TEXT PRIMARY KEY,
+        kind           TEXT NOT NULL CHECK (kind IN ('eval', 'optimize', 'compare')),
+        name           TEXT,
+        program_name   TEXT NOT NULL,
+        program_file   TEXT NOT NULL,
+        program_hash   TEXT NOT NULL,
+        program_source TEXT NOT NULL,
+        config         TEXT NOT NULL,
+        seed           INTEGER,
+        status         TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+        error          TEXT,
+        pid            INTEGER,
+        started_at     INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        finished_at    INTEGER,
+        best_candidate TEXT,
+        best_score     REAL,
+        totals         TEXT NOT NULL DEFAULT '{}'
+      );
+      INSERT INTO runs_new (rowid, id, kind, name, program_name, program_file, program_hash, program_source, config, seed, status, error, pid,
+                            started_at, updated_at, finished_at, best_candidate, best_score, totals)
+        SELECT rowid, id, kind, name, program_name, program_file, program_hash, program_source, config, seed, status, error, pid,
+               started_at, updated_at, finished_at, best_candidate, best_score, totals
+        FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_new RENAME TO runs;
+      CREATE INDEX runs_started_at ON runs (started_at);
     `,
   },
 ];

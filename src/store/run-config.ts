@@ -105,25 +105,64 @@ const asStages = ({ optimizer, settings, ...rest }: z.infer<z.ZodObject<typeof s
 const optimizeV2 = z.object({ version: z.literal(2), ...singleFields }).transform(({ version: _v, ...c }) => asStages(c));
 const optimizeV1 = z.object(singleFields).transform(asStages);
 
+/** One side of a compare run: what was named, and what it ran as. */
+const compareSideSchema = z.object({
+  /** As named on the command line: a run, `run:candidate`, or a program file. */
+  ref: z.string(),
+  /** How `dspx compare` named it (`run abc123 (candidate 0f3e…)`, a file's path). */
+  label: z.string(),
+  /** The run its candidate came from (absent for a program file). */
+  run: z.string().optional(),
+  /**
+   * The side's candidate in this run: its state hash, with `-b` added to B's when both sides have
+   * the same state (the same prompts on other models), so that each side has results of its own.
+   */
+  candidate: z.string(),
+  /** The program it ran: its name, file and the sha256 of its source. */
+  program: z.object({ name: z.string(), file: z.string(), sha256: z.string() }),
+  /** The models and endpoints its LM steps ran on. */
+  models: z.array(z.string()),
+  /** Its LM settings as recorded (a run side replays its run's, unless --lm put both on one model). */
+  lm: recordedLmSchema,
+});
+
+/** A compare run (`dspx compare a b`): the two sides scored on the same examples, B against A. Compare runs are recorded since version 3. */
+const compareV3 = z.object({
+  version: z.literal(3),
+  a: compareSideSchema,
+  b: compareSideSchema,
+  /** The split (or file) both sides were scored on. */
+  dataset: z.string(),
+  limit: z.number().optional(),
+  /** The paired bootstrap's seed (--seed; absent: the default). */
+  seed: z.number().optional(),
+  concurrency: z.number(),
+  /** The command's own LM settings (--lm and the other LM flags). */
+  lm: recordedLmSchema,
+});
+
 export type EvalRunConfig = Omit<z.infer<typeof evalV3>, "version">;
+export type CompareRunConfig = Omit<z.infer<typeof compareV3>, "version">;
+export type CompareSideConfig = z.infer<typeof compareSideSchema>;
 export type OptimizeRunConfig = Omit<z.infer<typeof optimizeV3>, "version">;
 export type RunStage = z.infer<typeof stageSchema>;
-export type RunConfig = EvalRunConfig | OptimizeRunConfig;
+export type RunConfig = EvalRunConfig | OptimizeRunConfig | CompareRunConfig;
 
 /** The configuration of a run of each kind. */
 export interface RunConfigs {
   eval: EvalRunConfig;
   optimize: OptimizeRunConfig;
+  compare: CompareRunConfig;
 }
 
 /** A configuration as it is stored: the current version, checked. */
 export function writeRunConfig<K extends keyof RunConfigs>(kind: K, config: RunConfigs[K]): string {
-  const schema = kind === "eval" ? evalV3 : optimizeV3;
+  const schema = kind === "eval" ? evalV3 : kind === "optimize" ? optimizeV3 : compareV3;
   return JSON.stringify(schema.parse({ version: RUN_CONFIG_VERSION, ...config }));
 }
 
 /** A run's kind with its configuration. */
-export type KindAndConfig = { kind: "eval"; config: EvalRunConfig } | { kind: "optimize"; config: OptimizeRunConfig };
+export type KindAndConfig = { kind: "eval"; config: EvalRunConfig } | { kind: "optimize"; config: OptimizeRunConfig } | { kind: "compare"; config: CompareRunConfig };
 
 /** A stored configuration, of any version, as the current one (with the run's kind); or what makes it unreadable. */
 export function readRunConfig(kind: keyof RunConfigs, json: unknown): StoredJson<KindAndConfig> {
@@ -133,6 +172,11 @@ export function readRunConfig(kind: keyof RunConfigs, json: unknown): StoredJson
   }
   if (kind === "eval") {
     const read = readEval(json, version);
+    return read.ok ? { ok: true, value: { kind, config: read.value } } : read;
+  }
+  if (kind === "compare") {
+    // Compare runs were first recorded at version 3: there is no older one to upgrade.
+    const read = withoutVersion(readStoredValue(json, compareV3));
     return read.ok ? { ok: true, value: { kind, config: read.value } } : read;
   }
   const read = readOptimize(json, version);
@@ -161,7 +205,7 @@ function withoutVersion<T extends { version: number }>(read: StoredJson<T>): Sto
   return { ok: true, value: config };
 }
 
-/** The dataset a run's scores are on: an eval run's dataset, an optimize run's dev set. */
+/** The dataset a run's scores are on: an eval or compare run's dataset, an optimize run's dev set. */
 export function mainDataset(run: KindAndConfig): string {
-  return run.kind === "eval" ? run.config.dataset : run.config.devset;
+  return run.kind === "optimize" ? run.config.devset : run.config.dataset;
 }

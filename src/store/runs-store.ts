@@ -2,13 +2,14 @@ import type Database from "better-sqlite3";
 import { z } from "zod";
 import { UserError } from "../util/errors.js";
 import { displayPath } from "../util/display-path.js";
+import { compareSummarySchema, type CompareSummary } from "./compare-summary.js";
 import { processGone } from "./live-runs.js";
 import { readRunConfig, writeRunConfig, type RunConfigs } from "./run-config.js";
 import type { WriteOp } from "./statements.js";
 import { damagedRun, readStoredJson, readStoredRow, type StoredJson } from "./stored-json.js";
 import type { Writer } from "./writer.js";
 
-export type RunKind = "eval" | "optimize";
+export type RunKind = "eval" | "optimize" | "compare";
 export type RunStatus = "running" | "done" | "failed" | "interrupted";
 
 /** Counters a run accumulates; cost null when some price was unknown. */
@@ -25,6 +26,8 @@ export interface RunTotals {
   completionTokens?: number;
   costUsd?: number | null;
   wallMs?: number;
+  /** A compare run's conclusion (once it is done). */
+  compare?: CompareSummary;
   [key: string]: unknown;
 }
 
@@ -49,7 +52,7 @@ interface RunFields {
 
 /** A run of one kind, with its configuration: everything that defines it (models, data, optimizer settings…). */
 export type RunOf<K extends RunKind> = RunFields & { kind: K; config: RunConfigs[K] };
-export type RunRecord = RunOf<"eval"> | RunOf<"optimize">;
+export type RunRecord = RunOf<"eval"> | RunOf<"optimize"> | RunOf<"compare">;
 
 /** What `RunsStore.create` records: a run's fields that are known when it starts. */
 export type NewRun = {
@@ -79,7 +82,7 @@ export interface DamagedRun {
   startedAt?: number;
 }
 
-const runKind = z.enum(["eval", "optimize"]);
+const runKind = z.enum(["eval", "optimize", "compare"]);
 const runStatus = z.enum(["running", "done", "failed", "interrupted"]);
 
 /** A `runs` row as SQLite returns it; its JSON columns are read apart (see readRun). */
@@ -117,6 +120,7 @@ const totalsSchema = z.looseObject({
   completionTokens: count,
   costUsd: z.number().nullable().optional(),
   wallMs: count,
+  compare: compareSummarySchema.optional(),
 });
 const candidateRowSchema = z.object({ hash: z.string(), seq: z.number(), state: z.unknown(), parents: z.unknown(), origin: z.string(), created_at: z.number() });
 const parentsSchema = z.array(z.string());

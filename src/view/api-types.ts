@@ -26,7 +26,7 @@ export interface RunSummary {
   live: boolean;
   program: string;
   programFile: string;
-  /** The main dataset (split) scored: "dev" for optimize, the evaluated split for eval. */
+  /** The main dataset (split) scored: "dev" for optimize, the evaluated (compared) split for eval (compare). */
   split: string;
   /** Optimizer name, or the stages joined by "," for a sequence; null for eval/compare. */
   optimizer: string | null;
@@ -97,6 +97,36 @@ export interface RunResponse {
   progress: { done: number; total: number | null };
   /** Changes whenever anything of the run changes: the UI polls and re-renders when it differs. */
   version: string;
+  /** A compare run's two sides and their comparison; null for other runs. */
+  compare: CompareRunView | null;
+}
+
+/** One side of a compare run. */
+export interface CompareSideView {
+  /** As named on the command line: a run, run:candidate or a program file. */
+  ref: string;
+  label: string;
+  /** The run its candidate came from (null: a program file). */
+  run: string | null;
+  /** Its candidate in this run (the `a`/`b` of the examples view). */
+  candidate: string;
+  program: { name: string; file: string };
+  models: string[];
+  /** Its mean over the examples it has scored so far, and how many. */
+  mean: number | null;
+  n: number;
+}
+export interface CompareRunView {
+  dataset: string;
+  a: CompareSideView;
+  b: CompareSideView;
+  /**
+   * What the run concluded, as `dspx compare` printed it (its bootstrap seed and resamples; for a 0/1
+   * metric the exact test): null until the run is done.
+   */
+  summary: (PairedStats & { resamples: number; seed: number; exact: { aOnly: number; bOnly: number; pValue: number } | null; sameModels: boolean }) | null;
+  /** Over the examples both sides have scored so far, by the examples view's code: what a running comparison shows. */
+  stats: PairedStats | null;
 }
 
 export interface DemoView {

@@ -79,6 +79,10 @@ describe("dspx view in a browser", () => {
     await page.getByTestId("runs-kind").selectOption("eval");
     await expect.poll(() => table.locator("tbody tr").count(), WAIT).toBe(runs.filter((r) => r.kind === "eval").length);
     expect(await table.locator(`[data-run="${fixture.evalRun}"]`).count()).toBe(1);
+    // And by kind compare, the compare run.
+    await page.getByTestId("runs-kind").selectOption("compare");
+    await expect.poll(() => table.locator("tbody tr").count(), WAIT).toBe(1);
+    expect(await table.locator(`[data-run="${fixture.compareRun}"]`).innerText()).toContain("compare");
     await page.getByTestId("runs-kind").selectOption("");
     await screenshot(page, "runs");
     expect(errors).toEqual([]);
@@ -137,6 +141,34 @@ describe("dspx view in a browser", () => {
     expect(page.url()).toContain("filter=flips");
     await screenshot(page, "examples-flips", true);
     await screenshot(page, "readme-examples");
+    expect(errors).toEqual([]);
+  });
+
+  it("opens a compare run: its two sides, B − A with its 95% CI and the sign test, and the examples of A vs B", async () => {
+    const run = await view.api<RunResponse>(`/api/runs/${fixture.compareRun}`);
+    const summary = run.compare!.summary!;
+    expect(run.run.kind).toBe("compare");
+    const { page, errors } = await open(`#/runs/${fixture.compareRun}`);
+    await page.getByTestId("comparison").waitFor();
+    expect(await page.getByTestId("side-a").innerText()).toContain(run.compare!.a.label);
+    expect(await page.getByTestId("side-b").innerText()).toContain(run.compare!.b.label);
+    const signed = (x: number) => (x > 0 ? "+" : "") + x.toFixed(3);
+    expect(await page.getByTestId("comparison-diff").innerText()).toBe(signed(summary.meanDiff));
+    expect(await page.getByTestId("comparison-ci").innerText()).toContain(`95% CI ${signed(summary.ci95[0])} to ${signed(summary.ci95[1])}`);
+    expect(await page.getByTestId("comparison-sign").innerText()).toContain(`of ${summary.n}; sign test p =`);
+    // No optimize-only sections.
+    expect(await page.getByTestId("lineage-section").count()).toBe(0);
+    expect(await page.getByTestId("final-scores").count()).toBe(0);
+    await screenshot(page, "compare-run", true);
+    // The examples view opens on A vs B, with the same paired statistics.
+    await page.getByTestId("compare-examples-link").click();
+    const examples = await view.api<ExamplesResponse>(`/api/runs/${fixture.compareRun}/examples`);
+    expect([examples.a, examples.b]).toEqual([run.compare!.a.candidate, run.compare!.b.candidate]);
+    await expect.poll(() => page.getByTestId("examples-total").getAttribute("data-total"), WAIT).toBe(String(examples.total));
+    expect(await page.getByTestId("pick-a").inputValue()).toBe(run.compare!.a.candidate);
+    expect(await page.getByTestId("pick-b").inputValue()).toBe(run.compare!.b.candidate);
+    expect(await page.getByTestId("paired-stats").innerText()).toContain(signed(summary.meanDiff));
+    await screenshot(page, "compare-examples", true);
     expect(errors).toEqual([]);
   });
 

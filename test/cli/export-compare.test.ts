@@ -101,6 +101,23 @@ describe("dspx compare", () => {
     expect(json.diffCi95[1]).toBeGreaterThanOrEqual(json.diff);
   });
 
+  it("records a compare run: its id first, listed by runs; resume, export and a compare of it refuse it (exit 2)", async () => {
+    const db = path.join(dir, "compare-run.db");
+    const { runId } = await runWithDemos(db);
+    const r = await dspx(["compare", TRIAGE, runId, "--limit", "10", "--name", "triage check"], db);
+    expect(r.code, r.stderr).toBe(0);
+    const compareRun = /^run\s+([2-9a-z]{8})\n/.exec(r.stdout)?.[1];
+    expect(compareRun, r.stdout).toBeDefined();
+    const runs = JSON.parse((await dspx(["runs", "--json"], db)).stdout).runs;
+    expect(runs[0]).toMatchObject({ id: compareRun, kind: "compare", name: "triage check", status: "done" });
+    for (const args of [["resume", compareRun!], ["export", compareRun!], ["compare", compareRun!, TRIAGE]]) {
+      const refused = await dspx(args, db);
+      expect(refused.code, `${args[0]}: ${refused.stderr}`).toBe(2);
+      expect(refused.stderr).toMatch(new RegExp(`^error: run ${compareRun} is a compare run`));
+      expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
   it("runs the exact sign test for a 0/1 metric, matching a hand count", async () => {
     const db = path.join(dir, "exact.db");
     const binary = path.join(dir, "binary.yaml");

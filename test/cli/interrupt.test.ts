@@ -41,11 +41,21 @@ async function interruptWhileInFlight(args: string[], db: string, signal: NodeJS
 
 describe("Ctrl-C while calls are in flight", () => {
   it("compare: exit 130 with a line saying where it stopped, not 'This operation was aborted'", async () => {
-    const r = await interruptWhileInFlight(["compare", TRIAGE, TRIAGE, "--limit", "4"], path.join(dir, "compare.db"));
+    const db = path.join(dir, "compare.db");
+    const r = await interruptWhileInFlight(["compare", TRIAGE, TRIAGE, "--limit", "4"], db);
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stdout).toBe("");
+    // Only the compare run's id: nothing was compared.
+    const runId = /^run\s+([2-9a-z]{8})\n$/.exec(r.stdout)?.[1];
+    expect(runId, r.stdout).toBeDefined();
     // The calls in flight ended and count.
-    expect(r.stderr).toMatch(new RegExp(`interrupted while scoring A \\(${r.inFlight} of 4 examples done\\), so nothing was compared`));
+    expect(r.stderr).toMatch(new RegExp(`interrupted while scoring A \\(${r.inFlight} of 4 examples done\\), so nothing was compared; the evaluations that finished are kept \\(in run ${runId}\\)`));
+    // The run is marked interrupted, with what side A got through.
+    const sql = new Database(db, { readonly: true });
+    const row = sql.prepare("SELECT kind, status, json_extract(totals, '$.examples') AS examples FROM runs WHERE id = ?").get(runId);
+    const linked = sql.prepare("SELECT COUNT(*) AS n FROM run_results WHERE run_id = ?").get(runId);
+    sql.close();
+    expect(row).toEqual({ kind: "compare", status: "interrupted", examples: r.inFlight });
+    expect(linked).toEqual({ n: r.inFlight });
     expect(r.stderr).not.toContain("aborted");
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });

@@ -2,7 +2,7 @@ import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import type { CandidateView } from "../../src/view/run-view.js";
 import { modelsTable } from "../../src/cli/commands/cache.js";
-import { flippedTable } from "../../src/cli/commands/compare.js";
+import { flippedTable } from "../../src/cli/render/comparison.js";
 import { runsTable } from "../../src/cli/commands/runs.js";
 import { candidatesTable, eventsTable } from "../../src/cli/commands/show.js";
 import { worstTable } from "../../src/cli/render/worst.js";
@@ -10,7 +10,7 @@ import { layoutTable, type Column, type TableSpec, type TableStyle } from "../..
 import stringWidth from "string-width";
 import { displayWidth, oneLineCell, truncateToWidth } from "../../src/cli/text-width.js";
 import { wrapParts } from "../../src/cli/wrap.js";
-import type { EventRecord, RunKind, RunOf, RunRecord } from "../../src/store/runs-store.js";
+import type { EventRecord, RunOf, RunRecord } from "../../src/store/runs-store.js";
 import { EVAL_CONFIG, OPTIMIZE_CONFIG } from "../support/run-configs.js";
 
 const WIDTHS = [60, 80, 120] as const;
@@ -146,7 +146,7 @@ describe("layoutTable", () => {
 // feedback with wide characters, three datasets.
 const NOW = Date.UTC(2025, 4, 6, 9, 30);
 
-function run({ kind = "optimize", config, ...over }: Partial<Omit<RunOf<"optimize">, "kind" | "config">> & { kind?: RunKind; config?: Record<string, unknown> }): RunRecord {
+function run({ kind = "optimize", config, ...over }: Partial<Omit<RunOf<"optimize">, "kind" | "config">> & { kind?: "eval" | "optimize"; config?: Record<string, unknown> }): RunRecord {
   const fields = {
     id: "k3v9x2ab",
     programName: "support-triage",

@@ -21,7 +21,7 @@ export interface ExportFlags {
 
 export async function exportCommand(ref: string, flags: ExportFlags, ctx: CommandContext): Promise<number> {
   const store = openStore(flags, ctx, { write: false });
-  const candidate = resolveCandidateRef(store, ref);
+  const candidate = resolveCandidateRef(store, ref, "export");
   if (candidate.kind !== "run") throw new UserError(`export takes a run (or run:candidate), not a program file: ${ref}`);
   const { run } = candidate;
   const format = flags.format ?? (flags.output && /\.json$/i.test(flags.output) ? "json" : "yaml");

@@ -30,11 +30,11 @@ export function runSummary(r: RunRecord) {
 }
 
 /**
- * What a run scored on: an eval run's split (or the dataset file it was given); an optimize run's
+ * What a run scored on: an eval or compare run's split (or the dataset file it was given); an optimize run's
  * train and dev sets (`train` alone when dev was split from it).
  */
 export function runSplit(r: KindAndConfig): string {
-  if (r.kind === "eval") return r.config.dataset;
+  if (r.kind !== "optimize") return r.config.dataset;
   return "splitFromTrain" in r.config.data.dev ? "train" : "train/dev";
 }
 
@@ -56,7 +56,7 @@ export async function runsCommand(flags: RunsFlags, ctx: CommandContext): Promis
     return 0;
   }
   if (runs.length === 0) {
-    output.out(store.exists ? `no runs yet in ${store.file} (dspx eval and dspx optimize record them)` : `no runs yet: there is no dspx database at ${store.file} (dspx eval and dspx optimize create it)`);
+    output.out(store.exists ? `no runs yet in ${store.file} (dspx eval, dspx optimize and dspx compare record them)` : `no runs yet: there is no dspx database at ${store.file} (dspx eval, dspx optimize and dspx compare create it)`);
     return 0;
   }
   output.out(output.table(runsTable(runs, output.color)));

@@ -17,6 +17,8 @@ import type { Column, TableSpec } from "../table.js";
 import { wrapParts } from "../wrap.js";
 import { formatWhen, runSummary } from "./runs.js";
 import { displayPath } from "../../util/display-path.js";
+import type { Store } from "../../store/store.js";
+import { compareRunLines, type SideScores } from "../render/compare-run.js";
 
 export interface ShowFlags {
   db?: string;
@@ -37,8 +39,23 @@ export async function showCommand(ref: string, flags: ShowFlags, ctx: CommandCon
     output.out(JSON.stringify(viewJson(view)));
     return 0;
   }
-  output.out(renderView(view, ctx, flags.show ?? 5, flags.events ?? DEFAULT_EVENTS));
+  const { run } = view;
+  const compared = run.kind === "compare" ? { run, scores: sideScores(store, run) } : undefined;
+  output.out(renderView(view, ctx, flags.show ?? 5, flags.events ?? DEFAULT_EVENTS, compared));
   return 0;
+}
+
+/** Each example's score on either side of a compare run, in dataset order. */
+function sideScores(store: Store, run: RunOf<"compare">): SideScores[] {
+  const byId = new Map<string, SideScores & { idx: number }>();
+  for (const k of ["a", "b"] as const) {
+    for (const r of store.evaluations.results(run.id, { candidate: run.config[k].candidate, dataset: run.config.dataset })) {
+      const row = byId.get(r.exampleId) ?? { exampleId: r.exampleId, idx: r.idx };
+      row[k] = r.score;
+      byId.set(r.exampleId, row);
+    }
+  }
+  return [...byId.values()].sort((x, y) => x.idx - y.idx).map(({ idx: _idx, ...s }) => s);
 }
 
 function viewJson(v: RunView) {
@@ -58,13 +75,25 @@ function trajectoriesJson(trace: readonly unknown[]) {
   return found.length > 0 ? { trajectories: Object.fromEntries(found.map((t) => [t.step, t.trajectory])) } : {};
 }
 
-function renderView(v: RunView, { output }: CommandContext, worst: number, events: number | "all"): string {
+function renderView(v: RunView, { output }: CommandContext, worst: number, events: number | "all", compared?: { run: RunOf<"compare">; scores: SideScores[] }): string {
   const c = output.color;
   const { run } = v;
   const lines: string[] = [];
   const status = run.status === "done" ? c.green(run.status) : run.status === "running" ? c.cyan(run.status) : c.yellow(run.status);
   lines.push(wrapParts("", [`${c.bold(`run ${run.id}`)}${run.name ? ` ${c.dim(run.name)}` : ""}`, run.kind, run.programName, status], output.columns));
   if (run.error) lines.push(`${c.red("error")}    ${run.error}`);
+  if (compared) {
+    // A compare run: its two sides and what the comparison concluded, its totals, its events.
+    lines.push(...compareRunLines(compared.run, compared.scores, output, worst));
+    lines.push("");
+    lines.push(`${c.bold("started")}  ${formatWhen(run.startedAt)} · took ${formatDuration((run.finishedAt ?? run.updatedAt) - run.startedAt)}`);
+    lines.push(totalsLine(run, output, [plural(Number(run.totals.examples ?? 0), "example") + " compared"]));
+    if (v.events.length > 0) {
+      const { heading, listed } = eventsListed(v.events, events);
+      lines.push("", c.bold(heading), output.table(eventsTable(listed), "plain"));
+    }
+    return lines.join("\n");
+  }
   lines.push(`${c.bold("program")}  ${displayPath(run.programFile)}${programChanged(run.programFile, run.programHash) ? c.yellow(" (changed since this run)") : ""}`);
   const seedShown = run.seed !== undefined && !("seed" in run.config);
   if (run.kind === "eval") lines.push(wrapParts(`${c.bold("data")}     `, evalDataParts(run), output.columns));
@@ -74,12 +103,10 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
   const n = (key: string) => formatInt(Number(t[key] ?? 0));
   const count = (key: string, word: string) => plural(Number(t[key] ?? 0), word);
   // An eval run counts examples; an optimize run counts steps, candidates and rollouts.
-  const work =
-    run.kind === "optimize"
-      ? [count("steps", "step"), count("candidates", "candidate"), count("rollouts", "rollout"), `${count("calls", "call")}${t.proposalCalls ? ` (${n("proposalCalls")} proposal/reflection)` : ""}`]
-      : [count("examples", "example"), count("errors", "error"), ...(t.memoized ? [`${n("memoized")} reused`] : []), `${count("calls", "call")}${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`, ...(t.toolCalls !== undefined ? [toolCallsPhrase(t)!] : [])];
   lines.push(
-    wrapParts(`${c.bold("totals")}   `, [...work, `${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens`, `cost ${formatUsd((t.costUsd ?? 0) as number | null)}`], output.columns),
+    run.kind === "optimize"
+      ? totalsLine(run, output, [count("steps", "step"), count("candidates", "candidate"), count("rollouts", "rollout"), `${count("calls", "call")}${t.proposalCalls ? ` (${n("proposalCalls")} proposal/reflection)` : ""}`])
+      : totalsLine(run, output, [count("examples", "example")]),
   );
   const stages = stagesSchema.safeParse(t.stages);
   if (stages.success) lines.push(...stageLines(stages.data, c));
@@ -119,8 +146,27 @@ function renderView(v: RunView, { output }: CommandContext, worst: number, event
   return lines.join("\n");
 }
 
+/**
+ * The totals line: `work` (what the run counts first), then — for an eval or compare run — errors,
+ * reuse, calls and tool calls; tokens and cost.
+ */
+function totalsLine(run: RunRecord, output: CommandContext["output"], work: string[]): string {
+  const t = run.totals;
+  const n = (key: string) => formatInt(Number(t[key] ?? 0));
+  const count = (key: string, word: string) => plural(Number(t[key] ?? 0), word);
+  const evaluated =
+    run.kind === "optimize"
+      ? []
+      : [count("errors", "error"), ...(t.memoized ? [`${n("memoized")} reused`] : []), `${count("calls", "call")}${t.cachedCalls ? ` (${n("cachedCalls")} cached)` : ""}`, ...(t.toolCalls !== undefined ? [toolCallsPhrase(t)!] : [])];
+  return wrapParts(`${output.color.bold("totals")}   `, [...work, ...evaluated, `${n("promptTokens")} prompt / ${n("completionTokens")} completion tokens`, `cost ${formatUsd((t.costUsd ?? 0) as number | null)}`], output.columns);
+}
+
 /** The configuration line's settings: an eval run's dataset and limit are on its data line instead. */
 function shownConfig(run: RunRecord): Record<string, unknown> {
+  if (run.kind === "compare") {
+    const { a: _a, b: _b, dataset: _dataset, limit: _limit, ...rest } = run.config;
+    return rest;
+  }
   if (run.kind !== "eval") {
     // One optimizer's settings as `settings`; a sequence's under each optimizer's name, in order.
     const { optimizer, stages, ...rest } = run.config;

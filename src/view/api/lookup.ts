@@ -34,8 +34,9 @@ export function baselineOf(store: ViewStore, runId: string): string | null {
   return candidateHashes(store, runId)[0] ?? null;
 }
 
-/** The default pair an examples view compares: the baseline (a) and the best candidate (b). */
+/** The default pair an examples view compares: a compare run's sides A and B; else the baseline (a) and the best candidate (b). */
 export function defaultPair(store: ViewStore, run: RunRecord): { a: string; b: string } | null {
+  if (run.kind === "compare") return { a: run.config.a.candidate, b: run.config.b.candidate };
   const baseline = baselineOf(store, run.id);
   if (baseline === null) return null;
   return { a: baseline, b: run.bestCandidate ?? baseline };

@@ -4,6 +4,7 @@ import { mainDataset } from "../../store/run-config.js";
 import type { EventRecord, RunRecord } from "../../store/runs-store.js";
 import type { ViewStore } from "../view-store.js";
 import { eventsByStage } from "../gepa-frontier.js";
+import { compareRunView } from "./compare-run.js";
 import { findRun } from "./lookup.js";
 import { datasetScoreView, groupedResults, lightResults, type LightResult } from "./results-table.js";
 import { runSummary } from "./runs.js";
@@ -39,8 +40,9 @@ function runResponse(store: ViewStore, run: RunRecord, now: number): RunResponse
     scores: scorePoints(candidates.map((c) => ({ hash: c.hash, seq: c.seq })), grouped, main),
     final: { baseline: finalOf(baseline), best: finalOf(best) },
     events: events.map((e) => ({ seq: e.seq, at: e.at, type: e.type, data: e.data })),
-    progress: { done: results.length, total: run.kind === "eval" && run.status !== "running" ? (run.totals.examples ?? results.length) : null },
+    progress: { done: results.length, total: run.status === "running" ? null : run.kind === "eval" ? (run.totals.examples ?? results.length) : run.kind === "compare" ? results.length : null },
     version: runVersion(store, run),
+    compare: run.kind === "compare" ? compareRunView(store, run) : null,
   };
 }
 

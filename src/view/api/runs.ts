@@ -1,5 +1,5 @@
 import { API_VERSION, type RunsResponse, type RunSummary } from "../api-types.js";
-import { mainDataset, recordedLmOf } from "../../store/run-config.js";
+import { mainDataset, recordedLmOf, type CompareRunConfig } from "../../store/run-config.js";
 import { isDamaged, type RunRecord } from "../../store/runs-store.js";
 import type { ViewStore } from "../view-store.js";
 import { badRequest } from "./failure.js";
@@ -62,7 +62,7 @@ export function runSummary(r: RunRecord, candidates: number, now = Date.now()): 
     programFile: r.programFile,
     split: mainDataset(r),
     optimizer: r.kind === "optimize" ? r.config.stages.map((s) => s.optimizer).join(",") : null,
-    model: r.kind === "eval" ? r.config.model : (lm.override ?? lm.defaultModel ?? null),
+    model: r.kind === "eval" ? r.config.model : r.kind === "compare" ? compareModels(r.config) : (lm.override ?? lm.defaultModel ?? null),
     bestScore: r.bestScore ?? null,
     bestCandidate: r.bestCandidate ?? null,
     calls: r.totals.calls ?? 0,
@@ -73,4 +73,10 @@ export function runSummary(r: RunRecord, candidates: number, now = Date.now()): 
     durationMs: (r.finishedAt ?? (live ? now : r.updatedAt)) - r.startedAt,
     candidates,
   };
+}
+
+/** The models a compare run's sides ran on, each once (null when none was resolved). */
+function compareModels(config: CompareRunConfig): string | null {
+  const models = [...new Set([...config.a.models, ...config.b.models])];
+  return models.length > 0 ? models.join(", ") : null;
 }

@@ -90,6 +90,7 @@ export function fixtureData() {
       events: candidates.map((c, i) => ({ seq: i, at: c.createdAt, type: "candidate", data: { hash: c.hash, note: HOSTILE } })),
       progress: { done: candidates.length * 20, total: 400 },
       version: `v${candidates.length}`,
+      compare: null,
     };
   };
   const rows: ExampleRow[] = Array.from({ length: 30 }, (_, i) => ({

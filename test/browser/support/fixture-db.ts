@@ -21,6 +21,8 @@ export interface FixtureRuns {
   db: string;
   optimizeRun: string;
   evalRun: string;
+  /** `dspx compare` of the program as written (A) against the GEPA run's best (B), on sim. */
+  compareRun: string;
 }
 
 async function runJson(args: string[], db: string, env: Record<string, string> = {}): Promise<{ runId: string }> {
@@ -30,13 +32,15 @@ async function runJson(args: string[], db: string, env: Record<string, string> =
 }
 
 /**
- * A database made by real runs: a small GEPA optimization on `sim`, and an eval of the program
- * against the mock provider answering with hostile completions.
+ * A database made by real runs: a small GEPA optimization on `sim`, an eval of the program
+ * against the mock provider answering with hostile completions, and a comparison of the program
+ * with the optimization's best.
  */
 export async function makeFixtureRuns(mockBaseUrl: string): Promise<FixtureRuns> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "dspx-browser-"));
   const db = path.join(dir, "view.db");
   const opt = await runJson(["optimize", PROGRAM, "--optimizer", "gepa", "--seed", "1", "--budget-calls", "800", "--lm", "sim", "--name", "gepa-fixture"], db);
   const ev = await runJson(["eval", PROGRAM, "--lm", "openai:gpt-4.1-mini", "--base-url", mockBaseUrl], db, { OPENAI_API_KEY: "sk-test" });
-  return { dir, db, optimizeRun: opt.runId, evalRun: ev.runId };
+  const cmp = await runJson(["compare", PROGRAM, opt.runId, "--lm", "sim", "--name", "compare-fixture"], db);
+  return { dir, db, optimizeRun: opt.runId, evalRun: ev.runId, compareRun: cmp.runId };
 }

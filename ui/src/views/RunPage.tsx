@@ -5,6 +5,7 @@ import { asText, fmtCost, fmtDuration, fmtScore, fmtTime } from "../format.js";
 import { useLiveRun } from "../hooks.js";
 import { href } from "../route.js";
 import { CandidateDetail } from "./CandidateDetail.js";
+import { Comparison } from "./Comparison.js";
 import { Lineage } from "./Lineage.js";
 import { ScoreChart } from "./ScoreChart.js";
 
@@ -49,6 +50,11 @@ export function RunPage({ runId, candidate }: { runId: string; candidate?: strin
         <Tile label="cost" value={fmtCost(run.costUsd)} />
         <Tile label="progress" value={`${res.progress.done}${res.progress.total !== null ? ` / ${res.progress.total}` : ""}`} testid="progress" />
       </div>
+      {res.compare && (
+        <Section title="Comparison" testid="comparison-section">
+          <Comparison runId={run.id} compare={res.compare} running={run.live} />
+        </Section>
+      )}
       {res.budget && <Budget budget={res.budget} />}
       {res.stages.length > 1 && (
         <Section title="Stages">
@@ -72,13 +78,15 @@ export function RunPage({ runId, candidate }: { runId: string; candidate?: strin
         </Section>
       )}
       {selected && (
-        <Section title={`Candidate #${selected.seq}${selected.hash === run.bestCandidate ? " (best)" : ""}`}>
+        <Section title={`Candidate #${selected.seq}${run.kind === "compare" ? ` (side ${selected.origin})` : selected.hash === run.bestCandidate ? " (best)" : ""}`}>
           <CandidateDetail candidate={selected} byHash={byHash} onSelect={select} />
         </Section>
       )}
-      <Section title="Final scores" testid="final-scores">
-        <FinalScores baseline={res.final.baseline} best={res.final.best} />
-      </Section>
+      {run.kind !== "compare" && (
+        <Section title="Final scores" testid="final-scores">
+          <FinalScores baseline={res.final.baseline} best={res.final.best} />
+        </Section>
+      )}
       <Section title="Configuration and plan">
         <details>
           <summary>Configuration</summary>

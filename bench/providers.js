@@ -52,6 +52,8 @@ async function overhead() {
   const INLINE = { DSPX_BENCH_INLINE_WRITER: "1" };
   const NO_TURN = { DSPX_BENCH_NO_TURN_BATCHING: "1" };
   const contenders = [
+    // Nothing stored: the scheduler, rendering, parsing and the metric alone (what recording every result and trace costs is the difference).
+    ["dspx eval --no-cache --no-record", ["--no-cache", "--no-record"], {}],
     ["dspx eval --no-cache", ["--no-cache"], {}],
     ["dspx eval (writing the cache): writer thread, turn batching", [], {}],
     ["  … inline writes, turn batching", [], INLINE],

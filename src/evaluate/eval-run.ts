@@ -46,6 +46,8 @@ export async function beginEvalRun(
     name?: string;
     /** false: evaluate every example again (`--no-memo`). */
     reuse?: boolean;
+    /** How many examples it will score (kept in its totals, for a viewer's progress while it runs). */
+    expected?: number;
     /** The run row exists: called before anything that can fail (resolving the models), so its id can be shown first. */
     onCreated?: (runId: string) => void;
   },
@@ -63,6 +65,8 @@ export async function beginEvalRun(
     config: { dataset: info.dataset, ...info.config },
   });
   info.onCreated?.(runId);
+  const expected = info.expected !== undefined ? { expected: info.expected } : {};
+  if (info.expected !== undefined) store.runs.update(runId, { totals: expected });
   store.runs.addCandidate(runId, { hash: candidate, state: program.state, origin: "program" });
   program.pool.linkCacheTo(runId);
   let memo: EvalMemo;
@@ -92,7 +96,7 @@ export async function beginEvalRun(
         status,
         finished: true,
         ...(error && !interrupted ? { error: failureText(error) } : {}),
-        ...(partial ? { totals: totalsOf(partial), bestCandidate: candidate, ...(Number.isFinite(partial.summary.mean) ? { bestScore: partial.summary.mean } : {}) } : {}),
+        ...(partial ? { totals: { ...totalsOf(partial), ...expected }, bestCandidate: candidate, ...(Number.isFinite(partial.summary.mean) ? { bestScore: partial.summary.mean } : {}) } : {}),
       });
     },
   };

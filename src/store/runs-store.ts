@@ -26,6 +26,8 @@ export interface RunTotals {
   completionTokens?: number;
   costUsd?: number | null;
   wallMs?: number;
+  /** Examples an eval run set out to score, recorded when it starts: a viewer shows its progress out of them. */
+  expected?: number;
   /** A compare run's conclusion (once it is done). */
   compare?: CompareSummary;
   [key: string]: unknown;
@@ -120,6 +122,7 @@ const totalsSchema = z.looseObject({
   completionTokens: count,
   costUsd: z.number().nullable().optional(),
   wallMs: count,
+  expected: count,
   compare: compareSummarySchema.optional(),
 });
 const candidateRowSchema = z.object({ hash: z.string(), seq: z.number(), state: z.unknown(), parents: z.unknown(), origin: z.string(), created_at: z.number() });

@@ -124,6 +124,7 @@ export async function evalCommand(file: string, flags: EvalFlags, ctx: CommandCo
             ...(flags.name ? { name: flags.name } : {}),
             // --no-memo: evaluate every example again (the LM cache still answers repeated calls).
             reuse,
+            expected: total,
             config: { datasetFile: datasetPath(program.spec, flags).file, model, lm: program.pool.recordedLm(), concurrency, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.maxUsd !== undefined ? { maxUsd: flags.maxUsd } : {}), ...(flags.traces === false ? { traces: false as const } : {}) },
             onCreated: (runId) => {
               if (!output.json) output.out(`${output.color.bold("run")}    ${runId}`);

@@ -1,5 +1,4 @@
-import type { CompareResult } from "./compare.js";
-import { exactSignTestP } from "./compare.js";
+import { signCounts, type CompareResult } from "./compare.js";
 import { storeMemo, type EvalMemo } from "./memo.js";
 import type { EvalOutcome } from "./types.js";
 import { stateHash } from "../program/state.js";
@@ -45,8 +44,6 @@ export interface CompareRun {
 
 /** The summary a finished compare run keeps (`totals.compare`). */
 export function compareSummary(result: CompareResult & { sameModels: boolean }): CompareSummary {
-  const improved = result.improved.length;
-  const regressed = result.regressed.length;
   return {
     n: result.n,
     meanA: result.meanA,
@@ -54,10 +51,7 @@ export function compareSummary(result: CompareResult & { sameModels: boolean }):
     diff: result.diff,
     ci95: result.diffCi95,
     bootstrap: result.bootstrap,
-    improved,
-    regressed,
-    ties: result.n - improved - regressed,
-    signTestP: result.exact?.pValue ?? exactSignTestP(regressed, improved),
+    ...signCounts(result),
     ...(result.exact ? { exact: result.exact } : {}),
     sameModels: result.sameModels,
   };

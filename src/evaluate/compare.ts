@@ -165,6 +165,17 @@ function nearestRank(perMille: number, count: number): number {
 }
 
 /**
+ * How many examples B scored higher on, lower on and the same, and the two-sided sign test over
+ * those that changed (for a 0/1 metric, the exact test's p): what a recorded comparison and the
+ * viewer's paired statistics both report.
+ */
+export function signCounts(c: CompareResult): { improved: number; regressed: number; ties: number; signTestP: number } {
+  const improved = c.improved.length;
+  const regressed = c.regressed.length;
+  return { improved, regressed, ties: c.n - improved - regressed, signTestP: c.exact?.pValue ?? exactSignTestP(regressed, improved) };
+}
+
+/**
  * Exact two-sided sign test (the exact McNemar test) on the discordant pairs of a 0/1 metric:
  * aOnly = #(a=1, b=0), bOnly = #(a=0, b=1), n = aOnly + bOnly, m = min(aOnly, bOnly),
  *   p = min(1, 2 · Σ_{k=0}^{m} C(n, k) / 2^n),   and p = 1 when n = 0.

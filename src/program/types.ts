@@ -78,6 +78,11 @@ export interface DataPaths {
 
 export type SplitName = keyof DataPaths;
 
+/** Whether a dataset label names a split of the program's data section (else it is a file). */
+export function isSplitName(name: string): name is SplitName {
+  return name === "train" || name === "dev" || name === "test";
+}
+
 /** The structure the user wrote, validated. Never mutated after loading. */
 export interface ProgramSpec {
   /** Absolute path of the program file. */

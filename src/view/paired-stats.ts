@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { comparePaired, exactSignTestP, type PairedScore } from "../evaluate/compare.js";
+import { comparePaired, signCounts, type PairedScore } from "../evaluate/compare.js";
 import type { PairedStats } from "./api-types.js";
 
 /** Stats of recent pairings, by content: the bootstrap (10,000 resamples) costs more than a page of rows. */
@@ -18,19 +18,8 @@ export function pairedStats(pairs: readonly PairedScore[]): PairedStats | null {
   const known = recent.get(key);
   if (known) return known;
   const c = comparePaired(pairs);
-  const wins = c.improved.length;
-  const losses = c.regressed.length;
-  const stats: PairedStats = {
-    n: c.n,
-    meanA: c.meanA,
-    meanB: c.meanB,
-    meanDiff: c.diff,
-    ci95: c.diffCi95,
-    wins,
-    losses,
-    ties: c.n - wins - losses,
-    signTestP: c.exact?.pValue ?? exactSignTestP(losses, wins),
-  };
+  const { improved, regressed, ties, signTestP } = signCounts(c);
+  const stats: PairedStats = { n: c.n, meanA: c.meanA, meanB: c.meanB, meanDiff: c.diff, ci95: c.diffCi95, wins: improved, losses: regressed, ties, signTestP };
   if (recent.size >= RECENT) recent.delete(recent.keys().next().value!);
   recent.set(key, stats);
   return stats;

@@ -3,7 +3,7 @@ import { DEFAULT_CONCURRENCY } from "../../evaluate/program.js";
 import type { CompareRun } from "../../evaluate/compare-run.js";
 import { loadCandidate, resolveCandidateRef, type CandidateRef } from "../../runtime/candidate-ref.js";
 import { LMPool } from "../../lm/pool.js";
-import type { SplitName } from "../../program/types.js";
+import { isSplitName, type SplitName } from "../../program/types.js";
 import { mainDataset } from "../../store/run-config.js";
 import { InterruptedError, UserError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
@@ -42,7 +42,7 @@ export async function compareCommand(refA: string, refB: string, flags: CompareF
   const toolResults = settings.cache ? store.toolResults : undefined;
   const [pa, pb] = await Promise.all([loadCandidate(a, pool, { replay, toolResults }), loadCandidate(b, pool, { replay, toolResults })]);
   // Default dataset: an explicit one, else the split a run was evaluated on, else dev.
-  const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [mainDataset(r.run)] : [])).find((d): d is SplitName => d === "dev" || d === "test" || d === "train");
+  const runSplit = [a, b].flatMap((r) => (r.kind === "run" ? [mainDataset(r.run)] : [])).find(isSplitName);
   const choice = flags.dataset ? { dataset: flags.dataset } : { split: flags.split ?? runSplit ?? "dev" };
   output.err(output.errColor.dim(`comparing on ${"dataset" in choice ? choice.dataset : choice.split}: A = ${a.label}, B = ${b.label}`));
   let run: CompareRun | undefined;

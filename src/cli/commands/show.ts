@@ -1,3 +1,4 @@
+import { isSplitName } from "../../program/types.js";
 import { runView, type CandidateView, type RunView } from "../../view/run-view.js";
 import type { EventRecord, RunOf, RunRecord } from "../../store/runs-store.js";
 import { mainDataset } from "../../store/run-config.js";
@@ -183,7 +184,7 @@ function shownConfig(run: RunRecord): Record<string, unknown> {
  */
 export function evalDataParts(run: Pick<RunOf<"eval">, "config" | "totals">): string[] {
   const { dataset: label, datasetFile: file, limit } = run.config;
-  const isSplit = label === "train" || label === "dev" || label === "test";
+  const isSplit = isSplitName(label);
   const examples = Number(run.totals.examples ?? 0);
   return [
     isSplit ? `split ${label}` : `dataset ${displayPath(label)}`,

@@ -1,9 +1,10 @@
 import type { RunOf } from "../../store/runs-store.js";
+import { isSplitName } from "../../program/types.js";
 import { displayPath } from "../../util/display-path.js";
 import type { Output } from "../output.js";
 import { formatScore, plural } from "../output.js";
 import { wrapParts } from "../wrap.js";
-import { comparisonLines } from "./comparison.js";
+import { comparisonLines, formatP } from "./comparison.js";
 
 /** One example's scores on each side of a compare run, as its results keep them (absent: that side did not score it). */
 export interface SideScores {
@@ -21,7 +22,7 @@ export function compareRunLines(run: RunOf<"compare">, scores: readonly SideScor
   const c = output.color;
   const { a, b, dataset, limit } = run.config;
   const lines = [
-    wrapParts(`${c.bold("data")}     `, [isSplit(dataset) ? `split ${dataset}` : `dataset ${displayPath(dataset)}`, ...(limit !== undefined ? [`--limit ${limit}`] : [])], output.columns),
+    wrapParts(`${c.bold("data")}     `, [isSplitName(dataset) ? `split ${dataset}` : `dataset ${displayPath(dataset)}`, ...(limit !== undefined ? [`--limit ${limit}`] : [])], output.columns),
     ...(["a", "b"] as const).map((k) => {
       const s = run.config[k];
       return wrapParts(`${c.bold(`side ${k.toUpperCase()}`)}   `, [s.ref, displayPath(s.program.file), `candidate ${s.candidate.slice(0, 10)}`, `on ${s.models.join(", ") || "?"}`], output.columns);
@@ -63,10 +64,4 @@ export function compareRunLines(run: RunOf<"compare">, scores: readonly SideScor
     ),
   );
   return lines;
-}
-
-const isSplit = (d: string) => d === "train" || d === "dev" || d === "test";
-
-function formatP(p: number): string {
-  return p < 0.001 ? p.toExponential(2) : p.toFixed(4);
 }

@@ -20,6 +20,11 @@ export interface ComparisonText {
   regressed: readonly { exampleId: string; a: number; b: number }[];
 }
 
+/** A p-value as compare prints it: four decimals, or scientific below 0.001. */
+export function formatP(p: number): string {
+  return p < 0.001 ? p.toExponential(2) : p.toFixed(4);
+}
+
 function signed(x: number): string {
   return `${x >= 0 ? "+" : "−"}${formatScore(Math.abs(x))}`;
 }
@@ -39,8 +44,7 @@ export function comparisonLines(c: ComparisonText, output: Output, show: number)
   const verdict = lo > 0 ? col.green("B is better") : hi < 0 ? col.red("B is worse") : col.yellow("no clear difference");
   lines.push(wrapParts(`${col.bold("B − A")}  `, [signed(c.diff), `95% CI [${signed(lo)}, ${signed(hi)}]`, `(paired bootstrap, ${formatInt(c.resamples)} resamples)`, verdict], output.columns, "  "));
   if (c.exact) {
-    const p = c.exact.pValue < 0.001 ? c.exact.pValue.toExponential(2) : c.exact.pValue.toFixed(4);
-    lines.push(wrapParts(`${col.bold("exact")}  `, [`${c.exact.bOnly} examples only B gets right, ${c.exact.aOnly} only A`, `two-sided sign test p = ${p}`], output.columns));
+    lines.push(wrapParts(`${col.bold("exact")}  `, [`${c.exact.bOnly} examples only B gets right, ${c.exact.aOnly} only A`, `two-sided sign test p = ${formatP(c.exact.pValue)}`], output.columns));
   }
   const list = (title: string, rows: ComparisonText["improved"]) => {
     if (rows.length === 0) return;

@@ -61,11 +61,18 @@ export async function comparePrograms(store: Store, a: CompareSide, b: CompareSi
     new InterruptedError(
       `interrupted while scoring ${name}${report ? ` (${report.summary.done} of ${report.summary.total} examples done)` : ""}, so nothing was compared; the evaluations that finished are kept${run ? ` (in run ${run.runId})` : ""}, and running the same command again reuses them`,
     );
+  // The results the run sets out to record: A's examples twice until B's are counted.
+  let totalA = 0;
+  const expect = (name: "A" | "B", total: number) => {
+    if (name === "A") totalA = total;
+    run?.expect(name === "A" ? 2 * total : totalA + total);
+  };
   const evaluateSide = async (side: CompareSide, name: "A" | "B") => {
     let report: ProgramEvalReport;
     try {
       report = await evaluateProgram(side.program, {
         ...evalOptions,
+        onStart: (info) => expect(name, info.total),
         ...(run
           ? { memoFor: (dataset: string) => run.memoFor(name === "A" ? "a" : "b", dataset) }
           : { memo: storeMemo({ evaluations: store.evaluations, fingerprints: await fingerprints(side.program), candidate: stateHash(side.program.state) }) }),

@@ -38,6 +38,8 @@ export interface CompareRun {
   candidates: Record<SideName, string>;
   /** The memo of one side: reuses earlier evaluations and links each result to this run under the side's candidate. */
   memoFor(side: SideName, dataset: string): Promise<EvalMemo>;
+  /** How many results it sets out to record, both sides' together (kept in its totals, for a viewer's progress while it runs). */
+  expect(results: number): void;
   /** Marks the run done, failed or interrupted, with its totals; once (later calls change nothing). */
   finish(outcome: CompareRunOutcome): void;
 }
@@ -99,6 +101,7 @@ export async function beginCompareRun(
     program: { name: s.program.spec.name, file: s.program.spec.file, sha256: s.program.spec.sourceHash },
     models: modelsOrNone(s.program),
     lm: s.program.pool.recordedLm(),
+    modules: Object.fromEntries(s.program.spec.steps.map((step) => [step.name, step.module])),
   });
   const config: CompareRunConfig = {
     a: side(a, "a"),
@@ -149,6 +152,9 @@ export async function beginCompareRun(
   return {
     runId,
     candidates,
+    expect(results) {
+      if (!finished) store.runs.update(runId, { totals: { expected: results } });
+    },
     finish,
     async memoFor(name, dataset) {
       const program = programs[name];

@@ -124,6 +124,11 @@ const compareSideSchema = z.object({
   models: z.array(z.string()),
   /** Its LM settings as recorded (a run side replays its run's, unless --lm put both on one model). */
   lm: recordedLmSchema,
+  /**
+   * Each step's module (the run row keeps only A's program source, and B may be another program).
+   * Absent in compare runs recorded before it was added.
+   */
+  modules: z.record(z.string(), z.string()).optional(),
 });
 
 /** A compare run (`dspx compare a b`): the two sides scored on the same examples, B against A. Compare runs are recorded since version 3. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,13 +124,16 @@ describe("the viewer's API on a compare run", () => {
       expect(started.run).toMatchObject({ kind: "compare", status: "running", live: true });
       expect(started.compare).toMatchObject({ a: { n: 0, mean: null }, b: { n: 0 }, summary: null, stats: null });
       expect(started.progress).toEqual({ done: 0, total: null });
+      run.expect(12);
+      await store.writer.flush();
+      expect(at().progress).toEqual({ done: 0, total: 12 });
 
       await evaluateProgram(sides.a, { split: "dev", limit: 6, memoFor: (d) => run.memoFor("a", d) });
       await store.writer.flush();
       const halfway = at();
       expect(halfway.version).not.toBe(started.version);
       expect(halfway.compare).toMatchObject({ a: { n: 6 }, b: { n: 0 }, summary: null, stats: null });
-      expect(halfway.progress.done).toBe(6);
+      expect(halfway.progress).toEqual({ done: 6, total: 12 });
 
       await evaluateProgram(sides.b, { split: "dev", limit: 4, memoFor: (d) => run.memoFor("b", d) });
       await store.writer.flush();
@@ -143,6 +146,56 @@ describe("the viewer's API on a compare run", () => {
       expect(at().run.status).toBe("failed");
     } finally {
       live.close();
+      await store.close();
+    }
+  });
+
+  it("sets out to record both sides' examples (A's twice until B's are counted), and counts what it scored once done", async () => {
+    const store = Store.open(file);
+    const told: number[] = [];
+    try {
+      const { a, b, pool } = await programs(store);
+      const done = await comparePrograms(store, { label: "A", program: a }, { label: "B", program: b }, {
+        split: "dev",
+        limit: 5,
+        record: {
+          lm: pool.recordedLm(),
+          onCreated: (run) => {
+            const expect = run.expect.bind(run);
+            run.expect = (n) => {
+              told.push(n);
+              expect(n);
+            };
+          },
+        },
+      });
+      await store.writer.flush();
+      expect(told).toEqual([10, 10]);
+      expect(get<RunResponse>(`/api/runs/${done.runId!}`).body.progress).toEqual({ done: 10, total: 10 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("labels each side's steps with its own program's modules, not A's, when B is another program", async () => {
+    const variant = path.join(dir, "support-triage-predict.yaml");
+    const source = readFileSync(PROGRAM, "utf8")
+      .replace("module: chain_of_thought", "module: predict")
+      .replaceAll("../datasets/", `${path.join(ROOT, "datasets")}/`);
+    writeFileSync(variant, source);
+    const store = Store.open(file);
+    try {
+      const pool = new LMPool(settingsFromFlags({ lm: "sim" }), { cache: store.cache.forRun() });
+      const a = await loadProgram(PROGRAM, { pool });
+      const b = await loadProgram(variant, { pool });
+      const done = await comparePrograms(store, { label: "A", program: a }, { label: "B", program: b }, { split: "dev", limit: 3, record: { lm: pool.recordedLm() } });
+      await store.writer.flush();
+      const candidates = get<CandidatesResponse>(`/api/runs/${done.runId!}/candidates`).body.candidates;
+      expect(candidates.map((c) => [c.origin, c.steps.map((s) => s.module)])).toEqual([
+        ["A", ["chain_of_thought"]],
+        ["B", ["predict"]],
+      ]);
+    } finally {
       await store.close();
     }
   });

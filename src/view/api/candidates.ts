@@ -22,7 +22,7 @@ function candidatesResponse(store: ViewStore, run: RunRecord): CandidatesRespons
   const devOrder = baseline ? (grouped.get(baseline)?.get(main) ?? []).map((r) => r.exampleId) : [];
   const devScores = (h: string) => new Map((grouped.get(h)?.get(main) ?? []).map((r: LightResult) => [r.exampleId, r.score]));
   const frontier = gepaFrontier(run, baseline, events, devScores, devOrder);
-  const modules = stepModules(run.programSource);
+  const modules = modulesOf(run);
   const stageOf = stageAssigner(run, events);
   const notes = notesByCandidate(events);
   const candidates = records.map(
@@ -36,10 +36,28 @@ function candidatesResponse(store: ViewStore, run: RunRecord): CandidatesRespons
       onFrontier: frontier.has(c.hash),
       stage: stageOf(c),
       note: notes.get(c.hash) ?? null,
-      steps: stepsOf(c.state, modules),
+      steps: stepsOf(c.state, modules(c.hash)),
     }),
   );
   return { apiVersion: API_VERSION, run: run.id, candidates };
+}
+
+/**
+ * Each candidate's step modules. The run row keeps one program source — a compare run's is A's — so
+ * a compare side reads its own recorded modules; one recorded before they were, A's source when it
+ * is the same program, else none (each step then shows the default, predict — not A's, which may be another program's).
+ */
+function modulesOf(run: RunRecord): (candidate: string) => Map<string, string> {
+  const fromSource = stepModules(run.programSource);
+  if (run.kind !== "compare") return () => fromSource;
+  const { a, b } = run.config;
+  const sideModules = (side: typeof a) =>
+    side.modules ? new Map(Object.entries(side.modules)) : side.program.sha256 === a.program.sha256 ? fromSource : new Map<string, string>();
+  const bySide = new Map([
+    [a.candidate, sideModules(a)],
+    [b.candidate, sideModules(b)],
+  ]);
+  return (candidate) => bySide.get(candidate) ?? fromSource;
 }
 
 /** Each step's module, from the program source the run recorded (a step naming none is `predict`). */

@@ -40,7 +40,7 @@ function runResponse(store: ViewStore, run: RunRecord, now: number): RunResponse
     scores: scorePoints(candidates.map((c) => ({ hash: c.hash, seq: c.seq })), grouped, main),
     final: { baseline: finalOf(baseline), best: finalOf(best) },
     events: events.map((e) => ({ seq: e.seq, at: e.at, type: e.type, data: e.data })),
-    progress: { done: results.length, total: run.status === "running" ? (run.kind === "eval" ? (run.totals.expected ?? null) : null) : run.kind === "eval" ? (run.totals.examples ?? results.length) : run.kind === "compare" ? results.length : null },
+    progress: { done: results.length, total: run.status === "running" ? (run.kind === "optimize" ? null : (run.totals.expected ?? null)) : run.kind === "eval" ? (run.totals.examples ?? results.length) : run.kind === "compare" ? results.length : null },
     version: runVersion(store, run),
     compare: run.kind === "compare" ? compareRunView(store, run) : null,
   };

@@ -1,5 +1,6 @@
 import type { CompareRunView, CompareSideView, PairedStats } from "../../../src/view/api-types.js";
-import { fmtP, fmtScore, fmtSigned } from "../format.js";
+import { fmtP, fmtScore } from "../format.js";
+import { PairedTiles } from "./PairedTiles.js";
 import { href } from "../route.js";
 
 /**
@@ -9,8 +10,6 @@ import { href } from "../route.js";
  */
 export function Comparison({ runId, compare, running }: { runId: string; compare: CompareRunView; running: boolean }) {
   const stats: PairedStats | null = compare.summary ?? compare.stats;
-  const [lo, hi] = stats?.ci95 ?? [0, 0];
-  const verdict = !stats ? null : lo > 0 ? "B is better" : hi < 0 ? "B is worse" : "no clear difference";
   return (
     <div data-testid="comparison">
       <div class="tiles">
@@ -23,22 +22,7 @@ export function Comparison({ runId, compare, running }: { runId: string; compare
         </p>
       ) : (
         <div class="tiles" data-testid="comparison-stats">
-          <div class="tile">
-            <div class="tile-value" data-testid="comparison-diff">
-              {fmtSigned(stats.meanDiff)}
-            </div>
-            <div class="tile-label" data-testid="comparison-ci">
-              B − A, 95% CI {fmtSigned(lo)} to {fmtSigned(hi)} · {verdict}
-            </div>
-          </div>
-          <div class="tile">
-            <div class="tile-value">
-              {stats.wins} / {stats.losses} / {stats.ties}
-            </div>
-            <div class="tile-label" data-testid="comparison-sign">
-              B wins / losses / ties of {stats.n}; sign test p = {fmtP(stats.signTestP)}
-            </div>
-          </div>
+          <PairedTiles stats={stats} verdict testIds />
           {compare.summary?.exact && (
             <div class="tile">
               <div class="tile-value">

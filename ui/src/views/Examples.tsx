@@ -2,7 +2,8 @@ import { useEffect, useState } from "preact/hooks";
 import type { CandidateSummary, CandidatesResponse, ExampleRow, ExamplesResponse, PairedStats } from "../../../src/view/api-types.js";
 import { EXAMPLE_FILTERS } from "../../../src/view/examples-filter.js";
 import { ErrorBox, Loading } from "../components.js";
-import { fmtP, fmtScore, fmtSigned, shortHash } from "../format.js";
+import { fmtScore, fmtSigned, shortHash } from "../format.js";
+import { PairedTiles } from "./PairedTiles.js";
 import { useData } from "../hooks.js";
 import { href, type ExamplesQuery } from "../route.js";
 
@@ -162,20 +163,7 @@ function Stats({ stats, a, b }: { stats: PairedStats | null; a: string; b: strin
         <div class="tile-value">{fmtScore(stats.meanB)}</div>
         <div class="tile-label">B: {b}</div>
       </div>
-      <div class="tile">
-        <div class="tile-value">{fmtSigned(stats.meanDiff)}</div>
-        <div class="tile-label">
-          B − A, 95% CI {fmtSigned(stats.ci95[0])} to {fmtSigned(stats.ci95[1])}
-        </div>
-      </div>
-      <div class="tile">
-        <div class="tile-value">
-          {stats.wins} / {stats.losses} / {stats.ties}
-        </div>
-        <div class="tile-label">
-          B wins / losses / ties of {stats.n}; sign test p = {fmtP(stats.signTestP)}
-        </div>
-      </div>
+      <PairedTiles stats={stats} />
     </div>
   );
 }
